@@ -1,0 +1,49 @@
+//! Actions: what a scenario script or a user does to a running simulation — faults, repairs and typed
+//! commands. They are data, so a session can be recorded, replayed, shared and turned into a test.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    /// Kill a process (SIGKILL): its memory is lost; clients' connections are refused until it restarts.
+    Crash { process: String },
+    /// Start a process again (a running one is killed first, as `systemctl restart` would).
+    Restart { process: String },
+    /// Stop a process without killing it (SIGSTOP): messages and timers wait until it resumes.
+    Pause { process: String },
+    /// Continue a paused process (SIGCONT).
+    Resume { process: String },
+    /// Type a command into a redis-cli attached to a process.
+    Command { process: String, line: String },
+    /// Cut every link between hosts of different groups, both ways. Hosts in no group stay reachable.
+    Partition { groups: Vec<Vec<String>> },
+    /// Cut only the direction from the hosts in `from` to the hosts in `to`.
+    PartitionOneWay { from: Vec<String>, to: Vec<String> },
+    /// Repair every cut link.
+    Heal,
+    /// Change a link's latency, jitter or loss (both directions unless `symmetric` is false).
+    Link {
+        from: String,
+        to: String,
+        #[serde(default)]
+        latency_ms: Option<u64>,
+        #[serde(default)]
+        jitter_ms: Option<u64>,
+        #[serde(default)]
+        loss: Option<f64>,
+        #[serde(default = "yes")]
+        symmetric: bool,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Action {
+    /// Parse one action from JSON, e.g. `{"do":"crash","process":"redis"}`.
+    pub fn from_json(json: &str) -> crate::error::Result<Action> {
+        serde_json::from_str(json).map_err(|e| crate::error::SimError::Action(e.to_string()))
+    }
+}

@@ -1,0 +1,270 @@
+//! What redis-cli does at the two ends of a console: split a typed line into arguments
+//! (`sdssplitargs`) and format a reply for a terminal (`cliFormatReplyTTY`).
+
+use crate::resp::Reply;
+
+/// Split a line the way redis-cli does: whitespace separates arguments; double quotes allow `\n`, `\r`,
+/// `\t`, `\b`, `\a`, `\xHH` and `\<char>` escapes; single quotes allow only `\'`. A closing quote must be
+/// followed by whitespace or the end of the line. `Err` carries redis-cli's message.
+pub fn split_args(line: &str) -> Result<Vec<Vec<u8>>, String> {
+    const INVALID: &str = "Invalid argument(s)";
+    let bytes = line.as_bytes();
+    let mut args = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= bytes.len() {
+            return Ok(args);
+        }
+        let mut current = Vec::new();
+        let mut in_dq = false;
+        let mut in_sq = false;
+        loop {
+            if in_dq {
+                if i >= bytes.len() {
+                    return Err(INVALID.into());
+                }
+                let c = bytes[i];
+                if c == b'\\'
+                    && i + 3 < bytes.len()
+                    && bytes[i + 1] == b'x'
+                    && is_hex(bytes[i + 2])
+                    && is_hex(bytes[i + 3])
+                {
+                    current.push(hex_val(bytes[i + 2]) * 16 + hex_val(bytes[i + 3]));
+                    i += 3;
+                } else if c == b'\\' && i + 1 < bytes.len() {
+                    i += 1;
+                    current.push(match bytes[i] {
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'b' => 8,
+                        b'a' => 7,
+                        other => other,
+                    });
+                } else if c == b'"' {
+                    // The closing quote must be followed by a space or nothing.
+                    if i + 1 < bytes.len() && !bytes[i + 1].is_ascii_whitespace() {
+                        return Err(INVALID.into());
+                    }
+                    i += 1;
+                    break;
+                } else {
+                    current.push(c);
+                }
+            } else if in_sq {
+                if i >= bytes.len() {
+                    return Err(INVALID.into());
+                }
+                let c = bytes[i];
+                if c == b'\\' && i + 1 < bytes.len() && bytes[i + 1] == b'\'' {
+                    i += 1;
+                    current.push(b'\'');
+                } else if c == b'\'' {
+                    if i + 1 < bytes.len() && !bytes[i + 1].is_ascii_whitespace() {
+                        return Err(INVALID.into());
+                    }
+                    i += 1;
+                    break;
+                } else {
+                    current.push(c);
+                }
+            } else {
+                if i >= bytes.len() {
+                    break;
+                }
+                match bytes[i] {
+                    b' ' | b'\n' | b'\r' | b'\t' | 0 => break,
+                    b'"' => in_dq = true,
+                    b'\'' => in_sq = true,
+                    c => current.push(c),
+                }
+            }
+            i += 1;
+        }
+        args.push(current);
+    }
+}
+
+fn is_hex(c: u8) -> bool {
+    c.is_ascii_hexdigit()
+}
+
+fn hex_val(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => c - b'A' + 10,
+    }
+}
+
+/// Quote bytes the way `sdscatrepr` does: `"bar"`, with `\n`, `\"`, `\\` and `\xHH` escapes.
+pub fn repr(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() + 2);
+    s.push('"');
+    for &c in bytes {
+        match c {
+            b'\\' => s.push_str("\\\\"),
+            b'"' => s.push_str("\\\""),
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            7 => s.push_str("\\a"),
+            8 => s.push_str("\\b"),
+            c if c.is_ascii_graphic() || c == b' ' => s.push(c as char),
+            c => s.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// Show a command's arguments on one line, quoting only those that need it (for trace labels).
+pub fn join_args(args: &[Vec<u8>]) -> String {
+    args.iter()
+        .map(|a| {
+            let plain = !a.is_empty()
+                && a.iter()
+                    .all(|c| c.is_ascii_graphic() && *c != b'"' && *c != b'\'');
+            if plain {
+                String::from_utf8_lossy(a).into_owned()
+            } else {
+                repr(a)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Format a reply as redis-cli does on a terminal, without the final newline.
+pub fn format_reply(reply: &Reply) -> String {
+    let mut out = String::new();
+    format_into(reply, "", &mut out);
+    if out.ends_with('\n') {
+        out.pop();
+    }
+    out
+}
+
+fn format_into(reply: &Reply, prefix: &str, out: &mut String) {
+    match reply {
+        Reply::Status(s) => {
+            out.push_str(s);
+            out.push('\n');
+        }
+        Reply::Error(e) => {
+            out.push_str("(error) ");
+            out.push_str(e);
+            out.push('\n');
+        }
+        Reply::Int(n) => {
+            out.push_str(&format!("(integer) {n}\n"));
+        }
+        Reply::Bulk(b) => {
+            out.push_str(&repr(b));
+            out.push('\n');
+        }
+        Reply::Nil | Reply::NilArray => out.push_str("(nil)\n"),
+        Reply::Array(items) if items.is_empty() => out.push_str("(empty array)\n"),
+        Reply::Array(items) => {
+            let idxlen = items.len().to_string().len();
+            let nested_prefix = format!("{prefix}{}", " ".repeat(idxlen + 2));
+            for (i, item) in items.iter().enumerate() {
+                let lead = if i == 0 { "" } else { prefix };
+                out.push_str(&format!("{lead}{:>width$}) ", i + 1, width = idxlen));
+                format_into(item, &nested_prefix, out);
+            }
+        }
+    }
+}
+
+/// A one-line form of a reply for trace labels and timelines: `OK`, `"bar"`, `(nil)`, `(integer) 3`,
+/// `(error) ERR ...`, `[3 items]`.
+pub fn short_reply(reply: &Reply) -> String {
+    match reply {
+        Reply::Array(items) if !items.is_empty() => {
+            let inner: Vec<String> = items.iter().take(4).map(short_reply).collect();
+            let more = if items.len() > 4 {
+                format!(", … {} items", items.len())
+            } else {
+                String::new()
+            };
+            format!("[{}{}]", inner.join(", "), more)
+        }
+        other => format_reply(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn split(s: &str) -> Vec<String> {
+        split_args(s)
+            .unwrap()
+            .into_iter()
+            .map(|a| String::from_utf8(a).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn splits_like_redis_cli() {
+        assert_eq!(split("  SET foo   bar "), ["SET", "foo", "bar"]);
+        assert_eq!(split(r#"SET "a b" 'c d'"#), ["SET", "a b", "c d"]);
+        assert_eq!(split(r#"ECHO "x\ny\x41\"""#), ["ECHO", "x\nyA\""]);
+        assert_eq!(split(r#"ECHO 'it\'s'"#), ["ECHO", "it's"]);
+        assert_eq!(split(r#"ECHO """#), ["ECHO", ""]);
+        assert!(split_args("").unwrap().is_empty());
+        assert_eq!(
+            split_args(r#"SET "unterminated"#),
+            Err("Invalid argument(s)".into())
+        );
+        assert_eq!(split_args(r#"SET "a"b"#), Err("Invalid argument(s)".into()));
+    }
+
+    #[test]
+    fn formats_like_redis_cli() {
+        assert_eq!(format_reply(&Reply::ok()), "OK");
+        assert_eq!(format_reply(&Reply::Nil), "(nil)");
+        assert_eq!(format_reply(&Reply::Int(3)), "(integer) 3");
+        assert_eq!(format_reply(&Reply::bulk("bar")), "\"bar\"");
+        assert_eq!(
+            format_reply(&Reply::bulk("a\"b\n\x01")),
+            "\"a\\\"b\\n\\x01\""
+        );
+        assert_eq!(
+            format_reply(&Reply::err("ERR syntax error")),
+            "(error) ERR syntax error"
+        );
+        assert_eq!(format_reply(&Reply::Array(vec![])), "(empty array)");
+        assert_eq!(
+            format_reply(&Reply::Array(vec![Reply::bulk("a"), Reply::Nil])),
+            "1) \"a\"\n2) (nil)"
+        );
+    }
+
+    #[test]
+    fn nested_arrays_are_indented_and_numbers_padded() {
+        let nested = Reply::Array(vec![
+            Reply::bulk("master"),
+            Reply::Int(0),
+            Reply::Array(vec![Reply::Array(vec![
+                Reply::bulk("10.0.0.2"),
+                Reply::bulk("6379"),
+            ])]),
+        ]);
+        assert_eq!(
+            format_reply(&nested),
+            "1) \"master\"\n2) (integer) 0\n3) 1) 1) \"10.0.0.2\"\n      2) \"6379\""
+        );
+        let ten = Reply::Array((0..10).map(Reply::Int).collect());
+        let text = format_reply(&ten);
+        assert!(text.starts_with(" 1) (integer) 0\n"));
+        assert!(text.ends_with("\n10) (integer) 9"));
+    }
+}

@@ -1,0 +1,252 @@
+//! A client process: an application that sends commands to one server over the simulated network at a
+//! steady rate, drawn from a weighted mix of command templates, and records each request and its outcome
+//! (reply, error, timeout, refused) in the trace. Checkers decide from those records which writes were
+//! acknowledged.
+
+use crate::cli::{join_args, short_reply};
+use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
+use crate::resp::Reply;
+use crate::trace::{Outcome, TraceEvent};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A command template: arguments in which `{key}` becomes a random key `key:<n>`, `{value}` a value unique
+/// to this request (`<client>:<seq>`), and `{seq}` the request's sequence number.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpSpec {
+    pub command: String,
+    #[serde(default = "one")]
+    pub weight: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// What a client does and how fast. Defaults make a gentle read/write load.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    /// Time between two requests, in ms of virtual time (the client does not wait for replies: like a pool
+    /// of application threads, it keeps sending).
+    #[serde(default = "default_interval_ms")]
+    pub interval_ms: u64,
+    /// How long to wait for a reply before counting a request as timed out, in ms.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// When the first request goes out, in ms of virtual time.
+    #[serde(default)]
+    pub start_ms: u64,
+    /// When to stop sending (none: never).
+    #[serde(default)]
+    pub stop_ms: Option<u64>,
+    /// How many distinct keys `{key}` draws from.
+    #[serde(default = "default_keys")]
+    pub keys: u32,
+    /// The mix of commands; by default half `SET {key} {value}`, half `GET {key}`.
+    #[serde(default = "default_ops")]
+    pub ops: Vec<OpSpec>,
+}
+
+fn default_interval_ms() -> u64 {
+    100
+}
+fn default_timeout_ms() -> u64 {
+    1000
+}
+fn default_keys() -> u32 {
+    100
+}
+fn default_ops() -> Vec<OpSpec> {
+    vec![
+        OpSpec {
+            command: "SET {key} {value}".into(),
+            weight: 1,
+        },
+        OpSpec {
+            command: "GET {key}".into(),
+            weight: 1,
+        },
+    ]
+}
+
+impl Default for WorkloadSpec {
+    fn default() -> Self {
+        WorkloadSpec {
+            interval_ms: default_interval_ms(),
+            timeout_ms: default_timeout_ms(),
+            start_ms: 0,
+            stop_ms: None,
+            keys: default_keys(),
+            ops: default_ops(),
+        }
+    }
+}
+
+/// A template split into arguments once, at load time.
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub args: Vec<Vec<u8>>,
+    pub weight: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Pending {
+    sent_at: crate::time::SimTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub name: String,
+    pub target: ProcId,
+    workload: WorkloadSpec,
+    templates: Vec<Template>,
+    total_weight: u64,
+    next_id: u64,
+    pending: BTreeMap<u64, Pending>,
+}
+
+impl Client {
+    pub fn new(
+        name: String,
+        target: ProcId,
+        workload: WorkloadSpec,
+        templates: Vec<Template>,
+    ) -> Client {
+        let total_weight = templates.iter().map(|t| u64::from(t.weight)).sum();
+        Client {
+            name,
+            target,
+            workload,
+            templates,
+            total_weight,
+            next_id: 0,
+            pending: BTreeMap::new(),
+        }
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn pick(&self, ctx: &mut Ctx<'_>) -> Option<&Template> {
+        if self.total_weight == 0 {
+            return None;
+        }
+        let mut r = ctx.rng.below(self.total_weight);
+        for t in &self.templates {
+            if r < u64::from(t.weight) {
+                return Some(t);
+            }
+            r -= u64::from(t.weight);
+        }
+        None
+    }
+
+    fn expand(&self, ctx: &mut Ctx<'_>, template: &Template, seq: u64) -> Vec<Vec<u8>> {
+        let key = format!(
+            "key:{}",
+            ctx.rng.below(u64::from(self.workload.keys.max(1)))
+        );
+        let value = format!("{}:{}", self.name, seq);
+        template
+            .args
+            .iter()
+            .map(|a| {
+                let s = String::from_utf8_lossy(a);
+                if !s.contains('{') {
+                    return a.clone();
+                }
+                s.replace("{key}", &key)
+                    .replace("{value}", &value)
+                    .replace("{seq}", &seq.to_string())
+                    .into_bytes()
+            })
+            .collect()
+    }
+
+    fn tick(&mut self, ctx: &mut Ctx<'_>) {
+        if self
+            .workload
+            .stop_ms
+            .is_some_and(|stop| ctx.now.ms() >= stop)
+        {
+            return;
+        }
+        let Some(template) = self.pick(ctx).cloned() else {
+            return;
+        };
+        self.next_id += 1;
+        let id = self.next_id;
+        let args = self.expand(ctx, &template, id);
+        ctx.out.note(TraceEvent::Request {
+            client: ctx.me,
+            id,
+            server: self.target,
+            command: args
+                .iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect(),
+        });
+        self.pending.insert(id, Pending { sent_at: ctx.now });
+        ctx.out.send(self.target, Message::Request { id, args });
+        ctx.out
+            .set_timer(self.workload.timeout_ms, Timer::RequestTimeout { id });
+        ctx.out
+            .set_timer(self.workload.interval_ms, Timer::ClientTick);
+    }
+
+    fn finish(&mut self, ctx: &mut Ctx<'_>, id: u64, outcome: Outcome, reply: String) {
+        if let Some(p) = self.pending.remove(&id) {
+            ctx.out.note(TraceEvent::Outcome {
+                client: ctx.me,
+                id,
+                outcome,
+                reply,
+                latency_ms: ctx.now - p.sent_at,
+            });
+        }
+    }
+}
+
+impl Process for Client {
+    fn on_input(&mut self, ctx: &mut Ctx<'_>, input: Input) {
+        match input {
+            Input::Start => {
+                let delay = self.workload.start_ms.saturating_sub(ctx.now.ms());
+                ctx.out.set_timer(delay, Timer::ClientTick);
+            }
+            Input::Timer(Timer::ClientTick) => self.tick(ctx),
+            Input::Timer(Timer::RequestTimeout { id }) => {
+                self.finish(ctx, id, Outcome::Timeout, "(timeout)".into())
+            }
+            Input::Timer(_) => {}
+            Input::Message {
+                msg: Message::Response { id, reply },
+                ..
+            } => {
+                let outcome = if reply.is_error() {
+                    Outcome::Error
+                } else {
+                    Outcome::Ok
+                };
+                self.finish(ctx, id, outcome, short_reply(&reply));
+            }
+            Input::Refused {
+                msg: Message::Request { id, .. },
+                ..
+            } => {
+                self.finish(ctx, id, Outcome::Refused, "Connection refused".into());
+            }
+            Input::Message { .. } | Input::Refused { .. } => {}
+        }
+    }
+
+    fn console(&mut self, _ctx: &mut Ctx<'_>, args: Vec<Vec<u8>>) -> Reply {
+        Reply::err(format!(
+            "ERR '{}' is a client process, not a server: it does not run commands",
+            join_args(&args[..1.min(args.len())])
+        ))
+    }
+}

@@ -1,0 +1,33 @@
+//! The built-in scenarios, compiled into the core so that the page's picker, the CLI and the tests read the
+//! same files. Each is a scenario JSON file in `core/scenarios/`.
+
+/// (id, JSON text) of every built-in scenario, in the order the picker lists them.
+pub const SCENARIOS: &[(&str, &str)] = &[
+    ("standalone", include_str!("../scenarios/standalone.json")),
+    (
+        "standalone-crash",
+        include_str!("../scenarios/standalone-crash.json"),
+    ),
+];
+
+pub fn get(id: &str) -> Option<&'static str> {
+    SCENARIOS.iter().find(|(i, _)| *i == id).map(|(_, s)| *s)
+}
+
+/// A scenario of `n` servers on their own hosts, each pinged by one client every `interval_ms`: the
+/// benchmark's workload, and a size test.
+pub fn ping_fleet(n: usize, interval_ms: u64) -> String {
+    let mut hosts = Vec::new();
+    for i in 0..n {
+        hosts.push(serde_json::json!({
+            "name": format!("h{i}"),
+            "processes": [
+                {"kind": "server", "name": format!("redis-{i}")},
+                {"kind": "client", "name": format!("app-{i}"), "target": format!("redis-{}", (i + 1) % n),
+                 "workload": {"interval_ms": interval_ms, "ops": [{"command": "PING"}]}}
+            ]
+        }));
+    }
+    serde_json::json!({"version": 1, "name": format!("{n} pinged servers"), "network": {"latency_ms": 1, "jitter_ms": 1}, "hosts": hosts})
+        .to_string()
+}

@@ -1,0 +1,172 @@
+//! The network model: per-link latency with jitter, random loss, and partitions between hosts.
+//!
+//! Links behave like TCP connections in one respect that Redis relies on: messages between two processes
+//! arrive in the order they were sent (a later message never overtakes an earlier one, whatever the
+//! jitter). Loss and partitions drop messages; processes notice through their own timeouts, as Redis does.
+
+use crate::process::ProcId;
+use crate::rng::Rng;
+use crate::time::SimTime;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The behaviour of one direction of a link between two hosts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkParams {
+    /// One-way delay in ms before jitter.
+    pub latency_ms: u64,
+    /// Each message gets an extra uniform delay in `0..=jitter_ms`.
+    pub jitter_ms: u64,
+    /// Probability of losing a message, in parts per million.
+    pub loss_ppm: u32,
+}
+
+impl LinkParams {
+    /// Between processes on the same host: loopback, no delay worth a millisecond, no loss.
+    pub const LOOPBACK: LinkParams = LinkParams {
+        latency_ms: 0,
+        jitter_ms: 0,
+        loss_ppm: 0,
+    };
+}
+
+/// Host indices are positions in the world's host list.
+pub type HostIx = usize;
+
+#[derive(Clone, Debug)]
+pub struct Network {
+    pub default: LinkParams,
+    /// Per directed host pair overrides of `default`.
+    links: BTreeMap<(HostIx, HostIx), LinkParams>,
+    /// Directed host pairs whose messages are dropped (a partition; one-way when only one direction is in).
+    cut: BTreeSet<(HostIx, HostIx)>,
+    /// The last delivery time per directed process pair, to keep each connection in order.
+    last_delivery: BTreeMap<(ProcId, ProcId), SimTime>,
+}
+
+/// What the network decided for one message.
+pub struct Transit {
+    pub deliver_at: SimTime,
+    pub lost: bool,
+}
+
+impl Network {
+    pub fn new(default: LinkParams) -> Network {
+        Network {
+            default,
+            links: BTreeMap::new(),
+            cut: BTreeSet::new(),
+            last_delivery: BTreeMap::new(),
+        }
+    }
+
+    pub fn params(&self, from: HostIx, to: HostIx) -> LinkParams {
+        if from == to {
+            return LinkParams::LOOPBACK;
+        }
+        self.links.get(&(from, to)).copied().unwrap_or(self.default)
+    }
+
+    pub fn set_link(&mut self, from: HostIx, to: HostIx, params: LinkParams) {
+        self.links.insert((from, to), params);
+    }
+
+    /// Decide when a message sent now from one process to another arrives, and whether it is lost.
+    pub fn transit(
+        &mut self,
+        rng: &mut Rng,
+        now: SimTime,
+        from: (ProcId, HostIx),
+        to: (ProcId, HostIx),
+    ) -> Transit {
+        let p = self.params(from.1, to.1);
+        let jitter = if p.jitter_ms > 0 {
+            rng.between(0, p.jitter_ms)
+        } else {
+            0
+        };
+        let lost = rng.chance_ppm(p.loss_ppm);
+        let earliest = now + p.latency_ms + jitter;
+        let slot = self
+            .last_delivery
+            .entry((from.0, to.0))
+            .or_insert(SimTime::ZERO);
+        let deliver_at = earliest.max(*slot);
+        *slot = deliver_at;
+        Transit { deliver_at, lost }
+    }
+
+    pub fn is_cut(&self, from: HostIx, to: HostIx) -> bool {
+        from != to && self.cut.contains(&(from, to))
+    }
+
+    /// Cut every link between hosts of different groups, in both directions.
+    pub fn partition(&mut self, groups: &[Vec<HostIx>]) {
+        for (i, a) in groups.iter().enumerate() {
+            for (j, b) in groups.iter().enumerate() {
+                if i != j {
+                    for &x in a {
+                        for &y in b {
+                            self.cut.insert((x, y));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Cut only the direction `from → to`: messages from the first set no longer reach the second.
+    pub fn partition_one_way(&mut self, from: &[HostIx], to: &[HostIx]) {
+        for &x in from {
+            for &y in to {
+                if x != y {
+                    self.cut.insert((x, y));
+                }
+            }
+        }
+    }
+
+    pub fn heal(&mut self) {
+        self.cut.clear();
+    }
+
+    /// The cut directed host pairs, in a stable order.
+    pub fn cuts(&self) -> impl Iterator<Item = (HostIx, HostIx)> + '_ {
+        self.cut.iter().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn jitter_never_reorders_a_connection() {
+        let mut net = Network::new(LinkParams {
+            latency_ms: 5,
+            jitter_ms: 50,
+            loss_ppm: 0,
+        });
+        let mut rng = Rng::new(9);
+        let mut last = SimTime::ZERO;
+        for t in 0..200 {
+            let tr = net.transit(&mut rng, SimTime(t), (ProcId(0), 0), (ProcId(1), 1));
+            assert!(tr.deliver_at >= last);
+            assert!(tr.deliver_at >= SimTime(t + 5));
+            last = tr.deliver_at;
+        }
+    }
+
+    #[test]
+    fn partitions_cut_between_groups_and_heal() {
+        let mut net = Network::new(LinkParams::LOOPBACK);
+        net.partition(&[vec![0], vec![1, 2]]);
+        assert!(net.is_cut(0, 1) && net.is_cut(2, 0));
+        assert!(!net.is_cut(1, 2));
+        net.heal();
+        assert!(!net.is_cut(0, 1));
+        net.partition_one_way(&[0], &[1]);
+        assert!(net.is_cut(0, 1) && !net.is_cut(1, 0));
+    }
+}

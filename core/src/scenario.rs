@@ -1,0 +1,495 @@
+//! The scenario format, version 1: hosts, their processes and configuration, the network, client
+//! workloads, and scripted actions at given times. JSON, strict (unknown fields are errors), validated
+//! before anything runs so that a bad scenario gets one clear message instead of a strange run.
+//!
+//! The format is documented in `core/scenarios/README.md`.
+
+use crate::action::Action;
+use crate::cli::split_args;
+use crate::client::WorkloadSpec;
+use crate::error::{Result, SimError};
+use crate::server::ServerConfig;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const FORMAT_VERSION: u32 = 1;
+/// Redis Cluster's documented ceiling is 1000 nodes; leave room for clients and sentinels.
+pub const MAX_PROCESSES: usize = 5000;
+pub const MAX_HOSTS: usize = 5000;
+/// One hour: anything slower is not a network any lesson needs.
+pub const MAX_LATENCY_MS: u64 = 3_600_000;
+/// A run longer than a simulated week is a mistake, not a lesson.
+pub const MAX_TIME_MS: u64 = 7 * 24 * 3_600_000;
+
+/// 2024-01-01T00:00:00Z: the Unix time virtual time 0 stands for, unless a scenario says otherwise.
+pub const DEFAULT_START_UNIX_MS: u64 = 1_704_067_200_000;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Must be 1.
+    pub version: u32,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The Unix time in ms at virtual time 0 (what TIME, EXPIREAT and INFO see).
+    #[serde(default = "default_start")]
+    pub start_unix_ms: u64,
+    /// How long the scenario is meant to run, in ms (the page's timeline length; the CLI's default).
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+    #[serde(default)]
+    pub network: NetworkSpec,
+    pub hosts: Vec<HostSpec>,
+    #[serde(default)]
+    pub actions: Vec<ScriptedAction>,
+}
+
+fn default_start() -> u64 {
+    DEFAULT_START_UNIX_MS
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// One-way latency between two hosts, in ms (processes on the same host talk over loopback: 0 ms).
+    #[serde(default = "default_latency_ms")]
+    pub latency_ms: u64,
+    /// Extra uniform delay per message in `0..=jitter_ms` ms (messages on one connection stay in order).
+    #[serde(default)]
+    pub jitter_ms: u64,
+    /// Probability in `0..=1` that a message between two hosts is lost.
+    #[serde(default)]
+    pub loss: f64,
+    /// Per-link overrides.
+    #[serde(default)]
+    pub links: Vec<LinkSpec>,
+}
+
+fn default_latency_ms() -> u64 {
+    1
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec {
+            latency_ms: default_latency_ms(),
+            jitter_ms: 0,
+            loss: 0.0,
+            links: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    pub from: String,
+    pub to: String,
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
+    #[serde(default)]
+    pub jitter_ms: Option<u64>,
+    #[serde(default)]
+    pub loss: Option<f64>,
+    /// Apply to both directions (default) or only `from → to`.
+    #[serde(default = "yes")]
+    pub symmetric: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostSpec {
+    pub name: String,
+    /// IPv4 address; by default 10.0.0.1, 10.0.0.2, ... in host order.
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub processes: Vec<ProcessSpec>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ProcessSpec {
+    /// A redis-server. `config` holds redis.conf options by their Redis names (`"hz": "100"`).
+    Server {
+        name: String,
+        #[serde(default)]
+        port: Option<u16>,
+        #[serde(default)]
+        config: BTreeMap<String, ConfigValue>,
+    },
+    /// An application sending a workload to the server named `target`.
+    Client {
+        name: String,
+        target: String,
+        #[serde(default)]
+        workload: WorkloadSpec,
+    },
+}
+
+impl ProcessSpec {
+    pub fn name(&self) -> &str {
+        match self {
+            ProcessSpec::Server { name, .. } | ProcessSpec::Client { name, .. } => name,
+        }
+    }
+}
+
+/// A config value as written in JSON: a string, a number, or a boolean (`yes`/`no`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ConfigValue {
+    Text(String),
+    Number(i64),
+    Flag(bool),
+}
+
+impl ConfigValue {
+    pub fn as_redis_text(&self) -> String {
+        match self {
+            ConfigValue::Text(s) => s.clone(),
+            ConfigValue::Number(n) => n.to_string(),
+            ConfigValue::Flag(b) => if *b { "yes" } else { "no" }.into(),
+        }
+    }
+}
+
+/// An action the scenario performs at `at_ms`: `{"at_ms": 5000, "do": "crash", "process": "redis"}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScriptedAction {
+    pub at_ms: u64,
+    pub action: Action,
+}
+
+impl Serialize for ScriptedAction {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut v = serde_json::to_value(&self.action).map_err(serde::ser::Error::custom)?;
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("at_ms".into(), self.at_ms.into());
+        }
+        v.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ScriptedAction {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let mut v = serde_json::Value::deserialize(d)?;
+        let obj = v
+            .as_object_mut()
+            .ok_or_else(|| D::Error::custom("an action must be an object"))?;
+        let at = obj
+            .remove("at_ms")
+            .ok_or_else(|| D::Error::missing_field("at_ms"))?;
+        let at_ms = at.as_u64().ok_or_else(|| {
+            D::Error::custom(format!("at_ms must be a non-negative integer, got {at}"))
+        })?;
+        let action = Action::deserialize(v).map_err(D::Error::custom)?;
+        Ok(ScriptedAction { at_ms, action })
+    }
+}
+
+impl Scenario {
+    /// Parse and validate a scenario.
+    pub fn from_json(text: &str) -> Result<Scenario> {
+        let scenario: Scenario =
+            serde_json::from_str(text).map_err(|e| SimError::Parse(e.to_string()))?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The IP of host `i`: the one given, or 10.0.x.y counting from 10.0.0.1.
+    pub fn host_ip(&self, i: usize) -> String {
+        match &self.hosts[i].ip {
+            Some(ip) => ip.clone(),
+            None => format!("10.0.{}.{}", (i + 1) / 256, (i + 1) % 256),
+        }
+    }
+
+    /// Check everything a run depends on, so that building the world cannot fail later.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(SimError::Invalid(m));
+        if self.version != FORMAT_VERSION {
+            return bad(format!(
+                "unsupported version {} (this simulator reads version {FORMAT_VERSION})",
+                self.version
+            ));
+        }
+        if self.hosts.is_empty() {
+            return bad("a scenario needs at least one host".into());
+        }
+        if self.hosts.len() > MAX_HOSTS {
+            return bad(format!(
+                "{} hosts is more than the simulator runs (at most {MAX_HOSTS})",
+                self.hosts.len()
+            ));
+        }
+        let total: usize = self.hosts.iter().map(|h| h.processes.len()).sum();
+        if total == 0 {
+            return bad("a scenario needs at least one process".into());
+        }
+        if total > MAX_PROCESSES {
+            return bad(format!(
+                "{total} processes is more than the simulator runs (at most {MAX_PROCESSES})"
+            ));
+        }
+        if let Some(d) = self.duration_ms {
+            if d == 0 || d > MAX_TIME_MS {
+                return bad(format!(
+                    "duration_ms must be between 1 and {MAX_TIME_MS}, got {d}"
+                ));
+            }
+        }
+        check_link_numbers(
+            "network",
+            Some(self.network.latency_ms),
+            Some(self.network.jitter_ms),
+            Some(self.network.loss),
+        )?;
+
+        let mut host_names = BTreeSet::new();
+        let mut ips = BTreeSet::new();
+        let mut proc_kinds: BTreeMap<&str, bool> = BTreeMap::new(); // name → is a server
+        for (i, h) in self.hosts.iter().enumerate() {
+            check_name("host", &h.name)?;
+            if !host_names.insert(h.name.as_str()) {
+                return bad(format!("two hosts are named '{}'", h.name));
+            }
+            let ip = self.host_ip(i);
+            if !is_ipv4(&ip) {
+                return bad(format!(
+                    "host '{}' has ip '{ip}', which is not an IPv4 address",
+                    h.name
+                ));
+            }
+            if !ips.insert(ip.clone()) {
+                return bad(format!("two hosts have ip {ip}"));
+            }
+            let mut ports = BTreeSet::new();
+            for p in &h.processes {
+                check_name("process", p.name())?;
+                if proc_kinds
+                    .insert(p.name(), matches!(p, ProcessSpec::Server { .. }))
+                    .is_some()
+                {
+                    return bad(format!("two processes are named '{}'", p.name()));
+                }
+                if let ProcessSpec::Server { name, port, config } = p {
+                    let port = port.unwrap_or(6379);
+                    if port == 0 {
+                        return bad(format!(
+                            "process '{name}': port must be between 1 and 65535"
+                        ));
+                    }
+                    if !ports.insert(port) {
+                        return bad(format!("two servers on host '{}' use port {port}", h.name));
+                    }
+                    server_config(name, port, config)?;
+                }
+            }
+        }
+        for h in &self.hosts {
+            for p in &h.processes {
+                if let ProcessSpec::Client {
+                    name,
+                    target,
+                    workload,
+                } = p
+                {
+                    match proc_kinds.get(target.as_str()) {
+                        Some(true) => {}
+                        Some(false) => {
+                            return bad(format!(
+                                "client '{name}' targets '{target}', which is not a server"
+                            ))
+                        }
+                        None => {
+                            return bad(format!(
+                                "client '{name}' targets '{target}': no process has that name"
+                            ))
+                        }
+                    }
+                    check_workload(name, workload)?;
+                }
+            }
+        }
+        for link in &self.network.links {
+            for end in [&link.from, &link.to] {
+                if !host_names.contains(end.as_str()) {
+                    return Err(SimError::UnknownHost(end.clone()));
+                }
+            }
+            check_link_numbers("link", link.latency_ms, link.jitter_ms, link.loss)?;
+        }
+        for a in &self.actions {
+            if a.at_ms > MAX_TIME_MS {
+                return bad(format!(
+                    "an action at {} ms is past the longest run ({MAX_TIME_MS} ms)",
+                    a.at_ms
+                ));
+            }
+            check_action_names(&a.action, &host_names, &proc_kinds)?;
+        }
+        Ok(())
+    }
+}
+
+/// Build a server's configuration from a scenario's config map, with Redis's wording for bad values.
+pub fn server_config(
+    name: &str,
+    port: u16,
+    config: &BTreeMap<String, ConfigValue>,
+) -> Result<ServerConfig> {
+    let mut c = ServerConfig {
+        port,
+        ..ServerConfig::default()
+    };
+    for (key, value) in config {
+        let key_lc = key.to_ascii_lowercase();
+        if key_lc == "port" {
+            return Err(SimError::Invalid(format!(
+                "process '{name}': give the port as the process's \"port\", not in its config"
+            )));
+        }
+        if !ServerConfig::knows(&key_lc) {
+            return Err(SimError::Invalid(format!(
+                "process '{name}': unknown or unmodelled config option '{key}'"
+            )));
+        }
+        c.set(&key_lc, &value.as_redis_text())
+            .map_err(|why| SimError::Invalid(format!("process '{name}': config '{key}': {why}")))?;
+    }
+    Ok(c)
+}
+
+fn check_name(what: &str, name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(SimError::Invalid(format!(
+            "{what} name '{name}' must be 1 to 64 characters of letters, digits, '-', '_' or '.'"
+        )))
+    }
+}
+
+fn is_ipv4(ip: &str) -> bool {
+    let parts: Vec<&str> = ip.split('.').collect();
+    parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
+}
+
+pub(crate) fn check_link_numbers(
+    what: &str,
+    latency: Option<u64>,
+    jitter: Option<u64>,
+    loss: Option<f64>,
+) -> Result<()> {
+    for (field, v) in [("latency_ms", latency), ("jitter_ms", jitter)] {
+        if let Some(v) = v {
+            if v > MAX_LATENCY_MS {
+                return Err(SimError::Invalid(format!(
+                    "{what}: {field} {v} is more than an hour ({MAX_LATENCY_MS} ms)"
+                )));
+            }
+        }
+    }
+    if let Some(l) = loss {
+        if !(0.0..=1.0).contains(&l) {
+            return Err(SimError::Invalid(format!(
+                "{what}: loss must be a probability between 0 and 1, got {l}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_workload(name: &str, w: &WorkloadSpec) -> Result<()> {
+    let bad = |m: String| Err(SimError::Invalid(format!("client '{name}': {m}")));
+    if w.interval_ms == 0 || w.interval_ms > MAX_TIME_MS {
+        return bad(format!(
+            "interval_ms must be between 1 and {MAX_TIME_MS}, got {}",
+            w.interval_ms
+        ));
+    }
+    if w.timeout_ms == 0 || w.timeout_ms > MAX_TIME_MS {
+        return bad(format!(
+            "timeout_ms must be between 1 and {MAX_TIME_MS}, got {}",
+            w.timeout_ms
+        ));
+    }
+    if w.keys == 0 || w.keys > 10_000_000 {
+        return bad(format!(
+            "keys must be between 1 and 10000000, got {}",
+            w.keys
+        ));
+    }
+    if w.ops.is_empty() || w.ops.iter().all(|o| o.weight == 0) {
+        return bad("ops needs at least one command with a weight above 0".into());
+    }
+    for op in &w.ops {
+        match split_args(&op.command) {
+            Ok(args) if !args.is_empty() => {}
+            Ok(_) => return bad("an op has an empty command".into()),
+            Err(e) => return bad(format!("op '{}': {e}", op.command)),
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn check_action_names(
+    action: &Action,
+    hosts: &BTreeSet<&str>,
+    procs: &BTreeMap<&str, bool>,
+) -> Result<()> {
+    let host = |h: &String| {
+        if hosts.contains(h.as_str()) {
+            Ok(())
+        } else {
+            Err(SimError::UnknownHost(h.clone()))
+        }
+    };
+    match action {
+        Action::Crash { process }
+        | Action::Restart { process }
+        | Action::Pause { process }
+        | Action::Resume { process }
+        | Action::Command { process, .. } => {
+            if !procs.contains_key(process.as_str()) {
+                return Err(SimError::UnknownProcess(process.clone()));
+            }
+        }
+        Action::Partition { groups } => groups.iter().flatten().try_for_each(host)?,
+        Action::PartitionOneWay { from, to } => from.iter().chain(to).try_for_each(host)?,
+        Action::Heal => {}
+        Action::Link {
+            from,
+            to,
+            latency_ms,
+            jitter_ms,
+            loss,
+            ..
+        } => {
+            host(from)?;
+            host(to)?;
+            check_link_numbers("link", *latency_ms, *jitter_ms, *loss)?;
+        }
+    }
+    Ok(())
+}

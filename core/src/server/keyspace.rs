@@ -1,0 +1,116 @@
+//! The keyspace: string values with optional expiry, kept in ordered maps so that every iteration (KEYS,
+//! the active expiry cycle, snapshots) is deterministic.
+
+use std::collections::BTreeMap;
+
+/// Expiry instants are Unix milliseconds, as Redis stores them.
+pub type UnixMs = u64;
+
+#[derive(Clone, Debug, Default)]
+pub struct Keyspace {
+    values: BTreeMap<Vec<u8>, Vec<u8>>,
+    expires: BTreeMap<Vec<u8>, UnixMs>,
+}
+
+impl Keyspace {
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    pub fn expires_count(&self) -> usize {
+        self.expires.len()
+    }
+
+    fn is_expired(&self, key: &[u8], now: UnixMs) -> bool {
+        self.expires.get(key).is_some_and(|&at| at <= now)
+    }
+
+    /// Delete `key` if its time has come (lazy expiry). Returns true when it was deleted.
+    pub fn expire_if_needed(&mut self, key: &[u8], now: UnixMs) -> bool {
+        if self.is_expired(key, now) {
+            self.remove(key);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The value, treating an expired key as absent (the caller expires it first on a master).
+    pub fn get(&self, key: &[u8], now: UnixMs) -> Option<&Vec<u8>> {
+        if self.is_expired(key, now) {
+            return None;
+        }
+        self.values.get(key)
+    }
+
+    pub fn contains(&self, key: &[u8], now: UnixMs) -> bool {
+        self.get(key, now).is_some()
+    }
+
+    /// Set a value. `keep_ttl` keeps an existing expiry (SET ... KEEPTTL); otherwise a plain SET clears it.
+    pub fn set(&mut self, key: Vec<u8>, value: Vec<u8>, keep_ttl: bool) {
+        if !keep_ttl {
+            self.expires.remove(&key);
+        }
+        self.values.insert(key, value);
+    }
+
+    pub fn remove(&mut self, key: &[u8]) -> bool {
+        self.expires.remove(key);
+        self.values.remove(key).is_some()
+    }
+
+    pub fn expire_at(&self, key: &[u8]) -> Option<UnixMs> {
+        self.expires.get(key).copied()
+    }
+
+    pub fn set_expire(&mut self, key: &[u8], at: UnixMs) {
+        if self.values.contains_key(key) {
+            self.expires.insert(key.to_vec(), at);
+        }
+    }
+
+    pub fn persist(&mut self, key: &[u8]) -> bool {
+        self.expires.remove(key).is_some()
+    }
+
+    pub fn clear(&mut self) {
+        self.values.clear();
+        self.expires.clear();
+    }
+
+    /// Keys in order, including those expired but not yet collected.
+    pub fn keys(&self) -> impl Iterator<Item = &Vec<u8>> {
+        self.values.keys()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Vec<u8>)> {
+        self.values.iter()
+    }
+
+    /// The keys whose expiry has passed, in order (the active expiry cycle deletes them).
+    pub fn expired_keys(&self, now: UnixMs) -> Vec<Vec<u8>> {
+        self.expires
+            .iter()
+            .filter(|(_, &at)| at <= now)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// Average remaining TTL of keys with an expiry, in ms (INFO keyspace's `avg_ttl`).
+    pub fn avg_ttl(&self, now: UnixMs) -> u64 {
+        if self.expires.is_empty() {
+            return 0;
+        }
+        let total: u128 = self
+            .expires
+            .values()
+            .map(|&at| u128::from(at.saturating_sub(now)))
+            .sum();
+        (total / self.expires.len() as u128) as u64
+    }
+}

@@ -1,0 +1,100 @@
+//! The trace as text lines, for the CLI and for people reading a run: one line per record, process names
+//! instead of ids, Redis's own words where there are some.
+
+use crate::trace::{Record, TraceEvent};
+use crate::world::World;
+
+/// Format one record. `names` maps process ids to names.
+pub fn line(record: &Record, names: &dyn Fn(crate::process::ProcId) -> String) -> String {
+    let t = format!("{:>10}", record.t.to_string());
+    let body = match &record.event {
+        TraceEvent::Send {
+            msg,
+            from,
+            to,
+            label,
+            deliver_at,
+            ..
+        } => {
+            format!(
+                "{} -> {}  #{msg} {label} (due {deliver_at})",
+                names(*from),
+                names(*to)
+            )
+        }
+        TraceEvent::Deliver { msg, from, to } => {
+            format!("{} <- {}  #{msg} delivered", names(*to), names(*from))
+        }
+        TraceEvent::Drop {
+            msg,
+            from,
+            to,
+            reason,
+        } => {
+            format!(
+                "{} -> {}  #{msg} dropped ({})",
+                names(*from),
+                names(*to),
+                serde_json::to_value(reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            )
+        }
+        TraceEvent::Timer { proc, timer } => format!("{} timer {timer}", names(*proc)),
+        TraceEvent::State { proc, state } => format!("{} {}", names(*proc), state.as_str()),
+        TraceEvent::Request {
+            client,
+            id,
+            server,
+            command,
+        } => {
+            format!(
+                "{} request #{id} to {}: {}",
+                names(*client),
+                names(*server),
+                command.join(" ")
+            )
+        }
+        TraceEvent::Outcome {
+            client,
+            id,
+            outcome,
+            reply,
+            latency_ms,
+        } => {
+            let o = serde_json::to_value(outcome)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            format!(
+                "{} request #{id} {o} after {latency_ms} ms: {reply}",
+                names(*client)
+            )
+        }
+        TraceEvent::Console { proc, line, reply } => {
+            format!("{}> {line}\n{}", names(*proc), indent(reply))
+        }
+        TraceEvent::Fault { fault } => format!("network: {fault}"),
+        TraceEvent::Log { proc, text } => format!("{} log: {text}", names(*proc)),
+    };
+    format!("{t}  {body}")
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("{:>12}{l}", ""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every record as text, using the world's process names.
+pub fn render(records: &[Record], world: &World) -> String {
+    let names = |id: crate::process::ProcId| world.proc_name(id).to_string();
+    let mut out = String::new();
+    for r in records {
+        out.push_str(&line(r, &names));
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,141 @@
+//! The trace is the product: every send, delivery, drop, timer, state change, fault and client
+//! request/reply is appended here as a typed, serializable record. The page draws from it; the checkers
+//! read it; its hash proves that two runs were the same.
+
+use crate::process::{MsgKind, ProcId};
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+
+/// One line of the trace: an instant and what happened then.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub t: SimTime,
+    #[serde(flatten)]
+    pub event: TraceEvent,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TraceEvent {
+    /// A message left `from` for `to`; it is due at `deliver_at` unless something drops it.
+    Send {
+        msg: u64,
+        from: ProcId,
+        to: ProcId,
+        kind: MsgKind,
+        label: String,
+        deliver_at: SimTime,
+    },
+    /// Message `msg` reached its destination's handler.
+    Deliver { msg: u64, from: ProcId, to: ProcId },
+    /// Message `msg` never reached its destination.
+    Drop {
+        msg: u64,
+        from: ProcId,
+        to: ProcId,
+        reason: DropReason,
+    },
+    /// A timer fired in `proc`.
+    Timer { proc: ProcId, timer: String },
+    /// A process changed lifecycle state (started, crashed, paused, resumed).
+    State { proc: ProcId, state: ProcState },
+    /// A client sent request `id` to `server`.
+    Request {
+        client: ProcId,
+        id: u64,
+        server: ProcId,
+        command: Vec<String>,
+    },
+    /// The end of a client request: its reply, or why there was none.
+    Outcome {
+        client: ProcId,
+        id: u64,
+        outcome: Outcome,
+        reply: String,
+        latency_ms: u64,
+    },
+    /// A command typed in a console attached to `proc`, with the reply redis-cli would print.
+    Console {
+        proc: ProcId,
+        line: String,
+        reply: String,
+    },
+    /// A network fault changed: a partition, a heal, a link's latency or loss.
+    Fault { fault: String },
+    /// A line the process would write to its log, in Redis's own words.
+    Log { proc: ProcId, text: String },
+}
+
+impl TraceEvent {
+    /// A short kind name, the same one the page filters on.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TraceEvent::Send { .. } => "send",
+            TraceEvent::Deliver { .. } => "deliver",
+            TraceEvent::Drop { .. } => "drop",
+            TraceEvent::Timer { .. } => "timer",
+            TraceEvent::State { .. } => "state",
+            TraceEvent::Request { .. } => "request",
+            TraceEvent::Outcome { .. } => "outcome",
+            TraceEvent::Console { .. } => "console",
+            TraceEvent::Fault { .. } => "fault",
+            TraceEvent::Log { .. } => "log",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// The link between the two hosts is cut.
+    Partition,
+    /// Random loss on the link.
+    Loss,
+    /// Nothing listens at the destination: the process is down.
+    Refused,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProcState {
+    Up,
+    Crashed,
+    Paused,
+}
+
+impl ProcState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProcState::Up => "up",
+            ProcState::Crashed => "crashed",
+            ProcState::Paused => "paused",
+        }
+    }
+}
+
+/// How a client request ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A reply that is not an error: for a write, an acknowledgement.
+    Ok,
+    /// An error reply (`-ERR`, `-READONLY`, ...).
+    Error,
+    /// No reply before the client's timeout: the write may or may not have happened.
+    Timeout,
+    /// The connection was refused or reset: nothing was executed.
+    Refused,
+}
+
+/// FNV-1a over the JSON lines of the trace: a stable fingerprint, identical natively and in wasm.
+pub fn trace_hash(records: &[Record]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for r in records {
+        let line = serde_json::to_string(r).unwrap_or_default();
+        for b in line.bytes().chain(std::iter::once(b'\n')) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}

@@ -1,0 +1,693 @@
+//! The world: virtual clock, event queue, the one random generator, hosts, processes and the network.
+//! `World` is `Clone`, which is how checkpoints are taken for time travel.
+//!
+//! Everything that happens goes through `step`: pop the earliest `(time, seq)` event, hand it to the
+//! process it concerns, carry out that process's outbox, and append what happened to the trace.
+
+use crate::action::Action;
+use crate::cli::{format_reply, split_args};
+use crate::client::{Client, Template};
+use crate::error::{Result, SimError};
+use crate::net::{HostIx, LinkParams, Network};
+use crate::process::{Ctx, Input, Message, Outbox, ProcId, Process, Timer};
+use crate::queue::EventQueue;
+use crate::resp::Reply;
+use crate::rng::Rng;
+use crate::scenario::{
+    check_action_names, check_link_numbers, server_config, ProcessSpec, Scenario,
+};
+use crate::server::Server;
+use crate::time::SimTime;
+use crate::trace::{DropReason, ProcState, Record, TraceEvent};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The state machine inside a process slot. An enum rather than a trait object so that the world can be
+/// cloned for checkpoints; every variant implements [`Process`].
+#[derive(Clone, Debug)]
+pub enum Node {
+    Server(Box<Server>),
+    Client(Box<Client>),
+}
+
+impl Node {
+    fn process(&mut self) -> &mut dyn Process {
+        match self {
+            Node::Server(s) => s.as_mut(),
+            Node::Client(c) => c.as_mut(),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Node::Server(_) => "server",
+            Node::Client(_) => "client",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Host {
+    pub name: String,
+    pub ip: String,
+    pub procs: Vec<ProcId>,
+}
+
+/// An input waiting for a paused process, with the message id to trace when it is finally delivered.
+#[derive(Clone, Debug)]
+struct Held {
+    input: Input,
+    msg: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProcSlot {
+    pub name: String,
+    pub host: HostIx,
+    pub port: Option<u16>,
+    pub state: ProcState,
+    /// Bumped at every crash and restart so that timers set by an earlier life never fire in this one.
+    incarnation: u32,
+    held: Vec<Held>,
+    pub node: Node,
+    /// The process as it boots from its configuration: a restart starts from a clone of this.
+    blueprint: Node,
+}
+
+#[derive(Clone, Debug)]
+enum Event {
+    Deliver {
+        id: u64,
+        from: ProcId,
+        to: ProcId,
+        msg: Message,
+        lost: bool,
+    },
+    /// The destination was down: the sender learns its connection was refused.
+    Bounce {
+        to: ProcId,
+        incarnation: u32,
+        from: ProcId,
+        msg: Message,
+    },
+    Timer {
+        proc: ProcId,
+        incarnation: u32,
+        timer: Timer,
+    },
+    Scripted(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct World {
+    now: SimTime,
+    epoch_unix_ms: u64,
+    queue: EventQueue<Event>,
+    rng: Rng,
+    hosts: Vec<Host>,
+    procs: Vec<ProcSlot>,
+    net: Network,
+    addresses: BTreeMap<(String, u16), ProcId>,
+    script: Vec<Action>,
+    next_msg: u64,
+    processed: u64,
+}
+
+/// A value check shared with the scenario loader, reported as what it is here: a bad action.
+fn as_action_error(e: SimError) -> SimError {
+    match e {
+        SimError::Invalid(m) => SimError::Action(m),
+        other => other,
+    }
+}
+
+fn link_params(latency_ms: u64, jitter_ms: u64, loss: f64) -> LinkParams {
+    LinkParams {
+        latency_ms,
+        jitter_ms,
+        loss_ppm: (loss * 1_000_000.0).round() as u32,
+    }
+}
+
+impl World {
+    /// Build the world a validated scenario describes. Nothing runs until [`World::start`].
+    pub fn build(scenario: &Scenario, seed: u64) -> Result<World> {
+        scenario.validate()?;
+        let n = &scenario.network;
+        let mut net = Network::new(link_params(n.latency_ms, n.jitter_ms, n.loss));
+        let host_ix: BTreeMap<&str, HostIx> = scenario
+            .hosts
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.name.as_str(), i))
+            .collect();
+        for l in &n.links {
+            let p = link_params(
+                l.latency_ms.unwrap_or(n.latency_ms),
+                l.jitter_ms.unwrap_or(n.jitter_ms),
+                l.loss.unwrap_or(n.loss),
+            );
+            let (a, b) = (host_ix[l.from.as_str()], host_ix[l.to.as_str()]);
+            net.set_link(a, b, p);
+            if l.symmetric {
+                net.set_link(b, a, p);
+            }
+        }
+
+        let mut world = World {
+            now: SimTime::ZERO,
+            epoch_unix_ms: scenario.start_unix_ms,
+            queue: EventQueue::default(),
+            rng: Rng::new(seed),
+            hosts: Vec::new(),
+            procs: Vec::new(),
+            net,
+            addresses: BTreeMap::new(),
+            script: scenario.actions.iter().map(|a| a.action.clone()).collect(),
+            next_msg: 0,
+            processed: 0,
+        };
+
+        // Names first, so that clients can refer to servers on any host.
+        let mut ids: BTreeMap<&str, ProcId> = BTreeMap::new();
+        let mut next = 0u32;
+        for h in &scenario.hosts {
+            for p in &h.processes {
+                ids.insert(p.name(), ProcId(next));
+                next += 1;
+            }
+        }
+        for (hi, h) in scenario.hosts.iter().enumerate() {
+            let ip = scenario.host_ip(hi);
+            let mut members = Vec::new();
+            for p in &h.processes {
+                let id = ids[p.name()];
+                let (node, port) = match p {
+                    ProcessSpec::Server { name, port, config } => {
+                        let port = port.unwrap_or(6379);
+                        let cfg = server_config(name, port, config)?;
+                        world.addresses.insert((ip.clone(), port), id);
+                        (
+                            Node::Server(Box::new(Server::new(ip.clone(), cfg))),
+                            Some(port),
+                        )
+                    }
+                    ProcessSpec::Client {
+                        name,
+                        target,
+                        workload,
+                    } => {
+                        let templates = workload
+                            .ops
+                            .iter()
+                            .map(|o| Template {
+                                args: split_args(&o.command).unwrap_or_default(),
+                                weight: o.weight,
+                            })
+                            .collect();
+                        (
+                            Node::Client(Box::new(Client::new(
+                                name.clone(),
+                                ids[target.as_str()],
+                                workload.clone(),
+                                templates,
+                            ))),
+                            None,
+                        )
+                    }
+                };
+                world.procs.push(ProcSlot {
+                    name: p.name().to_string(),
+                    host: hi,
+                    port,
+                    state: ProcState::Crashed,
+                    incarnation: 0,
+                    held: Vec::new(),
+                    blueprint: node.clone(),
+                    node,
+                });
+                members.push(id);
+            }
+            world.hosts.push(Host {
+                name: h.name.clone(),
+                ip,
+                procs: members,
+            });
+        }
+        for (i, a) in scenario.actions.iter().enumerate() {
+            world.queue.push(SimTime(a.at_ms), Event::Scripted(i));
+        }
+        Ok(world)
+    }
+
+    /// Boot every process, in scenario order, at the current time.
+    pub fn start(&mut self, trace: &mut Vec<Record>) {
+        for i in 0..self.procs.len() {
+            self.boot(ProcId(i as u32), trace);
+        }
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn epoch_unix_ms(&self) -> u64 {
+        self.epoch_unix_ms
+    }
+
+    /// How many events have been processed: with the time, this places a user action in the total order.
+    pub fn processed(&self) -> u64 {
+        self.processed
+    }
+
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
+    pub fn pending_events(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn hosts(&self) -> &[Host] {
+        &self.hosts
+    }
+
+    pub fn procs(&self) -> &[ProcSlot] {
+        &self.procs
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+
+    /// Let virtual time pass to `t` without events (never backwards).
+    pub fn advance_clock(&mut self, t: SimTime) {
+        self.now = self.now.max(t);
+    }
+
+    pub fn proc_id(&self, name: &str) -> Result<ProcId> {
+        self.procs
+            .iter()
+            .position(|p| p.name == name)
+            .map(|i| ProcId(i as u32))
+            .ok_or_else(|| SimError::UnknownProcess(name.to_string()))
+    }
+
+    fn host_ix(&self, name: &str) -> Result<HostIx> {
+        self.hosts
+            .iter()
+            .position(|h| h.name == name)
+            .ok_or_else(|| SimError::UnknownHost(name.to_string()))
+    }
+
+    pub fn proc_name(&self, id: ProcId) -> &str {
+        self.procs.get(id.index()).map_or("?", |p| p.name.as_str())
+    }
+
+    /// Process the next event. Returns false when nothing is left to happen.
+    pub fn step(&mut self, trace: &mut Vec<Record>) -> bool {
+        let Some((at, event)) = self.queue.pop() else {
+            return false;
+        };
+        self.now = self.now.max(at);
+        self.processed += 1;
+        match event {
+            Event::Deliver {
+                id,
+                from,
+                to,
+                msg,
+                lost,
+            } => self.deliver(id, from, to, msg, lost, trace),
+            Event::Bounce {
+                to,
+                incarnation,
+                from,
+                msg,
+            } => {
+                let slot = &self.procs[to.index()];
+                let (fh, th) = (self.procs[from.index()].host, slot.host);
+                if slot.incarnation == incarnation && !self.net.is_cut(fh, th) {
+                    self.input(to, Input::Refused { to: from, msg }, None, trace);
+                }
+            }
+            Event::Timer {
+                proc,
+                incarnation,
+                timer,
+            } => {
+                if self.procs[proc.index()].incarnation == incarnation {
+                    self.input(proc, Input::Timer(timer), None, trace);
+                }
+            }
+            Event::Scripted(i) => {
+                let action = self.script[i].clone();
+                // Names were validated with the scenario, so a scripted action cannot fail here.
+                let _ = self.apply(&action, trace);
+            }
+        }
+        true
+    }
+
+    fn deliver(
+        &mut self,
+        id: u64,
+        from: ProcId,
+        to: ProcId,
+        msg: Message,
+        lost: bool,
+        trace: &mut Vec<Record>,
+    ) {
+        let (fh, th) = (self.procs[from.index()].host, self.procs[to.index()].host);
+        let reason = if self.net.is_cut(fh, th) {
+            Some(DropReason::Partition)
+        } else if lost {
+            Some(DropReason::Loss)
+        } else if self.procs[to.index()].state == ProcState::Crashed {
+            Some(DropReason::Refused)
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => {
+                self.record(
+                    trace,
+                    TraceEvent::Drop {
+                        msg: id,
+                        from,
+                        to,
+                        reason,
+                    },
+                );
+                if reason == DropReason::Refused
+                    && self.procs[from.index()].state != ProcState::Crashed
+                {
+                    let back = self.now + self.net.params(th, fh).latency_ms;
+                    let incarnation = self.procs[from.index()].incarnation;
+                    self.queue.push(
+                        back,
+                        Event::Bounce {
+                            to: from,
+                            incarnation,
+                            from: to,
+                            msg,
+                        },
+                    );
+                }
+            }
+            None => self.input(to, Input::Message { from, msg }, Some(id), trace),
+        }
+    }
+
+    /// Hand an input to a process: run it now, hold it while the process is paused, or lose it if the
+    /// process is down.
+    fn input(&mut self, pid: ProcId, input: Input, msg: Option<u64>, trace: &mut Vec<Record>) {
+        match self.procs[pid.index()].state {
+            ProcState::Crashed => {}
+            ProcState::Paused => self.procs[pid.index()].held.push(Held { input, msg }),
+            ProcState::Up => {
+                match (&input, msg) {
+                    (Input::Message { from, .. }, Some(id)) => {
+                        let from = *from;
+                        self.record(
+                            trace,
+                            TraceEvent::Deliver {
+                                msg: id,
+                                from,
+                                to: pid,
+                            },
+                        );
+                    }
+                    (Input::Timer(t), _) => {
+                        let timer = t.name().to_string();
+                        self.record(trace, TraceEvent::Timer { proc: pid, timer });
+                    }
+                    _ => {}
+                }
+                let mut out = Outbox::default();
+                {
+                    let slot = &mut self.procs[pid.index()];
+                    let mut ctx = Ctx {
+                        now: self.now,
+                        me: pid,
+                        rng: &mut self.rng,
+                        out: &mut out,
+                        addresses: &self.addresses,
+                        epoch_unix_ms: self.epoch_unix_ms,
+                    };
+                    slot.node.process().on_input(&mut ctx, input);
+                }
+                self.flush(pid, out, trace);
+            }
+        }
+    }
+
+    /// Carry out a process's outbox: trace its notes, arm its timers, send its messages.
+    fn flush(&mut self, pid: ProcId, out: Outbox, trace: &mut Vec<Record>) {
+        for note in out.notes {
+            self.record(trace, note);
+        }
+        let incarnation = self.procs[pid.index()].incarnation;
+        for (delay, timer) in out.timers {
+            self.queue.push(
+                self.now + delay,
+                Event::Timer {
+                    proc: pid,
+                    incarnation,
+                    timer,
+                },
+            );
+        }
+        for (to, msg) in out.sends {
+            self.send(pid, to, msg, trace);
+        }
+    }
+
+    fn send(&mut self, from: ProcId, to: ProcId, msg: Message, trace: &mut Vec<Record>) {
+        let id = self.next_msg;
+        self.next_msg += 1;
+        let (fh, th) = (self.procs[from.index()].host, self.procs[to.index()].host);
+        let transit = self
+            .net
+            .transit(&mut self.rng, self.now, (from, fh), (to, th));
+        self.record(
+            trace,
+            TraceEvent::Send {
+                msg: id,
+                from,
+                to,
+                kind: msg.kind(),
+                label: msg.label(),
+                deliver_at: transit.deliver_at,
+            },
+        );
+        self.queue.push(
+            transit.deliver_at,
+            Event::Deliver {
+                id,
+                from,
+                to,
+                msg,
+                lost: transit.lost,
+            },
+        );
+    }
+
+    fn record(&self, trace: &mut Vec<Record>, event: TraceEvent) {
+        trace.push(Record { t: self.now, event });
+    }
+
+    fn set_state(&mut self, pid: ProcId, state: ProcState, trace: &mut Vec<Record>) {
+        self.procs[pid.index()].state = state;
+        self.record(trace, TraceEvent::State { proc: pid, state });
+    }
+
+    fn boot(&mut self, pid: ProcId, trace: &mut Vec<Record>) {
+        let slot = &mut self.procs[pid.index()];
+        slot.node = slot.blueprint.clone();
+        slot.incarnation += 1;
+        slot.held.clear();
+        self.set_state(pid, ProcState::Up, trace);
+        self.input(pid, Input::Start, None, trace);
+    }
+
+    fn crash(&mut self, pid: ProcId, trace: &mut Vec<Record>) {
+        if self.procs[pid.index()].state == ProcState::Crashed {
+            return;
+        }
+        let slot = &mut self.procs[pid.index()];
+        // Memory is gone the moment the process dies; what survives lives on the host's disk.
+        slot.node = slot.blueprint.clone();
+        slot.incarnation += 1;
+        slot.held.clear();
+        self.set_state(pid, ProcState::Crashed, trace);
+    }
+
+    /// Carry out an action now. A console command returns the reply redis-cli would print.
+    pub fn apply(&mut self, action: &Action, trace: &mut Vec<Record>) -> Result<Option<String>> {
+        match action {
+            Action::Crash { process } => {
+                let pid = self.proc_id(process)?;
+                self.crash(pid, trace);
+            }
+            Action::Restart { process } => {
+                let pid = self.proc_id(process)?;
+                self.crash(pid, trace);
+                self.boot(pid, trace);
+            }
+            Action::Pause { process } => {
+                let pid = self.proc_id(process)?;
+                if self.procs[pid.index()].state == ProcState::Up {
+                    self.set_state(pid, ProcState::Paused, trace);
+                }
+            }
+            Action::Resume { process } => {
+                let pid = self.proc_id(process)?;
+                if self.procs[pid.index()].state == ProcState::Paused {
+                    self.set_state(pid, ProcState::Up, trace);
+                    for held in std::mem::take(&mut self.procs[pid.index()].held) {
+                        self.input(pid, held.input, held.msg, trace);
+                    }
+                }
+            }
+            Action::Command { process, line } => {
+                let pid = self.proc_id(process)?;
+                let reply = self.console(pid, line, trace);
+                return Ok(Some(reply));
+            }
+            Action::Partition { groups } => {
+                let ix = groups
+                    .iter()
+                    .map(|g| {
+                        g.iter()
+                            .map(|h| self.host_ix(h))
+                            .collect::<Result<Vec<_>>>()
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                self.net.partition(&ix);
+                let text = groups
+                    .iter()
+                    .map(|g| g.join(" "))
+                    .collect::<Vec<_>>()
+                    .join(" | ");
+                self.record(
+                    trace,
+                    TraceEvent::Fault {
+                        fault: format!("partition {text}"),
+                    },
+                );
+            }
+            Action::PartitionOneWay { from, to } => {
+                let f = from
+                    .iter()
+                    .map(|h| self.host_ix(h))
+                    .collect::<Result<Vec<_>>>()?;
+                let t = to
+                    .iter()
+                    .map(|h| self.host_ix(h))
+                    .collect::<Result<Vec<_>>>()?;
+                self.net.partition_one_way(&f, &t);
+                self.record(
+                    trace,
+                    TraceEvent::Fault {
+                        fault: format!("partition {} -> {}", from.join(" "), to.join(" ")),
+                    },
+                );
+            }
+            Action::Heal => {
+                self.net.heal();
+                self.record(
+                    trace,
+                    TraceEvent::Fault {
+                        fault: "heal".into(),
+                    },
+                );
+            }
+            Action::Link {
+                from,
+                to,
+                latency_ms,
+                jitter_ms,
+                loss,
+                symmetric,
+            } => {
+                check_link_numbers("link", *latency_ms, *jitter_ms, *loss)
+                    .map_err(as_action_error)?;
+                let (a, b) = (self.host_ix(from)?, self.host_ix(to)?);
+                let old = self.net.params(a, b);
+                let p = LinkParams {
+                    latency_ms: latency_ms.unwrap_or(old.latency_ms),
+                    jitter_ms: jitter_ms.unwrap_or(old.jitter_ms),
+                    loss_ppm: loss.map_or(old.loss_ppm, |l| (l * 1_000_000.0).round() as u32),
+                };
+                self.net.set_link(a, b, p);
+                if *symmetric {
+                    self.net.set_link(b, a, p);
+                }
+                let arrow = if *symmetric { "<->" } else { "->" };
+                self.record(
+                    trace,
+                    TraceEvent::Fault {
+                        fault: format!(
+                            "link {from} {arrow} {to} latency {}ms jitter {}ms loss {}ppm",
+                            p.latency_ms, p.jitter_ms, p.loss_ppm
+                        ),
+                    },
+                );
+            }
+        }
+        Ok(None)
+    }
+
+    /// Check an action's names against this world without running it.
+    pub fn check_action(&self, action: &Action) -> Result<()> {
+        let hosts: BTreeSet<&str> = self.hosts.iter().map(|h| h.name.as_str()).collect();
+        let procs: BTreeMap<&str, bool> = self
+            .procs
+            .iter()
+            .map(|p| (p.name.as_str(), matches!(p.node, Node::Server(_))))
+            .collect();
+        check_action_names(action, &hosts, &procs).map_err(as_action_error)
+    }
+
+    /// A redis-cli on the process's own host: no network between them, so only the process's state matters.
+    fn console(&mut self, pid: ProcId, line: &str, trace: &mut Vec<Record>) -> String {
+        let slot = &self.procs[pid.index()];
+        let address = format!("{}:{}", self.hosts[slot.host].ip, slot.port.unwrap_or(0));
+        let reply_text = match slot.state {
+            ProcState::Crashed => format!("Could not connect to Redis at {address}: Connection refused"),
+            ProcState::Paused => format!(
+                "Error: {address} is paused (SIGSTOP): redis-cli would wait for the reply until the process resumes"
+            ),
+            ProcState::Up => match split_args(line) {
+                Err(e) => e,
+                Ok(args) if args.is_empty() => String::new(),
+                Ok(args) => {
+                    let mut out = Outbox::default();
+                    let reply: Reply = {
+                        let slot = &mut self.procs[pid.index()];
+                        let mut ctx = Ctx {
+                            now: self.now,
+                            me: pid,
+                            rng: &mut self.rng,
+                            out: &mut out,
+                            addresses: &self.addresses,
+                            epoch_unix_ms: self.epoch_unix_ms,
+                        };
+                        slot.node.process().console(&mut ctx, args)
+                    };
+                    self.flush(pid, out, trace);
+                    format_reply(&reply)
+                }
+            },
+        };
+        self.record(
+            trace,
+            TraceEvent::Console {
+                proc: pid,
+                line: line.to_string(),
+                reply: reply_text.clone(),
+            },
+        );
+        reply_text
+    }
+}

@@ -1,0 +1,47 @@
+//! The native CLI, run as a user would: it prints the trace as text or JSON lines, and the hash that the
+//! browser tests compare with. Native only (it spawns the binary).
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::process::Command;
+
+fn cli(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_redis-ha-sim")).args(args).output().expect("the CLI runs");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn run_prints_the_story_as_text() {
+    let (ok, out, _) = cli(&["run", "builtin:standalone-crash", "--seed", "7", "--until", "9000"]);
+    assert!(ok);
+    assert!(out.contains("redis crashed"), "{out}");
+    assert!(out.contains("refused after"));
+    assert!(out.contains("redis log: Ready to accept connections tcp"));
+    let last = out.lines().last().unwrap();
+    assert!(last.trim_start().starts_with("9.000s") || last.trim_start().starts_with("8."), "ran to 9 s: {last}");
+}
+
+#[test]
+fn json_lines_parse_and_hash_matches_the_library() {
+    let (ok, out, _) = cli(&["run", "builtin:standalone", "--seed", "3", "--until", "2000", "--format", "json"]);
+    assert!(ok);
+    let records: Vec<redis_ha_sim::trace::Record> = out.lines().map(|l| serde_json::from_str(l).expect("a record")).collect();
+    let (ok, hash, _) = cli(&["hash", "builtin:standalone", "--seed", "3", "--until", "2000"]);
+    assert!(ok);
+    assert_eq!(hash.trim(), format!("{:016x}", redis_ha_sim::trace::trace_hash(&records)));
+    let mut sim = redis_ha_sim::Simulation::from_json(redis_ha_sim::library::get("standalone").unwrap(), 3).unwrap();
+    sim.run_until(redis_ha_sim::SimTime(2000));
+    assert_eq!(hash.trim(), format!("{:016x}", sim.trace_hash()));
+}
+
+#[test]
+fn bad_usage_exits_non_zero_with_a_message() {
+    let (ok, _, err) = cli(&["run", "builtin:nope"]);
+    assert!(!ok);
+    assert!(err.contains("no built-in scenario 'nope' (there are: standalone"), "{err}");
+    let (ok, _, err) = cli(&["run", "/no/such/file.json"]);
+    assert!(!ok && err.contains("cannot read /no/such/file.json"));
+    let (ok, _, err) = cli(&["run", "builtin:standalone", "--seed", "x"]);
+    assert!(!ok && err.contains("--seed: not a whole number"));
+    let (ok, _, err) = cli(&["frobnicate"]);
+    assert!(!ok && err.contains("unknown command frobnicate"));
+}

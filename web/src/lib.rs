@@ -1,0 +1,208 @@
+//! The wasm boundary: one exported class, `Simulation`, that owns a core simulation. Methods take scalars
+//! or strings and return small plain objects (serde-wasm-bindgen); errors cross as JS `Error`s with the
+//! core's message. No simulation logic lives here.
+#![deny(clippy::unwrap_used)]
+
+use redis_ha_sim::{view, Action, SimTime};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// Seeds cross as JS numbers, so they must be integers JS can hold exactly.
+const MAX_SAFE_SEED: f64 = 9_007_199_254_740_991.0;
+
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
+    // Maps (e.g. per-client tallies) become plain objects, not JS Maps, so the page can index them.
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    value
+        .serialize(&ser)
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn err(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn seed_from(seed: f64) -> Result<u64, JsError> {
+    if !(seed.is_finite() && seed.fract() == 0.0 && (0.0..=MAX_SAFE_SEED).contains(&seed)) {
+        return Err(JsError::new(&format!(
+            "seed must be a whole number from 0 to {MAX_SAFE_SEED}, got {seed}"
+        )));
+    }
+    Ok(seed as u64)
+}
+
+fn time_from(ms: f64) -> Result<SimTime, JsError> {
+    if !(ms.is_finite() && (0.0..=MAX_SAFE_SEED).contains(&ms)) {
+        return Err(JsError::new(&format!(
+            "time must be a non-negative number of ms, got {ms}"
+        )));
+    }
+    Ok(SimTime(ms as u64))
+}
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The built-in scenarios: `[{id, name, description, json}]`.
+#[wasm_bindgen(js_name = builtinScenarios)]
+pub fn builtin_scenarios() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Entry {
+        id: &'static str,
+        name: String,
+        description: String,
+        json: &'static str,
+    }
+    let list: Vec<Entry> = redis_ha_sim::library::SCENARIOS
+        .iter()
+        .map(|(id, json)| {
+            let (name, description) = redis_ha_sim::Scenario::from_json(json)
+                .map(|s| (s.name, s.description))
+                .unwrap_or_default();
+            Entry {
+                id,
+                name,
+                description,
+                json,
+            }
+        })
+        .collect();
+    to_js(&list)
+}
+
+/// A fresh seed from the browser's entropy, for the page's "new seed" button (never used inside a run).
+#[wasm_bindgen(js_name = randomSeed)]
+pub fn random_seed() -> Result<f64, JsError> {
+    let mut buf = [0u8; 8];
+    getrandom::fill(&mut buf).map_err(err)?;
+    Ok((u64::from_le_bytes(buf) % (MAX_SAFE_SEED as u64)) as f64)
+}
+
+#[wasm_bindgen]
+pub struct Simulation {
+    inner: redis_ha_sim::Simulation,
+}
+
+#[wasm_bindgen]
+impl Simulation {
+    /// Build a simulation from scenario JSON and a seed.
+    #[wasm_bindgen(constructor)]
+    pub fn new(scenario_json: &str, seed: f64) -> Result<Simulation, JsError> {
+        let inner =
+            redis_ha_sim::Simulation::from_json(scenario_json, seed_from(seed)?).map_err(err)?;
+        Ok(Simulation { inner })
+    }
+
+    /// Rebuild a session exported by `exportSession` (the share URL carries one).
+    #[wasm_bindgen(js_name = fromSession)]
+    pub fn from_session(session_json: &str) -> Result<Simulation, JsError> {
+        let inner = redis_ha_sim::Simulation::session_from_json(session_json).map_err(err)?;
+        Ok(Simulation { inner })
+    }
+
+    /// Current virtual time in ms.
+    pub fn now(&self) -> f64 {
+        self.inner.now().ms() as f64
+    }
+
+    /// The scenario's suggested length in ms (or 0 when it has none).
+    #[wasm_bindgen(js_name = durationMs)]
+    pub fn duration_ms(&self) -> f64 {
+        self.inner.scenario().duration_ms.unwrap_or(0) as f64
+    }
+
+    pub fn seed(&self) -> f64 {
+        self.inner.seed() as f64
+    }
+
+    /// Run every event up to virtual time `ms`.
+    #[wasm_bindgen(js_name = runUntil)]
+    pub fn run_until(&mut self, ms: f64) -> Result<(), JsError> {
+        self.inner.run_until(time_from(ms)?);
+        Ok(())
+    }
+
+    /// Process one event; returns its time, or -1 when nothing is left to happen.
+    pub fn step(&mut self) -> f64 {
+        self.inner.step().map_or(-1.0, |t| t.ms() as f64)
+    }
+
+    /// Go to virtual time `ms`, backwards (restore a checkpoint and replay) or forwards.
+    pub fn seek(&mut self, ms: f64) -> Result<(), JsError> {
+        self.inner.seek(time_from(ms)?);
+        Ok(())
+    }
+
+    /// Type a command into a redis-cli attached to `process`; returns what redis-cli would print.
+    pub fn command(&mut self, process: &str, line: &str) -> Result<String, JsError> {
+        self.inner.command(process, line).map_err(err)
+    }
+
+    /// Inject a fault or repair, e.g. `{"do":"crash","process":"redis"}` or `{"do":"partition","groups":[["a"],["b"]]}`.
+    pub fn inject(&mut self, action_json: &str) -> Result<JsValue, JsError> {
+        let action = Action::from_json(action_json).map_err(err)?;
+        let result = self.inner.act(action).map_err(err)?;
+        to_js(&result)
+    }
+
+    /// The world as it is now: hosts, processes, roles, keys, cut links.
+    pub fn snapshot(&self) -> Result<JsValue, JsError> {
+        to_js(&view::world_view(self.inner.world()))
+    }
+
+    /// Trace records from `cursor` on.
+    #[wasm_bindgen(js_name = eventsSince)]
+    pub fn events_since(&self, cursor: usize) -> Result<JsValue, JsError> {
+        to_js(self.inner.events_since(cursor))
+    }
+
+    /// How many trace records exist (after a seek backwards, fewer than before).
+    #[wasm_bindgen(js_name = traceLen)]
+    pub fn trace_len(&self) -> usize {
+        self.inner.trace().len()
+    }
+
+    /// The trace's fingerprint (FNV-1a of its JSON lines) as 16 hex digits; equal natively and here.
+    #[wasm_bindgen(js_name = traceHash)]
+    pub fn trace_hash(&self) -> String {
+        format!("{:016x}", self.inner.trace_hash())
+    }
+
+    /// The whole trace as JSON lines.
+    #[wasm_bindgen(js_name = traceJson)]
+    pub fn trace_json(&self) -> String {
+        self.inner
+            .trace()
+            .iter()
+            .filter_map(|r| serde_json::to_string(r).ok())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The trace as text lines with process names.
+    #[wasm_bindgen(js_name = traceText)]
+    pub fn trace_text(&self, cursor: usize) -> String {
+        redis_ha_sim::text::render(self.inner.events_since(cursor), self.inner.world())
+    }
+
+    /// Counts computed from the trace: messages, drops, each client's outcomes.
+    pub fn metrics(&self) -> Result<JsValue, JsError> {
+        to_js(&redis_ha_sim::check::metrics(
+            self.inner.trace(),
+            self.inner.now().ms(),
+        ))
+    }
+
+    /// Scenario, seed and recorded actions as JSON: enough to reproduce this session exactly.
+    #[wasm_bindgen(js_name = exportSession)]
+    pub fn export_session(&self) -> Result<String, JsError> {
+        serde_json::to_string(&self.inner.export_session()).map_err(err)
+    }
+
+    /// The action log: `[{t, after_events, action}]`.
+    pub fn actions(&self) -> Result<JsValue, JsError> {
+        to_js(self.inner.actions())
+    }
+}

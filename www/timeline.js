@@ -1,0 +1,423 @@
+// The timeline view: a space-time diagram drawn from trace records only. Time runs left to right; each process
+// has a lane; a message is an arrow from its sender's lane at the send time to its receiver's lane at the
+// delivery time. Client requests and their replies are coloured by how the request ended.
+//
+// Two parts:
+//  - `TimelineIndex` digests trace records as they arrive (`add`) into lists sorted by time, so a frame only
+//    touches what is visible. It pairs records that belong together (send with deliver/drop, a request with
+//    its command message, reply and outcome), which is bookkeeping for drawing, not simulation.
+//  - `renderTimeline(index, lanes, view)` is a pure function from the index and a time window to an SVG string.
+
+const LABEL_W = 132;   // left column with lane names
+const AXIS_H = 26;     // time axis strip at the top
+const BOTTOM = 10;
+const RIGHT = 14;
+const MIN_LANE = 34;
+const MAX_LANE = 120;
+
+export const OUTCOMES = ['ok', 'error', 'refused', 'timeout'];
+
+// Index of the first element of `arr` (sorted by `key`) whose key is >= t.
+function lowerBound(arr, t, key) {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (key(arr[mid]) < t) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+export class TimelineIndex {
+  constructor() {
+    this.clear();
+  }
+
+  clear() {
+    this.records = [];
+    this.msgs = [];                 // by send time: {id, t, from, to, kind, label, deliverAt, end, how, reason, req}
+    this.msgById = new Map();
+    this.open = new Set();          // messages neither delivered nor dropped yet
+    this.maxSpan = 0;               // longest finished message, in ms: how far back a visible arrow can start
+    this.requests = new Map();      // "client:id" -> {client, id, server, t, command, outcome, reply, outT, latency}
+    this.outcomes = [];             // requests in the order they ended (so by outcome time)
+    this.pendingRequest = new Map();// client -> request key waiting for its command message
+    this.lastCommandIn = new Map(); // server -> command message it was last handed
+    this.bands = [];                // {proc, state: crashed|paused, t0, t1|null}
+    this.openBand = new Map();      // proc -> band
+    this.restarts = [];             // {proc, t, from}: a process back up after a crash or pause
+    this.partitions = [];           // {label, t0, t1|null}
+    this.faults = [];               // other network faults: {t, label}
+    this.consoles = [];             // {t, proc, line, reply}
+    this.logs = [];                 // {t, proc, text}
+    this.tally = {};                // client id -> {sent, ok, errors, timeouts, refused}: fallback metrics
+  }
+
+  get length() {
+    return this.records.length;
+  }
+
+  /** Forget everything from record `n` on (after a seek backwards): rebuild from the kept prefix. */
+  truncate(n) {
+    if (n >= this.records.length) return;
+    const keep = this.records.slice(0, n);
+    this.clear();
+    this.add(keep);
+  }
+
+  add(records) {
+    for (const r of records) {
+      this.records.push(r);
+      this.#digest(r);
+    }
+  }
+
+  #tallyOf(client) {
+    return (this.tally[client] ??= { sent: 0, ok: 0, errors: 0, timeouts: 0, refused: 0 });
+  }
+
+  #finish(r, how) {
+    const m = this.msgById.get(r.msg);
+    if (!m) return null;
+    m.end = r.t;
+    m.how = how;
+    if (how === 'drop') m.reason = r.reason;
+    this.open.delete(m);
+    this.maxSpan = Math.max(this.maxSpan, m.end - m.t);
+    return m;
+  }
+
+  #digest(r) {
+    switch (r.type) {
+      case 'send': {
+        const m = { id: r.msg, t: r.t, from: r.from, to: r.to, kind: r.kind, label: r.label, deliverAt: r.deliver_at,
+          end: null, how: null, reason: null, req: null };
+        if (r.kind === 'command' && this.pendingRequest.has(r.from)) {
+          m.req = this.pendingRequest.get(r.from);
+          this.pendingRequest.delete(r.from);
+        } else if (r.kind === 'reply') {
+          // A server answers a command in the same instant it handles it, so the reply belongs to the
+          // request whose command was just delivered to it from this client.
+          const c = this.lastCommandIn.get(r.from);
+          if (c && c.end === r.t && c.from === r.to) m.req = c.req;
+        }
+        this.msgs.push(m);
+        this.msgById.set(m.id, m);
+        this.open.add(m);
+        break;
+      }
+      case 'deliver': {
+        const m = this.#finish(r, 'deliver');
+        if (m && m.kind === 'command') this.lastCommandIn.set(m.to, m);
+        break;
+      }
+      case 'drop':
+        this.#finish(r, 'drop');
+        break;
+      case 'request': {
+        const key = `${r.client}:${r.id}`;
+        this.requests.set(key, { client: r.client, id: r.id, server: r.server, t: r.t, command: r.command,
+          outcome: null, reply: null, outT: null, latency: null });
+        this.pendingRequest.set(r.client, key);
+        this.#tallyOf(r.client).sent += 1;
+        break;
+      }
+      case 'outcome': {
+        const key = `${r.client}:${r.id}`;
+        let q = this.requests.get(key);
+        if (!q) {
+          q = { client: r.client, id: r.id, server: null, t: r.t, command: [] };
+          this.requests.set(key, q);
+        }
+        q.outcome = r.outcome;
+        q.reply = r.reply;
+        q.outT = r.t;
+        q.latency = r.latency_ms;
+        this.outcomes.push(q);
+        const tl = this.#tallyOf(r.client);
+        if (r.outcome === 'ok') tl.ok += 1;
+        else if (r.outcome === 'error') tl.errors += 1;
+        else if (r.outcome === 'timeout') tl.timeouts += 1;
+        else if (r.outcome === 'refused') tl.refused += 1;
+        break;
+      }
+      case 'state': {
+        const open = this.openBand.get(r.proc);
+        if (open) {
+          open.t1 = r.t;
+          this.openBand.delete(r.proc);
+          if (r.state === 'up') this.restarts.push({ proc: r.proc, t: r.t, from: open.state });
+        }
+        if (r.state === 'crashed' || r.state === 'paused') {
+          const band = { proc: r.proc, state: r.state, t0: r.t, t1: null };
+          this.bands.push(band);
+          this.openBand.set(r.proc, band);
+        }
+        break;
+      }
+      case 'fault': {
+        const f = String(r.fault);
+        if (f.startsWith('partition')) {
+          for (const p of this.partitions) if (p.t1 == null) p.t1 = r.t;
+          this.partitions.push({ label: f, t0: r.t, t1: null });
+        } else if (f === 'heal' || f.startsWith('heal')) {
+          for (const p of this.partitions) if (p.t1 == null) p.t1 = r.t;
+          this.faults.push({ t: r.t, label: f });
+        } else {
+          this.faults.push({ t: r.t, label: f });
+        }
+        break;
+      }
+      case 'console':
+        this.consoles.push({ t: r.t, proc: r.proc, line: r.line, reply: r.reply });
+        break;
+      case 'log':
+        this.logs.push({ t: r.t, proc: r.proc, text: r.text });
+        break;
+      default:
+        // timers and record types this view does not draw yet
+        break;
+    }
+  }
+
+  /** The outcome class used to colour a message. */
+  colourOf(m) {
+    if (m.how === 'drop' && m.reason === 'refused') return 'refused';
+    const q = m.req ? this.requests.get(m.req) : null;
+    if (q) return q.outcome || 'pending';
+    if (m.how === 'drop') return 'timeout';
+    return m.end == null ? 'pending' : 'other';
+  }
+}
+
+function esc(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}
+
+function clip(s, n) {
+  s = String(s);
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+function niceStep(raw) {
+  const pow = 10 ** Math.floor(Math.log10(Math.max(raw, 1e-9)));
+  const f = raw / pow;
+  return pow * (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10);
+}
+
+export function formatSeconds(ms, step = 1) {
+  const decimals = Math.max(0, Math.min(3, 3 - Math.floor(Math.log10(Math.max(step, 1)))));
+  return `${(ms / 1000).toFixed(decimals)} s`;
+}
+
+/** Lane geometry for `n` lanes in a view of `height` px: {top, laneH, height}. */
+export function laneGeometry(n, height) {
+  const avail = height - AXIS_H - BOTTOM;
+  const laneH = Math.max(MIN_LANE, Math.min(MAX_LANE, avail / Math.max(1, n)));
+  const used = laneH * n;
+  // Centre the lanes vertically when they do not fill the view.
+  const top = AXIS_H + Math.max(0, (avail - used) / 2);
+  return { top, laneH, height: Math.max(height, AXIS_H + used + BOTTOM) };
+}
+
+/**
+ * Render the timeline.
+ * @param {TimelineIndex} index
+ * @param {Array<{id:number,name:string,kind:string,state:string,host:string}>} lanes  processes, top to bottom
+ * @param {{t0:number, t1:number, now:number, width:number, height:number}} view
+ * @returns {string} an `<svg>` element as a string
+ */
+export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
+  const plotW = Math.max(50, width - LABEL_W - RIGHT);
+  const span = Math.max(1, t1 - t0);
+  const X = (t) => LABEL_W + ((t - t0) / span) * plotW;
+  const geo = laneGeometry(lanes.length, height);
+  const laneY = new Map(lanes.map((p, i) => [p.id, geo.top + (i + 0.5) * geo.laneH]));
+  const H = geo.height;
+  const plotTop = AXIS_H;
+  const plotBottom = H - BOTTOM;
+  const out = [];
+
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="timeline-svg" width="${width}" height="${H}" ` +
+    `viewBox="0 0 ${width} ${H}" role="img" aria-label="Timeline from ${formatSeconds(t0)} to ${formatSeconds(t1)}">`);
+  const markers = ['ok', 'error', 'refused', 'timeout', 'pending', 'other']
+    .map((c) => `<marker id="tl-${c}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" ` +
+      `orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="head ${c}"/></marker>`).join('');
+  out.push(`<defs>${markers}<clipPath id="tl-plot"><rect x="${LABEL_W}" y="0" width="${plotW + RIGHT}" height="${H}"/></clipPath></defs>`);
+
+  // Lanes.
+  lanes.forEach((p, i) => {
+    const y = laneY.get(p.id);
+    out.push(`<rect class="lane-bg${i % 2 ? ' odd' : ''}" x="0" y="${y - geo.laneH / 2}" width="${width}" height="${geo.laneH}"/>`);
+  });
+
+  out.push('<g clip-path="url(#tl-plot)">');
+
+  // Time axis and grid.
+  const step = niceStep((span * 110) / plotW);
+  out.push('<g class="axis">');
+  for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
+    const x = X(t);
+    out.push(`<line class="grid" x1="${x}" y1="${plotTop}" x2="${x}" y2="${plotBottom}"/>` +
+      `<text class="tick" x="${x}" y="${plotTop - 9}" text-anchor="middle">${formatSeconds(t, step)}</text>`);
+  }
+  out.push('</g>');
+
+  lanes.forEach((p) => {
+    const y = laneY.get(p.id);
+    out.push(`<line class="lane-line" x1="${LABEL_W}" y1="${y}" x2="${width}" y2="${y}"/>`);
+  });
+
+  // Partitions: bands across every lane.
+  for (const b of index.partitions) {
+    const e = b.t1 ?? now;
+    if (e < t0 || b.t0 > t1) continue;
+    const x0 = X(Math.max(b.t0, t0));
+    const x1 = X(Math.min(e, t1));
+    out.push(`<g class="band partition" data-band="partition"><title>${esc(b.label)} (${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)})</title>` +
+      `<rect x="${x0}" y="${plotTop}" width="${Math.max(2, x1 - x0)}" height="${plotBottom - plotTop}"/>` +
+      `<text x="${X(Math.max(b.t0, t0)) + 5}" y="${plotTop + 13}">${esc(clip(b.label, 40))}</text></g>`);
+  }
+  for (const f of index.faults) {
+    if (f.t < t0 || f.t > t1) continue;
+    const x = X(f.t);
+    out.push(`<g class="fault-mark"><title>${esc(f.label)} at ${formatSeconds(f.t)}</title>` +
+      `<line x1="${x}" y1="${plotTop}" x2="${x}" y2="${plotBottom}"/>` +
+      `<text x="${x + 4}" y="${plotTop + 13}">${esc(clip(f.label, 30))}</text></g>`);
+  }
+
+  // Crashed / paused bands on a process's lane, and restarts.
+  for (const b of index.bands) {
+    const y = laneY.get(b.proc);
+    const e = b.t1 ?? now;
+    if (y == null || e < t0 || b.t0 > t1) continue;
+    const x0 = X(Math.max(b.t0, t0));
+    const x1 = X(Math.min(e, t1));
+    const h = Math.min(geo.laneH - 6, 30);
+    out.push(`<g class="band ${b.state}" data-band="${b.state}"><title>${b.state} ${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)}</title>` +
+      `<rect x="${x0}" y="${y - h / 2}" width="${Math.max(2, x1 - x0)}" height="${h}" rx="3"/>` +
+      (b.t0 >= t0 ? `<line class="edge" x1="${x0}" y1="${y - geo.laneH / 2 + 3}" x2="${x0}" y2="${y + geo.laneH / 2 - 3}"/>` : '') +
+      `<text x="${x0 + 5}" y="${y - h / 2 - 4}">${b.state === 'crashed' ? '✖ crashed' : '❚❚ paused'}</text></g>`);
+  }
+  for (const r of index.restarts) {
+    const y = laneY.get(r.proc);
+    if (y == null || r.t < t0 || r.t > t1) continue;
+    const x = X(r.t);
+    out.push(`<g class="restart-mark"><title>${r.from === 'crashed' ? 'restarted' : 'resumed'} at ${formatSeconds(r.t)}</title>` +
+      `<line x1="${x}" y1="${y - geo.laneH / 2 + 3}" x2="${x}" y2="${y + geo.laneH / 2 - 3}"/>` +
+      `<text x="${x + 4}" y="${y + geo.laneH / 2 - 6}">${r.from === 'crashed' ? '↻ restarted' : '▶ resumed'}</text></g>`);
+  }
+
+  // Messages. Arrows that start before the window can still end inside it: look back by the longest
+  // finished message, and separately at the few still in flight.
+  const first = lowerBound(index.msgs, t0 - index.maxSpan, (m) => m.t);
+  const visible = [];
+  for (let i = first; i < index.msgs.length && index.msgs[i].t <= t1; i++) visible.push(index.msgs[i]);
+  const lookedFrom = index.msgs[first]?.t ?? Infinity;
+  for (const m of index.open) if (m.t < lookedFrom && m.t <= t1) visible.push(m);
+
+  const labelEnds = new Map(); // per (from,to) row: x where the last drawn label ends
+  const arrows = [];
+  const labels = [];
+  for (const m of visible) {
+    const y0 = laneY.get(m.from);
+    const y1 = laneY.get(m.to);
+    if (y0 == null || y1 == null) continue;
+    const end = m.end ?? now;
+    if (end < t0) continue;
+    const colour = index.colourOf(m);
+    const xa = X(m.t);
+    let xb;
+    let yb;
+    let tip = '';
+    if (m.end == null) {
+      // In flight: the arrow has come as far as the delivery time lets it.
+      const f = m.deliverAt > m.t ? Math.min(1, Math.max(0, (now - m.t) / (m.deliverAt - m.t))) : 1;
+      xb = X(now);
+      yb = y0 + (y1 - y0) * f;
+    } else if (m.how === 'drop') {
+      xb = X(m.end);
+      yb = m.reason === 'refused' ? y1 : (y0 + y1) / 2;
+      tip = `<path class="drop-x ${colour}" d="M${xb - 4},${yb - 4} L${xb + 4},${yb + 4} M${xb - 4},${yb + 4} L${xb + 4},${yb - 4}"/>`;
+    } else {
+      xb = X(m.end);
+      yb = y1;
+    }
+    const status = m.end == null ? 'in flight' : m.how === 'drop' ? `dropped (${m.reason})` : `delivered at ${formatSeconds(m.end)}`;
+    const head = m.how === 'drop' ? '' : ` marker-end="url(#tl-${colour})"`;
+    arrows.push(`<g class="msg ${colour} kind-${esc(m.kind)}${m.end == null ? ' inflight' : ''}" data-msg="${m.id}">` +
+      `<title>${esc(`#${m.id} ${m.label}\n${m.kind}, sent at ${formatSeconds(m.t)}, ${status}`)}</title>` +
+      `<line x1="${xa}" y1="${y0}" x2="${xb}" y2="${yb}"${head}/>${tip}</g>`);
+
+    // A label near the sending end, unless it would overlap the previous one on the same row.
+    const text = clip(m.label, 26);
+    const lx = xa + (xb - xa) * 0.22 + 5;
+    const ly = y0 + (yb - y0) * 0.22 + (y1 > y0 ? 4 : 10);
+    const row = `${m.from}>${m.to}`;
+    const w = text.length * 6.3;
+    if (lx >= LABEL_W && lx <= width - 20 && lx > (labelEnds.get(row) ?? -Infinity) + 6) {
+      labelEnds.set(row, lx + w);
+      labels.push(`<text class="msg-label ${colour}" x="${lx}" y="${ly}">${esc(text)}</text>`);
+    }
+  }
+  out.push(`<g class="msgs">${arrows.join('')}</g>`);
+
+  // How each request ended, on the client's lane.
+  const firstOut = lowerBound(index.outcomes, t0, (q) => q.outT);
+  const timeoutEnds = new Map();
+  for (let i = firstOut; i < index.outcomes.length && index.outcomes[i].outT <= t1; i++) {
+    const q = index.outcomes[i];
+    const y = laneY.get(q.client);
+    if (y == null) continue;
+    const x = X(q.outT);
+    out.push(`<circle class="outcome ${q.outcome}" data-outcome="${q.outcome}" cx="${x}" cy="${y}" r="3.5">` +
+      `<title>${esc(`request #${q.id} ${q.command.join(' ')}\n${q.outcome} after ${q.latency} ms: ${q.reply}`)}</title></circle>`);
+    if (q.outcome === 'timeout' && x > (timeoutEnds.get(q.client) ?? -Infinity) + 6) {
+      timeoutEnds.set(q.client, x + 50);
+      labels.push(`<text class="msg-label timeout" x="${x + 5}" y="${y + 15}">timeout</text>`);
+    }
+  }
+
+  // Commands typed in a console, on the lane of the process they went to.
+  for (let i = lowerBound(index.consoles, t0, (c) => c.t); i < index.consoles.length && index.consoles[i].t <= t1; i++) {
+    const c = index.consoles[i];
+    const y = laneY.get(c.proc);
+    if (y == null) continue;
+    const x = X(c.t);
+    const err = /^\(error\)|^Could not connect/.test(c.reply) ? ' error' : '';
+    out.push(`<g class="console-mark${err}" data-console="${esc(c.line)}"><title>${esc(`> ${c.line}\n${c.reply}`)}</title>` +
+      `<path d="M${x},${y - 6} L${x + 6},${y} L${x},${y + 6} L${x - 6},${y} z"/></g>`);
+    labels.push(`<text class="console-label${err}" x="${x + 8}" y="${y - 8}">${esc(clip(`> ${c.line}`, 30))}</text>`);
+  }
+
+  // Log lines as small ticks under the lane (hover for the text).
+  for (let i = lowerBound(index.logs, t0, (l) => l.t); i < index.logs.length && index.logs[i].t <= t1; i++) {
+    const l = index.logs[i];
+    const y = laneY.get(l.proc);
+    if (y == null) continue;
+    const x = X(l.t);
+    out.push(`<line class="log-mark" x1="${x}" y1="${y + 4}" x2="${x}" y2="${y + 11}"><title>${esc(`${formatSeconds(l.t)} ${l.text}`)}</title></line>`);
+  }
+
+  out.push(`<g class="labels">${labels.join('')}</g>`);
+
+  // Now.
+  if (now >= t0 && now <= t1) {
+    const x = X(now);
+    out.push(`<line class="now-line" x1="${x}" y1="${plotTop - 4}" x2="${x}" y2="${plotBottom}"/>`);
+  }
+  out.push('</g>');
+
+  // Lane names last, over everything.
+  out.push(`<rect class="label-col" x="0" y="0" width="${LABEL_W}" height="${H}"/>`);
+  lanes.forEach((p) => {
+    const y = laneY.get(p.id);
+    out.push(`<g class="lane-label kind-${esc(p.kind)} state-${esc(p.state)}" data-lane="${p.id}">` +
+      `<circle cx="14" cy="${y}" r="5"/>` +
+      `<text class="lane-name" x="26" y="${y - 2}">${esc(clip(p.name, 14))}</text>` +
+      `<text class="lane-sub" x="26" y="${y + 12}">${esc(clip(p.kind === 'server' ? (p.address || p.host) : `client on ${p.host}`, 18))}</text></g>`);
+  });
+  out.push(`<line class="label-rule" x1="${LABEL_W}" y1="0" x2="${LABEL_W}" y2="${H}"/>`);
+  out.push('</svg>');
+  return out.join('');
+}
