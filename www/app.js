@@ -1,0 +1,572 @@
+// Wiring: loads the wasm package, owns the current `Simulation`, and connects the controls to it. Everything
+// on screen is drawn from `snapshot()` and trace records; no simulation logic lives in the page.
+//
+// `window.app` exposes the current simulation and a few helpers for tests and for curious learners in the
+// browser console (`app.sim.traceText(0)`).
+
+import { renderTopology, esc } from './topology.js';
+import { TimelineIndex, renderTimeline, formatSeconds, OUTCOMES } from './timeline.js';
+import { Console } from './console.js';
+
+const PKG = './pkg/redis_ha_sim_web.js';
+const BUILD_HINT = 'Build it from the repository root with:\n  wasm-pack build web --release --target web --out-dir ../www/pkg --no-pack';
+const MAX_FRAME_MS = 250;      // a frame after a long stall (hidden tab) advances at most this much real time
+const METRICS_EVERY_MS = 200;  // metrics() walks the whole trace: refresh the line a few times a second
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  wasm: null,
+  scenarios: [],
+  source: null,          // {kind:'builtin', id} | {kind:'file', name}
+  json: null,            // scenario JSON text of the current simulation
+  sim: null,
+  index: new TimelineIndex(),
+  snapshot: null,
+  selected: null,        // id of the selected process
+  playing: false,
+  speed: 1,
+  windowMs: 5000,
+  virtual: 0,            // play position in fractional virtual ms
+  lastTs: 0,
+  stopAtEnd: false,
+  metricsTs: -Infinity,
+  metricsBroken: false,
+  metrics: null,
+  drawn: { topo: '', timeline: '', inspector: '', metrics: '' },
+};
+
+// ---------------------------------------------------------------------------------------------- errors
+
+function showError(title, message) {
+  $('error-title').textContent = title;
+  $('error-message').textContent = message;
+  $('error').hidden = false;
+}
+
+function hideError() {
+  $('error').hidden = true;
+}
+
+function messageOf(e) {
+  return e && e.message ? e.message : String(e);
+}
+
+// Run `fn`; on failure pause, say what happened, and return undefined.
+function guarded(what, fn) {
+  try {
+    return fn();
+  } catch (e) {
+    pause();
+    showError(what, messageOf(e));
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- loading
+
+function seedFromField() {
+  const raw = $('seed').value.trim();
+  return raw === '' ? 1 : Number(raw);
+}
+
+/** Replace the running simulation. Returns true on success; on failure the old one keeps running. */
+function start(json, seed, source) {
+  let sim;
+  try {
+    sim = new state.wasm.Simulation(json, seed);
+  } catch (e) {
+    const where = source.kind === 'builtin' ? `the built-in scenario "${source.id}"` : `"${source.name}"`;
+    showError(`Could not load ${where}`, messageOf(e));
+    return false;
+  }
+  pause();
+  hideError();
+  if (state.sim) state.sim.free();
+  state.sim = sim;
+  state.json = json;
+  state.source = source;
+  state.index = new TimelineIndex();
+  state.virtual = 0;
+  state.metricsTs = -Infinity;
+  state.drawn = { topo: '', timeline: '', inspector: '', metrics: '' };
+  $('seed').value = String(seed);
+  $('step-status').textContent = '';
+
+  const snap = sim.snapshot();
+  const servers = snap.processes.filter((p) => p.kind === 'server');
+  const keep = state.selected != null && snap.processes[state.selected] ? snap.processes[state.selected] : null;
+  state.selected = keep && keep.kind === 'server' ? keep.id : (servers[0] ?? snap.processes[0])?.id ?? null;
+
+  const sc = source.kind === 'builtin' ? state.scenarios.find((s) => s.id === source.id) : null;
+  const description = sc ? sc.description : parseDescription(json);
+  $('description').textContent = description || '';
+  $('description').hidden = !description;
+
+  if (source.kind === 'builtin') {
+    $('scenario').value = source.id;
+    const url = new URL(location.href);
+    url.searchParams.set('scenario', source.id);
+    url.searchParams.set('seed', String(seed));
+    history.replaceState(null, '', url);
+  }
+  con.clear();
+  const target = snap.processes.find((p) => p.id === state.selected && p.kind === 'server') || servers[0];
+  if (target) {
+    con.setTargets(servers.map((p) => ({ name: p.name, address: p.address })));
+    con.target = target.name;
+    con.print(`# ${servers.length > 1 ? 'Pick a server above; c' : 'C'}ommands run at the current virtual time. Try: SET foo bar, GET foo, DBSIZE, KEYS *`, 'muted');
+  }
+  setEnabled(true);
+  refresh();
+  return true;
+}
+
+function parseDescription(json) {
+  try {
+    return JSON.parse(json).description || '';
+  } catch {
+    return '';
+  }
+}
+
+function loadBuiltin(id, seed = seedFromField()) {
+  const sc = state.scenarios.find((s) => s.id === id);
+  if (!sc) {
+    showError(`Unknown scenario "${id}"`,
+      `There is no built-in scenario with that id. Built-in scenarios: ${state.scenarios.map((s) => s.id).join(', ')}.`);
+    return false;
+  }
+  return start(sc.json, seed, { kind: 'builtin', id });
+}
+
+function loadJson(json, seed = seedFromField(), name = 'scenario file') {
+  const ok = start(json, seed, { kind: 'file', name });
+  if (ok) {
+    let opt = $('scenario').querySelector('option[data-file]');
+    if (!opt) {
+      opt = document.createElement('option');
+      opt.dataset.file = '1';
+      $('scenario').append(opt);
+    }
+    opt.value = '__file__';
+    opt.textContent = `File: ${name}`;
+    $('scenario').value = '__file__';
+  }
+  return ok;
+}
+
+function reload(seed = seedFromField()) {
+  if (!state.source) return loadBuiltin($('scenario').value, seed);
+  return state.source.kind === 'builtin' ? loadBuiltin(state.source.id, seed) : loadJson(state.json, seed, state.source.name);
+}
+
+function setEnabled(on) {
+  for (const id of ['play', 'step', 'reset', 'kill', 'restart', 'new-seed']) $(id).disabled = !on;
+}
+
+// ---------------------------------------------------------------------------------------------- drawing
+
+function lanesOf(snap) {
+  // Lanes in host order, so a host's processes sit together and the order never changes during a run.
+  const byId = new Map(snap.processes.map((p) => [p.id, p]));
+  const lanes = [];
+  for (const h of snap.hosts) for (const id of h.processes) if (byId.has(id)) lanes.push(byId.get(id));
+  for (const p of snap.processes) if (!lanes.includes(p)) lanes.push(p);
+  return lanes;
+}
+
+function timeWindow(now) {
+  const w = state.windowMs;
+  const t1 = Math.max(w, now + w * 0.05);
+  return { t0: t1 - w, t1 };
+}
+
+/** Pull new trace records and a fresh snapshot, then redraw. */
+function refresh() {
+  const sim = state.sim;
+  if (!sim) return;
+  const n = sim.traceLen();
+  if (n < state.index.length) state.index.truncate(n);
+  if (n > state.index.length) state.index.add(sim.eventsSince(state.index.length));
+  state.snapshot = sim.snapshot();
+  draw();
+}
+
+function draw() {
+  const snap = state.snapshot;
+  const sim = state.sim;
+  if (!snap || !sim) return;
+  const now = sim.now();
+  const topoEl = $('topology');
+  const tlEl = $('timeline');
+  const topoSize = [topoEl.clientWidth, topoEl.clientHeight];
+  const tlSize = [tlEl.clientWidth, tlEl.clientHeight];
+
+  const topo = renderTopology(snap, { width: topoSize[0], height: topoSize[1], selected: state.selected });
+  if (topo !== state.drawn.topo) {
+    topoEl.innerHTML = topo;
+    state.drawn.topo = topo;
+  }
+
+  const { t0, t1 } = timeWindow(now);
+  const tl = renderTimeline(state.index, lanesOf(snap), { t0, t1, now, width: tlSize[0], height: tlSize[1] });
+  if (tl !== state.drawn.timeline) {
+    tlEl.innerHTML = tl;
+    state.drawn.timeline = tl;
+  }
+
+  $('time').textContent = `${(now / 1000).toFixed(3)} s`;
+  const dur = sim.durationMs();
+  $('duration').textContent = dur > 0 ? `/ ${formatSeconds(dur, 1000)}` : '';
+  $('progress-fill').style.width = dur > 0 ? `${Math.min(100, (100 * now) / dur)}%` : '0%';
+
+  drawSelection(snap);
+  drawInspector(snap);
+  drawMetrics();
+  con.refreshPrompt();
+}
+
+function selectedProcess(snap = state.snapshot) {
+  return snap ? snap.processes.find((p) => p.id === state.selected) : null;
+}
+
+function drawSelection(snap) {
+  const p = selectedProcess(snap);
+  $('selected-name').textContent = p ? p.name : '—';
+  $('kill').disabled = !p || p.state === 'crashed';
+  $('restart').disabled = !p || p.state !== 'crashed';
+  $('kill').setAttribute('aria-label', p ? `Kill ${p.name} (crash it)` : 'Kill the selected server');
+  $('restart').setAttribute('aria-label', p ? `Restart ${p.name}` : 'Restart the selected server');
+}
+
+function clientTallies() {
+  const sim = state.sim;
+  if (!state.metricsBroken) {
+    try {
+      return sim.metrics().clients;
+    } catch (e) {
+      // Counting outcomes from the records we already hold gives the same numbers; say so once.
+      state.metricsBroken = true;
+      console.warn(`metrics() failed (${messageOf(e)}); counting outcomes from the trace records instead`);
+    }
+  }
+  return state.index.tally;
+}
+
+function drawMetrics(force = false) {
+  const ts = performance.now();
+  if (!force && state.playing && ts - state.metricsTs < METRICS_EVERY_MS) return;
+  state.metricsTs = ts;
+  const clients = clientTallies() || {};
+  const sum = { sent: 0, ok: 0, errors: 0, refused: 0, timeouts: 0 };
+  for (const c of Object.values(clients)) for (const k of Object.keys(sum)) sum[k] += c[k] || 0;
+  state.metrics = sum;
+  const item = (cls, label, n) => `<span class="metric ${cls}" data-metric="${cls}"><i class="sw ${cls}"></i>${label} <b>${n}</b></span>`;
+  const html = `<span class="metric" data-metric="sent">requests <b>${sum.sent}</b></span>` +
+    item('ok', 'ok', sum.ok) + item('error', 'errors', sum.errors) +
+    item('refused', 'refused', sum.refused) + item('timeout', 'timeouts', sum.timeouts);
+  if (html !== state.drawn.metrics) {
+    $('metrics').innerHTML = html;
+    state.drawn.metrics = html;
+  }
+}
+
+function drawInspector(snap) {
+  const p = selectedProcess(snap);
+  let html;
+  if (!p) {
+    html = '<p class="muted">Click a process in the topology to inspect it.</p>';
+  } else {
+    const rows = [['state', `<span class="state-chip ${esc(p.state)}">${esc(p.state)}</span>`], ['host', esc(p.host)]];
+    if (p.address) rows.push(['address', esc(p.address)]);
+    if (p.role) rows.push(['role', esc(p.role)]);
+    if (p.runId) rows.push(['run_id', `<code title="${esc(p.runId)}">${esc(p.runId.slice(0, 12))}…</code>`]);
+    if (p.kind === 'client') {
+      const target = snap.processes.find((q) => q.id === p.target);
+      rows.push(['sends to', esc(target ? target.name : '—')], ['in flight', String(p.inFlight ?? 0)]);
+      const t = state.index.tally[p.id];
+      if (t) rows.push(['outcomes', OUTCOMES.map((o) => `<span class="metric ${o}"><i class="sw ${o}"></i>${t[o === 'error' ? 'errors' : o === 'timeout' ? 'timeouts' : o]}</span>`).join(' ')]);
+    }
+    const facts = rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('');
+    let keys = '';
+    if (p.kind === 'server') {
+      const total = p.dbsize ?? 0;
+      const shown = p.keys.length;
+      const head = `<h3>Keys <span class="muted">${p.state === 'crashed' ? '(memory lost)' : total > shown ? `(first ${shown} of ${total})` : `(${total})`}</span></h3>`;
+      const body = p.keys.length
+        ? `<table class="keys"><thead><tr><th>key</th><th>value</th><th>ttl</th></tr></thead><tbody>${
+          p.keys.map((k) => `<tr><td>${esc(k.key)}</td><td>${esc(k.value)}</td><td>${k.ttlMs == null ? '—' : `${(k.ttlMs / 1000).toFixed(1)} s`}</td></tr>`).join('')
+        }</tbody></table>`
+        : `<p class="muted small">${p.state === 'crashed' ? 'A crashed server holds nothing in memory.' : 'No keys yet.'}</p>`;
+      keys = head + body;
+    }
+    html = `<div class="inspector-head"><strong>${esc(p.name)}</strong> <span class="muted">${esc(p.kind)}</span></div>` +
+      `<dl class="facts">${facts}</dl>${keys}`;
+  }
+  if (html !== state.drawn.inspector) {
+    $('inspector').innerHTML = html;
+    state.drawn.inspector = html;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- playing
+
+function play() {
+  const sim = state.sim;
+  if (!sim || state.playing) return;
+  state.playing = true;
+  state.virtual = sim.now();
+  const dur = sim.durationMs();
+  state.stopAtEnd = dur > 0 && sim.now() < dur;
+  state.lastTs = performance.now();
+  drawPlayButton();
+  requestAnimationFrame(frame);
+}
+
+function pause() {
+  if (!state.playing) return;
+  state.playing = false;
+  drawPlayButton();
+  if (state.sim) drawMetrics(true);
+}
+
+function drawPlayButton() {
+  const b = $('play');
+  b.querySelector('.icon').textContent = state.playing ? '❚❚' : '▶';
+  b.querySelector('.label').textContent = state.playing ? 'Pause' : 'Play';
+  b.setAttribute('aria-label', state.playing ? 'Pause' : 'Play');
+  b.setAttribute('aria-pressed', String(state.playing));
+}
+
+function frame(ts) {
+  if (!state.playing || !state.sim) return;
+  const sim = state.sim;
+  const dt = Math.max(0, Math.min(MAX_FRAME_MS, ts - state.lastTs));
+  state.lastTs = ts;
+  state.virtual = Math.max(state.virtual, sim.now()) + dt * state.speed;
+  let target = Math.floor(state.virtual);
+  const dur = sim.durationMs();
+  let ended = false;
+  if (state.stopAtEnd && target >= dur) {
+    target = dur;
+    ended = true;
+  }
+  if (target > sim.now() && guarded('The simulation stopped', () => sim.runUntil(target)) === undefined && !state.playing) return;
+  refresh();
+  if (ended) {
+    pause();
+    $('step-status').textContent = `End of the scenario (${formatSeconds(dur, 1000)}). Play goes on from here.`;
+    return;
+  }
+  requestAnimationFrame(frame);
+}
+
+function step() {
+  const sim = state.sim;
+  if (!sim) return;
+  pause();
+  const before = sim.traceLen();
+  const t = guarded('Step failed', () => sim.step());
+  if (t === undefined) return;
+  if (t < 0) {
+    $('step-status').textContent = 'Nothing left to happen.';
+  } else {
+    const lines = sim.traceText(before).split('\n').map((l) => l.trim()).filter(Boolean);
+    $('step-status').textContent = lines.length ? lines.slice(0, 3).join('  ·  ') + (lines.length > 3 ? '  …' : '') : `${formatSeconds(t)}`;
+  }
+  state.virtual = sim.now();
+  refresh();
+  drawMetrics(true);
+}
+
+function runUntil(ms) {
+  const sim = state.sim;
+  if (!sim) return;
+  guarded('The simulation stopped', () => sim.runUntil(ms));
+  state.virtual = sim.now();
+  refresh();
+  drawMetrics(true);
+}
+
+function inject(action) {
+  const sim = state.sim;
+  if (!sim) return undefined;
+  const r = guarded('That action failed', () => sim.inject(JSON.stringify(action)));
+  refresh();
+  drawMetrics(true);
+  return r;
+}
+
+function select(id) {
+  const snap = state.snapshot;
+  const p = snap && snap.processes.find((q) => q.id === id);
+  if (!p) return;
+  state.selected = id;
+  if (p.kind === 'server') con.target = p.name;
+  draw();
+}
+
+// ---------------------------------------------------------------------------------------------- controls
+
+const con = new Console($('console'), $('console-target'), {
+  run: (target, line) => {
+    const reply = state.sim.command(target, line);
+    refresh();
+    drawMetrics(true);
+    return reply;
+  },
+  prompt: (target) => {
+    const p = state.snapshot && state.snapshot.processes.find((q) => q.name === target);
+    // redis-cli shows "not connected> " once the server has gone away.
+    return p && p.state !== 'crashed' ? `${p.address || p.name}> ` : 'not connected> ';
+  },
+  onSelect: (target) => {
+    const p = state.snapshot && state.snapshot.processes.find((q) => q.name === target);
+    if (p) select(p.id);
+  },
+});
+
+function isTyping(el) {
+  return el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+}
+
+function wireControls() {
+  $('play').addEventListener('click', () => (state.playing ? pause() : play()));
+  $('step').addEventListener('click', step);
+  $('speed').addEventListener('change', (e) => {
+    state.speed = Number(e.target.value);
+  });
+  $('window').addEventListener('change', (e) => {
+    state.windowMs = Number(e.target.value);
+    draw();
+  });
+  $('scenario').addEventListener('change', (e) => {
+    if (e.target.value !== '__file__') loadBuiltin(e.target.value);
+  });
+  $('seed').addEventListener('change', () => reload());
+  $('new-seed').addEventListener('click', () => {
+    const seed = guarded('Could not pick a seed', () => state.wasm.randomSeed());
+    if (seed !== undefined) reload(seed);
+  });
+  $('reset').addEventListener('click', () => reload());
+  $('load-json').addEventListener('click', () => $('load-json-file').click());
+  $('load-json-file').addEventListener('change', async (e) => {
+    const file = e.target.files && e.target.files[0];
+    if (!file) return;
+    loadJson(await file.text(), seedFromField(), file.name);
+    e.target.value = '';
+  });
+  $('kill').addEventListener('click', () => {
+    const p = selectedProcess();
+    if (p) inject({ do: 'crash', process: p.name });
+  });
+  $('restart').addEventListener('click', () => {
+    const p = selectedProcess();
+    if (p) inject({ do: 'restart', process: p.name });
+  });
+  $('console-clear').addEventListener('click', () => con.clear());
+  $('error-close').addEventListener('click', hideError);
+
+  const topo = $('topology');
+  const pick = (e) => {
+    const g = e.target.closest && e.target.closest('[data-proc-id]');
+    if (g) select(Number(g.dataset.procId));
+  };
+  topo.addEventListener('click', pick);
+  topo.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') pick(e);
+  });
+
+  // Space plays and pauses unless the learner is typing; on a focused button it must not also click it.
+  document.addEventListener('keydown', (e) => {
+    if (e.code !== 'Space' || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    e.preventDefault();
+    if (!e.repeat && state.sim) (state.playing ? pause() : play());
+  });
+  document.addEventListener('keyup', (e) => {
+    if (e.code === 'Space' && !isTyping(e.target)) e.preventDefault();
+  });
+
+  new ResizeObserver(() => {
+    if (!state.playing) draw();
+  }).observe($('main'));
+}
+
+// ---------------------------------------------------------------------------------------------- start
+
+const app = {
+  status: 'loading',
+  get sim() { return state.sim; },
+  get snapshot() { return state.snapshot; },
+  get index() { return state.index; },
+  get scenarios() { return state.scenarios; },
+  get playing() { return state.playing; },
+  get metrics() { return state.metrics; },
+  get wasm() { return state.wasm; },
+  console: con,
+  load: loadBuiltin,
+  loadJson,
+  reset: () => reload(),
+  play,
+  pause,
+  step,
+  runUntil,
+  inject,
+  select,
+  refresh,
+  showError,
+  error: () => ($('error').hidden ? null : `${$('error-title').textContent}\n${$('error-message').textContent}`),
+};
+window.app = app;
+
+async function main() {
+  wireControls();
+  setEnabled(false);
+  try {
+    const wasm = await import(PKG);
+    await wasm.default();
+    state.wasm = wasm;
+    state.scenarios = wasm.builtinScenarios();
+  } catch (e) {
+    app.status = 'failed';
+    $('loading').hidden = true;
+    showError('Could not load the simulator',
+      `${messageOf(e)}\n\nThe WebAssembly package in www/pkg/ is missing or could not be loaded. ${BUILD_HINT}`);
+    return;
+  }
+
+  const picker = $('scenario');
+  for (const s of state.scenarios) {
+    const o = document.createElement('option');
+    o.value = s.id;
+    o.textContent = s.name || s.id;
+    o.title = s.description || '';
+    picker.append(o);
+  }
+
+  const params = new URLSearchParams(location.search);
+  const seedParam = params.get('seed');
+  const seed = seedParam == null || seedParam === '' ? 1 : Number(seedParam);
+  $('seed').value = seedParam ?? '1';
+  const wanted = params.get('scenario');
+  const first = state.scenarios[0] && state.scenarios[0].id;
+  if (wanted && !state.scenarios.some((s) => s.id === wanted)) {
+    loadBuiltin(wanted, seed); // says what is wrong; then offer the first scenario so the page is usable
+    const msg = $('error-message').textContent;
+    if (first && start(state.scenarios[0].json, Number.isFinite(seed) ? seed : 1, { kind: 'builtin', id: first })) {
+      showError(`Unknown scenario "${wanted}"`, `${msg}\nShowing "${first}" instead.`);
+    }
+  } else if (first) {
+    loadBuiltin(wanted || first, seed);
+  }
+  $('loading').hidden = true;
+  if (params.get('autoplay') === '1') play();
+  app.status = 'ready';
+}
+
+main().catch((e) => {
+  app.status = 'failed';
+  $('loading').hidden = true;
+  showError('The page failed to start', messageOf(e));
+});
