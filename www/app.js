@@ -11,6 +11,8 @@ import { Console } from './console.js';
 const PKG = './pkg/redis_ha_sim_web.js';
 const BUILD_HINT = 'Build it from the repository root with:\n  wasm-pack build web --release --target web --out-dir ../www/pkg --no-pack';
 const MAX_FRAME_MS = 250;      // a frame after a long stall (hidden tab) advances at most this much real time
+const TOPO_CAPTION = ['Click a process to select it.', 'Arrow: a client → the server it sends to.'];
+const STEP_HINT = '— press Step to process one event and see it described here';
 const METRICS_EVERY_MS = 200;  // metrics() walks the whole trace: refresh the line a few times a second
 
 const $ = (id) => document.getElementById(id);
@@ -91,7 +93,7 @@ function start(json, seed, source) {
   state.metricsTs = -Infinity;
   state.drawn = { topo: '', timeline: '', inspector: '', metrics: '' };
   $('seed').value = String(seed);
-  $('step-status').textContent = '';
+  $('step-status').textContent = STEP_HINT;
 
   const snap = sim.snapshot();
   const servers = snap.processes.filter((p) => p.kind === 'server');
@@ -101,6 +103,7 @@ function start(json, seed, source) {
   const sc = source.kind === 'builtin' ? state.scenarios.find((s) => s.id === source.id) : null;
   const description = sc ? sc.description : parseDescription(json);
   $('description').textContent = description || '';
+  $('description').title = description || '';
   $('description').hidden = !description;
 
   if (source.kind === 'builtin') {
@@ -161,8 +164,11 @@ function reload(seed = seedFromField()) {
   return state.source.kind === 'builtin' ? loadBuiltin(state.source.id, seed) : loadJson(state.json, seed, state.source.name);
 }
 
+// Controls that need a running simulation; Reset and New seed only need the wasm package, so that a
+// learner can recover from a bad seed.
 function setEnabled(on) {
-  for (const id of ['play', 'step', 'reset', 'kill', 'restart', 'new-seed']) $(id).disabled = !on;
+  for (const id of ['play', 'step', 'kill', 'restart']) $(id).disabled = !on;
+  for (const id of ['reset', 'new-seed']) $(id).disabled = !state.wasm;
 }
 
 // ---------------------------------------------------------------------------------------------- drawing
@@ -178,7 +184,8 @@ function lanesOf(snap) {
 
 function timeWindow(now) {
   const w = state.windowMs;
-  const t1 = Math.max(w, now + w * 0.05);
+  // "Now" sits near the right edge, leaving room to see in-flight messages heading for their delivery.
+  const t1 = Math.max(w, now + w * 0.12);
   return { t0: t1 - w, t1 };
 }
 
@@ -203,7 +210,7 @@ function draw() {
   const topoSize = [topoEl.clientWidth, topoEl.clientHeight];
   const tlSize = [tlEl.clientWidth, tlEl.clientHeight];
 
-  const topo = renderTopology(snap, { width: topoSize[0], height: topoSize[1], selected: state.selected });
+  const topo = renderTopology(snap, { width: topoSize[0], height: topoSize[1], selected: state.selected, caption: TOPO_CAPTION });
   if (topo !== state.drawn.topo) {
     topoEl.innerHTML = topo;
     state.drawn.topo = topo;
@@ -278,17 +285,18 @@ function drawInspector(snap) {
   if (!p) {
     html = '<p class="muted">Click a process in the topology to inspect it.</p>';
   } else {
+    // Facts in two columns of label/value pairs; a 'wide' one takes a whole row.
     const rows = [['state', `<span class="state-chip ${esc(p.state)}">${esc(p.state)}</span>`], ['host', esc(p.host)]];
-    if (p.address) rows.push(['address', esc(p.address)]);
     if (p.role) rows.push(['role', esc(p.role)]);
-    if (p.runId) rows.push(['run_id', `<code title="${esc(p.runId)}">${esc(p.runId.slice(0, 12))}…</code>`]);
+    if (p.address) rows.push(['address', esc(p.address)]);
+    if (p.runId) rows.push(['run_id', `<span title="${esc(p.runId)}">${esc(p.runId)}</span>`, 'wide']);
     if (p.kind === 'client') {
       const target = snap.processes.find((q) => q.id === p.target);
       rows.push(['sends to', esc(target ? target.name : '—')], ['in flight', String(p.inFlight ?? 0)]);
       const t = state.index.tally[p.id];
-      if (t) rows.push(['outcomes', OUTCOMES.map((o) => `<span class="metric ${o}"><i class="sw ${o}"></i>${t[o === 'error' ? 'errors' : o === 'timeout' ? 'timeouts' : o]}</span>`).join(' ')]);
+      if (t) rows.push(['outcomes', OUTCOMES.map((o) => `<span class="metric ${o}"><i class="sw ${o}"></i>${o} <b>${t[o === 'error' ? 'errors' : o === 'timeout' ? 'timeouts' : o]}</b></span>`).join(' '), 'wide']);
     }
-    const facts = rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('');
+    const facts = rows.map(([k, v, wide]) => `<dt>${k}</dt><dd${wide ? ' class="wide"' : ''}>${v}</dd>`).join('');
     let keys = '';
     if (p.kind === 'server') {
       const total = p.dbsize ?? 0;
@@ -352,7 +360,10 @@ function frame(ts) {
     target = dur;
     ended = true;
   }
-  if (target > sim.now() && guarded('The simulation stopped', () => sim.runUntil(target)) === undefined && !state.playing) return;
+  if (target > sim.now()) {
+    guarded('The simulation stopped', () => sim.runUntil(target));
+    if (!state.playing) return; // it failed: guarded() paused and said why
+  }
   refresh();
   if (ended) {
     pause();
@@ -427,8 +438,10 @@ const con = new Console($('console'), $('console-target'), {
   },
 });
 
+// Where Space must type a space. A focused <select> is not one of them: after picking a speed, Space
+// should start playback rather than reopen the list.
 function isTyping(el) {
-  return el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+  return el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.isContentEditable);
 }
 
 function wireControls() {
@@ -561,6 +574,8 @@ async function main() {
     loadBuiltin(wanted || first, seed);
   }
   $('loading').hidden = true;
+  setEnabled(!!state.sim);
+  if (!state.sim) con.setTargets([]);
   if (params.get('autoplay') === '1') play();
   app.status = 'ready';
 }

@@ -12,6 +12,7 @@ const LABEL_W = 132;   // left column with lane names
 const AXIS_H = 26;     // time axis strip at the top
 const BOTTOM = 10;
 const RIGHT = 14;
+const INSET = 10;      // gap between the lane names and time t0, so arrowheads there are not cut
 const MIN_LANE = 34;
 const MAX_LANE = 120;
 
@@ -228,9 +229,9 @@ export function laneGeometry(n, height) {
  * @returns {string} an `<svg>` element as a string
  */
 export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
-  const plotW = Math.max(50, width - LABEL_W - RIGHT);
+  const plotW = Math.max(50, width - LABEL_W - INSET - RIGHT);
   const span = Math.max(1, t1 - t0);
-  const X = (t) => LABEL_W + ((t - t0) / span) * plotW;
+  const X = (t) => LABEL_W + INSET + ((t - t0) / span) * plotW;
   const geo = laneGeometry(lanes.length, height);
   const laneY = new Map(lanes.map((p, i) => [p.id, geo.top + (i + 0.5) * geo.laneH]));
   const H = geo.height;
@@ -243,7 +244,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
   const markers = ['ok', 'error', 'refused', 'timeout', 'pending', 'other']
     .map((c) => `<marker id="tl-${c}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" ` +
       `orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="head ${c}"/></marker>`).join('');
-  out.push(`<defs>${markers}<clipPath id="tl-plot"><rect x="${LABEL_W}" y="0" width="${plotW + RIGHT}" height="${H}"/></clipPath></defs>`);
+  out.push(`<defs>${markers}<clipPath id="tl-plot"><rect x="${LABEL_W}" y="0" width="${plotW + INSET + RIGHT}" height="${H}"/></clipPath></defs>`);
 
   // Lanes.
   lanes.forEach((p, i) => {
@@ -258,8 +259,10 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
   out.push('<g class="axis">');
   for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
     const x = X(t);
+    // The first tick sits on the lane-name column's edge: anchor it at its start so it is not cut in half.
+    const anchor = x - LABEL_W < 30 ? 'start' : 'middle';
     out.push(`<line class="grid" x1="${x}" y1="${plotTop}" x2="${x}" y2="${plotBottom}"/>` +
-      `<text class="tick" x="${x}" y="${plotTop - 9}" text-anchor="middle">${formatSeconds(t, step)}</text>`);
+      `<text class="tick" x="${anchor === 'start' ? x - 4 : x}" y="${plotTop - 9}" text-anchor="${anchor}">${formatSeconds(t, step)}</text>`);
   }
   out.push('</g>');
 
@@ -268,6 +271,8 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
     out.push(`<line class="lane-line" x1="${LABEL_W}" y1="${y}" x2="${width}" y2="${y}"/>`);
   });
 
+  const labels = []; // texts drawn last, over arrows and bands
+
   // Partitions: bands across every lane.
   for (const b of index.partitions) {
     const e = b.t1 ?? now;
@@ -275,15 +280,16 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
     const x0 = X(Math.max(b.t0, t0));
     const x1 = X(Math.min(e, t1));
     out.push(`<g class="band partition" data-band="partition"><title>${esc(b.label)} (${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)})</title>` +
-      `<rect x="${x0}" y="${plotTop}" width="${Math.max(2, x1 - x0)}" height="${plotBottom - plotTop}"/>` +
-      `<text x="${X(Math.max(b.t0, t0)) + 5}" y="${plotTop + 13}">${esc(clip(b.label, 40))}</text></g>`);
+      `<rect x="${x0}" y="${plotTop}" width="${Math.max(2, x1 - x0)}" height="${plotBottom - plotTop}"/></g>`);
+    labels.push(`<text class="band-label partition" x="${x0 + 5}" y="${plotTop + 13}">✂ ${esc(clip(b.label, 40))}</text>`);
   }
   for (const f of index.faults) {
     if (f.t < t0 || f.t > t1) continue;
     const x = X(f.t);
     out.push(`<g class="fault-mark"><title>${esc(f.label)} at ${formatSeconds(f.t)}</title>` +
-      `<line x1="${x}" y1="${plotTop}" x2="${x}" y2="${plotBottom}"/>` +
-      `<text x="${x + 4}" y="${plotTop + 13}">${esc(clip(f.label, 30))}</text></g>`);
+      `<line x1="${x}" y1="${plotTop}" x2="${x}" y2="${plotBottom}"/></g>`);
+    // At the bottom, so a heal does not write over the label of the partition it ends.
+    labels.push(`<text class="fault-label" x="${x + 4}" y="${plotBottom - 6}">${esc(clip(f.label, 30))}</text>`);
   }
 
   // Crashed / paused bands on a process's lane, and restarts.
@@ -297,15 +303,17 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
     out.push(`<g class="band ${b.state}" data-band="${b.state}"><title>${b.state} ${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)}</title>` +
       `<rect x="${x0}" y="${y - h / 2}" width="${Math.max(2, x1 - x0)}" height="${h}" rx="3"/>` +
       (b.t0 >= t0 ? `<line class="edge" x1="${x0}" y1="${y - geo.laneH / 2 + 3}" x2="${x0}" y2="${y + geo.laneH / 2 - 3}"/>` : '') +
-      `<text x="${x0 + 5}" y="${y - h / 2 - 4}">${b.state === 'crashed' ? '✖ crashed' : '❚❚ paused'}</text></g>`);
+      '</g>');
+    // A band too short to hold its label (e.g. killed and restarted at once) keeps it in the tooltip only.
+    if (b.t1 == null || x1 - x0 > 70) labels.push(`<text class="band-label ${b.state}" x="${x0 + 5}" y="${y - 5}">${b.state === 'crashed' ? '✖ crashed' : '❚❚ paused'}</text>`);
   }
   for (const r of index.restarts) {
     const y = laneY.get(r.proc);
     if (y == null || r.t < t0 || r.t > t1) continue;
     const x = X(r.t);
     out.push(`<g class="restart-mark"><title>${r.from === 'crashed' ? 'restarted' : 'resumed'} at ${formatSeconds(r.t)}</title>` +
-      `<line x1="${x}" y1="${y - geo.laneH / 2 + 3}" x2="${x}" y2="${y + geo.laneH / 2 - 3}"/>` +
-      `<text x="${x + 4}" y="${y + geo.laneH / 2 - 6}">${r.from === 'crashed' ? '↻ restarted' : '▶ resumed'}</text></g>`);
+      `<line x1="${x}" y1="${y - geo.laneH / 2 + 3}" x2="${x}" y2="${y + geo.laneH / 2 - 3}"/></g>`);
+    labels.push(`<text class="restart-label" x="${x + 5}" y="${y - 5}">${r.from === 'crashed' ? '↻ restarted' : '▶ resumed'}</text>`);
   }
 
   // Messages. Arrows that start before the window can still end inside it: look back by the longest
@@ -318,7 +326,6 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
 
   const labelEnds = new Map(); // per (from,to) row: x where the last drawn label ends
   const arrows = [];
-  const labels = [];
   for (const m of visible) {
     const y0 = laneY.get(m.from);
     const y1 = laneY.get(m.to);
@@ -331,10 +338,12 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
     let yb;
     let tip = '';
     if (m.end == null) {
-      // In flight: the arrow has come as far as the delivery time lets it.
+      // In flight: the arrow has come as far as the delivery time lets it; a faint dashed line shows
+      // where and when the network means to deliver it.
       const f = m.deliverAt > m.t ? Math.min(1, Math.max(0, (now - m.t) / (m.deliverAt - m.t))) : 1;
       xb = X(now);
       yb = y0 + (y1 - y0) * f;
+      if (f < 1) tip = `<line class="due" x1="${xb}" y1="${yb}" x2="${X(m.deliverAt)}" y2="${y1}"/>`;
     } else if (m.how === 'drop') {
       xb = X(m.end);
       yb = m.reason === 'refused' ? y1 : (y0 + y1) / 2;
@@ -344,10 +353,11 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
       yb = y1;
     }
     const status = m.end == null ? 'in flight' : m.how === 'drop' ? `dropped (${m.reason})` : `delivered at ${formatSeconds(m.end)}`;
-    const head = m.how === 'drop' ? '' : ` marker-end="url(#tl-${colour})"`;
+    // No arrowhead on a drop (it ends in a cross) or on an arrow too short to have a direction yet.
+    const head = m.how === 'drop' || Math.hypot(xb - xa, yb - y0) < 3 ? '' : ` marker-end="url(#tl-${colour})"`;
     arrows.push(`<g class="msg ${colour} kind-${esc(m.kind)}${m.end == null ? ' inflight' : ''}" data-msg="${m.id}">` +
       `<title>${esc(`#${m.id} ${m.label}\n${m.kind}, sent at ${formatSeconds(m.t)}, ${status}`)}</title>` +
-      `<line x1="${xa}" y1="${y0}" x2="${xb}" y2="${yb}"${head}/>${tip}</g>`);
+      `${tip}<line x1="${xa}" y1="${y0}" x2="${xb}" y2="${yb}"${head}/></g>`);
 
     // A label near the sending end, unless it would overlap the previous one on the same row.
     const text = clip(m.label, 26);
@@ -355,7 +365,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
     const ly = y0 + (yb - y0) * 0.22 + (y1 > y0 ? 4 : 10);
     const row = `${m.from}>${m.to}`;
     const w = text.length * 6.3;
-    if (lx >= LABEL_W && lx <= width - 20 && lx > (labelEnds.get(row) ?? -Infinity) + 6) {
+    if (lx >= LABEL_W && lx <= width - 20 && lx > (labelEnds.get(row) ?? -Infinity) + 14) {
       labelEnds.set(row, lx + w);
       labels.push(`<text class="msg-label ${colour}" x="${lx}" y="${ly}">${esc(text)}</text>`);
     }
@@ -378,7 +388,9 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
     }
   }
 
-  // Commands typed in a console, on the lane of the process they went to.
+  // Commands typed in a console, on the lane of the process they went to. Their labels stack upwards
+  // above the lane when several are typed at nearly the same time (e.g. while paused).
+  const consoleRows = new Map(); // proc -> [x where each row's last label ends]
   for (let i = lowerBound(index.consoles, t0, (c) => c.t); i < index.consoles.length && index.consoles[i].t <= t1; i++) {
     const c = index.consoles[i];
     const y = laneY.get(c.proc);
@@ -387,7 +399,16 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
     const err = /^\(error\)|^Could not connect/.test(c.reply) ? ' error' : '';
     out.push(`<g class="console-mark${err}" data-console="${esc(c.line)}"><title>${esc(`> ${c.line}\n${c.reply}`)}</title>` +
       `<path d="M${x},${y - 6} L${x + 6},${y} L${x},${y + 6} L${x - 6},${y} z"/></g>`);
-    labels.push(`<text class="console-label${err}" x="${x + 8}" y="${y - 8}">${esc(clip(`> ${c.line}`, 30))}</text>`);
+    const text = clip(`> ${c.line}`, 30);
+    const rows = consoleRows.get(c.proc) ?? [];
+    consoleRows.set(c.proc, rows);
+    const maxRows = Math.max(1, Math.floor((geo.laneH / 2 - 20) / 13));
+    let row = rows.findIndex((endX) => x - 4 > endX);
+    if (row < 0 && rows.length < maxRows) row = rows.length;
+    if (row >= 0) {
+      rows[row] = x + 8 + text.length * 6.6;
+      labels.push(`<text class="console-label${err}" x="${x - 4}" y="${y - 21 - row * 13}">${esc(text)}</text>`);
+    }
   }
 
   // Log lines as small ticks under the lane (hover for the text).

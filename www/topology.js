@@ -5,11 +5,13 @@
 // (classes `kind-*`, `role-*`, `state-*`), so this file decides shapes and words only.
 
 const PAD = 14;          // space around the drawing
-const GAP = 18;          // space between host boxes
+const GAP = 18;          // least space between host boxes
+const MAX_GAP = 64;      // most space between host boxes, when the view is wide enough
+const MAX_HOST_W = 158;
 const HOST_HEAD = 30;    // host box title strip
 const PROC_H = 58;       // one process card
 const PROC_GAP = 8;      // between process cards in a host
-const MIN_HOST_W = 160;  // narrower than this and a host wraps to the next row
+const MIN_HOST_W = 150;  // narrower than this and a host wraps to the next row
 
 export function esc(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -25,10 +27,12 @@ export function layout(snapshot, width, height) {
   const usable = Math.max(MIN_HOST_W, width - 2 * PAD);
   const cols = Math.max(1, Math.min(n, Math.floor((usable + GAP) / (MIN_HOST_W + GAP))));
   const rows = Math.ceil(n / cols);
-  const hostW = Math.min(240, (usable - GAP * (cols - 1)) / cols);
+  const hostW = Math.min(MAX_HOST_W, (usable - GAP * (cols - 1)) / cols);
+  // Spare width goes into the gaps, so arrows and cut links between hosts have room to be seen.
+  const gap = cols > 1 ? Math.min(MAX_GAP, Math.max(GAP, (usable - cols * hostW) / (cols - 1))) : GAP;
   const maxProcs = Math.max(1, ...hosts.map((h) => h.processes.length));
   const hostH = HOST_HEAD + maxProcs * (PROC_H + PROC_GAP) + 4;
-  const contentW = cols * hostW + (cols - 1) * GAP;
+  const contentW = cols * hostW + (cols - 1) * gap;
   const contentH = rows * hostH + (rows - 1) * (GAP + 12);
   const x0 = Math.max(PAD, (width - contentW) / 2);
   const y0 = Math.max(PAD, (height - contentH) / 2);
@@ -37,7 +41,7 @@ export function layout(snapshot, width, height) {
   hosts.forEach((h, i) => {
     const c = i % cols;
     const r = Math.floor(i / cols);
-    const rect = { x: x0 + c * (hostW + GAP), y: y0 + r * (hostH + GAP + 12), w: hostW, h: hostH };
+    const rect = { x: x0 + c * (hostW + gap), y: y0 + r * (hostH + GAP + 12), w: hostW, h: hostH };
     hostRects.set(h.name, rect);
     h.processes.forEach((pid, j) => {
       procRects.set(pid, { x: rect.x + 8, y: rect.y + HOST_HEAD + j * (PROC_H + PROC_GAP), w: rect.w - 16, h: PROC_H });
@@ -47,7 +51,7 @@ export function layout(snapshot, width, height) {
     hosts: hostRects,
     procs: procRects,
     width: Math.max(width, contentW + 2 * PAD),
-    height: Math.max(height, contentH + 2 * PAD),
+    height: Math.max(height, contentH + 2 * PAD + 36),
   };
 }
 
@@ -72,8 +76,8 @@ function procLines(p, byId) {
   if (p.kind === 'server') {
     const role = p.role || 'server';
     const third = p.state === 'crashed'
-      ? 'CRASHED · memory lost'
-      : p.state === 'paused' ? 'PAUSED · not answering' : `${p.dbsize ?? 0} key${p.dbsize === 1 ? '' : 's'}`;
+      ? 'CRASHED'
+      : p.state === 'paused' ? 'PAUSED' : `${p.dbsize ?? 0} key${p.dbsize === 1 ? '' : 's'}`;
     return { badge: role, sub: p.address || p.host, third };
   }
   if (p.kind === 'client') {
@@ -89,10 +93,10 @@ function procLines(p, byId) {
 /**
  * Render the topology.
  * @param {object} snapshot  the object returned by `Simulation.snapshot()`
- * @param {{width:number, height:number, selected?:number|null}} opts
+ * @param {{width:number, height:number, selected?:number|null, caption?:string|string[]}} opts
  * @returns {string} an `<svg>` element as a string
  */
-export function renderTopology(snapshot, { width, height, selected = null }) {
+export function renderTopology(snapshot, { width, height, selected = null, caption = '' }) {
   const L = layout(snapshot, width, height);
   const byId = new Map(snapshot.processes.map((p) => [p.id, p]));
   const hostOf = new Map(snapshot.processes.map((p) => [p.id, p.host]));
@@ -116,7 +120,8 @@ export function renderTopology(snapshot, { width, height, selected = null }) {
       `<text class="host-ip" x="${r.x + r.w - 10}" y="${r.y + 19}" text-anchor="end">${esc(h.ip || '')}</text></g>`);
   }
 
-  // Cut links between hosts: one dashed line per unordered pair, labelled.
+  // Cut links between hosts: a dashed "wall" across the gap between the two boxes (one per unordered
+  // pair), labelled beyond its end, so it never hides the cards or the arrows that cross it.
   const drawnCuts = new Set();
   for (const [a, b] of snapshot.cuts || []) {
     const key = [a, b].sort().join('\u0000');
@@ -125,12 +130,16 @@ export function renderTopology(snapshot, { width, height, selected = null }) {
     const ra = L.hosts.get(a);
     const rb = L.hosts.get(b);
     if (!ra || !rb) continue;
-    const pa = exitPoint(ra, center(rb), 2);
-    const pb = exitPoint(rb, center(ra), 2);
-    const mx = (pa.x + pb.x) / 2;
-    const my = (pa.y + pb.y) / 2;
-    out.push(`<g class="cut" data-cut="${esc(a)}|${esc(b)}"><line x1="${pa.x}" y1="${pa.y}" x2="${pb.x}" y2="${pb.y}"/>` +
-      `<text x="${mx}" y="${my + 26}" text-anchor="middle">✂ partitioned</text></g>`);
+    const pa = exitPoint(ra, center(rb), 0);
+    const pb = exitPoint(rb, center(ra), 0);
+    const m = { x: (pa.x + pb.x) / 2, y: (pa.y + pb.y) / 2 };
+    const len = Math.hypot(pb.x - pa.x, pb.y - pa.y) || 1;
+    let n = { x: -(pb.y - pa.y) / len, y: (pb.x - pa.x) / len };
+    if (n.y < 0 || (n.y === 0 && n.x < 0)) n = { x: -n.x, y: -n.y }; // label below (or right of) the wall
+    const half = Math.min(ra.h, rb.h) / 2 + 8;
+    out.push(`<g class="cut" data-cut="${esc(a)}|${esc(b)}"><title>${esc(`${a} and ${b} cannot reach each other`)}</title>` +
+      `<line x1="${m.x - n.x * half}" y1="${m.y - n.y * half}" x2="${m.x + n.x * half}" y2="${m.y + n.y * half}"/>` +
+      `<text x="${m.x + n.x * (half + 16)}" y="${m.y + n.y * (half + 16) + 4}" text-anchor="middle">✂ partitioned</text></g>`);
   }
 
   // Client -> target arrows.
@@ -170,6 +179,11 @@ export function renderTopology(snapshot, { width, height, selected = null }) {
       `<text class="proc-sub" x="${r.x + 12}" y="${r.y + 35}">${esc(sub)}</text>` +
       `<text class="proc-third" x="${r.x + 12}" y="${r.y + 50}">${esc(third)}</text></g>`);
   }
+  // A caption of one or more lines at the bottom left.
+  const lines = [].concat(caption || []);
+  lines.forEach((line, i) => {
+    out.push(`<text class="topo-caption" x="${PAD}" y="${L.height - 10 - (lines.length - 1 - i) * 16}">${esc(line)}</text>`);
+  });
   out.push('</svg>');
   return out.join('');
 }

@@ -13,8 +13,7 @@ fn main() {
     let mut events = 0;
     let mut records = 0;
     for _ in 0..3 {
-        let mut sim =
-            Simulation::from_json(&scenario, 1).expect("the ping fleet scenario is valid");
+        let mut sim = Simulation::from_json(&scenario, 1).expect("the ping fleet scenario is valid");
         let start = Instant::now();
         sim.run_until(SimTime(virtual_ms));
         let secs = start.elapsed().as_secs_f64();
@@ -22,15 +21,10 @@ fn main() {
         events = sim.world().processed();
         records = sim.trace().len();
     }
-    println!(
-        "ping workload: 100 processes (50 servers + 50 clients), {virtual_ms} ms of virtual time"
-    );
+    println!("ping workload: 100 processes (50 servers + 50 clients), {virtual_ms} ms of virtual time");
     println!("  events processed:   {events}");
     println!("  trace records:      {records}");
     println!("  wall time (best):   {:.3} s", best);
     println!("  events per second:  {:.0}", events as f64 / best);
-    println!(
-        "  virtual/wall speed: {:.1}x",
-        virtual_ms as f64 / 1000.0 / best
-    );
+    println!("  virtual/wall speed: {:.1}x", virtual_ms as f64 / 1000.0 / best);
 }

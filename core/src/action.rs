@@ -16,6 +16,19 @@ pub enum Action {
     Resume { process: String },
     /// Type a command into a redis-cli attached to a process.
     Command { process: String, line: String },
+    /// Point an application at another server (what an operator does after promoting a replica by hand).
+    /// `read_target` changes where its reads go; omit it to keep reads where they were.
+    Repoint {
+        process: String,
+        target: String,
+        #[serde(default)]
+        read_target: Option<String>,
+    },
+    /// Cut a host's power: every process on it dies with no chance to close its connections (peers notice
+    /// only through timeouts), and whatever it had sent that was still in flight is lost.
+    PowerOff { host: String },
+    /// Power a host back on: its processes boot from their configuration.
+    PowerOn { host: String },
     /// Cut every link between hosts of different groups, both ways. Hosts in no group stay reachable.
     Partition { groups: Vec<Vec<String>> },
     /// Cut only the direction from the hosts in `from` to the hosts in `to`.

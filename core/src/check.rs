@@ -7,14 +7,21 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// What each client saw of its requests.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientTally {
+    pub client: ProcId,
     pub sent: u64,
     pub ok: u64,
     pub errors: u64,
     pub timeouts: u64,
     pub refused: u64,
+}
+
+impl Default for ClientTally {
+    fn default() -> Self {
+        ClientTally { client: ProcId(0), sent: 0, ok: 0, errors: 0, timeouts: 0, refused: 0 }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -24,24 +31,23 @@ pub struct Metrics {
     pub trace_len: usize,
     pub messages_sent: u64,
     pub messages_dropped: u64,
-    pub clients: BTreeMap<ProcId, ClientTally>,
+    /// One tally per client, in process order.
+    pub clients: Vec<ClientTally>,
 }
 
 pub fn metrics(trace: &[Record], now: u64) -> Metrics {
-    let mut m = Metrics {
-        now,
-        trace_len: trace.len(),
-        ..Metrics::default()
-    };
+    let mut m = Metrics { now, trace_len: trace.len(), ..Metrics::default() };
+    let mut clients: BTreeMap<ProcId, ClientTally> = BTreeMap::new();
     for r in trace {
         match &r.event {
             TraceEvent::Send { .. } => m.messages_sent += 1,
             TraceEvent::Drop { .. } => m.messages_dropped += 1,
-            TraceEvent::Request { client, .. } => m.clients.entry(*client).or_default().sent += 1,
-            TraceEvent::Outcome {
-                client, outcome, ..
-            } => {
-                let t = m.clients.entry(*client).or_default();
+            TraceEvent::Request { client, .. } => {
+                clients.entry(*client).or_insert_with(|| ClientTally { client: *client, ..Default::default() }).sent +=
+                    1
+            }
+            TraceEvent::Outcome { client, outcome, .. } => {
+                let t = clients.entry(*client).or_insert_with(|| ClientTally { client: *client, ..Default::default() });
                 match outcome {
                     Outcome::Ok => t.ok += 1,
                     Outcome::Error => t.errors += 1,
@@ -52,5 +58,297 @@ pub fn metrics(trace: &[Record], now: u64) -> Metrics {
             _ => {}
         }
     }
+    m.clients = clients.into_values().collect();
     m
+}
+
+/// A write the client saw acknowledged: `SET key value ...` or each pair of an `MSET`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AckedWrite {
+    pub client: ProcId,
+    pub id: u64,
+    pub key: String,
+    pub value: String,
+    pub sent_at: u64,
+    pub acked_at: u64,
+}
+
+/// An acknowledged write that the data of the serving master does not reflect.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LostWrite {
+    pub client: ProcId,
+    pub id: u64,
+    pub key: String,
+    pub value: String,
+    pub acked_at: u64,
+    /// What the master holds for the key instead (`None`: nothing).
+    pub found: Option<String>,
+}
+
+/// A read that returned an older value than a write acknowledged before the read was sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StaleRead {
+    pub client: ProcId,
+    pub id: u64,
+    pub server: ProcId,
+    pub key: String,
+    pub sent_at: u64,
+    pub got: Option<String>,
+    pub expected: String,
+}
+
+/// Every write and read the trace shows, with its timing; the raw material of the history checks.
+#[derive(Default)]
+struct History {
+    /// All writes sent (acknowledged or not), by value: (key, sent_at, acked_at).
+    writes_by_value: BTreeMap<String, (String, u64, Option<u64>)>,
+    acked: Vec<AckedWrite>,
+    /// Successful GETs: (client, id, server, key, sent_at, value).
+    reads: Vec<(ProcId, u64, ProcId, String, u64, Option<String>)>,
+}
+
+/// The value a redis-cli formatted bulk reply holds: `"v"` → `v`, `(nil)` → none.
+fn unquote(reply: &str) -> Option<String> {
+    reply.strip_prefix('"').and_then(|r| r.strip_suffix('"')).map(str::to_string)
+}
+
+fn history(trace: &[Record]) -> History {
+    let mut h = History::default();
+    let mut pending: BTreeMap<(ProcId, u64), (u64, ProcId, Vec<String>)> = BTreeMap::new();
+    for r in trace {
+        match &r.event {
+            TraceEvent::Request { client, id, server, command } => {
+                let name = command.first().map(|c| c.to_ascii_uppercase()).unwrap_or_default();
+                let pairs: Vec<(String, String)> = match name.as_str() {
+                    "SET" if command.len() >= 3 => vec![(command[1].clone(), command[2].clone())],
+                    "MSET" => {
+                        command[1..].chunks(2).filter(|p| p.len() == 2).map(|p| (p[0].clone(), p[1].clone())).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                for (k, v) in pairs {
+                    h.writes_by_value.insert(v, (k, r.t.ms(), None));
+                }
+                pending.insert((*client, *id), (r.t.ms(), *server, command.clone()));
+            }
+            TraceEvent::Outcome { client, id, outcome, reply, .. } => {
+                let Some((sent_at, server, command)) = pending.remove(&(*client, *id)) else { continue };
+                if *outcome != Outcome::Ok {
+                    continue;
+                }
+                let name = command.first().map(|c| c.to_ascii_uppercase()).unwrap_or_default();
+                match name.as_str() {
+                    // A SET answered with OK (not a nil from NX/XX) wrote its value.
+                    "SET" | "MSET" if reply == "OK" => {
+                        let pairs: Vec<(String, String)> = command[1..]
+                            .chunks(2)
+                            .filter(|p| p.len() == 2)
+                            .map(|p| (p[0].clone(), p[1].clone()))
+                            .collect();
+                        let pairs = if name == "SET" { pairs.into_iter().take(1).collect() } else { pairs };
+                        for (key, value) in pairs {
+                            if let Some(w) = h.writes_by_value.get_mut(&value) {
+                                w.2 = Some(r.t.ms());
+                            }
+                            h.acked.push(AckedWrite {
+                                client: *client,
+                                id: *id,
+                                key,
+                                value,
+                                sent_at,
+                                acked_at: r.t.ms(),
+                            });
+                        }
+                    }
+                    "GET" if command.len() == 2 => {
+                        h.reads.push((*client, *id, server, command[1].clone(), sent_at, unquote(reply)))
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    h
+}
+
+/// Acknowledged writes lost, judged against `data` (the serving master's keyspace at the chosen time).
+///
+/// For each key, the final value came from some write F (values are unique per request). Every acknowledged
+/// write to that key that was sent after F was acknowledged is lost: it certainly came after F, yet F is what
+/// survived. When the key holds nothing (or a value no write produced), every acknowledged write to it is lost.
+pub fn lost_writes(trace: &[Record], data: &dyn Fn(&str) -> Option<String>) -> Vec<LostWrite> {
+    let h = history(trace);
+    let mut lost = Vec::new();
+    for w in &h.acked {
+        let found = data(&w.key);
+        if found.as_deref() == Some(w.value.as_str()) {
+            continue;
+        }
+        let survivor_acked_at = found
+            .as_ref()
+            .and_then(|v| h.writes_by_value.get(v))
+            .filter(|(k, _, _)| *k == w.key)
+            .map(|(_, _, acked)| acked.unwrap_or(u64::MAX));
+        let is_lost = match survivor_acked_at {
+            // The surviving write may have come after this one: this one was overwritten, not lost.
+            Some(f_acked) => w.sent_at > f_acked,
+            None => true,
+        };
+        if is_lost {
+            lost.push(LostWrite {
+                client: w.client,
+                id: w.id,
+                key: w.key.clone(),
+                value: w.value.clone(),
+                acked_at: w.acked_at,
+                found,
+            });
+        }
+    }
+    lost
+}
+
+/// Reads that returned a value older than the latest write acknowledged before the read was sent.
+pub fn stale_reads(trace: &[Record]) -> Vec<StaleRead> {
+    let h = history(trace);
+    let mut by_key: BTreeMap<&str, Vec<&AckedWrite>> = BTreeMap::new();
+    for w in &h.acked {
+        by_key.entry(w.key.as_str()).or_default().push(w);
+    }
+    let mut stale = Vec::new();
+    for (client, id, server, key, sent_at, got) in &h.reads {
+        let Some(latest) = by_key
+            .get(key.as_str())
+            .and_then(|ws| ws.iter().filter(|w| w.acked_at < *sent_at).max_by_key(|w| w.acked_at))
+        else {
+            continue;
+        };
+        let older = match got {
+            None => true,
+            Some(v) if *v == latest.value => false,
+            // A value written before the latest write was even sent is certainly older.
+            Some(v) => h
+                .writes_by_value
+                .get(v)
+                .is_some_and(|(k, _, acked)| k == key && acked.is_some_and(|a| a <= latest.sent_at)),
+        };
+        if older {
+            stale.push(StaleRead {
+                client: *client,
+                id: *id,
+                server: *server,
+                key: key.clone(),
+                sent_at: *sent_at,
+                got: got.clone(),
+                expected: latest.value.clone(),
+            });
+        }
+    }
+    stale
+}
+
+/// Intervals `[from, to)` of virtual time during which `count(t)` writable masters existed, for a predicate on
+/// the count: no master at all, or more than one (split brain).
+pub fn master_windows(trace: &[Record], now: u64, pred: &dyn Fn(usize) -> bool) -> Vec<(u64, u64)> {
+    let mut up: BTreeMap<ProcId, bool> = BTreeMap::new();
+    let mut master: BTreeMap<ProcId, bool> = BTreeMap::new();
+    let mut windows: Vec<(u64, u64)> = Vec::new();
+    let mut open: Option<u64> = None;
+    let mut i = 0;
+    while i < trace.len() {
+        let t = trace[i].t.ms();
+        // Apply every record of this instant before judging it, so a restart's down-then-up is not a window.
+        while i < trace.len() && trace[i].t.ms() == t {
+            match &trace[i].event {
+                TraceEvent::State { proc, state } => {
+                    up.insert(*proc, *state == crate::trace::ProcState::Up);
+                }
+                TraceEvent::Role { proc, role, .. } => {
+                    master.insert(*proc, role == "master");
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        let count = master.iter().filter(|(p, m)| **m && up.get(p).copied().unwrap_or(false)).count();
+        match (pred(count), open) {
+            (true, None) => open = Some(t),
+            (false, Some(from)) => {
+                if t > from {
+                    windows.push((from, t));
+                }
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = open {
+        if now > from {
+            windows.push((from, now));
+        }
+    }
+    windows
+}
+
+/// Windows are `[from, to)` pairs of virtual ms.
+/// The history checks of a run at its current time, as the page's checkers panel shows them.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Checks {
+    /// The server judged to be the master now (up, role master, most replicas).
+    pub serving_master: Option<ProcId>,
+    pub acked_writes: usize,
+    pub lost_writes: Vec<LostWrite>,
+    pub stale_reads: Vec<StaleRead>,
+    /// Intervals without any writable master.
+    pub no_master: Vec<(u64, u64)>,
+    pub no_master_ms: u64,
+    /// Intervals with two or more masters accepting writes.
+    pub split_brain: Vec<(u64, u64)>,
+}
+
+/// Run every history check against the world as it is now.
+pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
+    let now = world.now().ms();
+    let master = serving_master(world);
+    let unix = world.epoch_unix_ms() + now;
+    let data = |key: &str| -> Option<String> {
+        let id = master?;
+        match &world.procs()[id.index()].node {
+            crate::world::Node::Server(s) => {
+                s.db.get(key.as_bytes(), unix).map(|v| String::from_utf8_lossy(v).into_owned())
+            }
+            _ => None,
+        }
+    };
+    let no_master = master_windows(trace, now, &|n| n == 0);
+    Checks {
+        serving_master: master,
+        acked_writes: history(trace).acked.len(),
+        lost_writes: if master.is_some() { lost_writes(trace, &data) } else { Vec::new() },
+        stale_reads: stale_reads(trace),
+        no_master_ms: no_master.iter().map(|(a, b)| b - a).sum(),
+        no_master,
+        split_brain: master_windows(trace, now, &|n| n >= 2),
+    }
+}
+
+/// The server that serves as master now: up, role master; among several, the one with most replicas.
+pub fn serving_master(world: &crate::world::World) -> Option<ProcId> {
+    world
+        .procs()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| match &p.node {
+            crate::world::Node::Server(s) if p.state == crate::trace::ProcState::Up && !s.is_replica() => {
+                Some((s.repl.replicas.len(), std::cmp::Reverse(i), ProcId(i as u32)))
+            }
+            _ => None,
+        })
+        .max()
+        .map(|(_, _, id)| id)
 }

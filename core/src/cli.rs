@@ -126,9 +126,7 @@ pub fn repr(bytes: &[u8]) -> String {
 pub fn join_args(args: &[Vec<u8>]) -> String {
     args.iter()
         .map(|a| {
-            let plain = !a.is_empty()
-                && a.iter()
-                    .all(|c| c.is_ascii_graphic() && *c != b'"' && *c != b'\'');
+            let plain = !a.is_empty() && a.iter().all(|c| c.is_ascii_graphic() && *c != b'"' && *c != b'\'');
             if plain {
                 String::from_utf8_lossy(a).into_owned()
             } else {
@@ -187,11 +185,7 @@ pub fn short_reply(reply: &Reply) -> String {
     match reply {
         Reply::Array(items) if !items.is_empty() => {
             let inner: Vec<String> = items.iter().take(4).map(short_reply).collect();
-            let more = if items.len() > 4 {
-                format!(", … {} items", items.len())
-            } else {
-                String::new()
-            };
+            let more = if items.len() > 4 { format!(", … {} items", items.len()) } else { String::new() };
             format!("[{}{}]", inner.join(", "), more)
         }
         other => format_reply(other),
@@ -205,11 +199,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn split(s: &str) -> Vec<String> {
-        split_args(s)
-            .unwrap()
-            .into_iter()
-            .map(|a| String::from_utf8(a).unwrap())
-            .collect()
+        split_args(s).unwrap().into_iter().map(|a| String::from_utf8(a).unwrap()).collect()
     }
 
     #[test]
@@ -220,10 +210,7 @@ mod tests {
         assert_eq!(split(r#"ECHO 'it\'s'"#), ["ECHO", "it's"]);
         assert_eq!(split(r#"ECHO """#), ["ECHO", ""]);
         assert!(split_args("").unwrap().is_empty());
-        assert_eq!(
-            split_args(r#"SET "unterminated"#),
-            Err("Invalid argument(s)".into())
-        );
+        assert_eq!(split_args(r#"SET "unterminated"#), Err("Invalid argument(s)".into()));
         assert_eq!(split_args(r#"SET "a"b"#), Err("Invalid argument(s)".into()));
     }
 
@@ -233,19 +220,10 @@ mod tests {
         assert_eq!(format_reply(&Reply::Nil), "(nil)");
         assert_eq!(format_reply(&Reply::Int(3)), "(integer) 3");
         assert_eq!(format_reply(&Reply::bulk("bar")), "\"bar\"");
-        assert_eq!(
-            format_reply(&Reply::bulk("a\"b\n\x01")),
-            "\"a\\\"b\\n\\x01\""
-        );
-        assert_eq!(
-            format_reply(&Reply::err("ERR syntax error")),
-            "(error) ERR syntax error"
-        );
+        assert_eq!(format_reply(&Reply::bulk("a\"b\n\x01")), "\"a\\\"b\\n\\x01\"");
+        assert_eq!(format_reply(&Reply::err("ERR syntax error")), "(error) ERR syntax error");
         assert_eq!(format_reply(&Reply::Array(vec![])), "(empty array)");
-        assert_eq!(
-            format_reply(&Reply::Array(vec![Reply::bulk("a"), Reply::Nil])),
-            "1) \"a\"\n2) (nil)"
-        );
+        assert_eq!(format_reply(&Reply::Array(vec![Reply::bulk("a"), Reply::Nil])), "1) \"a\"\n2) (nil)");
     }
 
     #[test]
@@ -253,15 +231,9 @@ mod tests {
         let nested = Reply::Array(vec![
             Reply::bulk("master"),
             Reply::Int(0),
-            Reply::Array(vec![Reply::Array(vec![
-                Reply::bulk("10.0.0.2"),
-                Reply::bulk("6379"),
-            ])]),
+            Reply::Array(vec![Reply::Array(vec![Reply::bulk("10.0.0.2"), Reply::bulk("6379")])]),
         ]);
-        assert_eq!(
-            format_reply(&nested),
-            "1) \"master\"\n2) (integer) 0\n3) 1) 1) \"10.0.0.2\"\n      2) \"6379\""
-        );
+        assert_eq!(format_reply(&nested), "1) \"master\"\n2) (integer) 0\n3) 1) 1) \"10.0.0.2\"\n      2) \"6379\"");
         let ten = Reply::Array((0..10).map(Reply::Int).collect());
         let text = format_reply(&ten);
         assert!(text.starts_with(" 1) (integer) 0\n"));

@@ -59,16 +59,7 @@ fn default_keys() -> u32 {
     100
 }
 fn default_ops() -> Vec<OpSpec> {
-    vec![
-        OpSpec {
-            command: "SET {key} {value}".into(),
-            weight: 1,
-        },
-        OpSpec {
-            command: "GET {key}".into(),
-            weight: 1,
-        },
-    ]
+    vec![OpSpec { command: "SET {key} {value}".into(), weight: 1 }, OpSpec { command: "GET {key}".into(), weight: 1 }]
 }
 
 impl Default for WorkloadSpec {
@@ -100,6 +91,8 @@ struct Pending {
 pub struct Client {
     pub name: String,
     pub target: ProcId,
+    /// Where read-only commands go, for a read/write split (reads from a replica); `None`: to `target`.
+    pub read_target: Option<ProcId>,
     workload: WorkloadSpec,
     templates: Vec<Template>,
     total_weight: u64,
@@ -111,19 +104,12 @@ impl Client {
     pub fn new(
         name: String,
         target: ProcId,
+        read_target: Option<ProcId>,
         workload: WorkloadSpec,
         templates: Vec<Template>,
     ) -> Client {
         let total_weight = templates.iter().map(|t| u64::from(t.weight)).sum();
-        Client {
-            name,
-            target,
-            workload,
-            templates,
-            total_weight,
-            next_id: 0,
-            pending: BTreeMap::new(),
-        }
+        Client { name, target, read_target, workload, templates, total_weight, next_id: 0, pending: BTreeMap::new() }
     }
 
     pub fn in_flight(&self) -> usize {
@@ -145,10 +131,7 @@ impl Client {
     }
 
     fn expand(&self, ctx: &mut Ctx<'_>, template: &Template, seq: u64) -> Vec<Vec<u8>> {
-        let key = format!(
-            "key:{}",
-            ctx.rng.below(u64::from(self.workload.keys.max(1)))
-        );
+        let key = format!("key:{}", ctx.rng.below(u64::from(self.workload.keys.max(1))));
         let value = format!("{}:{}", self.name, seq);
         template
             .args
@@ -158,20 +141,13 @@ impl Client {
                 if !s.contains('{') {
                     return a.clone();
                 }
-                s.replace("{key}", &key)
-                    .replace("{value}", &value)
-                    .replace("{seq}", &seq.to_string())
-                    .into_bytes()
+                s.replace("{key}", &key).replace("{value}", &value).replace("{seq}", &seq.to_string()).into_bytes()
             })
             .collect()
     }
 
     fn tick(&mut self, ctx: &mut Ctx<'_>) {
-        if self
-            .workload
-            .stop_ms
-            .is_some_and(|stop| ctx.now.ms() >= stop)
-        {
+        if self.workload.stop_ms.is_some_and(|stop| ctx.now.ms() >= stop) {
             return;
         }
         let Some(template) = self.pick(ctx).cloned() else {
@@ -180,32 +156,26 @@ impl Client {
         self.next_id += 1;
         let id = self.next_id;
         let args = self.expand(ctx, &template, id);
+        let read_only = crate::server::lookup(&args[0]).is_some_and(|c| c.flags.has(crate::server::Flags::READONLY));
+        let server = match self.read_target {
+            Some(replica) if read_only => replica,
+            _ => self.target,
+        };
         ctx.out.note(TraceEvent::Request {
             client: ctx.me,
             id,
-            server: self.target,
-            command: args
-                .iter()
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect(),
+            server,
+            command: args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect(),
         });
         self.pending.insert(id, Pending { sent_at: ctx.now });
-        ctx.out.send(self.target, Message::Request { id, args });
-        ctx.out
-            .set_timer(self.workload.timeout_ms, Timer::RequestTimeout { id });
-        ctx.out
-            .set_timer(self.workload.interval_ms, Timer::ClientTick);
+        ctx.out.send(server, Message::Request { id, args });
+        ctx.out.set_timer(self.workload.timeout_ms, Timer::RequestTimeout { id });
+        ctx.out.set_timer(self.workload.interval_ms, Timer::ClientTick);
     }
 
     fn finish(&mut self, ctx: &mut Ctx<'_>, id: u64, outcome: Outcome, reply: String) {
         if let Some(p) = self.pending.remove(&id) {
-            ctx.out.note(TraceEvent::Outcome {
-                client: ctx.me,
-                id,
-                outcome,
-                reply,
-                latency_ms: ctx.now - p.sent_at,
-            });
+            ctx.out.note(TraceEvent::Outcome { client: ctx.me, id, outcome, reply, latency_ms: ctx.now - p.sent_at });
         }
     }
 }
@@ -218,28 +188,16 @@ impl Process for Client {
                 ctx.out.set_timer(delay, Timer::ClientTick);
             }
             Input::Timer(Timer::ClientTick) => self.tick(ctx),
-            Input::Timer(Timer::RequestTimeout { id }) => {
-                self.finish(ctx, id, Outcome::Timeout, "(timeout)".into())
-            }
+            Input::Timer(Timer::RequestTimeout { id }) => self.finish(ctx, id, Outcome::Timeout, "(timeout)".into()),
             Input::Timer(_) => {}
-            Input::Message {
-                msg: Message::Response { id, reply },
-                ..
-            } => {
-                let outcome = if reply.is_error() {
-                    Outcome::Error
-                } else {
-                    Outcome::Ok
-                };
+            Input::Message { msg: Message::Response { id, reply }, .. } => {
+                let outcome = if reply.is_error() { Outcome::Error } else { Outcome::Ok };
                 self.finish(ctx, id, outcome, short_reply(&reply));
             }
-            Input::Refused {
-                msg: Message::Request { id, .. },
-                ..
-            } => {
+            Input::Refused { msg: Message::Request { id, .. }, .. } => {
                 self.finish(ctx, id, Outcome::Refused, "Connection refused".into());
             }
-            Input::Message { .. } | Input::Refused { .. } => {}
+            Input::Message { .. } | Input::Refused { .. } | Input::Closed { .. } => {}
         }
     }
 

@@ -4,10 +4,8 @@
 /// (id, JSON text) of every built-in scenario, in the order the picker lists them.
 pub const SCENARIOS: &[(&str, &str)] = &[
     ("standalone", include_str!("../scenarios/standalone.json")),
-    (
-        "standalone-crash",
-        include_str!("../scenarios/standalone-crash.json"),
-    ),
+    ("standalone-crash", include_str!("../scenarios/standalone-crash.json")),
+    ("replication", include_str!("../scenarios/replication.json")),
 ];
 
 pub fn get(id: &str) -> Option<&'static str> {

@@ -18,15 +18,19 @@ pub struct LinkParams {
     pub jitter_ms: u64,
     /// Probability of losing a message, in parts per million.
     pub loss_ppm: u32,
+    /// Throughput in bytes per ms (1 Gbit/s = 125 000): a large payload such as an RDB transfer takes
+    /// `size / bytes_per_ms` ms on top of the latency, and everything sent after it waits behind it.
+    pub bytes_per_ms: u64,
 }
 
 impl LinkParams {
     /// Between processes on the same host: loopback, no delay worth a millisecond, no loss.
-    pub const LOOPBACK: LinkParams = LinkParams {
-        latency_ms: 0,
-        jitter_ms: 0,
-        loss_ppm: 0,
-    };
+    pub const LOOPBACK: LinkParams = LinkParams { latency_ms: 0, jitter_ms: 0, loss_ppm: 0, bytes_per_ms: 1_000_000 };
+
+    /// Megabits per second to bytes per ms.
+    pub fn bytes_per_ms_from_mbps(mbps: u64) -> u64 {
+        (mbps.saturating_mul(1000) / 8).max(1)
+    }
 }
 
 /// Host indices are positions in the world's host list.
@@ -51,12 +55,7 @@ pub struct Transit {
 
 impl Network {
     pub fn new(default: LinkParams) -> Network {
-        Network {
-            default,
-            links: BTreeMap::new(),
-            cut: BTreeSet::new(),
-            last_delivery: BTreeMap::new(),
-        }
+        Network { default, links: BTreeMap::new(), cut: BTreeSet::new(), last_delivery: BTreeMap::new() }
     }
 
     pub fn params(&self, from: HostIx, to: HostIx) -> LinkParams {
@@ -77,22 +76,26 @@ impl Network {
         now: SimTime,
         from: (ProcId, HostIx),
         to: (ProcId, HostIx),
+        size_bytes: u64,
     ) -> Transit {
         let p = self.params(from.1, to.1);
-        let jitter = if p.jitter_ms > 0 {
-            rng.between(0, p.jitter_ms)
-        } else {
-            0
-        };
+        let jitter = if p.jitter_ms > 0 { rng.between(0, p.jitter_ms) } else { 0 };
         let lost = rng.chance_ppm(p.loss_ppm);
-        let earliest = now + p.latency_ms + jitter;
-        let slot = self
-            .last_delivery
-            .entry((from.0, to.0))
-            .or_insert(SimTime::ZERO);
+        let transfer = size_bytes / p.bytes_per_ms.max(1);
+        let earliest = now + p.latency_ms + jitter + transfer;
+        let slot = self.last_delivery.entry((from.0, to.0)).or_insert(SimTime::ZERO);
         let deliver_at = earliest.max(*slot);
         *slot = deliver_at;
         Transit { deliver_at, lost }
+    }
+
+    /// The time a control packet (a FIN) sent now arrives: after the latency, and never before the data
+    /// sent earlier on the same connection.
+    pub fn fifo_time(&mut self, from: (ProcId, HostIx), to: (ProcId, HostIx), now: SimTime) -> SimTime {
+        let earliest = now + self.params(from.1, to.1).latency_ms;
+        let slot = self.last_delivery.entry((from.0, to.0)).or_insert(SimTime::ZERO);
+        *slot = earliest.max(*slot);
+        *slot
     }
 
     pub fn is_cut(&self, from: HostIx, to: HostIx) -> bool {
@@ -143,19 +146,25 @@ mod tests {
 
     #[test]
     fn jitter_never_reorders_a_connection() {
-        let mut net = Network::new(LinkParams {
-            latency_ms: 5,
-            jitter_ms: 50,
-            loss_ppm: 0,
-        });
+        let mut net = Network::new(LinkParams { latency_ms: 5, jitter_ms: 50, loss_ppm: 0, bytes_per_ms: 125_000 });
         let mut rng = Rng::new(9);
         let mut last = SimTime::ZERO;
         for t in 0..200 {
-            let tr = net.transit(&mut rng, SimTime(t), (ProcId(0), 0), (ProcId(1), 1));
+            let tr = net.transit(&mut rng, SimTime(t), (ProcId(0), 0), (ProcId(1), 1), 100);
             assert!(tr.deliver_at >= last);
             assert!(tr.deliver_at >= SimTime(t + 5));
             last = tr.deliver_at;
         }
+    }
+
+    #[test]
+    fn a_large_payload_takes_its_transfer_time_and_what_follows_waits() {
+        let mut net = Network::new(LinkParams { latency_ms: 1, jitter_ms: 0, loss_ppm: 0, bytes_per_ms: 125_000 });
+        let mut rng = Rng::new(1);
+        let big = net.transit(&mut rng, SimTime(0), (ProcId(0), 0), (ProcId(1), 1), 125_000_000);
+        assert_eq!(big.deliver_at, SimTime(1 + 1000), "125 MB at 1 Gbit/s takes a second");
+        let small = net.transit(&mut rng, SimTime(10), (ProcId(0), 0), (ProcId(1), 1), 20);
+        assert_eq!(small.deliver_at, big.deliver_at);
     }
 
     #[test]

@@ -5,11 +5,13 @@
 
 use crate::resp::Reply;
 use crate::rng::Rng;
+use crate::server::keyspace::Keyspace;
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::rc::Rc;
 
 /// A process's index in the world; stable for the whole run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -29,12 +31,24 @@ impl fmt::Display for ProcId {
 }
 
 /// What travels over the simulated network between processes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Message {
     /// A command from a client connection; `id` pairs it with its reply.
     Request { id: u64, args: Vec<Vec<u8>> },
     /// The server's reply to request `id`.
     Response { id: u64, reply: Reply },
+    /// Master → replica: the RDB payload of a full resynchronization, or a piece of the replication stream.
+    Repl(ReplPayload),
+}
+
+/// What a master sends down a replication link after the handshake.
+#[derive(Clone, Debug)]
+pub enum ReplPayload {
+    /// The snapshot taken when the full sync's BGSAVE forked: the data at replication offset `offset`.
+    Rdb { replid: String, offset: u64, data: Rc<Keyspace>, bytes: u64 },
+    /// Commands as they enter the replication stream. `from_offset` is the master's offset before them, so a
+    /// replica notices a gap (a lost message) and resynchronizes instead of diverging.
+    Stream { from_offset: u64, bytes: u64, commands: Rc<Vec<Vec<Vec<u8>>>> },
 }
 
 /// Message kinds, for filtering the timeline (heartbeats and gossip are hidden by default on the page).
@@ -43,13 +57,42 @@ pub enum Message {
 pub enum MsgKind {
     Command,
     Reply,
+    /// The replication stream and RDB transfers.
+    Replication,
+    /// Keep-alives: REPLCONF ACK, the master's PING to replicas. Hidden by default on the page.
+    Heartbeat,
 }
 
 impl Message {
     pub fn kind(&self) -> MsgKind {
         match self {
+            Message::Request { args, .. } if is_ack(args) => MsgKind::Heartbeat,
             Message::Request { .. } => MsgKind::Command,
             Message::Response { .. } => MsgKind::Reply,
+            Message::Repl(ReplPayload::Stream { commands, .. })
+                if commands.iter().all(|c| c.first().is_some_and(|n| n.eq_ignore_ascii_case(b"PING"))) =>
+            {
+                MsgKind::Heartbeat
+            }
+            Message::Repl(_) => MsgKind::Replication,
+        }
+    }
+
+    /// The request id of a command or of its reply.
+    pub fn request_id(&self) -> Option<u64> {
+        match self {
+            Message::Request { id, .. } | Message::Response { id, .. } => Some(*id),
+            Message::Repl(_) => None,
+        }
+    }
+
+    /// The bytes this message puts on the wire, which with the link's bandwidth decides its transfer time.
+    pub fn size(&self) -> u64 {
+        match self {
+            Message::Request { args, .. } => crate::resp::command_len(args),
+            Message::Response { .. } => 16,
+            Message::Repl(ReplPayload::Rdb { bytes, .. }) => *bytes,
+            Message::Repl(ReplPayload::Stream { bytes, .. }) => *bytes,
         }
     }
 
@@ -58,8 +101,20 @@ impl Message {
         match self {
             Message::Request { args, .. } => crate::cli::join_args(args),
             Message::Response { reply, .. } => crate::cli::short_reply(reply),
+            Message::Repl(ReplPayload::Rdb { offset, bytes, data, .. }) => {
+                format!("RDB ({} keys, {bytes} bytes, offset {offset})", data.len())
+            }
+            Message::Repl(ReplPayload::Stream { commands, from_offset, .. }) => {
+                let first = commands.first().map(|c| crate::cli::join_args(c)).unwrap_or_default();
+                let more = if commands.len() > 1 { format!(" (+{} more)", commands.len() - 1) } else { String::new() };
+                format!("{first}{more} @{from_offset}")
+            }
         }
     }
+}
+
+fn is_ack(args: &[Vec<u8>]) -> bool {
+    args.len() >= 2 && args[0].eq_ignore_ascii_case(b"REPLCONF") && args[1].eq_ignore_ascii_case(b"ACK")
 }
 
 /// Timers a process can set. One enum for every process kind keeps the queue and the trace simple.
@@ -72,6 +127,14 @@ pub enum Timer {
     ClientTick,
     /// A client gives up waiting for the reply to request `id`.
     RequestTimeout { id: u64 },
+    /// `replicationCron`: once a second, replication's chores (ACKs, pings, timeouts, reconnects).
+    ReplicationCron,
+    /// The diskless-sync delay is over: fork and send the snapshot to the replicas waiting for it.
+    FullSyncStart,
+    /// A replica finished loading the RDB it received.
+    RdbLoaded,
+    /// A blocked WAIT reaches its timeout.
+    WaitTimeout { client: ProcId, id: u64 },
 }
 
 impl Timer {
@@ -80,6 +143,10 @@ impl Timer {
             Timer::ServerCron => "serverCron",
             Timer::ClientTick => "client-tick",
             Timer::RequestTimeout { .. } => "request-timeout",
+            Timer::ReplicationCron => "replicationCron",
+            Timer::FullSyncStart => "full-sync-start",
+            Timer::RdbLoaded => "rdb-loaded",
+            Timer::WaitTimeout { .. } => "wait-timeout",
         }
     }
 }
@@ -96,6 +163,8 @@ pub enum Input {
     /// A message this process sent could not be delivered because nothing listens at the destination
     /// (the process is down): the connection was refused or reset.
     Refused { to: ProcId, msg: Message },
+    /// The connection with `peer` was closed by the other side (its process exited or closed it).
+    Closed { peer: ProcId },
 }
 
 /// Where a process writes its intentions; the world drains it after every handler call.
@@ -104,6 +173,7 @@ pub struct Outbox {
     pub(crate) sends: Vec<(ProcId, Message)>,
     pub(crate) timers: Vec<(u64, Timer)>,
     pub(crate) notes: Vec<TraceEvent>,
+    pub(crate) closes: Vec<ProcId>,
 }
 
 impl Outbox {
@@ -114,6 +184,11 @@ impl Outbox {
     /// Fire `timer` after `delay_ms` of virtual time.
     pub fn set_timer(&mut self, delay_ms: u64, timer: Timer) {
         self.timers.push((delay_ms, timer));
+    }
+
+    /// Close this process's connection with `peer`; the peer learns it one latency later (if it can be reached).
+    pub fn close(&mut self, peer: ProcId) {
+        self.closes.push(peer);
     }
 
     /// Record something the process did in the trace (a log line, a role change, an event).

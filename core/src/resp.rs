@@ -77,10 +77,7 @@ pub fn command_len(args: &[Vec<u8>]) -> u64 {
         d
     }
     let header = 1 + digits(args.len()) + 2;
-    let body: u64 = args
-        .iter()
-        .map(|a| 1 + digits(a.len()) + 2 + a.len() as u64 + 2)
-        .sum();
+    let body: u64 = args.iter().map(|a| 1 + digits(a.len()) + 2 + a.len() as u64 + 2).sum();
     header + body
 }
 
@@ -100,14 +97,8 @@ mod tests {
     #[test]
     fn encodes_like_redis() {
         let mut out = Vec::new();
-        Reply::Array(vec![
-            Reply::ok(),
-            Reply::Int(-3),
-            Reply::bulk("hi"),
-            Reply::Nil,
-            Reply::err("ERR x"),
-        ])
-        .encode(&mut out);
+        Reply::Array(vec![Reply::ok(), Reply::Int(-3), Reply::bulk("hi"), Reply::Nil, Reply::err("ERR x")])
+            .encode(&mut out);
         assert_eq!(out, b"*5\r\n+OK\r\n:-3\r\n$2\r\nhi\r\n$-1\r\n-ERR x\r\n");
     }
 

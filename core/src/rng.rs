@@ -19,12 +19,7 @@ fn splitmix64(state: &mut u64) -> u64 {
 impl Rng {
     pub fn new(seed: u64) -> Rng {
         let mut sm = seed;
-        let s = [
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-        ];
+        let s = [splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm)];
         Rng { s }
     }
 
@@ -70,9 +65,7 @@ impl Rng {
     /// `len` lowercase hex characters, the shape of Redis run ids, replication ids and node ids.
     pub fn hex_id(&mut self, len: usize) -> String {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        (0..len)
-            .map(|_| HEX[self.below(16) as usize] as char)
-            .collect()
+        (0..len).map(|_| HEX[self.below(16) as usize] as char).collect()
     }
 
     /// A child generator, for a subsystem that should not shift the parent's sequence when it changes.
@@ -116,8 +109,6 @@ mod tests {
     fn hex_ids_have_the_redis_shape() {
         let id = Rng::new(3).hex_id(40);
         assert_eq!(id.len(), 40);
-        assert!(id
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     }
 }

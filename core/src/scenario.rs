@@ -63,6 +63,9 @@ pub struct NetworkSpec {
     /// Probability in `0..=1` that a message between two hosts is lost.
     #[serde(default)]
     pub loss: f64,
+    /// Link throughput in megabits per second: how long an RDB transfer takes.
+    #[serde(default = "default_bandwidth_mbps")]
+    pub bandwidth_mbps: u64,
     /// Per-link overrides.
     #[serde(default)]
     pub links: Vec<LinkSpec>,
@@ -72,12 +75,17 @@ fn default_latency_ms() -> u64 {
     1
 }
 
+fn default_bandwidth_mbps() -> u64 {
+    1000
+}
+
 impl Default for NetworkSpec {
     fn default() -> Self {
         NetworkSpec {
             latency_ms: default_latency_ms(),
             jitter_ms: 0,
             loss: 0.0,
+            bandwidth_mbps: default_bandwidth_mbps(),
             links: Vec::new(),
         }
     }
@@ -94,6 +102,8 @@ pub struct LinkSpec {
     pub jitter_ms: Option<u64>,
     #[serde(default)]
     pub loss: Option<f64>,
+    #[serde(default)]
+    pub bandwidth_mbps: Option<u64>,
     /// Apply to both directions (default) or only `from → to`.
     #[serde(default = "yes")]
     pub symmetric: bool,
@@ -129,6 +139,9 @@ pub enum ProcessSpec {
     Client {
         name: String,
         target: String,
+        /// Send read-only commands here instead (a replica): a read/write split.
+        #[serde(default)]
+        read_target: Option<String>,
         #[serde(default)]
         workload: WorkloadSpec,
     },
@@ -181,15 +194,10 @@ impl Serialize for ScriptedAction {
 impl<'de> Deserialize<'de> for ScriptedAction {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let mut v = serde_json::Value::deserialize(d)?;
-        let obj = v
-            .as_object_mut()
-            .ok_or_else(|| D::Error::custom("an action must be an object"))?;
-        let at = obj
-            .remove("at_ms")
-            .ok_or_else(|| D::Error::missing_field("at_ms"))?;
-        let at_ms = at.as_u64().ok_or_else(|| {
-            D::Error::custom(format!("at_ms must be a non-negative integer, got {at}"))
-        })?;
+        let obj = v.as_object_mut().ok_or_else(|| D::Error::custom("an action must be an object"))?;
+        let at = obj.remove("at_ms").ok_or_else(|| D::Error::missing_field("at_ms"))?;
+        let at_ms =
+            at.as_u64().ok_or_else(|| D::Error::custom(format!("at_ms must be a non-negative integer, got {at}")))?;
         let action = Action::deserialize(v).map_err(D::Error::custom)?;
         Ok(ScriptedAction { at_ms, action })
     }
@@ -198,8 +206,7 @@ impl<'de> Deserialize<'de> for ScriptedAction {
 impl Scenario {
     /// Parse and validate a scenario.
     pub fn from_json(text: &str) -> Result<Scenario> {
-        let scenario: Scenario =
-            serde_json::from_str(text).map_err(|e| SimError::Parse(e.to_string()))?;
+        let scenario: Scenario = serde_json::from_str(text).map_err(|e| SimError::Parse(e.to_string()))?;
         scenario.validate()?;
         Ok(scenario)
     }
@@ -229,25 +236,18 @@ impl Scenario {
             return bad("a scenario needs at least one host".into());
         }
         if self.hosts.len() > MAX_HOSTS {
-            return bad(format!(
-                "{} hosts is more than the simulator runs (at most {MAX_HOSTS})",
-                self.hosts.len()
-            ));
+            return bad(format!("{} hosts is more than the simulator runs (at most {MAX_HOSTS})", self.hosts.len()));
         }
         let total: usize = self.hosts.iter().map(|h| h.processes.len()).sum();
         if total == 0 {
             return bad("a scenario needs at least one process".into());
         }
         if total > MAX_PROCESSES {
-            return bad(format!(
-                "{total} processes is more than the simulator runs (at most {MAX_PROCESSES})"
-            ));
+            return bad(format!("{total} processes is more than the simulator runs (at most {MAX_PROCESSES})"));
         }
         if let Some(d) = self.duration_ms {
             if d == 0 || d > MAX_TIME_MS {
-                return bad(format!(
-                    "duration_ms must be between 1 and {MAX_TIME_MS}, got {d}"
-                ));
+                return bad(format!("duration_ms must be between 1 and {MAX_TIME_MS}, got {d}"));
             }
         }
         check_link_numbers(
@@ -267,10 +267,7 @@ impl Scenario {
             }
             let ip = self.host_ip(i);
             if !is_ipv4(&ip) {
-                return bad(format!(
-                    "host '{}' has ip '{ip}', which is not an IPv4 address",
-                    h.name
-                ));
+                return bad(format!("host '{}' has ip '{ip}', which is not an IPv4 address", h.name));
             }
             if !ips.insert(ip.clone()) {
                 return bad(format!("two hosts have ip {ip}"));
@@ -278,18 +275,13 @@ impl Scenario {
             let mut ports = BTreeSet::new();
             for p in &h.processes {
                 check_name("process", p.name())?;
-                if proc_kinds
-                    .insert(p.name(), matches!(p, ProcessSpec::Server { .. }))
-                    .is_some()
-                {
+                if proc_kinds.insert(p.name(), matches!(p, ProcessSpec::Server { .. })).is_some() {
                     return bad(format!("two processes are named '{}'", p.name()));
                 }
                 if let ProcessSpec::Server { name, port, config } = p {
                     let port = port.unwrap_or(6379);
                     if port == 0 {
-                        return bad(format!(
-                            "process '{name}': port must be between 1 and 65535"
-                        ));
+                        return bad(format!("process '{name}': port must be between 1 and 65535"));
                     }
                     if !ports.insert(port) {
                         return bad(format!("two servers on host '{}' use port {port}", h.name));
@@ -300,23 +292,12 @@ impl Scenario {
         }
         for h in &self.hosts {
             for p in &h.processes {
-                if let ProcessSpec::Client {
-                    name,
-                    target,
-                    workload,
-                } = p
-                {
-                    match proc_kinds.get(target.as_str()) {
-                        Some(true) => {}
-                        Some(false) => {
-                            return bad(format!(
-                                "client '{name}' targets '{target}', which is not a server"
-                            ))
-                        }
-                        None => {
-                            return bad(format!(
-                                "client '{name}' targets '{target}': no process has that name"
-                            ))
+                if let ProcessSpec::Client { name, target, read_target, workload } = p {
+                    for t in std::iter::once(target).chain(read_target.iter()) {
+                        match proc_kinds.get(t.as_str()) {
+                            Some(true) => {}
+                            Some(false) => return bad(format!("client '{name}' targets '{t}', which is not a server")),
+                            None => return bad(format!("client '{name}' targets '{t}': no process has that name")),
                         }
                     }
                     check_workload(name, workload)?;
@@ -330,13 +311,11 @@ impl Scenario {
                 }
             }
             check_link_numbers("link", link.latency_ms, link.jitter_ms, link.loss)?;
+            check_bandwidth("link", link.bandwidth_mbps)?;
         }
         for a in &self.actions {
             if a.at_ms > MAX_TIME_MS {
-                return bad(format!(
-                    "an action at {} ms is past the longest run ({MAX_TIME_MS} ms)",
-                    a.at_ms
-                ));
+                return bad(format!("an action at {} ms is past the longest run ({MAX_TIME_MS} ms)", a.at_ms));
             }
             check_action_names(&a.action, &host_names, &proc_kinds)?;
         }
@@ -345,15 +324,8 @@ impl Scenario {
 }
 
 /// Build a server's configuration from a scenario's config map, with Redis's wording for bad values.
-pub fn server_config(
-    name: &str,
-    port: u16,
-    config: &BTreeMap<String, ConfigValue>,
-) -> Result<ServerConfig> {
-    let mut c = ServerConfig {
-        port,
-        ..ServerConfig::default()
-    };
+pub fn server_config(name: &str, port: u16, config: &BTreeMap<String, ConfigValue>) -> Result<ServerConfig> {
+    let mut c = ServerConfig { port, ..ServerConfig::default() };
     for (key, value) in config {
         let key_lc = key.to_ascii_lowercase();
         if key_lc == "port" {
@@ -361,10 +333,8 @@ pub fn server_config(
                 "process '{name}': give the port as the process's \"port\", not in its config"
             )));
         }
-        if !ServerConfig::knows(&key_lc) {
-            return Err(SimError::Invalid(format!(
-                "process '{name}': unknown or unmodelled config option '{key}'"
-            )));
+        if !ServerConfig::knows_at_startup(&key_lc) {
+            return Err(SimError::Invalid(format!("process '{name}': unknown or unmodelled config option '{key}'")));
         }
         c.set(&key_lc, &value.as_redis_text())
             .map_err(|why| SimError::Invalid(format!("process '{name}': config '{key}': {why}")))?;
@@ -375,9 +345,7 @@ pub fn server_config(
 fn check_name(what: &str, name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
     if ok {
         Ok(())
     } else {
@@ -389,10 +357,7 @@ fn check_name(what: &str, name: &str) -> Result<()> {
 
 fn is_ipv4(ip: &str) -> bool {
     let parts: Vec<&str> = ip.split('.').collect();
-    parts.len() == 4
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
+    parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
 }
 
 pub(crate) fn check_link_numbers(
@@ -412,33 +377,31 @@ pub(crate) fn check_link_numbers(
     }
     if let Some(l) = loss {
         if !(0.0..=1.0).contains(&l) {
-            return Err(SimError::Invalid(format!(
-                "{what}: loss must be a probability between 0 and 1, got {l}"
-            )));
+            return Err(SimError::Invalid(format!("{what}: loss must be a probability between 0 and 1, got {l}")));
         }
     }
     Ok(())
 }
 
+fn check_bandwidth(what: &str, mbps: Option<u64>) -> Result<()> {
+    match mbps {
+        Some(m) if m == 0 || m > 1_000_000 => {
+            Err(SimError::Invalid(format!("{what}: bandwidth_mbps must be between 1 and 1000000, got {m}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn check_workload(name: &str, w: &WorkloadSpec) -> Result<()> {
     let bad = |m: String| Err(SimError::Invalid(format!("client '{name}': {m}")));
     if w.interval_ms == 0 || w.interval_ms > MAX_TIME_MS {
-        return bad(format!(
-            "interval_ms must be between 1 and {MAX_TIME_MS}, got {}",
-            w.interval_ms
-        ));
+        return bad(format!("interval_ms must be between 1 and {MAX_TIME_MS}, got {}", w.interval_ms));
     }
     if w.timeout_ms == 0 || w.timeout_ms > MAX_TIME_MS {
-        return bad(format!(
-            "timeout_ms must be between 1 and {MAX_TIME_MS}, got {}",
-            w.timeout_ms
-        ));
+        return bad(format!("timeout_ms must be between 1 and {MAX_TIME_MS}, got {}", w.timeout_ms));
     }
     if w.keys == 0 || w.keys > 10_000_000 {
-        return bad(format!(
-            "keys must be between 1 and 10000000, got {}",
-            w.keys
-        ));
+        return bad(format!("keys must be between 1 and 10000000, got {}", w.keys));
     }
     if w.ops.is_empty() || w.ops.iter().all(|o| o.weight == 0) {
         return bad("ops needs at least one command with a weight above 0".into());
@@ -453,11 +416,7 @@ fn check_workload(name: &str, w: &WorkloadSpec) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn check_action_names(
-    action: &Action,
-    hosts: &BTreeSet<&str>,
-    procs: &BTreeMap<&str, bool>,
-) -> Result<()> {
+pub(crate) fn check_action_names(action: &Action, hosts: &BTreeSet<&str>, procs: &BTreeMap<&str, bool>) -> Result<()> {
     let host = |h: &String| {
         if hosts.contains(h.as_str()) {
             Ok(())
@@ -475,17 +434,26 @@ pub(crate) fn check_action_names(
                 return Err(SimError::UnknownProcess(process.clone()));
             }
         }
+        Action::PowerOff { host: h } | Action::PowerOn { host: h } => host(h)?,
         Action::Partition { groups } => groups.iter().flatten().try_for_each(host)?,
         Action::PartitionOneWay { from, to } => from.iter().chain(to).try_for_each(host)?,
         Action::Heal => {}
-        Action::Link {
-            from,
-            to,
-            latency_ms,
-            jitter_ms,
-            loss,
-            ..
-        } => {
+        Action::Repoint { process, target, read_target } => {
+            for name in std::iter::once(process).chain(std::iter::once(target)).chain(read_target.iter()) {
+                if !procs.contains_key(name.as_str()) {
+                    return Err(SimError::UnknownProcess(name.clone()));
+                }
+            }
+            if procs.get(process.as_str()) != Some(&false) {
+                return Err(SimError::Invalid(format!("'{process}' is not a client: only clients can be repointed")));
+            }
+            for t in std::iter::once(target).chain(read_target.iter()) {
+                if procs.get(t.as_str()) != Some(&true) {
+                    return Err(SimError::Invalid(format!("'{t}' is not a server")));
+                }
+            }
+        }
+        Action::Link { from, to, latency_ms, jitter_ms, loss, .. } => {
             host(from)?;
             host(to)?;
             check_link_numbers("link", *latency_ms, *jitter_ms, *loss)?;

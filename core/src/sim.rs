@@ -188,13 +188,8 @@ impl Simulation {
         self.world.check_action(&action)?;
         self.actions.truncate(self.applied);
         let now = self.now();
-        self.checkpoints
-            .retain(|c| c.world.now() <= now && c.applied <= self.applied);
-        let recorded = RecordedAction {
-            t: now.ms(),
-            after_events: self.world.processed(),
-            action: action.clone(),
-        };
+        self.checkpoints.retain(|c| c.world.now() <= now && c.applied <= self.applied);
+        let recorded = RecordedAction { t: now.ms(), after_events: self.world.processed(), action: action.clone() };
         let result = self.world.apply(&action, &mut self.trace)?;
         self.actions.push(recorded);
         self.applied += 1;
@@ -203,12 +198,7 @@ impl Simulation {
 
     /// Type a command into a redis-cli attached to `process`; returns what redis-cli would print.
     pub fn command(&mut self, process: &str, line: &str) -> Result<String> {
-        Ok(self
-            .act(Action::Command {
-                process: process.into(),
-                line: line.into(),
-            })?
-            .unwrap_or_default())
+        Ok(self.act(Action::Command { process: process.into(), line: line.into() })?.unwrap_or_default())
     }
 
     /// Move to virtual time `t`, backwards or forwards. Backwards restores the nearest earlier checkpoint
@@ -218,13 +208,7 @@ impl Simulation {
             self.run_until(t);
             return;
         }
-        let Some(cp) = self
-            .checkpoints
-            .iter()
-            .rev()
-            .find(|c| c.world.now() <= t)
-            .cloned()
-        else {
+        let Some(cp) = self.checkpoints.iter().rev().find(|c| c.world.now() <= t).cloned() else {
             return;
         };
         self.world = cp.world;
@@ -233,11 +217,7 @@ impl Simulation {
         self.next_checkpoint = self.world.now() + self.checkpoint_every_ms;
         // Checkpoints after this one are still right (the run is deterministic), but they would be taken
         // again as the replay passes them; drop them to keep one per interval.
-        let keep = self
-            .checkpoints
-            .iter()
-            .rposition(|c| c.world.now() <= t)
-            .map_or(0, |i| i + 1);
+        let keep = self.checkpoints.iter().rposition(|c| c.world.now() <= t).map_or(0, |i| i + 1);
         self.checkpoints.truncate(keep);
         self.run_until(t);
     }
@@ -262,9 +242,7 @@ impl Simulation {
         }
         let mut sim = Simulation::new(session.scenario, session.seed)?;
         for a in &session.actions {
-            sim.world
-                .check_action(&a.action)
-                .map_err(|e| SimError::Session(e.to_string()))?;
+            sim.world.check_action(&a.action).map_err(|e| SimError::Session(e.to_string()))?;
             if a.t > session.now {
                 return Err(SimError::Session(format!(
                     "an action at {} ms is after the session's end ({} ms)",
@@ -285,8 +263,7 @@ impl Simulation {
     }
 
     pub fn session_from_json(text: &str) -> Result<Simulation> {
-        let session: Session =
-            serde_json::from_str(text).map_err(|e| SimError::Session(e.to_string()))?;
+        let session: Session = serde_json::from_str(text).map_err(|e| SimError::Session(e.to_string()))?;
         session.scenario.validate()?;
         Simulation::import_session(session)
     }

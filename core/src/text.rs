@@ -8,84 +8,44 @@ use crate::world::World;
 pub fn line(record: &Record, names: &dyn Fn(crate::process::ProcId) -> String) -> String {
     let t = format!("{:>10}", record.t.to_string());
     let body = match &record.event {
-        TraceEvent::Send {
-            msg,
-            from,
-            to,
-            label,
-            deliver_at,
-            ..
-        } => {
-            format!(
-                "{} -> {}  #{msg} {label} (due {deliver_at})",
-                names(*from),
-                names(*to)
-            )
+        TraceEvent::Send { msg, from, to, label, deliver_at, .. } => {
+            format!("{} -> {}  #{msg} {label} (due {deliver_at})", names(*from), names(*to))
         }
         TraceEvent::Deliver { msg, from, to } => {
             format!("{} <- {}  #{msg} delivered", names(*to), names(*from))
         }
-        TraceEvent::Drop {
-            msg,
-            from,
-            to,
-            reason,
-        } => {
+        TraceEvent::Drop { msg, from, to, reason } => {
             format!(
                 "{} -> {}  #{msg} dropped ({})",
                 names(*from),
                 names(*to),
-                serde_json::to_value(reason)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default()
+                serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
             )
         }
         TraceEvent::Timer { proc, timer } => format!("{} timer {timer}", names(*proc)),
         TraceEvent::State { proc, state } => format!("{} {}", names(*proc), state.as_str()),
-        TraceEvent::Request {
-            client,
-            id,
-            server,
-            command,
-        } => {
-            format!(
-                "{} request #{id} to {}: {}",
-                names(*client),
-                names(*server),
-                command.join(" ")
-            )
+        TraceEvent::Request { client, id, server, command } => {
+            format!("{} request #{id} to {}: {}", names(*client), names(*server), command.join(" "))
         }
-        TraceEvent::Outcome {
-            client,
-            id,
-            outcome,
-            reply,
-            latency_ms,
-        } => {
-            let o = serde_json::to_value(outcome)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
-            format!(
-                "{} request #{id} {o} after {latency_ms} ms: {reply}",
-                names(*client)
-            )
+        TraceEvent::Outcome { client, id, outcome, reply, latency_ms } => {
+            let o = serde_json::to_value(outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+            format!("{} request #{id} {o} after {latency_ms} ms: {reply}", names(*client))
         }
         TraceEvent::Console { proc, line, reply } => {
             format!("{}> {line}\n{}", names(*proc), indent(reply))
         }
         TraceEvent::Fault { fault } => format!("network: {fault}"),
         TraceEvent::Log { proc, text } => format!("{} log: {text}", names(*proc)),
+        TraceEvent::Role { proc, role, master } => match master {
+            Some(m) => format!("{} role: {role} of {m}", names(*proc)),
+            None => format!("{} role: {role}", names(*proc)),
+        },
     };
     format!("{t}  {body}")
 }
 
 fn indent(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("{:>12}{l}", ""))
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.lines().map(|l| format!("{:>12}{l}", "")).collect::<Vec<_>>().join("\n")
 }
 
 /// Every record as text, using the world's process names.
@@ -95,6 +55,31 @@ pub fn render(records: &[Record], world: &World) -> String {
     for r in records {
         out.push_str(&line(r, &names));
         out.push('\n');
+    }
+    out
+}
+
+/// The history checks as a few lines after the trace: what a learner wants to know at the end of a run.
+pub fn checks_summary(c: &crate::check::Checks, world: &World) -> String {
+    let name = |id: crate::process::ProcId| world.proc_name(id).to_string();
+    let mut out = String::from("\n-- checks --\n");
+    let master = c.serving_master.map(name).unwrap_or_else(|| "none".into());
+    out.push_str(&format!("serving master: {master}\n"));
+    out.push_str(&format!("acknowledged writes: {}, lost: {}\n", c.acked_writes, c.lost_writes.len()));
+    for l in &c.lost_writes {
+        let found = l.found.clone().unwrap_or_else(|| "(nil)".into());
+        out.push_str(&format!(
+            "  lost: {} = {} (acknowledged to {} at {}; master has {found})\n",
+            l.key,
+            l.value,
+            name(l.client),
+            crate::time::SimTime(l.acked_at)
+        ));
+    }
+    out.push_str(&format!("stale reads: {}\n", c.stale_reads.len()));
+    out.push_str(&format!("time without a writable master: {} ms\n", c.no_master_ms));
+    if !c.split_brain.is_empty() {
+        out.push_str(&format!("two or more masters: {:?}\n", c.split_brain));
     }
     out
 }

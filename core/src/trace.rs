@@ -18,52 +18,28 @@ pub struct Record {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TraceEvent {
     /// A message left `from` for `to`; it is due at `deliver_at` unless something drops it.
-    Send {
-        msg: u64,
-        from: ProcId,
-        to: ProcId,
-        kind: MsgKind,
-        label: String,
-        deliver_at: SimTime,
-    },
+    /// `req` is the request id a command or its reply belongs to (pairs the arrows with client requests).
+    Send { msg: u64, from: ProcId, to: ProcId, kind: MsgKind, label: String, deliver_at: SimTime, req: Option<u64> },
     /// Message `msg` reached its destination's handler.
     Deliver { msg: u64, from: ProcId, to: ProcId },
     /// Message `msg` never reached its destination.
-    Drop {
-        msg: u64,
-        from: ProcId,
-        to: ProcId,
-        reason: DropReason,
-    },
+    Drop { msg: u64, from: ProcId, to: ProcId, reason: DropReason },
     /// A timer fired in `proc`.
     Timer { proc: ProcId, timer: String },
     /// A process changed lifecycle state (started, crashed, paused, resumed).
     State { proc: ProcId, state: ProcState },
     /// A client sent request `id` to `server`.
-    Request {
-        client: ProcId,
-        id: u64,
-        server: ProcId,
-        command: Vec<String>,
-    },
+    Request { client: ProcId, id: u64, server: ProcId, command: Vec<String> },
     /// The end of a client request: its reply, or why there was none.
-    Outcome {
-        client: ProcId,
-        id: u64,
-        outcome: Outcome,
-        reply: String,
-        latency_ms: u64,
-    },
+    Outcome { client: ProcId, id: u64, outcome: Outcome, reply: String, latency_ms: u64 },
     /// A command typed in a console attached to `proc`, with the reply redis-cli would print.
-    Console {
-        proc: ProcId,
-        line: String,
-        reply: String,
-    },
+    Console { proc: ProcId, line: String, reply: String },
     /// A network fault changed: a partition, a heal, a link's latency or loss.
     Fault { fault: String },
     /// A line the process would write to its log, in Redis's own words.
     Log { proc: ProcId, text: String },
+    /// A server's role changed: `master`, or `replica` of `master` (`ip:port`).
+    Role { proc: ProcId, role: String, master: Option<String> },
 }
 
 impl TraceEvent {
@@ -80,6 +56,7 @@ impl TraceEvent {
             TraceEvent::Console { .. } => "console",
             TraceEvent::Fault { .. } => "fault",
             TraceEvent::Log { .. } => "log",
+            TraceEvent::Role { .. } => "role",
         }
     }
 }
@@ -93,6 +70,8 @@ pub enum DropReason {
     Loss,
     /// Nothing listens at the destination: the process is down.
     Refused,
+    /// The sender's or the receiver's host lost power: what was in flight is gone, and nobody answers.
+    HostDown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -46,6 +46,41 @@ pub struct ProcessView {
     /// For clients: requests sent and not yet answered.
     pub in_flight: Option<usize>,
     pub run_id: Option<String>,
+    /// For clients with a read/write split: where reads go.
+    pub read_target: Option<ProcId>,
+    /// For servers: replication ids, offsets and links.
+    pub replication: Option<ReplicationView>,
+    /// Whether the process's host has power.
+    pub host_powered: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplicationView {
+    pub replid: String,
+    pub replid2: String,
+    pub offset: u64,
+    /// For a replica: its master's address and process, and the link state as ROLE names it.
+    pub master_address: Option<String>,
+    pub master: Option<ProcId>,
+    pub link: Option<&'static str>,
+    pub replicas: Vec<ReplicaView>,
+    pub backlog_histlen: Option<u64>,
+    pub loading: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplicaView {
+    pub id: ProcId,
+    pub address: String,
+    /// wait_bgsave, send_bulk or online.
+    pub state: &'static str,
+    pub ack_offset: u64,
+    /// Bytes of stream the replica has not acknowledged yet.
+    pub lag_bytes: u64,
+    /// Milliseconds since its last ACK.
+    pub last_ack_ms: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -62,11 +97,7 @@ pub fn world_view(world: &World) -> WorldView {
     let hosts = world
         .hosts()
         .iter()
-        .map(|h| HostView {
-            name: h.name.clone(),
-            ip: h.ip.clone(),
-            processes: h.procs.clone(),
-        })
+        .map(|h| HostView { name: h.name.clone(), ip: h.ip.clone(), processes: h.procs.clone() })
         .collect();
     let processes = world
         .procs()
@@ -87,12 +118,38 @@ pub fn world_view(world: &World) -> WorldView {
                 keys: Vec::new(),
                 in_flight: None,
                 run_id: None,
+                read_target: None,
+                replication: None,
+                host_powered: host.powered,
             };
             match &p.node {
                 Node::Server(s) => {
                     v.role = Some(s.role());
                     v.dbsize = Some(s.db.len());
                     v.run_id = Some(s.run_id.clone()).filter(|r| !r.is_empty());
+                    let r = &s.repl;
+                    v.replication = Some(ReplicationView {
+                        replid: r.replid.clone(),
+                        replid2: r.replid2.clone(),
+                        offset: r.offset,
+                        master_address: r.master.as_ref().map(|m| format!("{}:{}", m.host, m.port)),
+                        master: r.master.as_ref().and_then(|m| world.resolve(&m.host, m.port)),
+                        link: r.master.as_ref().map(|m| m.state.as_str()),
+                        replicas: r
+                            .replicas
+                            .iter()
+                            .map(|(id, l)| ReplicaView {
+                                id: *id,
+                                address: format!("{}:{}", l.ip, l.port),
+                                state: l.state.as_str(),
+                                ack_offset: l.ack_offset,
+                                lag_bytes: r.offset.saturating_sub(l.ack_offset),
+                                last_ack_ms: world.now().saturating_sub(l.last_ack),
+                            })
+                            .collect(),
+                        backlog_histlen: r.backlog.as_ref().map(|b| b.histlen()),
+                        loading: s.loading,
+                    });
                     v.keys =
                         s.db.iter()
                             .filter(|(k, _)| s.db.get(k, now_unix).is_some())
@@ -106,21 +163,14 @@ pub fn world_view(world: &World) -> WorldView {
                 }
                 Node::Client(c) => {
                     v.target = Some(c.target);
+                    v.read_target = c.read_target;
                     v.in_flight = Some(c.in_flight());
                 }
             }
             v
         })
         .collect();
-    let cuts = world
-        .network()
-        .cuts()
-        .map(|(a, b)| (world.hosts()[a].name.clone(), world.hosts()[b].name.clone()))
-        .collect();
-    WorldView {
-        now: world.now().ms(),
-        hosts,
-        processes,
-        cuts,
-    }
+    let cuts =
+        world.network().cuts().map(|(a, b)| (world.hosts()[a].name.clone(), world.hosts()[b].name.clone())).collect();
+    WorldView { now: world.now().ms(), hosts, processes, cuts }
 }

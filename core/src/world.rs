@@ -13,9 +13,7 @@ use crate::process::{Ctx, Input, Message, Outbox, ProcId, Process, Timer};
 use crate::queue::EventQueue;
 use crate::resp::Reply;
 use crate::rng::Rng;
-use crate::scenario::{
-    check_action_names, check_link_numbers, server_config, ProcessSpec, Scenario,
-};
+use crate::scenario::{check_action_names, check_link_numbers, server_config, ProcessSpec, Scenario};
 use crate::server::Server;
 use crate::time::SimTime;
 use crate::trace::{DropReason, ProcState, Record, TraceEvent};
@@ -50,6 +48,9 @@ pub struct Host {
     pub name: String,
     pub ip: String,
     pub procs: Vec<ProcId>,
+    pub powered: bool,
+    /// Bumped at every power cut, so that messages sent before it are known to be lost.
+    pub power_epoch: u32,
 }
 
 /// An input waiting for a paused process, with the message id to trace when it is finally delivered.
@@ -81,6 +82,14 @@ enum Event {
         to: ProcId,
         msg: Message,
         lost: bool,
+        /// The sender's host power epoch when it was sent.
+        epoch: u32,
+    },
+    /// `peer` closed its connection with `to` (or exited): the FIN arrives.
+    Closed {
+        to: ProcId,
+        incarnation: u32,
+        peer: ProcId,
     },
     /// The destination was down: the sender learns its connection was refused.
     Bounce {
@@ -110,6 +119,8 @@ pub struct World {
     script: Vec<Action>,
     next_msg: u64,
     processed: u64,
+    /// Open connections, as unordered process pairs: when one end dies or closes, the other learns it.
+    conns: BTreeSet<(ProcId, ProcId)>,
 }
 
 /// A value check shared with the scenario loader, reported as what it is here: a bad action.
@@ -120,11 +131,12 @@ fn as_action_error(e: SimError) -> SimError {
     }
 }
 
-fn link_params(latency_ms: u64, jitter_ms: u64, loss: f64) -> LinkParams {
+fn link_params(latency_ms: u64, jitter_ms: u64, loss: f64, mbps: u64) -> LinkParams {
     LinkParams {
         latency_ms,
         jitter_ms,
         loss_ppm: (loss * 1_000_000.0).round() as u32,
+        bytes_per_ms: LinkParams::bytes_per_ms_from_mbps(mbps),
     }
 }
 
@@ -133,18 +145,15 @@ impl World {
     pub fn build(scenario: &Scenario, seed: u64) -> Result<World> {
         scenario.validate()?;
         let n = &scenario.network;
-        let mut net = Network::new(link_params(n.latency_ms, n.jitter_ms, n.loss));
-        let host_ix: BTreeMap<&str, HostIx> = scenario
-            .hosts
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (h.name.as_str(), i))
-            .collect();
+        let mut net = Network::new(link_params(n.latency_ms, n.jitter_ms, n.loss, n.bandwidth_mbps));
+        let host_ix: BTreeMap<&str, HostIx> =
+            scenario.hosts.iter().enumerate().map(|(i, h)| (h.name.as_str(), i)).collect();
         for l in &n.links {
             let p = link_params(
                 l.latency_ms.unwrap_or(n.latency_ms),
                 l.jitter_ms.unwrap_or(n.jitter_ms),
                 l.loss.unwrap_or(n.loss),
+                l.bandwidth_mbps.unwrap_or(n.bandwidth_mbps),
             );
             let (a, b) = (host_ix[l.from.as_str()], host_ix[l.to.as_str()]);
             net.set_link(a, b, p);
@@ -165,6 +174,7 @@ impl World {
             script: scenario.actions.iter().map(|a| a.action.clone()).collect(),
             next_msg: 0,
             processed: 0,
+            conns: BTreeSet::new(),
         };
 
         // Names first, so that clients can refer to servers on any host.
@@ -186,28 +196,19 @@ impl World {
                         let port = port.unwrap_or(6379);
                         let cfg = server_config(name, port, config)?;
                         world.addresses.insert((ip.clone(), port), id);
-                        (
-                            Node::Server(Box::new(Server::new(ip.clone(), cfg))),
-                            Some(port),
-                        )
+                        (Node::Server(Box::new(Server::new(ip.clone(), cfg))), Some(port))
                     }
-                    ProcessSpec::Client {
-                        name,
-                        target,
-                        workload,
-                    } => {
+                    ProcessSpec::Client { name, target, read_target, workload } => {
                         let templates = workload
                             .ops
                             .iter()
-                            .map(|o| Template {
-                                args: split_args(&o.command).unwrap_or_default(),
-                                weight: o.weight,
-                            })
+                            .map(|o| Template { args: split_args(&o.command).unwrap_or_default(), weight: o.weight })
                             .collect();
                         (
                             Node::Client(Box::new(Client::new(
                                 name.clone(),
                                 ids[target.as_str()],
+                                read_target.as_ref().map(|r| ids[r.as_str()]),
                                 workload.clone(),
                                 templates,
                             ))),
@@ -227,11 +228,7 @@ impl World {
                 });
                 members.push(id);
             }
-            world.hosts.push(Host {
-                name: h.name.clone(),
-                ip,
-                procs: members,
-            });
+            world.hosts.push(Host { name: h.name.clone(), ip, procs: members, powered: true, power_epoch: 0 });
         }
         for (i, a) in scenario.actions.iter().enumerate() {
             world.queue.push(SimTime(a.at_ms), Event::Scripted(i));
@@ -284,6 +281,11 @@ impl World {
         self.now = self.now.max(t);
     }
 
+    /// The process listening at `ip:port`, if any.
+    pub fn resolve(&self, ip: &str, port: u16) -> Option<ProcId> {
+        self.addresses.get(&(ip.to_string(), port)).copied()
+    }
+
     pub fn proc_id(&self, name: &str) -> Result<ProcId> {
         self.procs
             .iter()
@@ -293,10 +295,7 @@ impl World {
     }
 
     fn host_ix(&self, name: &str) -> Result<HostIx> {
-        self.hosts
-            .iter()
-            .position(|h| h.name == name)
-            .ok_or_else(|| SimError::UnknownHost(name.to_string()))
+        self.hosts.iter().position(|h| h.name == name).ok_or_else(|| SimError::UnknownHost(name.to_string()))
     }
 
     pub fn proc_name(&self, id: ProcId) -> &str {
@@ -311,30 +310,21 @@ impl World {
         self.now = self.now.max(at);
         self.processed += 1;
         match event {
-            Event::Deliver {
-                id,
-                from,
-                to,
-                msg,
-                lost,
-            } => self.deliver(id, from, to, msg, lost, trace),
-            Event::Bounce {
-                to,
-                incarnation,
-                from,
-                msg,
-            } => {
+            Event::Deliver { id, from, to, msg, lost, epoch } => self.deliver(id, from, to, msg, lost, epoch, trace),
+            Event::Bounce { to, incarnation, from, msg } => {
                 let slot = &self.procs[to.index()];
                 let (fh, th) = (self.procs[from.index()].host, slot.host);
                 if slot.incarnation == incarnation && !self.net.is_cut(fh, th) {
                     self.input(to, Input::Refused { to: from, msg }, None, trace);
                 }
             }
-            Event::Timer {
-                proc,
-                incarnation,
-                timer,
-            } => {
+            Event::Closed { to, incarnation, peer } => {
+                let (ph, th) = (self.procs[peer.index()].host, self.procs[to.index()].host);
+                if self.procs[to.index()].incarnation == incarnation && !self.net.is_cut(ph, th) {
+                    self.input(to, Input::Closed { peer }, None, trace);
+                }
+            }
+            Event::Timer { proc, incarnation, timer } => {
                 if self.procs[proc.index()].incarnation == incarnation {
                     self.input(proc, Input::Timer(timer), None, trace);
                 }
@@ -348,6 +338,7 @@ impl World {
         true
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn deliver(
         &mut self,
         id: u64,
@@ -355,10 +346,13 @@ impl World {
         to: ProcId,
         msg: Message,
         lost: bool,
+        epoch: u32,
         trace: &mut Vec<Record>,
     ) {
         let (fh, th) = (self.procs[from.index()].host, self.procs[to.index()].host);
-        let reason = if self.net.is_cut(fh, th) {
+        let reason = if !self.hosts[th].powered || !self.hosts[fh].powered || self.hosts[fh].power_epoch != epoch {
+            Some(DropReason::HostDown)
+        } else if self.net.is_cut(fh, th) {
             Some(DropReason::Partition)
         } else if lost {
             Some(DropReason::Loss)
@@ -369,33 +363,30 @@ impl World {
         };
         match reason {
             Some(reason) => {
-                self.record(
-                    trace,
-                    TraceEvent::Drop {
-                        msg: id,
-                        from,
-                        to,
-                        reason,
-                    },
-                );
-                if reason == DropReason::Refused
-                    && self.procs[from.index()].state != ProcState::Crashed
-                {
+                self.record(trace, TraceEvent::Drop { msg: id, from, to, reason });
+                // A live host answers a connection to a dead port with a reset; a dead host answers nothing.
+                if reason == DropReason::Refused && self.procs[from.index()].state != ProcState::Crashed {
                     let back = self.now + self.net.params(th, fh).latency_ms;
                     let incarnation = self.procs[from.index()].incarnation;
-                    self.queue.push(
-                        back,
-                        Event::Bounce {
-                            to: from,
-                            incarnation,
-                            from: to,
-                            msg,
-                        },
-                    );
+                    self.queue.push(back, Event::Bounce { to: from, incarnation, from: to, msg });
                 }
             }
-            None => self.input(to, Input::Message { from, msg }, Some(id), trace),
+            None => {
+                self.conns.insert((from.min(to), from.max(to)));
+                self.input(to, Input::Message { from, msg }, Some(id), trace)
+            }
         }
+    }
+
+    /// Tell the other end of `pid`'s connection with `peer` that it is closed, one latency from now.
+    fn notify_closed(&mut self, pid: ProcId, peer: ProcId) {
+        if !self.conns.remove(&(pid.min(peer), pid.max(peer))) || self.procs[peer.index()].state == ProcState::Crashed {
+            return;
+        }
+        let (a, b) = (self.procs[pid.index()].host, self.procs[peer.index()].host);
+        let at = self.net.fifo_time((pid, a), (peer, b), self.now);
+        let incarnation = self.procs[peer.index()].incarnation;
+        self.queue.push(at, Event::Closed { to: peer, incarnation, peer: pid });
     }
 
     /// Hand an input to a process: run it now, hold it while the process is paused, or lose it if the
@@ -408,14 +399,7 @@ impl World {
                 match (&input, msg) {
                     (Input::Message { from, .. }, Some(id)) => {
                         let from = *from;
-                        self.record(
-                            trace,
-                            TraceEvent::Deliver {
-                                msg: id,
-                                from,
-                                to: pid,
-                            },
-                        );
+                        self.record(trace, TraceEvent::Deliver { msg: id, from, to: pid });
                     }
                     (Input::Timer(t), _) => {
                         let timer = t.name().to_string();
@@ -448,17 +432,13 @@ impl World {
         }
         let incarnation = self.procs[pid.index()].incarnation;
         for (delay, timer) in out.timers {
-            self.queue.push(
-                self.now + delay,
-                Event::Timer {
-                    proc: pid,
-                    incarnation,
-                    timer,
-                },
-            );
+            self.queue.push(self.now + delay, Event::Timer { proc: pid, incarnation, timer });
         }
         for (to, msg) in out.sends {
             self.send(pid, to, msg, trace);
+        }
+        for peer in out.closes {
+            self.notify_closed(pid, peer);
         }
     }
 
@@ -466,9 +446,7 @@ impl World {
         let id = self.next_msg;
         self.next_msg += 1;
         let (fh, th) = (self.procs[from.index()].host, self.procs[to.index()].host);
-        let transit = self
-            .net
-            .transit(&mut self.rng, self.now, (from, fh), (to, th));
+        let transit = self.net.transit(&mut self.rng, self.now, (from, fh), (to, th), msg.size());
         self.record(
             trace,
             TraceEvent::Send {
@@ -478,18 +456,11 @@ impl World {
                 kind: msg.kind(),
                 label: msg.label(),
                 deliver_at: transit.deliver_at,
+                req: msg.request_id(),
             },
         );
-        self.queue.push(
-            transit.deliver_at,
-            Event::Deliver {
-                id,
-                from,
-                to,
-                msg,
-                lost: transit.lost,
-            },
-        );
+        let epoch = self.hosts[fh].power_epoch;
+        self.queue.push(transit.deliver_at, Event::Deliver { id, from, to, msg, lost: transit.lost, epoch });
     }
 
     fn record(&self, trace: &mut Vec<Record>, event: TraceEvent) {
@@ -510,9 +481,24 @@ impl World {
         self.input(pid, Input::Start, None, trace);
     }
 
-    fn crash(&mut self, pid: ProcId, trace: &mut Vec<Record>) {
+    /// Kill a process. With `fin`, its kernel closes its sockets and every peer gets a FIN after the data
+    /// already sent (a process crash); without, the peers are never told (the whole host died).
+    fn crash(&mut self, pid: ProcId, fin: bool, trace: &mut Vec<Record>) {
         if self.procs[pid.index()].state == ProcState::Crashed {
             return;
+        }
+        let peers: Vec<ProcId> = self
+            .conns
+            .iter()
+            .filter(|(a, b)| *a == pid || *b == pid)
+            .map(|&(a, b)| if a == pid { b } else { a })
+            .collect();
+        for peer in peers {
+            if fin {
+                self.notify_closed(pid, peer);
+            } else {
+                self.conns.remove(&(pid.min(peer), pid.max(peer)));
+            }
         }
         let slot = &mut self.procs[pid.index()];
         // Memory is gone the moment the process dies; what survives lives on the host's disk.
@@ -527,12 +513,36 @@ impl World {
         match action {
             Action::Crash { process } => {
                 let pid = self.proc_id(process)?;
-                self.crash(pid, trace);
+                self.crash(pid, true, trace);
             }
             Action::Restart { process } => {
                 let pid = self.proc_id(process)?;
-                self.crash(pid, trace);
+                if !self.hosts[self.procs[pid.index()].host].powered {
+                    return Err(SimError::Action(format!("host of '{process}' is powered off: power it on first")));
+                }
+                self.crash(pid, true, trace);
                 self.boot(pid, trace);
+            }
+            Action::PowerOff { host } => {
+                let h = self.host_ix(host)?;
+                if self.hosts[h].powered {
+                    self.hosts[h].powered = false;
+                    self.hosts[h].power_epoch += 1;
+                    self.record(trace, TraceEvent::Fault { fault: format!("power off {host}") });
+                    for pid in self.hosts[h].procs.clone() {
+                        self.crash(pid, false, trace);
+                    }
+                }
+            }
+            Action::PowerOn { host } => {
+                let h = self.host_ix(host)?;
+                if !self.hosts[h].powered {
+                    self.hosts[h].powered = true;
+                    self.record(trace, TraceEvent::Fault { fault: format!("power on {host}") });
+                    for pid in self.hosts[h].procs.clone() {
+                        self.boot(pid, trace);
+                    }
+                }
             }
             Action::Pause { process } => {
                 let pid = self.proc_id(process)?;
@@ -557,67 +567,53 @@ impl World {
             Action::Partition { groups } => {
                 let ix = groups
                     .iter()
-                    .map(|g| {
-                        g.iter()
-                            .map(|h| self.host_ix(h))
-                            .collect::<Result<Vec<_>>>()
-                    })
+                    .map(|g| g.iter().map(|h| self.host_ix(h)).collect::<Result<Vec<_>>>())
                     .collect::<Result<Vec<_>>>()?;
                 self.net.partition(&ix);
-                let text = groups
-                    .iter()
-                    .map(|g| g.join(" "))
-                    .collect::<Vec<_>>()
-                    .join(" | ");
-                self.record(
-                    trace,
-                    TraceEvent::Fault {
-                        fault: format!("partition {text}"),
-                    },
-                );
+                let text = groups.iter().map(|g| g.join(" ")).collect::<Vec<_>>().join(" | ");
+                self.record(trace, TraceEvent::Fault { fault: format!("partition {text}") });
             }
             Action::PartitionOneWay { from, to } => {
-                let f = from
-                    .iter()
-                    .map(|h| self.host_ix(h))
-                    .collect::<Result<Vec<_>>>()?;
-                let t = to
-                    .iter()
-                    .map(|h| self.host_ix(h))
-                    .collect::<Result<Vec<_>>>()?;
+                let f = from.iter().map(|h| self.host_ix(h)).collect::<Result<Vec<_>>>()?;
+                let t = to.iter().map(|h| self.host_ix(h)).collect::<Result<Vec<_>>>()?;
                 self.net.partition_one_way(&f, &t);
                 self.record(
                     trace,
-                    TraceEvent::Fault {
-                        fault: format!("partition {} -> {}", from.join(" "), to.join(" ")),
-                    },
+                    TraceEvent::Fault { fault: format!("partition {} -> {}", from.join(" "), to.join(" ")) },
                 );
+            }
+            Action::Repoint { process, target, read_target } => {
+                let pid = self.proc_id(process)?;
+                let t = self.proc_id(target)?;
+                let r = read_target.as_ref().map(|r| self.proc_id(r)).transpose()?;
+                if let Node::Client(c) = &mut self.procs[pid.index()].node {
+                    c.target = t;
+                    if r.is_some() {
+                        c.read_target = r;
+                    }
+                }
+                if let Node::Client(c) = &mut self.procs[pid.index()].blueprint {
+                    c.target = t;
+                    if r.is_some() {
+                        c.read_target = r;
+                    }
+                }
+                let reads = read_target.as_ref().map(|r| format!(", reads to {r}")).unwrap_or_default();
+                self.record(trace, TraceEvent::Fault { fault: format!("{process} repointed to {target}{reads}") });
             }
             Action::Heal => {
                 self.net.heal();
-                self.record(
-                    trace,
-                    TraceEvent::Fault {
-                        fault: "heal".into(),
-                    },
-                );
+                self.record(trace, TraceEvent::Fault { fault: "heal".into() });
             }
-            Action::Link {
-                from,
-                to,
-                latency_ms,
-                jitter_ms,
-                loss,
-                symmetric,
-            } => {
-                check_link_numbers("link", *latency_ms, *jitter_ms, *loss)
-                    .map_err(as_action_error)?;
+            Action::Link { from, to, latency_ms, jitter_ms, loss, symmetric } => {
+                check_link_numbers("link", *latency_ms, *jitter_ms, *loss).map_err(as_action_error)?;
                 let (a, b) = (self.host_ix(from)?, self.host_ix(to)?);
                 let old = self.net.params(a, b);
                 let p = LinkParams {
                     latency_ms: latency_ms.unwrap_or(old.latency_ms),
                     jitter_ms: jitter_ms.unwrap_or(old.jitter_ms),
                     loss_ppm: loss.map_or(old.loss_ppm, |l| (l * 1_000_000.0).round() as u32),
+                    bytes_per_ms: old.bytes_per_ms,
                 };
                 self.net.set_link(a, b, p);
                 if *symmetric {
@@ -641,11 +637,8 @@ impl World {
     /// Check an action's names against this world without running it.
     pub fn check_action(&self, action: &Action) -> Result<()> {
         let hosts: BTreeSet<&str> = self.hosts.iter().map(|h| h.name.as_str()).collect();
-        let procs: BTreeMap<&str, bool> = self
-            .procs
-            .iter()
-            .map(|p| (p.name.as_str(), matches!(p.node, Node::Server(_))))
-            .collect();
+        let procs: BTreeMap<&str, bool> =
+            self.procs.iter().map(|p| (p.name.as_str(), matches!(p.node, Node::Server(_)))).collect();
         check_action_names(action, &hosts, &procs).map_err(as_action_error)
     }
 
@@ -653,7 +646,9 @@ impl World {
     fn console(&mut self, pid: ProcId, line: &str, trace: &mut Vec<Record>) -> String {
         let slot = &self.procs[pid.index()];
         let address = format!("{}:{}", self.hosts[slot.host].ip, slot.port.unwrap_or(0));
+        let powered = self.hosts[slot.host].powered;
         let reply_text = match slot.state {
+            ProcState::Crashed if !powered => format!("Could not connect to Redis at {address}: No route to host"),
             ProcState::Crashed => format!("Could not connect to Redis at {address}: Connection refused"),
             ProcState::Paused => format!(
                 "Error: {address} is paused (SIGSTOP): redis-cli would wait for the reply until the process resumes"
@@ -680,14 +675,7 @@ impl World {
                 }
             },
         };
-        self.record(
-            trace,
-            TraceEvent::Console {
-                proc: pid,
-                line: line.to_string(),
-                reply: reply_text.clone(),
-            },
-        );
+        self.record(trace, TraceEvent::Console { proc: pid, line: line.to_string(), reply: reply_text.clone() });
         reply_text
     }
 }

@@ -6,7 +6,11 @@ use std::process::Command;
 
 fn cli(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_redis-ha-sim")).args(args).output().expect("the CLI runs");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -16,15 +20,22 @@ fn run_prints_the_story_as_text() {
     assert!(out.contains("redis crashed"), "{out}");
     assert!(out.contains("refused after"));
     assert!(out.contains("redis log: Ready to accept connections tcp"));
-    let last = out.lines().last().unwrap();
+    let (trace, checks) = out.split_once("\n-- checks --\n").expect("a checks summary follows the trace");
+    let last = trace.lines().last().unwrap();
     assert!(last.trim_start().starts_with("9.000s") || last.trim_start().starts_with("8."), "ran to 9 s: {last}");
+    // Without persistence the restart lost every acknowledged write, and the summary says so key by key.
+    assert!(checks.contains("serving master: redis"));
+    assert!(checks.contains("time without a writable master: 3000 ms"), "{checks}");
+    let lost = checks.lines().filter(|l| l.trim_start().starts_with("lost: key:")).count();
+    assert!(lost > 0 && checks.contains(&format!(", lost: {lost}\n")), "{checks}");
 }
 
 #[test]
 fn json_lines_parse_and_hash_matches_the_library() {
     let (ok, out, _) = cli(&["run", "builtin:standalone", "--seed", "3", "--until", "2000", "--format", "json"]);
     assert!(ok);
-    let records: Vec<redis_ha_sim::trace::Record> = out.lines().map(|l| serde_json::from_str(l).expect("a record")).collect();
+    let records: Vec<redis_ha_sim::trace::Record> =
+        out.lines().map(|l| serde_json::from_str(l).expect("a record")).collect();
     let (ok, hash, _) = cli(&["hash", "builtin:standalone", "--seed", "3", "--until", "2000"]);
     assert!(ok);
     assert_eq!(hash.trim(), format!("{:016x}", redis_ha_sim::trace::trace_hash(&records)));

@@ -30,91 +30,34 @@ fn set_get_and_basic_replies() {
 #[test]
 fn errors_are_worded_as_redis_words_them() {
     let mut s = one_server();
-    assert_eq!(
-        cli(&mut s, "FOO bar baz"),
-        "(error) ERR unknown command 'FOO', with args beginning with: 'bar' 'baz' "
-    );
-    assert_eq!(
-        cli(&mut s, "GET"),
-        "(error) ERR wrong number of arguments for 'get' command"
-    );
-    assert_eq!(
-        cli(&mut s, "get a b"),
-        "(error) ERR wrong number of arguments for 'get' command"
-    );
-    assert_eq!(
-        cli(&mut s, "PING a b"),
-        "(error) ERR wrong number of arguments for 'ping' command"
-    );
-    assert_eq!(
-        cli(&mut s, "MSET a"),
-        "(error) ERR wrong number of arguments for 'mset' command"
-    );
-    assert_eq!(
-        cli(&mut s, "MSET a 1 b"),
-        "(error) ERR wrong number of arguments for 'mset' command"
-    );
+    assert_eq!(cli(&mut s, "FOO bar baz"), "(error) ERR unknown command 'FOO', with args beginning with: 'bar' 'baz' ");
+    assert_eq!(cli(&mut s, "GET"), "(error) ERR wrong number of arguments for 'get' command");
+    assert_eq!(cli(&mut s, "get a b"), "(error) ERR wrong number of arguments for 'get' command");
+    assert_eq!(cli(&mut s, "PING a b"), "(error) ERR wrong number of arguments for 'ping' command");
+    assert_eq!(cli(&mut s, "MSET a"), "(error) ERR wrong number of arguments for 'mset' command");
+    assert_eq!(cli(&mut s, "MSET a 1 b"), "(error) ERR wrong number of arguments for 'mset' command");
     assert_eq!(cli(&mut s, "SET a b NX XX"), "(error) ERR syntax error");
-    assert_eq!(
-        cli(&mut s, "SET a b KEEPTTL EX 5"),
-        "(error) ERR syntax error"
-    );
+    assert_eq!(cli(&mut s, "SET a b KEEPTTL EX 5"), "(error) ERR syntax error");
     assert_eq!(cli(&mut s, "SET a b EX"), "(error) ERR syntax error");
-    assert_eq!(
-        cli(&mut s, "SET a b EX abc"),
-        "(error) ERR value is not an integer or out of range"
-    );
-    assert_eq!(
-        cli(&mut s, "SET a b EX 0"),
-        "(error) ERR invalid expire time in 'set' command"
-    );
-    assert_eq!(
-        cli(&mut s, "SET a b EX -1"),
-        "(error) ERR invalid expire time in 'set' command"
-    );
-    assert_eq!(
-        cli(&mut s, "SET e v EX 9999999999999999"),
-        "(error) ERR invalid expire time in 'set' command"
-    );
+    assert_eq!(cli(&mut s, "SET a b EX abc"), "(error) ERR value is not an integer or out of range");
+    assert_eq!(cli(&mut s, "SET a b EX 0"), "(error) ERR invalid expire time in 'set' command");
+    assert_eq!(cli(&mut s, "SET a b EX -1"), "(error) ERR invalid expire time in 'set' command");
+    assert_eq!(cli(&mut s, "SET e v EX 9999999999999999"), "(error) ERR invalid expire time in 'set' command");
     assert_eq!(cli(&mut s, "SET a xyz"), "OK");
-    assert_eq!(
-        cli(&mut s, "INCR a"),
-        "(error) ERR value is not an integer or out of range"
-    );
-    assert_eq!(
-        cli(&mut s, "INCRBY n abc"),
-        "(error) ERR value is not an integer or out of range"
-    );
+    assert_eq!(cli(&mut s, "INCR a"), "(error) ERR value is not an integer or out of range");
+    assert_eq!(cli(&mut s, "INCRBY n abc"), "(error) ERR value is not an integer or out of range");
     assert_eq!(cli(&mut s, "SET big 9223372036854775807"), "OK");
-    assert_eq!(
-        cli(&mut s, "INCR big"),
-        "(error) ERR increment or decrement would overflow"
-    );
-    assert_eq!(
-        cli(&mut s, "DECRBY n -9223372036854775808"),
-        "(error) ERR decrement would overflow"
-    );
-    assert_eq!(
-        cli(&mut s, "EXPIRE a abc"),
-        "(error) ERR value is not an integer or out of range"
-    );
+    assert_eq!(cli(&mut s, "INCR big"), "(error) ERR increment or decrement would overflow");
+    assert_eq!(cli(&mut s, "DECRBY n -9223372036854775808"), "(error) ERR decrement would overflow");
+    assert_eq!(cli(&mut s, "EXPIRE a abc"), "(error) ERR value is not an integer or out of range");
     assert_eq!(
         cli(&mut s, "EXPIRE a 100 NX GT"),
         "(error) ERR NX and XX, GT or LT options at the same time are not compatible"
     );
-    assert_eq!(
-        cli(&mut s, "EXPIRE a 9223372036854775807"),
-        "(error) ERR invalid expire time in 'expire' command"
-    );
+    assert_eq!(cli(&mut s, "EXPIRE a 9223372036854775807"), "(error) ERR invalid expire time in 'expire' command");
     assert_eq!(cli(&mut s, "FLUSHALL FOO"), "(error) ERR syntax error");
-    assert_eq!(
-        cli(&mut s, "SELECT 16"),
-        "(error) ERR DB index is out of range"
-    );
-    assert_eq!(
-        cli(&mut s, "SELECT x"),
-        "(error) ERR value is not an integer or out of range"
-    );
+    assert_eq!(cli(&mut s, "SELECT 16"), "(error) ERR DB index is out of range");
+    assert_eq!(cli(&mut s, "SELECT x"), "(error) ERR value is not an integer or out of range");
     assert_eq!(cli(&mut s, "SET \"unterminated"), "Invalid argument(s)");
 }
 
@@ -127,14 +70,8 @@ fn counters() {
     assert_eq!(cli(&mut s, "DECRBY n 20"), "(integer) -10");
     assert_eq!(cli(&mut s, "GET n"), "\"-10\"");
     // string2ll is strict: no leading zeros, no plus sign, no spaces.
-    assert_eq!(
-        cli(&mut s, "INCRBY n 01"),
-        "(error) ERR value is not an integer or out of range"
-    );
-    assert_eq!(
-        cli(&mut s, "INCRBY n +1"),
-        "(error) ERR value is not an integer or out of range"
-    );
+    assert_eq!(cli(&mut s, "INCRBY n 01"), "(error) ERR value is not an integer or out of range");
+    assert_eq!(cli(&mut s, "INCRBY n +1"), "(error) ERR value is not an integer or out of range");
 }
 
 #[test]
@@ -152,10 +89,7 @@ fn set_options_nx_xx_get() {
     assert_eq!(cli(&mut s, "GETDEL a"), "\"9\"");
     assert_eq!(cli(&mut s, "GET a"), "(nil)");
     assert_eq!(cli(&mut s, "MSET x 1 y 2"), "OK");
-    assert_eq!(
-        cli(&mut s, "MGET x nokey y"),
-        "1) \"1\"\n2) (nil)\n3) \"2\""
-    );
+    assert_eq!(cli(&mut s, "MGET x nokey y"), "1) \"1\"\n2) (nil)\n3) \"2\"");
 }
 
 #[test]
@@ -243,18 +177,13 @@ fn info_role_and_config() {
     let keyspace = cli(&mut s, "INFO keyspace");
     assert!(!keyspace.contains("# Server"));
     assert_eq!(cli(&mut s, "INFO nosuchsection"), "\"\"");
-    assert_eq!(
-        cli(&mut s, "ROLE"),
-        "1) \"master\"\n2) (integer) 0\n3) (empty array)"
-    );
+    assert_eq!(cli(&mut s, "ROLE"), "1) \"master\"\n2) (integer) 0\n3) (empty array)");
 
     assert_eq!(cli(&mut s, "CONFIG GET hz"), "1) \"hz\"\n2) \"10\"");
     assert_eq!(cli(&mut s, "CONFIG SET hz 1000"), "OK");
     assert_eq!(cli(&mut s, "CONFIG GET hz"), "1) \"hz\"\n2) \"500\"");
-    assert_eq!(
-        cli(&mut s, "CONFIG GET *"),
-        "1) \"port\"\n2) \"6379\"\n3) \"hz\"\n4) \"500\""
-    );
+    assert_eq!(cli(&mut s, "CONFIG GET p*t"), "1) \"port\"\n2) \"6379\"");
+    assert!(cli(&mut s, "CONFIG GET *").contains("\"repl-backlog-size\"\n"));
     assert_eq!(
         cli(&mut s, "CONFIG SET foo bar"),
         "(error) ERR Unknown option or number of arguments for CONFIG SET - 'foo'"
@@ -267,16 +196,7 @@ fn info_role_and_config() {
         cli(&mut s, "CONFIG SET hz 5 hz 6"),
         "(error) ERR CONFIG SET failed (possibly related to argument 'hz') - duplicate parameter"
     );
-    assert_eq!(
-        cli(&mut s, "CONFIG GET"),
-        "(error) ERR wrong number of arguments for 'config|get' command"
-    );
-    assert_eq!(
-        cli(&mut s, "CONFIG FOO"),
-        "(error) ERR unknown subcommand 'FOO'. Try CONFIG HELP."
-    );
-    assert_eq!(
-        cli(&mut s, "CONFIG"),
-        "(error) ERR wrong number of arguments for 'config' command"
-    );
+    assert_eq!(cli(&mut s, "CONFIG GET"), "(error) ERR wrong number of arguments for 'config|get' command");
+    assert_eq!(cli(&mut s, "CONFIG FOO"), "(error) ERR unknown subcommand 'FOO'. Try CONFIG HELP.");
+    assert_eq!(cli(&mut s, "CONFIG"), "(error) ERR wrong number of arguments for 'config' command");
 }

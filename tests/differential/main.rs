@@ -120,10 +120,7 @@ const SCRIPT: &[&str] = &[
 ];
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
 }
 
 struct RealRedis {
@@ -142,16 +139,9 @@ impl RealRedis {
     fn start() -> Option<RealRedis> {
         let port = free_port();
         let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(std::env::temp_dir())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -160,24 +150,15 @@ impl RealRedis {
         loop {
             if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
                 s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-                return Some(RealRedis {
-                    child,
-                    conn: BufReader::new(s),
-                });
+                return Some(RealRedis { child, conn: BufReader::new(s) });
             }
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not start listening on port {port}"
-            );
+            assert!(Instant::now() < deadline, "redis-server did not start listening on port {port}");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
     fn command(&mut self, args: &[Vec<u8>]) -> Reply {
-        self.conn
-            .get_mut()
-            .write_all(&encode_command(args))
-            .expect("write to redis-server");
+        self.conn.get_mut().write_all(&encode_command(args)).expect("write to redis-server");
         read_reply(&mut self.conn)
     }
 }
@@ -204,11 +185,7 @@ fn read_reply(r: &mut BufReader<TcpStream>) -> Reply {
             Reply::Bulk(buf)
         }
         "*" if rest == "-1" => Reply::NilArray,
-        "*" => Reply::Array(
-            (0..rest.parse::<usize>().expect("array length"))
-                .map(|_| read_reply(r))
-                .collect(),
-        ),
+        "*" => Reply::Array((0..rest.parse::<usize>().expect("array length")).map(|_| read_reply(r)).collect()),
         other => panic!("unexpected RESP type {other:?} in {line:?}"),
     }
 }
@@ -219,9 +196,8 @@ fn replies_match_a_real_redis_server() {
         eprintln!("skipped: REDIS_HA_SIM_SKIP_REAL_REDIS is set");
         return;
     }
-    let mut real = RealRedis::start().expect(
-        "redis-server must be installed (make test installs it; apt-get install redis-server)",
-    );
+    let mut real = RealRedis::start()
+        .expect("redis-server must be installed (make test installs it; apt-get install redis-server)");
     let mut sim = Simulation::from_json(
         r#"{"version":1,"hosts":[{"name":"db","processes":[{"kind":"server","name":"redis"}]}]}"#,
         1,
@@ -233,9 +209,7 @@ fn replies_match_a_real_redis_server() {
         let expected = format_reply(&real.command(&args));
         let got = sim.command("redis", line).unwrap();
         if got != expected {
-            mismatches.push(format!(
-                "{line}\n    real redis: {expected:?}\n    simulator:  {got:?}"
-            ));
+            mismatches.push(format!("{line}\n    real redis: {expected:?}\n    simulator:  {got:?}"));
         }
     }
     assert!(

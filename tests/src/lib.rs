@@ -25,21 +25,10 @@ pub fn finished_requests(trace: &[Record]) -> Vec<Finished> {
     let mut out = Vec::new();
     for r in trace {
         match &r.event {
-            TraceEvent::Request {
-                client,
-                id,
-                command,
-                ..
-            } => {
+            TraceEvent::Request { client, id, command, .. } => {
                 sent.insert((*client, *id), (r.t.ms(), command.clone()));
             }
-            TraceEvent::Outcome {
-                client,
-                id,
-                outcome,
-                reply,
-                ..
-            } => {
+            TraceEvent::Outcome { client, id, outcome, reply, .. } => {
                 if let Some((at, command)) = sent.remove(&(*client, *id)) {
                     out.push(Finished {
                         sent_at: at,
@@ -58,5 +47,9 @@ pub fn finished_requests(trace: &[Record]) -> Vec<Finished> {
 
 /// A line to print when a test fails, so the run can be reproduced from the CLI.
 pub fn reproduce(sim: &Simulation, scenario: &str) -> String {
-    format!("reproduce with: cargo run -p redis-ha-sim -- run tests/scenarios/{scenario}.json --seed {} --until {}", sim.seed(), sim.now().ms())
+    format!(
+        "reproduce with: cargo run -p redis-ha-sim -- run tests/scenarios/{scenario}.json --seed {} --until {}",
+        sim.seed(),
+        sim.now().ms()
+    )
 }

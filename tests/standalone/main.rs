@@ -20,35 +20,23 @@ fn crash_refuses_requests_and_restart_starts_empty() {
         );
         sim.run_until(SimTime(12_000));
         let done = finished_requests(sim.trace());
-        let refused: Vec<_> = done
-            .iter()
-            .filter(|f| f.outcome == Outcome::Refused)
-            .collect();
+        let refused: Vec<_> = done.iter().filter(|f| f.outcome == Outcome::Refused).collect();
         // Requests go out every 200 ms; from 5 s to 8 s the server is down: 15 of them are refused.
         assert_eq!(refused.len(), 15, "{}", reproduce(&sim, "standalone-crash"));
         assert!(refused.iter().all(|f| (5_000..8_000).contains(&f.sent_at)));
         assert!(refused.iter().all(|f| f.reply == "Connection refused"));
         // Everything outside the outage succeeded.
-        assert!(done
-            .iter()
-            .filter(|f| !(5_000..8_000).contains(&f.sent_at))
-            .all(|f| f.outcome == Outcome::Ok));
+        assert!(done.iter().filter(|f| !(5_000..8_000).contains(&f.sent_at)).all(|f| f.outcome == Outcome::Ok));
         // After the restart, reads of keys written before the crash find nothing until rewritten.
-        let written_before: std::collections::BTreeSet<_> = done
-            .iter()
-            .filter(|f| f.sent_at < 5_000 && f.command[0] == "SET")
-            .map(|f| f.command[1].clone())
-            .collect();
+        let written_before: std::collections::BTreeSet<_> =
+            done.iter().filter(|f| f.sent_at < 5_000 && f.command[0] == "SET").map(|f| f.command[1].clone()).collect();
         let mut rewritten = std::collections::BTreeSet::new();
         for f in done.iter().filter(|f| f.sent_at >= 8_000) {
             match f.command[0].as_str() {
                 "SET" => {
                     rewritten.insert(f.command[1].clone());
                 }
-                "GET"
-                    if written_before.contains(&f.command[1])
-                        && !rewritten.contains(&f.command[1]) =>
-                {
+                "GET" if written_before.contains(&f.command[1]) && !rewritten.contains(&f.command[1]) => {
                     assert_eq!(
                         f.reply,
                         "(nil)",
@@ -60,10 +48,7 @@ fn crash_refuses_requests_and_restart_starts_empty() {
                 _ => {}
             }
         }
-        assert!(sim
-            .command("redis", "INFO server")
-            .unwrap()
-            .contains("uptime_in_seconds:4"));
+        assert!(sim.command("redis", "INFO server").unwrap().contains("uptime_in_seconds:4"));
     }
 }
 

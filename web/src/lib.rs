@@ -13,9 +13,7 @@ const MAX_SAFE_SEED: f64 = 9_007_199_254_740_991.0;
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
     // Maps (e.g. per-client tallies) become plain objects, not JS Maps, so the page can index them.
     let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    value
-        .serialize(&ser)
-        .map_err(|e| JsError::new(&e.to_string()))
+    value.serialize(&ser).map_err(|e| JsError::new(&e.to_string()))
 }
 
 fn err(e: impl std::fmt::Display) -> JsError {
@@ -24,18 +22,14 @@ fn err(e: impl std::fmt::Display) -> JsError {
 
 fn seed_from(seed: f64) -> Result<u64, JsError> {
     if !(seed.is_finite() && seed.fract() == 0.0 && (0.0..=MAX_SAFE_SEED).contains(&seed)) {
-        return Err(JsError::new(&format!(
-            "seed must be a whole number from 0 to {MAX_SAFE_SEED}, got {seed}"
-        )));
+        return Err(JsError::new(&format!("seed must be a whole number from 0 to {MAX_SAFE_SEED}, got {seed}")));
     }
     Ok(seed as u64)
 }
 
 fn time_from(ms: f64) -> Result<SimTime, JsError> {
     if !(ms.is_finite() && (0.0..=MAX_SAFE_SEED).contains(&ms)) {
-        return Err(JsError::new(&format!(
-            "time must be a non-negative number of ms, got {ms}"
-        )));
+        return Err(JsError::new(&format!("time must be a non-negative number of ms, got {ms}")));
     }
     Ok(SimTime(ms as u64))
 }
@@ -58,15 +52,9 @@ pub fn builtin_scenarios() -> Result<JsValue, JsError> {
     let list: Vec<Entry> = redis_ha_sim::library::SCENARIOS
         .iter()
         .map(|(id, json)| {
-            let (name, description) = redis_ha_sim::Scenario::from_json(json)
-                .map(|s| (s.name, s.description))
-                .unwrap_or_default();
-            Entry {
-                id,
-                name,
-                description,
-                json,
-            }
+            let (name, description) =
+                redis_ha_sim::Scenario::from_json(json).map(|s| (s.name, s.description)).unwrap_or_default();
+            Entry { id, name, description, json }
         })
         .collect();
     to_js(&list)
@@ -90,8 +78,7 @@ impl Simulation {
     /// Build a simulation from scenario JSON and a seed.
     #[wasm_bindgen(constructor)]
     pub fn new(scenario_json: &str, seed: f64) -> Result<Simulation, JsError> {
-        let inner =
-            redis_ha_sim::Simulation::from_json(scenario_json, seed_from(seed)?).map_err(err)?;
+        let inner = redis_ha_sim::Simulation::from_json(scenario_json, seed_from(seed)?).map_err(err)?;
         Ok(Simulation { inner })
     }
 
@@ -173,12 +160,7 @@ impl Simulation {
     /// The whole trace as JSON lines.
     #[wasm_bindgen(js_name = traceJson)]
     pub fn trace_json(&self) -> String {
-        self.inner
-            .trace()
-            .iter()
-            .filter_map(|r| serde_json::to_string(r).ok())
-            .collect::<Vec<_>>()
-            .join("\n")
+        self.inner.trace().iter().filter_map(|r| serde_json::to_string(r).ok()).collect::<Vec<_>>().join("\n")
     }
 
     /// The trace as text lines with process names.
@@ -189,10 +171,13 @@ impl Simulation {
 
     /// Counts computed from the trace: messages, drops, each client's outcomes.
     pub fn metrics(&self) -> Result<JsValue, JsError> {
-        to_js(&redis_ha_sim::check::metrics(
-            self.inner.trace(),
-            self.inner.now().ms(),
-        ))
+        to_js(&redis_ha_sim::check::metrics(self.inner.trace(), self.inner.now().ms()))
+    }
+
+    /// The history checks now: acknowledged writes lost, stale reads, time without a writable master,
+    /// split-brain windows.
+    pub fn checks(&self) -> Result<JsValue, JsError> {
+        to_js(&redis_ha_sim::check::checks(self.inner.world(), self.inner.trace()))
     }
 
     /// Scenario, seed and recorded actions as JSON: enough to reproduce this session exactly.

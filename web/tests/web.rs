@@ -23,40 +23,29 @@ fn console_story_set_get_kill_restart() {
     let mut sim = Simulation::new(standalone(), 1.0).expect("valid");
     assert_eq!(sim.command("redis", "SET foo bar").expect("ok"), "OK");
     assert_eq!(sim.command("redis", "GET foo").expect("ok"), "\"bar\"");
-    sim.inject(r#"{"do":"crash","process":"redis"}"#)
-        .expect("ok");
+    sim.inject(r#"{"do":"crash","process":"redis"}"#).expect("ok");
     assert_eq!(
         sim.command("redis", "GET foo").expect("ok"),
         "Could not connect to Redis at 10.0.0.1:6379: Connection refused"
     );
-    sim.inject(r#"{"do":"restart","process":"redis"}"#)
-        .expect("ok");
+    sim.inject(r#"{"do":"restart","process":"redis"}"#).expect("ok");
     assert_eq!(sim.command("redis", "GET foo").expect("ok"), "(nil)");
 }
 
 #[wasm_bindgen_test]
 fn errors_cross_as_js_errors_with_clear_messages() {
-    assert!(message(Simulation::new("{", 1.0).err().expect("refused"))
-        .starts_with("invalid scenario JSON:"));
+    assert!(message(Simulation::new("{", 1.0).err().expect("refused")).starts_with("invalid scenario JSON:"));
     assert!(
-        message(Simulation::new(standalone(), -1.0).err().expect("refused"))
-            .starts_with("seed must be a whole number")
+        message(Simulation::new(standalone(), -1.0).err().expect("refused")).starts_with("seed must be a whole number")
     );
     assert!(
-        message(Simulation::new(standalone(), 0.5).err().expect("refused"))
-            .starts_with("seed must be a whole number")
+        message(Simulation::new(standalone(), 0.5).err().expect("refused")).starts_with("seed must be a whole number")
     );
     let mut sim = Simulation::new(standalone(), 1.0).expect("valid");
-    assert_eq!(
-        message(sim.command("nobody", "PING").err().expect("refused")),
-        "no process named 'nobody'"
-    );
+    assert_eq!(message(sim.command("nobody", "PING").err().expect("refused")), "no process named 'nobody'");
     assert!(message(sim.inject("not json").err().expect("refused")).starts_with("invalid action:"));
     assert!(message(sim.run_until(f64::NAN).err().expect("refused")).starts_with("time must be"));
-    assert!(
-        message(Simulation::from_session("{}").err().expect("refused"))
-            .starts_with("invalid session:")
-    );
+    assert!(message(Simulation::from_session("{}").err().expect("refused")).starts_with("invalid session:"));
 }
 
 #[wasm_bindgen_test]
@@ -70,12 +59,7 @@ fn views_and_deltas_are_plain_objects() {
     assert_eq!(all.length() as usize, sim.trace_len());
     let tail = js_sys::Array::from(&sim.events_since(sim.trace_len() - 3).expect("ok"));
     assert_eq!(tail.length(), 3);
-    assert_eq!(
-        builtin_scenarios()
-            .map(|v| js_sys::Array::from(&v).length() >= 2)
-            .ok(),
-        Some(true)
-    );
+    assert_eq!(builtin_scenarios().map(|v| js_sys::Array::from(&v).length() >= 2).ok(), Some(true));
 }
 
 #[wasm_bindgen_test]

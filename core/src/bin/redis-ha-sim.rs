@@ -25,29 +25,17 @@ struct Options {
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut opts = Options {
-        scenario: String::new(),
-        seed: 1,
-        until: None,
-        json: false,
-    };
+    let mut opts = Options { scenario: String::new(), seed: 1, until: None, json: false };
     let mut i = 0;
     while i < args.len() {
-        let value = |i: usize| {
-            args.get(i + 1)
-                .ok_or_else(|| format!("{} needs a value", args[i]))
-        };
+        let value = |i: usize| args.get(i + 1).ok_or_else(|| format!("{} needs a value", args[i]));
         match args[i].as_str() {
             "--seed" => {
-                opts.seed = value(i)?
-                    .parse()
-                    .map_err(|_| format!("--seed: not a whole number: {}", args[i + 1]))?
+                opts.seed = value(i)?.parse().map_err(|_| format!("--seed: not a whole number: {}", args[i + 1]))?
             }
             "--until" => {
                 opts.until =
-                    Some(value(i)?.parse().map_err(|_| {
-                        format!("--until: not a whole number of ms: {}", args[i + 1])
-                    })?)
+                    Some(value(i)?.parse().map_err(|_| format!("--until: not a whole number of ms: {}", args[i + 1]))?)
             }
             "--format" => {
                 opts.json = match value(i)?.as_str() {
@@ -76,10 +64,7 @@ fn load(name: &str) -> Result<String, String> {
     if let Some(id) = name.strip_prefix("builtin:") {
         return library::get(id).map(str::to_string).ok_or_else(|| {
             let ids: Vec<&str> = library::SCENARIOS.iter().map(|(i, _)| *i).collect();
-            format!(
-                "no built-in scenario '{id}' (there are: {})",
-                ids.join(", ")
-            )
+            format!("no built-in scenario '{id}' (there are: {})", ids.join(", "))
         });
     }
     std::fs::read_to_string(name).map_err(|e| format!("cannot read {name}: {e}"))
@@ -92,17 +77,14 @@ fn run(args: &[String]) -> Result<(), String> {
     match cmd.as_str() {
         "list" => {
             for (id, json) in library::SCENARIOS {
-                let name = redis_ha_sim::Scenario::from_json(json)
-                    .map(|s| s.name)
-                    .unwrap_or_default();
+                let name = redis_ha_sim::Scenario::from_json(json).map(|s| s.name).unwrap_or_default();
                 println!("builtin:{id:<24} {name}");
             }
             Ok(())
         }
         "run" | "hash" => {
             let opts = parse(&args[1..])?;
-            let mut sim = Simulation::from_json(&load(&opts.scenario)?, opts.seed)
-                .map_err(|e| e.to_string())?;
+            let mut sim = Simulation::from_json(&load(&opts.scenario)?, opts.seed).map_err(|e| e.to_string())?;
             let until = opts.until.or(sim.scenario().duration_ms).unwrap_or(60_000);
             sim.run_until(SimTime(until));
             if cmd == "hash" {
@@ -113,6 +95,7 @@ fn run(args: &[String]) -> Result<(), String> {
                 }
             } else {
                 print!("{}", text::render(sim.trace(), sim.world()));
+                print!("{}", text::checks_summary(&redis_ha_sim::check::checks(sim.world(), sim.trace()), sim.world()));
             }
             Ok(())
         }

@@ -23,32 +23,15 @@ pub fn echo(_s: &mut Server, _c: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
 
 pub fn time(_s: &mut Server, ctx: &mut Ctx<'_>, _args: &[Vec<u8>]) -> Reply {
     let ms = ctx.unix_ms();
-    Reply::Array(vec![
-        Reply::bulk((ms / 1000).to_string()),
-        Reply::bulk(((ms % 1000) * 1000).to_string()),
-    ])
-}
-
-pub fn role(server: &mut Server, _c: &mut Ctx<'_>, _args: &[Vec<u8>]) -> Reply {
-    Reply::Array(vec![
-        Reply::bulk(server.role()),
-        Reply::Int(0),
-        Reply::Array(vec![]),
-    ])
+    Reply::Array(vec![Reply::bulk((ms / 1000).to_string()), Reply::bulk(((ms % 1000) * 1000).to_string())])
 }
 
 /// The sections INFO knows, in the order Redis prints them.
-const SECTIONS: &[&str] = &["server", "clients", "stats", "keyspace"];
+const SECTIONS: &[&str] = &["server", "clients", "stats", "replication", "keyspace"];
 
 pub fn info(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
-    let wanted: Vec<String> = args[1..]
-        .iter()
-        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
-        .collect();
-    let all = wanted.is_empty()
-        || wanted
-            .iter()
-            .any(|w| w == "all" || w == "default" || w == "everything");
+    let wanted: Vec<String> = args[1..].iter().map(|a| String::from_utf8_lossy(a).to_ascii_lowercase()).collect();
+    let all = wanted.is_empty() || wanted.iter().any(|w| w == "all" || w == "default" || w == "everything");
     let mut text = String::new();
     for section in SECTIONS {
         if !all && !wanted.iter().any(|w| w == section) {
@@ -85,28 +68,28 @@ pub fn info_section(server: &Server, ctx: &Ctx<'_>, section: &str) -> String {
         }
         "clients" => {
             // The console's own connection counts, as redis-cli's does on a real server.
-            field(
-                "connected_clients",
-                (server.connections.len() + 1).to_string(),
-            );
+            field("connected_clients", (server.connections.len() + 1).to_string());
             field("maxclients", "10000".into());
             field("blocked_clients", "0".into());
             "Clients"
         }
         "stats" => {
             let s = &server.stats;
-            field(
-                "total_connections_received",
-                s.total_connections_received.to_string(),
-            );
-            field(
-                "total_commands_processed",
-                s.total_commands_processed.to_string(),
-            );
+            field("total_connections_received", s.total_connections_received.to_string());
+            field("total_commands_processed", s.total_commands_processed.to_string());
+            field("sync_full", s.sync_full.to_string());
+            field("sync_partial_ok", s.sync_partial_ok.to_string());
+            field("sync_partial_err", s.sync_partial_err.to_string());
             field("expired_keys", s.expired_keys.to_string());
             field("keyspace_hits", s.keyspace_hits.to_string());
             field("keyspace_misses", s.keyspace_misses.to_string());
             "Stats"
+        }
+        "replication" => {
+            for (k, v) in super::replication::info_replication(server, ctx.now) {
+                field(&k, v);
+            }
+            "Replication"
         }
         "keyspace" => {
             if !server.db.is_empty() {
@@ -135,11 +118,7 @@ pub fn info_section(server: &Server, ctx: &Ctx<'_>, section: &str) -> String {
 /// CONFIG GET pattern [pattern ...] | CONFIG SET name value [name value ...] | CONFIG RESETSTAT.
 pub fn config(server: &mut Server, _ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
-    let wrong_args = || {
-        Reply::err(format!(
-            "ERR wrong number of arguments for 'config|{sub}' command"
-        ))
-    };
+    let wrong_args = || Reply::err(format!("ERR wrong number of arguments for 'config|{sub}' command"));
     match sub.as_str() {
         "get" => {
             if args.len() < 3 {
@@ -147,10 +126,7 @@ pub fn config(server: &mut Server, _ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Repl
             }
             let mut out = Vec::new();
             for name in OPTION_NAMES {
-                if args[2..]
-                    .iter()
-                    .any(|p| glob_match(p, name.as_bytes(), true))
-                {
+                if args[2..].iter().any(|p| glob_match(p, name.as_bytes(), true)) {
                     out.push(Reply::bulk(name));
                     out.push(Reply::bulk(server.config.get(name).unwrap_or_default()));
                 }
@@ -170,10 +146,7 @@ pub fn config(server: &mut Server, _ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Repl
             server.stats = Default::default();
             Reply::ok()
         }
-        _ => Reply::err(format!(
-            "ERR unknown subcommand '{}'. Try CONFIG HELP.",
-            String::from_utf8_lossy(&args[1])
-        )),
+        _ => Reply::err(format!("ERR unknown subcommand '{}'. Try CONFIG HELP.", String::from_utf8_lossy(&args[1]))),
     }
 }
 
@@ -185,15 +158,10 @@ fn config_set(server: &mut Server, pairs: &[Vec<u8>]) -> Reply {
         let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         let value = String::from_utf8_lossy(&pair[1]).into_owned();
         if !ServerConfig::knows(&name) {
-            return Reply::err(format!(
-                "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
-            ));
+            return Reply::err(format!("ERR Unknown option or number of arguments for CONFIG SET - '{name}'"));
         }
-        let fail = |why: &str| {
-            Reply::err(format!(
-                "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
-            ))
-        };
+        let fail =
+            |why: &str| Reply::err(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"));
         if seen.contains(&name) {
             return fail("duplicate parameter");
         }
@@ -206,5 +174,8 @@ fn config_set(server: &mut Server, pairs: &[Vec<u8>]) -> Reply {
         seen.push(name);
     }
     server.config = next;
+    if let Some(b) = server.repl.backlog.as_mut() {
+        b.resize(server.config.repl_backlog_size);
+    }
     Reply::ok()
 }

@@ -2,32 +2,115 @@
 //! wording. Scenario files and `CONFIG GET`/`CONFIG SET` go through the same table, so a scenario's
 //! `"config": {"hz": "100"}` means exactly what `hz 100` means in redis.conf.
 
-/// The modelled options of one server. Defaults are Redis 7's.
+/// The modelled options of one server. Defaults are Redis 7's; durations keep Redis's unit (seconds), named
+/// with the unit last.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerConfig {
     /// TCP port. Fixed for the run in the simulator: a process's address is its identity.
     pub port: u16,
     /// `serverCron` frequency in Hz (1..=500; values outside are clamped, as Redis does).
     pub hz: u32,
+    /// `replicaof <ip> <port>` in the config file: start as a replica of that master.
+    pub replicaof: Option<(String, u16)>,
+    /// Bytes of replication stream kept for partial resyncs (min 16 KB).
+    pub repl_backlog_size: u64,
+    /// A master without replicas frees its backlog after this many seconds (0 = never).
+    pub repl_backlog_ttl_secs: u64,
+    /// Seconds without data on a replication link before either side drops it.
+    pub repl_timeout_secs: u64,
+    /// A master PINGs its replicas every this many seconds, so an idle link still shows life.
+    pub repl_ping_replica_period_secs: u64,
+    pub min_replicas_to_write: u64,
+    /// A replica counts as good while its last ACK is at most this many seconds old.
+    pub min_replicas_max_lag_secs: u64,
+    pub replica_read_only: bool,
+    pub replica_serve_stale_data: bool,
+    /// Sentinel promotes the lowest non-zero priority; 0 means never.
+    pub replica_priority: u64,
+    pub repl_diskless_sync: bool,
+    /// With diskless sync, how long a master waits for more replicas before forking.
+    pub repl_diskless_sync_delay_secs: u64,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { port: 6379, hz: 10 }
+        ServerConfig {
+            port: 6379,
+            hz: 10,
+            replicaof: None,
+            repl_backlog_size: 1024 * 1024,
+            repl_backlog_ttl_secs: 3600,
+            repl_timeout_secs: 60,
+            repl_ping_replica_period_secs: 10,
+            min_replicas_to_write: 0,
+            min_replicas_max_lag_secs: 10,
+            replica_read_only: true,
+            replica_serve_stale_data: true,
+            replica_priority: 100,
+            repl_diskless_sync: true,
+            repl_diskless_sync_delay_secs: 5,
+        }
     }
 }
 
-/// The option names, in the order CONFIG GET * lists them.
-pub const OPTION_NAMES: &[&str] = &["port", "hz"];
+/// The option names CONFIG GET/SET know, in the order CONFIG GET * lists them.
+pub const OPTION_NAMES: &[&str] = &[
+    "port",
+    "hz",
+    "repl-backlog-size",
+    "repl-backlog-ttl",
+    "repl-timeout",
+    "repl-ping-replica-period",
+    "min-replicas-to-write",
+    "min-replicas-max-lag",
+    "replica-read-only",
+    "replica-serve-stale-data",
+    "replica-priority",
+    "repl-diskless-sync",
+    "repl-diskless-sync-delay",
+];
+
+/// Old names Redis still accepts.
+const ALIASES: &[(&str, &str)] = &[
+    ("repl-ping-slave-period", "repl-ping-replica-period"),
+    ("min-slaves-to-write", "min-replicas-to-write"),
+    ("min-slaves-max-lag", "min-replicas-max-lag"),
+    ("slave-read-only", "replica-read-only"),
+    ("slave-serve-stale-data", "replica-serve-stale-data"),
+    ("slave-priority", "replica-priority"),
+    ("slaveof", "replicaof"),
+];
+
+/// The canonical name of an option, resolving Redis's old aliases.
+pub fn canonical(name: &str) -> &str {
+    ALIASES.iter().find(|(old, _)| *old == name).map_or(name, |(_, new)| new)
+}
 
 /// Why a value was refused; the text after `- ` in Redis's `CONFIG SET failed` error.
 pub type ConfigError = String;
 
+const MAX_INT: i64 = i32::MAX as i64;
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.into()
+}
+
 impl ServerConfig {
     pub fn get(&self, name: &str) -> Option<String> {
-        Some(match name {
+        Some(match canonical(name) {
             "port" => self.port.to_string(),
             "hz" => self.hz.to_string(),
+            "repl-backlog-size" => self.repl_backlog_size.to_string(),
+            "repl-backlog-ttl" => self.repl_backlog_ttl_secs.to_string(),
+            "repl-timeout" => self.repl_timeout_secs.to_string(),
+            "repl-ping-replica-period" => self.repl_ping_replica_period_secs.to_string(),
+            "min-replicas-to-write" => self.min_replicas_to_write.to_string(),
+            "min-replicas-max-lag" => self.min_replicas_max_lag_secs.to_string(),
+            "replica-read-only" => yes_no(self.replica_read_only),
+            "replica-serve-stale-data" => yes_no(self.replica_serve_stale_data),
+            "replica-priority" => self.replica_priority.to_string(),
+            "repl-diskless-sync" => yes_no(self.repl_diskless_sync),
+            "repl-diskless-sync-delay" => self.repl_diskless_sync_delay_secs.to_string(),
             _ => return None,
         })
     }
@@ -39,35 +122,61 @@ impl ServerConfig {
 
     /// Parse and apply one option, as at startup from a config file.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
-        match name {
+        let int = |min, max| parse_int(value, min, max).map(|n| n as u64);
+        match canonical(name) {
             "port" => self.port = parse_int(value, 0, 65535)? as u16,
             // Redis clamps hz into 1..=500 silently.
-            "hz" => self.hz = parse_int(value, 0, i64::from(i32::MAX))?.clamp(1, 500) as u32,
+            "hz" => self.hz = parse_int(value, 0, MAX_INT)?.clamp(1, 500) as u32,
+            "replicaof" => self.replicaof = parse_replicaof(value)?,
+            // Redis raises a backlog smaller than 16 KB to 16 KB.
+            "repl-backlog-size" => self.repl_backlog_size = parse_memory(value)?.max(16 * 1024),
+            "repl-backlog-ttl" => self.repl_backlog_ttl_secs = int(0, MAX_INT)?,
+            "repl-timeout" => self.repl_timeout_secs = int(1, MAX_INT)?,
+            "repl-ping-replica-period" => self.repl_ping_replica_period_secs = int(1, MAX_INT)?,
+            "min-replicas-to-write" => self.min_replicas_to_write = int(0, MAX_INT)?,
+            "min-replicas-max-lag" => self.min_replicas_max_lag_secs = int(0, MAX_INT)?,
+            "replica-read-only" => self.replica_read_only = parse_bool(value)?,
+            "replica-serve-stale-data" => self.replica_serve_stale_data = parse_bool(value)?,
+            "replica-priority" => self.replica_priority = int(0, MAX_INT)?,
+            "repl-diskless-sync" => self.repl_diskless_sync = parse_bool(value)?,
+            "repl-diskless-sync-delay" => self.repl_diskless_sync_delay_secs = int(0, MAX_INT)?,
             _ => return Err(format!("Unknown option '{name}'")),
         }
         Ok(())
     }
 
+    /// Options CONFIG GET/SET know (startup-only directives such as `replicaof` are not among them).
     pub fn knows(name: &str) -> bool {
-        OPTION_NAMES.contains(&name)
+        OPTION_NAMES.contains(&canonical(name))
+    }
+
+    /// Options a scenario's config may set: the CONFIG ones plus startup directives.
+    pub fn knows_at_startup(name: &str) -> bool {
+        Self::knows(name) || canonical(name) == "replicaof"
+    }
+}
+
+fn parse_replicaof(value: &str) -> Result<Option<(String, u16)>, ConfigError> {
+    let parts: Vec<&str> = value.split_whitespace().collect();
+    match parts.as_slice() {
+        [no, one] if no.eq_ignore_ascii_case("no") && one.eq_ignore_ascii_case("one") => Ok(None),
+        [host, port] => {
+            let port = parse_int(port, 0, 65535).map_err(|_| "Invalid master port".to_string())?;
+            Ok(Some((host.to_string(), port as u16)))
+        }
+        _ => Err("replicaof takes an address and a port: 'replicaof <ip> <port>'".into()),
     }
 }
 
 fn parse_int(value: &str, min: i64, max: i64) -> Result<i64, ConfigError> {
-    let n: i64 = value
-        .trim()
-        .parse()
-        .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+    let n: i64 = value.trim().parse().map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
     if n < min || n > max {
-        return Err(format!(
-            "argument must be between {min} and {max} inclusive"
-        ));
+        return Err(format!("argument must be between {min} and {max} inclusive"));
     }
     Ok(n)
 }
 
 /// Parse `yes`/`no` as Redis does.
-#[allow(dead_code)]
 pub fn parse_bool(value: &str) -> Result<bool, ConfigError> {
     match value.to_ascii_lowercase().as_str() {
         "yes" => Ok(true),
@@ -78,7 +187,6 @@ pub fn parse_bool(value: &str) -> Result<bool, ConfigError> {
 
 /// Parse a memory value (`1mb`, `16k`, `1048576`) as Redis's `memtoull` does: `k`/`m`/`g` are powers of
 /// 1000, `kb`/`mb`/`gb` powers of 1024.
-#[allow(dead_code)]
 pub fn parse_memory(value: &str) -> Result<u64, ConfigError> {
     const ERR: &str = "argument must be a memory value";
     let v = value.trim().to_ascii_lowercase();
@@ -111,14 +219,8 @@ mod tests {
         assert_eq!(c.get("hz").unwrap(), "500");
         c.set("hz", "0").unwrap();
         assert_eq!(c.get("hz").unwrap(), "1");
-        assert_eq!(
-            c.set("hz", "abc"),
-            Err("argument couldn't be parsed into an integer".into())
-        );
-        assert_eq!(
-            c.set("hz", "-1"),
-            Err("argument must be between 0 and 2147483647 inclusive".into())
-        );
+        assert_eq!(c.set("hz", "abc"), Err("argument couldn't be parsed into an integer".into()));
+        assert_eq!(c.set("hz", "-1"), Err("argument must be between 0 and 2147483647 inclusive".into()));
     }
 
     #[test]

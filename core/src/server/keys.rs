@@ -15,6 +15,7 @@ pub fn del(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
             n += 1;
         }
     }
+    server.dirty += n as u64;
     Reply::Int(n)
 }
 
@@ -31,11 +32,7 @@ pub fn exists(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply
 
 pub fn type_(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
     server.expire_if_needed(ctx, &args[1]);
-    let t = if server.db.contains(&args[1], ctx.unix_ms()) {
-        "string"
-    } else {
-        "none"
-    };
+    let t = if server.db.contains(&args[1], ctx.unix_ms()) { "string" } else { "none" };
     Reply::Status(t.into())
 }
 
@@ -56,12 +53,7 @@ fn expire_generic(
             b"XX" => xx = true,
             b"GT" => gt = true,
             b"LT" => lt = true,
-            _ => {
-                return Reply::err(format!(
-                    "ERR Unsupported option {}",
-                    String::from_utf8_lossy(opt)
-                ))
-            }
+            _ => return Reply::err(format!("ERR Unsupported option {}", String::from_utf8_lossy(opt))),
         }
     }
     if nx && (xx || gt || lt) {
@@ -91,10 +83,16 @@ fn expire_generic(
     if refused {
         return Reply::Int(0);
     }
+    server.dirty += 1;
     if when <= now as i64 {
         server.db.remove(key);
+        server.propagate_as = Some(vec![vec![b"DEL".to_vec(), key.clone()]]);
     } else {
         server.db.set_expire(key, when as u64);
+        // Propagated as PEXPIREAT with the absolute time, options kept, as Redis 7 does.
+        let mut rewritten = vec![b"PEXPIREAT".to_vec(), key.clone(), when.to_string().into_bytes()];
+        rewritten.extend(args[3..].iter().cloned());
+        server.propagate_as = Some(vec![rewritten]);
     }
     Reply::Int(1)
 }
@@ -146,7 +144,9 @@ pub fn pttl(s: &mut Server, c: &mut Ctx<'_>, a: &[Vec<u8>]) -> Reply {
 
 pub fn persist(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
     server.expire_if_needed(ctx, &args[1]);
-    Reply::Int(i64::from(server.db.persist(&args[1])))
+    let removed = server.db.persist(&args[1]);
+    server.dirty += u64::from(removed);
+    Reply::Int(i64::from(removed))
 }
 
 pub fn keys(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
@@ -167,13 +167,12 @@ pub fn dbsize(server: &mut Server, _ctx: &mut Ctx<'_>, _args: &[Vec<u8>]) -> Rep
 /// FLUSHALL / FLUSHDB [ASYNC | SYNC]: the simulator has one database, so both empty it.
 pub fn flushall(server: &mut Server, _ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
     if args.len() > 2
-        || args
-            .get(1)
-            .is_some_and(|a| !a.eq_ignore_ascii_case(b"ASYNC") && !a.eq_ignore_ascii_case(b"SYNC"))
+        || args.get(1).is_some_and(|a| !a.eq_ignore_ascii_case(b"ASYNC") && !a.eq_ignore_ascii_case(b"SYNC"))
     {
         return Reply::err("ERR syntax error");
     }
     server.db.clear();
+    server.dirty += 1;
     Reply::ok()
 }
 

@@ -94,11 +94,25 @@ impl Keyspace {
 
     /// The keys whose expiry has passed, in order (the active expiry cycle deletes them).
     pub fn expired_keys(&self, now: UnixMs) -> Vec<Vec<u8>> {
-        self.expires
+        self.expires.iter().filter(|(_, &at)| at <= now).map(|(k, _)| k.clone()).collect()
+    }
+
+    /// The size of this dataset as an RDB file, estimated as Redis encodes it: a header and aux fields,
+    /// then per key a type byte, length-prefixed key and value, and 9 bytes for an expiry; a checksum last.
+    pub fn rdb_size(&self) -> u64 {
+        fn len_prefix(n: usize) -> u64 {
+            match n {
+                0..=63 => 1,
+                64..=16383 => 2,
+                _ => 5,
+            }
+        }
+        let keys: u64 = self
+            .values
             .iter()
-            .filter(|(_, &at)| at <= now)
-            .map(|(k, _)| k.clone())
-            .collect()
+            .map(|(k, v)| 1 + len_prefix(k.len()) + k.len() as u64 + len_prefix(v.len()) + v.len() as u64)
+            .sum();
+        120 + keys + 9 * self.expires.len() as u64 + 8
     }
 
     /// Average remaining TTL of keys with an expiry, in ms (INFO keyspace's `avg_ttl`).
@@ -106,11 +120,7 @@ impl Keyspace {
         if self.expires.is_empty() {
             return 0;
         }
-        let total: u128 = self
-            .expires
-            .values()
-            .map(|&at| u128::from(at.saturating_sub(now)))
-            .sum();
+        let total: u128 = self.expires.values().map(|&at| u128::from(at.saturating_sub(now))).sum();
         (total / self.expires.len() as u128) as u64
     }
 }

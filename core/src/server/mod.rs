@@ -1,19 +1,25 @@
-//! A Redis server process: the keyspace, the command table and the cron, as one sans-IO state machine.
+//! A Redis server process: the keyspace, the command table, the crons and replication, as one sans-IO
+//! state machine.
 
 mod admin;
+pub mod backlog;
 pub mod config;
 mod keys;
 pub mod keyspace;
+mod repl_master;
+mod repl_replica;
+pub mod replication;
 mod strings;
 mod table;
 
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::time::SimTime;
-use crate::trace::TraceEvent;
+use backlog::Chunk;
 pub use config::ServerConfig;
 use keyspace::Keyspace;
-use std::collections::BTreeSet;
+use replication::{LinkState, Replication};
+use std::collections::{BTreeMap, BTreeSet};
 pub use table::{command_names, lookup, CommandSpec, Flags};
 
 /// Counters reported by INFO stats.
@@ -24,6 +30,10 @@ pub struct Stats {
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub expired_keys: u64,
+    /// Full resyncs served, partial resyncs accepted and refused (INFO stats' sync_full, sync_partial_*).
+    pub sync_full: u64,
+    pub sync_partial_ok: u64,
+    pub sync_partial_err: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -35,10 +45,23 @@ pub struct Server {
     pub pid: u32,
     pub started_at: SimTime,
     pub stats: Stats,
-    /// Client processes that have connected since this start (INFO clients).
+    /// Client processes connected since this start (INFO clients).
     connections: BTreeSet<ProcId>,
     /// The host's IP, for replies that name this server's address.
     pub ip: String,
+    pub repl: Replication,
+    /// Ports announced by connecting replicas (`REPLCONF listening-port`).
+    pub(crate) announced_ports: BTreeMap<ProcId, u16>,
+    /// The connection and request being executed (`None` for the console).
+    pub(crate) current: Option<(ProcId, u64)>,
+    /// Loading an RDB: commands without the LOADING flag get `-LOADING`.
+    pub loading: bool,
+    /// Stream that arrived while loading, applied once the load is done.
+    pub(crate) stream_held: Vec<Chunk>,
+    /// Changes to the dataset (Redis's `server.dirty`); a command that changed nothing is not propagated.
+    pub(crate) dirty: u64,
+    /// What to propagate instead of the command as typed (SET EX → SET PXAT, EXPIRE → PEXPIREAT, ...).
+    pub(crate) propagate_as: Option<Vec<Vec<Vec<u8>>>>,
 }
 
 impl Server {
@@ -52,48 +75,101 @@ impl Server {
             stats: Stats::default(),
             connections: BTreeSet::new(),
             ip,
+            repl: Replication::new(),
+            announced_ports: BTreeMap::new(),
+            current: None,
+            loading: false,
+            stream_held: Vec::new(),
+            dirty: 0,
+            propagate_as: None,
         }
     }
 
-    pub fn role(&self) -> &'static str {
-        "master"
-    }
-
-    /// Execute one command as Redis's `processCommand` does: look it up, check its arity, run it.
-    pub fn execute(&mut self, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
+    /// Execute one command as Redis's `processCommand` does: look it up, check its arity, refuse it when
+    /// the server's state says so (NOREPLICAS, READONLY, MASTERDOWN, LOADING, in Redis's order), run it,
+    /// and propagate it if it changed the dataset. `None`: the reply comes later (or never).
+    pub fn execute(&mut self, ctx: &mut Ctx<'_>, caller: Option<(ProcId, u64)>, args: &[Vec<u8>]) -> Option<Reply> {
         let Some(name) = args.first() else {
-            return Reply::err("ERR empty command");
+            return Some(Reply::err("ERR empty command"));
         };
         let Some(spec) = lookup(name) else {
-            return Reply::err(unknown_command_error(args));
+            return Some(Reply::err(unknown_command_error(args)));
         };
         if !spec.arity_ok(args.len()) {
-            return Reply::err(format!(
-                "ERR wrong number of arguments for '{}' command",
-                spec.name
+            return Some(Reply::err(format!("ERR wrong number of arguments for '{}' command", spec.name)));
+        }
+        let write = spec.flags.has(Flags::WRITE);
+        if write && !self.enough_good_replicas() {
+            return Some(Reply::err("NOREPLICAS Not enough good replicas to write."));
+        }
+        let link_up = self.repl.master.as_ref().map(|m| m.state == LinkState::Connected);
+        if write && link_up.is_some() && self.config.replica_read_only {
+            return Some(Reply::err("READONLY You can't write against a read only replica."));
+        }
+        if link_up == Some(false) && !self.config.replica_serve_stale_data && !spec.flags.has(Flags::STALE) {
+            return Some(Reply::err(
+                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
             ));
         }
+        if self.loading && !spec.flags.has(Flags::LOADING) {
+            return Some(Reply::err("LOADING Redis is loading the dataset in memory"));
+        }
         self.stats.total_commands_processed += 1;
-        (spec.handler)(self, ctx, args)
+        self.current = caller;
+        let dirty_before = self.dirty;
+        self.propagate_as = None;
+        let reply = spec.handler.call(self, ctx, args);
+        self.current = None;
+        if self.dirty > dirty_before && !self.is_replica() {
+            let commands = self.propagate_as.take().unwrap_or_else(|| vec![args.to_vec()]);
+            self.propagate(ctx, commands);
+            self.repl.woff.insert(caller.map(|(p, _)| p), self.repl.offset);
+        }
+        reply
+    }
+
+    /// Run a command from the master's stream: no checks, no reply, no propagation of our own (the stream
+    /// itself is proxied to our replicas).
+    pub(crate) fn execute_from_master(&mut self, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) {
+        if let Some(spec) = args.first().and_then(|n| lookup(n)) {
+            if spec.arity_ok(args.len()) {
+                let _ = spec.handler.call(self, ctx, args);
+            }
+        }
+        self.propagate_as = None;
     }
 
     fn cron(&mut self, ctx: &mut Ctx<'_>) {
-        // The active expiry cycle. Redis samples keys with an expiry; deleting every expired key is the same
-        // result as long as the cycle keeps up, which it does at the simulator's dataset sizes.
-        let now = ctx.unix_ms();
-        for key in self.db.expired_keys(now) {
-            self.db.remove(&key);
-            self.stats.expired_keys += 1;
+        // The active expiry cycle, on masters only: replicas wait for the master's DEL. Redis samples keys
+        // with an expiry; deleting every expired key gives the same result while the cycle keeps up.
+        if !self.is_replica() {
+            let now = ctx.unix_ms();
+            for key in self.db.expired_keys(now) {
+                self.delete_expired(ctx, &key);
+            }
         }
-        ctx.out
-            .set_timer(1000 / u64::from(self.config.hz.max(1)), Timer::ServerCron);
+        ctx.out.set_timer(1000 / u64::from(self.config.hz.max(1)), Timer::ServerCron);
     }
 
-    /// Delete `key` if it has expired, counting it as Redis does. Call before reading or writing a key.
-    pub(crate) fn expire_if_needed(&mut self, ctx: &Ctx<'_>, key: &[u8]) {
-        if self.db.expire_if_needed(key, ctx.unix_ms()) {
-            self.stats.expired_keys += 1;
+    fn delete_expired(&mut self, ctx: &mut Ctx<'_>, key: &[u8]) {
+        self.db.remove(key);
+        self.stats.expired_keys += 1;
+        self.propagate(ctx, vec![vec![b"DEL".to_vec(), key.to_vec()]]);
+    }
+
+    /// Delete `key` if it has expired, counting and propagating the deletion as Redis does. A replica never
+    /// deletes on its own: it hides the key from readers until the master's DEL arrives.
+    pub(crate) fn expire_if_needed(&mut self, ctx: &mut Ctx<'_>, key: &[u8]) {
+        if !self.is_replica() && self.db.expire_at(key).is_some_and(|at| at <= ctx.unix_ms()) {
+            self.delete_expired(ctx, key);
         }
+    }
+
+    fn replication_cron(&mut self, ctx: &mut Ctx<'_>) {
+        self.repl.cron_loops += 1;
+        self.replica_cron(ctx);
+        self.master_cron(ctx);
+        ctx.out.set_timer(1000, Timer::ReplicationCron);
     }
 }
 
@@ -101,10 +177,7 @@ impl Server {
 /// bytes of each, and the trailing space Redis leaves.
 pub fn unknown_command_error(args: &[Vec<u8>]) -> String {
     let clip = |a: &[u8]| String::from_utf8_lossy(&a[..a.len().min(128)]).into_owned();
-    let mut text = format!(
-        "ERR unknown command '{}', with args beginning with: ",
-        clip(&args[0])
-    );
+    let mut text = format!("ERR unknown command '{}', with args beginning with: ", clip(&args[0]));
     for a in &args[1..] {
         text.push_str(&format!("'{}' ", clip(a)));
     }
@@ -116,36 +189,46 @@ impl Process for Server {
         match input {
             Input::Start => {
                 self.run_id = ctx.rng.hex_id(40);
+                self.repl.replid = ctx.rng.hex_id(40);
                 self.pid = 1000 + ctx.rng.below(60000) as u32;
                 self.started_at = ctx.now;
-                ctx.out.note(TraceEvent::Log {
-                    proc: ctx.me,
-                    text: "Server initialized".into(),
-                });
-                ctx.out.note(TraceEvent::Log {
-                    proc: ctx.me,
-                    text: "Ready to accept connections tcp".into(),
-                });
-                ctx.out
-                    .set_timer(1000 / u64::from(self.config.hz.max(1)), Timer::ServerCron);
+                self.repl.no_replicas_since = ctx.now;
+                self.log(ctx, "Server initialized");
+                self.log(ctx, "Ready to accept connections tcp");
+                ctx.out.set_timer(1000 / u64::from(self.config.hz.max(1)), Timer::ServerCron);
+                ctx.out.set_timer(1000, Timer::ReplicationCron);
+                match self.config.replicaof.clone() {
+                    Some((host, port)) => self.set_master(ctx, host, port, true),
+                    None => self.note_role(ctx),
+                }
             }
             Input::Timer(Timer::ServerCron) => self.cron(ctx),
+            Input::Timer(Timer::ReplicationCron) => self.replication_cron(ctx),
+            Input::Timer(Timer::FullSyncStart) => self.start_full_sync(ctx),
+            Input::Timer(Timer::RdbLoaded) => self.rdb_loaded(ctx),
+            Input::Timer(Timer::WaitTimeout { client, id }) => self.wait_timeout(ctx, client, id),
             Input::Timer(_) => {}
-            Input::Message {
-                from,
-                msg: Message::Request { id, args },
-            } => {
+            Input::Message { from, msg: Message::Request { id, args } } => {
                 if self.connections.insert(from) {
                     self.stats.total_connections_received += 1;
                 }
-                let reply = self.execute(ctx, &args);
-                ctx.out.send(from, Message::Response { id, reply });
+                if let Some(reply) = self.execute(ctx, Some((from, id)), &args) {
+                    ctx.out.send(from, Message::Response { id, reply });
+                }
             }
-            Input::Message { .. } | Input::Refused { .. } => {}
+            Input::Message { from, msg: Message::Response { id, reply } } => self.handshake_reply(ctx, from, id, reply),
+            Input::Message { from, msg: Message::Repl(payload) } => self.replication_data(ctx, from, payload),
+            Input::Refused { to, .. } => self.connection_lost(ctx, to, true),
+            Input::Closed { peer } => {
+                self.connections.remove(&peer);
+                self.connection_lost(ctx, peer, false);
+            }
         }
     }
 
     fn console(&mut self, ctx: &mut Ctx<'_>, args: Vec<Vec<u8>>) -> Reply {
-        self.execute(ctx, &args)
+        self.execute(ctx, None, &args).unwrap_or_else(|| {
+            Reply::Status("(blocked: the reply will appear in the timeline when the command returns)".into())
+        })
     }
 }

@@ -58,9 +58,7 @@ pub fn set(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
             b"XX" if condition != Condition::IfAbsent => condition = Condition::IfPresent,
             b"GET" => return_old = true,
             b"KEEPTTL" if expiry.is_none() => keep_ttl = true,
-            b"EX" | b"PX" | b"EXAT" | b"PXAT"
-                if expiry.is_none() && !keep_ttl && next.is_some() =>
-            {
+            b"EX" | b"PX" | b"EXAT" | b"PXAT" if expiry.is_none() && !keep_ttl && next.is_some() => {
                 let Some(v) = next.and_then(|n| parse_i64(n)) else {
                     return Reply::err(NOT_INTEGER);
                 };
@@ -75,12 +73,10 @@ pub fn set(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
     }
     let expire_at = match expiry {
         None => None,
-        Some((v, in_seconds, absolute)) => {
-            match expire_instant(v, in_seconds, absolute, ctx.unix_ms(), false) {
-                Some(at) => Some(at),
-                None => return Reply::err("ERR invalid expire time in 'set' command"),
-            }
-        }
+        Some((v, in_seconds, absolute)) => match expire_instant(v, in_seconds, absolute, ctx.unix_ms(), false) {
+            Some(at) => Some(at),
+            None => return Reply::err("ERR invalid expire time in 'set' command"),
+        },
     };
     let key = &args[1];
     server.expire_if_needed(ctx, key);
@@ -92,8 +88,15 @@ pub fn set(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
     };
     if allowed {
         server.db.set(key.clone(), args[2].clone(), keep_ttl);
+        server.dirty += 1;
         if let Some(at) = expire_at {
             server.db.set_expire(key, at);
+            // Redis 7 propagates a relative or EXAT expiry as an absolute PXAT, so replicas agree to the ms.
+            if !matches!(expiry, Some((_, false, true))) {
+                let pxat =
+                    vec![b"SET".to_vec(), key.clone(), args[2].clone(), b"PXAT".to_vec(), at.to_string().into_bytes()];
+                server.propagate_as = Some(vec![pxat]);
+            }
         }
     }
     match (return_old, allowed) {
@@ -105,22 +108,12 @@ pub fn set(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
 
 /// Turn an expiry argument into a Unix instant in ms, or `None` for Redis's "invalid expire time".
 /// SET refuses non-positive values; EXPIRE accepts them (the key is then deleted at once).
-pub fn expire_instant(
-    v: i64,
-    in_seconds: bool,
-    absolute: bool,
-    now_ms: u64,
-    allow_negative: bool,
-) -> Option<u64> {
+pub fn expire_instant(v: i64, in_seconds: bool, absolute: bool, now_ms: u64, allow_negative: bool) -> Option<u64> {
     if !allow_negative && v <= 0 {
         return None;
     }
     let ms = if in_seconds { v.checked_mul(1000)? } else { v };
-    let at = if absolute {
-        ms
-    } else {
-        ms.checked_add(i64::try_from(now_ms).ok()?)?
-    };
+    let at = if absolute { ms } else { ms.checked_add(i64::try_from(now_ms).ok()?)? };
     if !allow_negative && at <= 0 {
         return None;
     }
@@ -133,6 +126,7 @@ pub fn setnx(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply 
         return Reply::Int(0);
     }
     server.db.set(args[1].clone(), args[2].clone(), false);
+    server.dirty += 1;
     Reply::Int(1)
 }
 
@@ -140,6 +134,8 @@ pub fn getset(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply
     server.expire_if_needed(ctx, &args[1]);
     let old = server.db.get(&args[1], ctx.unix_ms()).cloned();
     server.db.set(args[1].clone(), args[2].clone(), false);
+    server.dirty += 1;
+    server.propagate_as = Some(vec![vec![b"SET".to_vec(), args[1].clone(), args[2].clone()]]);
     old.map(Reply::Bulk).unwrap_or(Reply::Nil)
 }
 
@@ -148,6 +144,8 @@ pub fn getdel(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply
     let old = server.db.get(&args[1], ctx.unix_ms()).cloned();
     if old.is_some() {
         server.db.remove(&args[1]);
+        server.dirty += 1;
+        server.propagate_as = Some(vec![vec![b"DEL".to_vec(), args[1].clone()]]);
     }
     old.map(Reply::Bulk).unwrap_or(Reply::Nil)
 }
@@ -171,6 +169,7 @@ pub fn mset(server: &mut Server, _ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply 
     for pair in args[1..].chunks(2) {
         server.db.set(pair[0].clone(), pair[1].clone(), false);
     }
+    server.dirty += 1;
     Reply::ok()
 }
 
@@ -187,9 +186,8 @@ fn incr_by(server: &mut Server, ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> Re
         return Reply::err("ERR increment or decrement would overflow");
     };
     // INCR keeps the key's TTL: it changes the value in place.
-    server
-        .db
-        .set(key.to_vec(), next.to_string().into_bytes(), true);
+    server.db.set(key.to_vec(), next.to_string().into_bytes(), true);
+    server.dirty += 1;
     Reply::Int(next)
 }
 
@@ -218,23 +216,15 @@ pub fn decrby(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply
 
 pub fn append(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
     server.expire_if_needed(ctx, &args[1]);
-    let mut value = server
-        .db
-        .get(&args[1], ctx.unix_ms())
-        .cloned()
-        .unwrap_or_default();
+    let mut value = server.db.get(&args[1], ctx.unix_ms()).cloned().unwrap_or_default();
     value.extend_from_slice(&args[2]);
     let len = value.len() as i64;
     server.db.set(args[1].clone(), value, true);
+    server.dirty += 1;
     Reply::Int(len)
 }
 
 pub fn strlen(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
     server.expire_if_needed(ctx, &args[1]);
-    Reply::Int(
-        server
-            .db
-            .get(&args[1], ctx.unix_ms())
-            .map_or(0, |v| v.len() as i64),
-    )
+    Reply::Int(server.db.get(&args[1], ctx.unix_ms()).map_or(0, |v| v.len() as i64))
 }

@@ -1,7 +1,7 @@
 //! The command table: name, arity and flags for every command the server knows, as in Redis's
 //! `commands.def`. Later capabilities (replication, persistence, cluster) add rows here.
 
-use super::{admin, keys, strings, Server};
+use super::{admin, keys, repl_master, replication, strings, Server};
 use crate::process::Ctx;
 use crate::resp::Reply;
 
@@ -16,15 +16,38 @@ impl Flags {
     pub const READONLY: Flags = Flags(2);
     /// Administrative (CONFIG, INFO's kin).
     pub const ADMIN: Flags = Flags(4);
+    /// Allowed on a replica whose link is down with replica-serve-stale-data no (Redis's CMD_STALE).
+    pub const STALE: Flags = Flags(8);
+    /// Allowed while the dataset is loading (Redis's CMD_LOADING).
+    pub const LOADING: Flags = Flags(16);
     /// Neither reads nor writes keys (PING, ECHO, ROLE).
     pub const NONE: Flags = Flags(0);
 
     pub fn has(self, other: Flags) -> bool {
         self.0 & other.0 == other.0 && other.0 != 0
     }
+
+    pub const fn with(self, other: Flags) -> Flags {
+        Flags(self.0 | other.0)
+    }
 }
 
-pub type Handler = fn(&mut Server, &mut Ctx<'_>, &[Vec<u8>]) -> Reply;
+/// A command's implementation: most reply at once; a few may defer their reply (WAIT blocks, PSYNC answers
+/// when the fork happens) or send none (REPLCONF ACK).
+#[derive(Clone, Copy)]
+pub enum Handler {
+    Now(NowFn),
+    Maybe(MaybeFn),
+}
+
+impl Handler {
+    pub fn call(self, server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Option<Reply> {
+        match self {
+            Handler::Now(f) => Some(f(server, ctx, args)),
+            Handler::Maybe(f) => f(server, ctx, args),
+        }
+    }
+}
 
 pub struct CommandSpec {
     /// Lowercase, as Redis names commands in its error messages.
@@ -47,14 +70,18 @@ impl CommandSpec {
     }
 }
 
-const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        handler,
-    }
+type NowFn = fn(&mut Server, &mut Ctx<'_>, &[Vec<u8>]) -> Reply;
+type MaybeFn = fn(&mut Server, &mut Ctx<'_>, &[Vec<u8>]) -> Option<Reply>;
+
+const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: NowFn) -> CommandSpec {
+    CommandSpec { name, arity, flags, handler: Handler::Now(handler) }
 }
+
+const fn deferred(name: &'static str, arity: i32, flags: Flags, handler: MaybeFn) -> CommandSpec {
+    CommandSpec { name, arity, flags, handler: Handler::Maybe(handler) }
+}
+
+const STALE_LOADING: Flags = Flags::STALE.with(Flags::LOADING);
 
 static COMMANDS: &[CommandSpec] = &[
     // strings
@@ -87,21 +114,26 @@ static COMMANDS: &[CommandSpec] = &[
     cmd("dbsize", 1, Flags::READONLY, keys::dbsize),
     cmd("flushall", -1, Flags::WRITE, keys::flushall),
     cmd("flushdb", -1, Flags::WRITE, keys::flushall),
-    cmd("select", 2, Flags::NONE, keys::select),
+    cmd("select", 2, STALE_LOADING, keys::select),
     // server
     cmd("ping", -1, Flags::NONE, admin::ping),
-    cmd("echo", 2, Flags::NONE, admin::echo),
-    cmd("info", -1, Flags::NONE, admin::info),
-    cmd("role", 1, Flags::NONE, admin::role),
-    cmd("config", -2, Flags::ADMIN, admin::config),
-    cmd("time", 1, Flags::NONE, admin::time),
+    cmd("echo", 2, Flags::STALE, admin::echo),
+    cmd("info", -1, STALE_LOADING, admin::info),
+    deferred("role", 1, STALE_LOADING, replication::role),
+    cmd("config", -2, Flags::ADMIN.with(STALE_LOADING), admin::config),
+    cmd("time", 1, STALE_LOADING, admin::time),
+    // replication
+    deferred("replicaof", 3, Flags::ADMIN.with(Flags::STALE), replication::replicaof),
+    deferred("slaveof", 3, Flags::ADMIN.with(Flags::STALE), replication::replicaof),
+    deferred("replconf", -1, Flags::ADMIN.with(STALE_LOADING), repl_master::replconf),
+    deferred("psync", -3, Flags::ADMIN.with(Flags::STALE), repl_master::psync),
+    deferred("sync", 1, Flags::ADMIN, repl_master::sync),
+    deferred("wait", 3, Flags::NONE, repl_master::wait),
 ];
 
 /// Find a command by name, case-insensitively.
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
-    COMMANDS
-        .iter()
-        .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+    COMMANDS.iter().find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// Every command name, for the console's completion and the docs.

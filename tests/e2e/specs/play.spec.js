@@ -1,0 +1,104 @@
+// Playing, stepping and the space key; what a crash looks like on the timeline.
+const { test, expect } = require('@playwright/test');
+const { trackErrors, open, metric } = require('./helpers');
+
+test('play draws requests on the timeline and counts them; pause and step work', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=standalone&seed=3');
+  expect(await metric(page, 'ok')).toBe(0);
+
+  await page.locator('#speed').selectOption('10'); // 100x would finish the 30 s scenario before we pause
+  const play = page.getByRole('button', { name: 'Play', exact: true });
+  await play.click();
+  await expect(page.getByRole('button', { name: 'Pause', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await page.waitForFunction(() => window.app.sim.now() >= 4000);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Play', exact: true })).toHaveAttribute('aria-pressed', 'false');
+
+  const now = await page.evaluate(() => window.app.sim.now());
+  expect(now).toBeGreaterThanOrEqual(4000);
+  await expect(page.locator('#time')).toHaveText(`${(now / 1000).toFixed(3)} s`);
+  // Requests and replies are drawn as arrows, coloured by outcome; the counts went up.
+  expect(await page.locator('#timeline .msg.kind-command').count()).toBeGreaterThan(5);
+  expect(await page.locator('#timeline .msg.kind-reply.ok').count()).toBeGreaterThan(5);
+  expect(await page.locator('#timeline .outcome.ok').count()).toBeGreaterThan(5);
+  expect(await metric(page, 'ok')).toBeGreaterThan(10);
+  expect(await metric(page, 'sent')).toBeGreaterThanOrEqual(await metric(page, 'ok'));
+  // Paused means paused.
+  await page.waitForTimeout(300);
+  expect(await page.evaluate(() => window.app.sim.now())).toBe(now);
+  await page.screenshot({ path: 'results/play.png' });
+
+  // Step: one event at a time, each described in the status line.
+  for (let i = 0; i < 3; i++) {
+    const before = await page.evaluate(() => ({ now: window.app.sim.now(), len: window.app.sim.traceLen() }));
+    await page.getByRole('button', { name: 'Step: process the next event' }).click();
+    const after = await page.evaluate(() => ({ now: window.app.sim.now(), len: window.app.sim.traceLen() }));
+    expect(after.len).toBeGreaterThan(before.len);
+    expect(after.now).toBeGreaterThanOrEqual(before.now);
+    await expect(page.locator('#time')).toHaveText(`${(after.now / 1000).toFixed(3)} s`);
+    // The status line describes the event in the trace's own words, e.g. "4.500s app timer client-tick".
+    await expect(page.locator('#step-status')).toHaveText(/\d+\.\d{3}s /);
+  }
+  await page.locator('#window').selectOption('100');
+  await page.screenshot({ path: 'results/step.png' });
+  expect(errors).toEqual([]);
+});
+
+test('space toggles play/pause when focus is not in an input', async ({ page }) => {
+  await open(page);
+  await page.locator('#speed').selectOption('10');
+  await page.locator('body').click({ position: { x: 640, y: 10 } });
+  await page.keyboard.press('Space');
+  await expect.poll(() => page.evaluate(() => window.app.playing)).toBe(true);
+  await page.waitForFunction(() => window.app.sim.now() > 100);
+  await page.keyboard.press('Space');
+  await expect.poll(() => page.evaluate(() => window.app.playing)).toBe(false);
+
+  // On a focused button Space still means play/pause, not a click on that button.
+  const stepBtn = page.getByRole('button', { name: 'Step: process the next event' });
+  await stepBtn.focus();
+  const len = await page.evaluate(() => window.app.sim.traceLen());
+  await page.keyboard.press('Space');
+  await expect.poll(() => page.evaluate(() => window.app.playing)).toBe(true);
+  await page.keyboard.press('Space');
+  await expect.poll(() => page.evaluate(() => window.app.playing)).toBe(false);
+  expect(await page.evaluate(() => window.app.sim.traceLen())).toBeGreaterThanOrEqual(len);
+
+  // Right after picking a speed, Space plays (it does not reopen the list).
+  await page.locator('#speed').selectOption('1');
+  await page.locator('#speed').focus();
+  await page.keyboard.press('Space');
+  await expect.poll(() => page.evaluate(() => window.app.playing)).toBe(true);
+  await page.keyboard.press('Space');
+  await expect.poll(() => page.evaluate(() => window.app.playing)).toBe(false);
+});
+
+test('a crash shows on the topology and the timeline; play stops at the end of the scenario', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=standalone-crash&seed=7');
+  await page.evaluate(() => window.app.runUntil(6500));
+  await expect(page.locator('#topology [data-proc-name="redis"]')).toHaveAttribute('data-proc-state', 'crashed');
+  await expect(page.locator('#topology .link.bad')).toHaveCount(1);
+  await expect(page.locator('#timeline [data-band="crashed"]')).toHaveCount(1);
+  await expect(page.locator('#timeline .band-label.crashed')).toHaveText('✖ crashed');
+  expect(await page.locator('#timeline .msg.refused').count()).toBeGreaterThan(3);
+  expect(await metric(page, 'refused')).toBeGreaterThan(3);
+  await expect(page.locator('#inspector')).toContainText('memory lost');
+  await page.screenshot({ path: 'results/crash.png' });
+
+  await page.evaluate(() => window.app.runUntil(9500));
+  await expect(page.locator('#topology [data-proc-name="redis"]')).toHaveAttribute('data-proc-state', 'up');
+  await expect(page.locator('#timeline .restart-label')).toHaveText('↻ restarted');
+  await page.screenshot({ path: 'results/restart.png' });
+
+  // Play at 1000x runs to the scenario's end (12 s) and stops there.
+  await page.locator('#speed').selectOption('1000');
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Play', exact: true })).toHaveAttribute('aria-pressed', 'false', { timeout: 10_000 });
+  expect(await page.evaluate(() => window.app.sim.now())).toBe(12000);
+  await expect(page.locator('#step-status')).toContainText('End of the scenario');
+  await page.locator('#window').selectOption('20000');
+  await page.screenshot({ path: 'results/end.png' });
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,238 @@
+//! Replication as a learner watches it: asynchronous copies and stale reads; a master crash, a manual
+//! promotion and the acknowledged writes it loses; partial versus full resync; chained replicas;
+//! min-replicas-to-write and WAIT.
+
+use redis_ha_sim::check;
+use redis_ha_sim::trace::{Outcome, TraceEvent};
+use redis_ha_sim::{Action, SimTime, Simulation};
+use redis_ha_sim_tests::{finished_requests, reproduce, scenario};
+
+fn info_field(sim: &mut Simulation, process: &str, section: &str, field: &str) -> String {
+    let info = sim.command(process, &format!("INFO {section}")).unwrap();
+    let prefix = format!("{field}:");
+    info.trim_matches('"')
+        .split("\\r\\n")
+        .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+        .unwrap_or_else(|| panic!("no {field} in INFO {section} of {process}: {info}"))
+}
+
+fn logs(sim: &Simulation, process: &str) -> Vec<String> {
+    let id = sim.world().proc_id(process).unwrap();
+    sim.trace()
+        .iter()
+        .filter_map(|r| match &r.event {
+            TraceEvent::Log { proc, text } if *proc == id => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn writes_reach_both_replicas_and_a_read_right_after_a_write_can_be_stale() {
+    let mut sim = Simulation::from_json(&scenario("replication-stale-read"), 1).unwrap();
+    // While the app writes, the slow replica is often behind the master: INFO shows it.
+    let mut behind = 0;
+    for t in (3_000..4_000).step_by(50) {
+        sim.run_until(SimTime(t));
+        let master_offset: u64 = info_field(&mut sim, "master", "replication", "master_repl_offset").parse().unwrap();
+        let r1_offset: u64 = info_field(&mut sim, "replica-1", "replication", "slave_repl_offset").parse().unwrap();
+        assert!(r1_offset <= master_offset);
+        behind += usize::from(r1_offset < master_offset);
+    }
+    assert!(behind >= 5, "replica-1 was behind the master at {behind} of 20 instants");
+    let slave0 = info_field(&mut sim, "master", "replication", "slave0");
+    assert!(
+        slave0.starts_with("ip=10.0.0.") && slave0.contains(",state=online,offset=") && slave0.contains(",lag="),
+        "{slave0}"
+    );
+    assert_eq!(info_field(&mut sim, "replica-1", "replication", "master_link_status"), "up");
+    sim.run_until(SimTime(9_500));
+    // Once the app stops, both replicas hold exactly the master's data (compared between two PINGs).
+    let master_keys = sim.command("master", "KEYS *").unwrap();
+    for r in ["replica-1", "replica-2"] {
+        assert_eq!(sim.command(r, "KEYS *").unwrap(), master_keys);
+        for key in 0..5 {
+            assert_eq!(
+                sim.command(r, &format!("GET key:{key}")).unwrap(),
+                sim.command("master", &format!("GET key:{key}")).unwrap()
+            );
+        }
+        assert_eq!(
+            info_field(&mut sim, r, "replication", "slave_repl_offset"),
+            info_field(&mut sim, "master", "replication", "master_repl_offset")
+        );
+    }
+    let stale = check::stale_reads(sim.trace());
+    assert!(
+        !stale.is_empty(),
+        "reads from the 40 ms replica right after a write are stale; {}",
+        reproduce(&sim, "replication-stale-read")
+    );
+    let replica_1 = sim.world().proc_id("replica-1").unwrap();
+    assert!(stale.iter().all(|s| s.server == replica_1));
+    // Each reported stale read really is one: the write it missed was acknowledged before the read left.
+    let done = finished_requests(sim.trace());
+    for s in &stale {
+        let write = done.iter().find(|f| f.command.len() == 3 && f.command[2] == s.expected).unwrap();
+        assert!(write.done_at < s.sent_at && write.outcome == Outcome::Ok);
+    }
+}
+
+#[test]
+fn master_crash_manual_promotion_and_the_writes_it_loses() {
+    for seed in 1..=5 {
+        let mut sim = Simulation::from_json(&scenario("replication-master-crash"), seed).unwrap();
+        sim.run_until(SimTime(8_000));
+        // Writes fail (the dead host answers nothing: they time out) while reads from replica-2 go on.
+        let done = finished_requests(sim.trace());
+        let during = |f: &&redis_ha_sim_tests::Finished| (5_000..7_500).contains(&f.sent_at);
+        assert!(done.iter().filter(during).filter(|f| f.command[0] == "SET").all(|f| f.outcome == Outcome::Timeout));
+        assert!(done.iter().filter(during).filter(|f| f.command[0] == "GET").all(|f| f.outcome == Outcome::Ok));
+        assert_eq!(
+            sim.command("replica-1", "SET x 1").unwrap(),
+            "(error) READONLY You can't write against a read only replica."
+        );
+        assert_eq!(info_field(&mut sim, "replica-1", "replication", "master_link_status"), "down");
+
+        // The operator promotes replica-1, points replica-2 at it, and repoints the application.
+        assert_eq!(sim.command("replica-1", "REPLICAOF NO ONE").unwrap(), "OK");
+        assert_eq!(sim.command("replica-2", "REPLICAOF 10.0.0.2 6379").unwrap(), "OK");
+        sim.act(Action::Repoint { process: "app".into(), target: "replica-1".into(), read_target: None }).unwrap();
+        sim.run_until(SimTime(12_000));
+        let done = finished_requests(sim.trace());
+        let after: Vec<_> = done.iter().filter(|f| f.sent_at >= 8_100 && f.command[0] == "SET").collect();
+        assert!(!after.is_empty() && after.iter().all(|f| f.outcome == Outcome::Ok), "writes work again");
+        // replica-2 continued from the new master's replid2: a partial resync, no full copy.
+        assert!(logs(&sim, "replica-2").iter().any(|l| l == "Successful partial resynchronization with master."));
+        assert_eq!(info_field(&mut sim, "replica-1", "stats", "sync_partial_ok"), "1");
+        assert_eq!(info_field(&mut sim, "replica-1", "stats", "sync_full"), "0");
+
+        // Lost writes: the checker's count equals a recount done key by key through the console.
+        let checks = check::checks(sim.world(), sim.trace());
+        assert_eq!(checks.serving_master, Some(sim.world().proc_id("replica-1").unwrap()));
+        let mut recount = 0;
+        for f in done.iter().filter(|f| f.command[0] == "SET" && f.outcome == Outcome::Ok) {
+            let got = sim.command("replica-1", &format!("GET {}", f.command[1])).unwrap();
+            if got != format!("\"{}\"", f.command[2]) {
+                assert!(f.done_at <= 5_000 + 10, "only writes acknowledged before the crash can be lost");
+                recount += 1;
+            }
+        }
+        assert!(
+            recount > 0,
+            "the slow replica missed the master's last writes; {}",
+            reproduce(&sim, "replication-master-crash")
+        );
+        assert_eq!(checks.lost_writes.len(), recount, "{}", reproduce(&sim, "replication-master-crash"));
+        assert!(
+            checks.no_master_ms >= 2_900 && checks.no_master_ms <= 3_100,
+            "no writable master from 5 s to 8 s: {}",
+            checks.no_master_ms
+        );
+    }
+}
+
+fn resync(backlog: &str) -> Simulation {
+    let json = scenario("replication-resync")
+        .replace(r#""repl-backlog-size": "1mb""#, &format!(r#""repl-backlog-size": "{backlog}""#));
+    let mut sim = Simulation::from_json(&json, 3).unwrap();
+    // Between two of the master's once-a-second PINGs, so no byte is in flight when offsets are compared.
+    sim.run_until(SimTime(11_500));
+    sim
+}
+
+#[test]
+fn a_disconnect_within_the_backlog_resyncs_partially_and_beyond_it_fully() {
+    let mut small = resync("16kb");
+    let mut large = resync("1mb");
+    for sim in [&mut small, &mut large] {
+        let log = logs(sim, "replica");
+        assert!(
+            log.iter().any(|l| l == "MASTER timeout: no data nor PING received..."),
+            "the replica noticed the partition"
+        );
+        assert!(log.iter().any(|l| l.starts_with("Trying a partial resynchronization")));
+        // Both end with the same data as the master.
+        assert_eq!(sim.command("replica", "DBSIZE").unwrap(), sim.command("master", "DBSIZE").unwrap());
+        assert_eq!(
+            info_field(sim, "replica", "replication", "slave_repl_offset"),
+            info_field(sim, "master", "replication", "master_repl_offset")
+        );
+    }
+    assert_eq!(info_field(&mut large, "master", "stats", "sync_partial_ok"), "1");
+    assert_eq!(info_field(&mut large, "master", "stats", "sync_full"), "1", "only the initial sync");
+    // ~80 writes of ~400 bytes during the 4 s cut: more than 16 KB, so the backlog lost the start of it.
+    assert_eq!(info_field(&mut small, "master", "stats", "sync_partial_ok"), "0");
+    assert_eq!(info_field(&mut small, "master", "stats", "sync_full"), "2");
+    assert!(logs(&small, "master")
+        .iter()
+        .any(|l| l.starts_with("Unable to partial resync with replica 10.0.0.2:6379 for lack of backlog")));
+}
+
+#[test]
+fn chained_replicas_get_every_write_at_the_same_offsets() {
+    let mut sim = Simulation::from_json(&scenario("replication-chain"), 5).unwrap();
+    sim.run_until(SimTime(4_000));
+    assert_eq!(info_field(&mut sim, "replica-1", "replication", "connected_slaves"), "1");
+    // Writes stop at 6 s and the last EX 2 keys expire by 8 s; compare between two PINGs.
+    sim.run_until(SimTime(9_500));
+    let offset = info_field(&mut sim, "master", "replication", "master_repl_offset");
+    assert_eq!(info_field(&mut sim, "replica-1", "replication", "master_repl_offset"), offset);
+    assert_eq!(info_field(&mut sim, "replica-2", "replication", "master_repl_offset"), offset);
+    assert_eq!(
+        info_field(&mut sim, "replica-2", "replication", "master_replid"),
+        info_field(&mut sim, "master", "replication", "master_replid")
+    );
+    let keys = sim.command("master", "KEYS *").unwrap();
+    assert_eq!(sim.command("replica-2", "KEYS *").unwrap(), keys);
+    assert_eq!(sim.command("replica-2", "GET counter").unwrap(), sim.command("master", "GET counter").unwrap());
+    // Keys set with EX expired on the master, which propagated their deletion down the chain.
+    assert_eq!(sim.command("replica-2", "KEYS t:*").unwrap(), "(empty array)");
+}
+
+#[test]
+fn min_replicas_refuses_writes_without_a_good_replica_and_wait_counts_acks() {
+    let mut sim = Simulation::from_json(&scenario("replication-min-replicas"), 1).unwrap();
+    sim.run_until(SimTime(2_000));
+    assert_eq!(sim.command("master", "SET a 1").unwrap(), "OK");
+    assert_eq!(
+        sim.command("master", "WAIT 1 1000").unwrap(),
+        "(blocked: the reply will appear in the timeline when the command returns)"
+    );
+    sim.run_until(SimTime(2_100));
+    assert_eq!(console_replies(&sim, "(WAIT 1 returned)"), vec!["(integer) 1"]);
+    assert_eq!(sim.command("master", "SET b 2").unwrap(), "OK");
+    sim.command("master", "WAIT 2 500").unwrap();
+    sim.run_until(SimTime(2_700));
+    assert_eq!(
+        console_replies(&sim, "(WAIT 2 returned)"),
+        vec!["(integer) 1"],
+        "WAIT 2 with one replica times out with 1"
+    );
+    assert!(sim
+        .command("replica", "WAIT 1 0")
+        .unwrap()
+        .starts_with("(error) ERR WAIT cannot be used with replica instances."));
+
+    // Cut the replica off: the master accepts writes until its last ACK is older than 2 s.
+    sim.act(Action::Partition { groups: vec![vec!["db1".into()], vec!["db2".into()]] }).unwrap();
+    sim.run_until(SimTime(3_500));
+    assert_eq!(sim.command("master", "SET c 3").unwrap(), "OK");
+    sim.run_until(SimTime(6_100));
+    assert_eq!(sim.command("master", "SET d 4").unwrap(), "(error) NOREPLICAS Not enough good replicas to write.");
+    assert_eq!(sim.command("master", "GET c").unwrap(), "\"3\"", "reads still work");
+    assert_eq!(info_field(&mut sim, "master", "replication", "min_slaves_good_slaves"), "0");
+    sim.act(Action::Heal).unwrap();
+    sim.run_until(SimTime(10_000));
+    assert_eq!(sim.command("master", "SET d 4").unwrap(), "OK", "writes resume when the replica is back");
+}
+
+fn console_replies(sim: &Simulation, line: &str) -> Vec<String> {
+    sim.trace()
+        .iter()
+        .filter_map(|r| match &r.event {
+            TraceEvent::Console { line: l, reply, .. } if l == line => Some(reply.clone()),
+            _ => None,
+        })
+        .collect()
+}
