@@ -12,12 +12,15 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 PKG := www/pkg
+# binaryen's wasm-opt from npm (pinned in web/package.json): Debian's binaryen 108 corrupts the externref
+# table that wasm-bindgen emits, and the page then fails to load.
+WASM_OPT := web/node_modules/.bin/wasm-opt
 # The WebAssembly features rustc's wasm32 target emits by default, so wasm-opt accepts them.
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
                  --enable-mutable-globals --enable-reference-types --enable-multivalue
 PORT ?= 8080
 
-.PHONY: serve test wasm bench setup-build setup-test apt-build apt-test rust-tools npm-deps clean
+.PHONY: serve test wasm bench setup-build setup-test apt-test rust-tools build-tools npm-deps clean
 
 serve: setup-build wasm
 	@echo
@@ -36,7 +39,7 @@ test: setup-build setup-test
 # The page's package: release build by wasm-pack, then shrunk by Debian's wasm-opt.
 wasm:
 	wasm-pack build web --release --target web --out-dir ../$(PKG) --no-pack
-	wasm-opt -Oz $(WASM_FEATURES) $(PKG)/redis_ha_sim_web_bg.wasm -o $(PKG)/redis_ha_sim_web_bg.wasm
+	$(WASM_OPT) -Oz $(WASM_FEATURES) $(PKG)/redis_ha_sim_web_bg.wasm -o $(PKG)/redis_ha_sim_web_bg.wasm
 	@echo "wasm package: $$(stat -c %s $(PKG)/redis_ha_sim_web_bg.wasm) bytes, $$(gzip -9 -c $(PKG)/redis_ha_sim_web_bg.wasm | wc -c) gzipped"
 
 bench:
@@ -44,7 +47,7 @@ bench:
 
 # ---- installs: each step checks first ----
 
-setup-build: apt-build rust-tools
+setup-build: rust-tools build-tools
 setup-test: apt-test npm-deps
 
 define apt_install
@@ -56,9 +59,6 @@ define apt_install
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 endef
-
-apt-build:
-	$(call apt_install,wasm-opt:binaryen)
 
 apt-test:
 	$(call apt_install,chromium:chromium chromedriver:chromium-driver redis-server:redis-server)
@@ -72,9 +72,12 @@ rust-tools:
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; fi
 	@command -v wasm-pack >/dev/null 2>&1 || cargo install wasm-pack
 
+build-tools:
+	@cd web && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+
 npm-deps:
 	@cd tests/e2e && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
 
 clean:
 	cargo clean
-	rm -rf $(PKG) tests/e2e/node_modules tests/e2e/results
+	rm -rf $(PKG) web/node_modules tests/e2e/node_modules tests/e2e/results

@@ -88,3 +88,40 @@ fn a_demoted_master_that_wrote_after_the_switch_must_resync_fully() {
     assert_eq!(sim.command("master", "GET lost").unwrap(), "(nil)", "its own write was discarded");
     assert_eq!(sim.command("master", "GET a").unwrap(), "\"1\"");
 }
+
+#[test]
+fn a_replica_without_its_master_serves_stale_data_or_refuses_as_configured() {
+    let json = TRIO.replace(
+        r#""name":"replica-2","config":{"replicaof":"10.0.0.1 6379"}"#,
+        r#""name":"replica-2","config":{"replicaof":"10.0.0.1 6379","replica-serve-stale-data":"no"}"#,
+    );
+    let mut sim = Simulation::from_json(&json, 1).unwrap();
+    sim.run_until(SimTime(1_500));
+    sim.command("master", "SET k v").unwrap();
+    sim.run_until(SimTime(1_600));
+    assert_eq!(
+        sim.command("master", "ROLE").unwrap(),
+        "1) \"master\"\n2) (integer) 50\n3) 1) 1) \"10.0.0.2\"\n      2) \"6379\"\n      3) \"0\"\n   2) 1) \"10.0.0.3\"\n      2) \"6379\"\n      3) \"0\"",
+        "ROLE lists each replica with the offset it last acknowledged"
+    );
+    sim.act(redis_ha_sim::Action::Crash { process: "master".into() }).unwrap();
+    sim.run_until(SimTime(2_000));
+    assert_eq!(sim.command("replica-1", "GET k").unwrap(), "\"v\"", "serve-stale-data yes: old data is served");
+    assert_eq!(
+        sim.command("replica-2", "GET k").unwrap(),
+        "(error) MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+    );
+    assert!(sim.command("replica-2", "PING").unwrap().contains("MASTERDOWN"), "PING is not allowed");
+    assert_eq!(sim.command("replica-2", "ECHO hi").unwrap(), "\"hi\"", "ECHO is allowed on a stale replica");
+    assert_eq!(
+        sim.command("replica-2", "SET x 1").unwrap(),
+        "(error) READONLY You can't write against a read only replica."
+    );
+    assert_eq!(info_field(&mut sim, "replica-2", "replication", "master_link_status"), "down");
+    // Between two reconnection attempts (each refused one round trip later), the link waits in "connect".
+    sim.run_until(SimTime(2_500));
+    assert_eq!(
+        sim.command("replica-2", "ROLE").unwrap(),
+        "1) \"slave\"\n2) \"10.0.0.1\"\n3) (integer) 6379\n4) \"connect\"\n5) (integer) -1"
+    );
+}
