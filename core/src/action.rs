@@ -29,6 +29,10 @@ pub enum Action {
     PowerOff { host: String },
     /// Power a host back on: its processes boot from their configuration.
     PowerOn { host: String },
+    /// Delete a file (or a directory, e.g. `appendonlydir`) from a host's disk, as an operator might.
+    RemoveFile { host: String, path: String },
+    /// Cut `bytes` off the end of an AOF file, as a torn write leaves it.
+    TruncateFile { host: String, path: String, bytes: u64 },
     /// Cut every link between hosts of different groups, both ways. Hosts in no group stay reachable.
     Partition { groups: Vec<Vec<String>> },
     /// Cut only the direction from the hosts in `from` to the hosts in `to`.

@@ -6,6 +6,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("standalone", include_str!("../scenarios/standalone.json")),
     ("standalone-crash", include_str!("../scenarios/standalone-crash.json")),
     ("replication", include_str!("../scenarios/replication.json")),
+    ("persistence", include_str!("../scenarios/persistence.json")),
 ];
 
 pub fn get(id: &str) -> Option<&'static str> {

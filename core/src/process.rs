@@ -3,6 +3,7 @@
 //! timers to set, trace notes — into an [`Outbox`]. It never sends, sleeps or reads a clock itself; the
 //! world carries out the outbox. This is what makes crashes, partitions and replays cheap.
 
+use crate::disk::Disk;
 use crate::resp::Reply;
 use crate::rng::Rng;
 use crate::server::keyspace::Keyspace;
@@ -135,6 +136,16 @@ pub enum Timer {
     RdbLoaded,
     /// A blocked WAIT reaches its timeout.
     WaitTimeout { client: ProcId, id: u64 },
+    /// The forked child of a BGSAVE has written its snapshot.
+    BgsaveDone,
+    /// The forked child of a BGREWRITEAOF has written the new base file.
+    AofRewriteDone,
+    /// A background fsync of the AOF (appendfsync everysec) completes, covering `upto` bytes.
+    AofFsyncDone { upto: u64 },
+    /// The fsync of appendfsync always is done: the held replies can go.
+    ReleaseReplies,
+    /// The dataset read from disk at startup is loaded.
+    DatasetLoaded,
 }
 
 impl Timer {
@@ -147,6 +158,11 @@ impl Timer {
             Timer::FullSyncStart => "full-sync-start",
             Timer::RdbLoaded => "rdb-loaded",
             Timer::WaitTimeout { .. } => "wait-timeout",
+            Timer::BgsaveDone => "bgsave-done",
+            Timer::AofRewriteDone => "aof-rewrite-done",
+            Timer::AofFsyncDone { .. } => "aof-fsync-done",
+            Timer::ReleaseReplies => "aof-fsync-always-done",
+            Timer::DatasetLoaded => "dataset-loaded",
         }
     }
 }
@@ -174,6 +190,10 @@ pub struct Outbox {
     pub(crate) timers: Vec<(u64, Timer)>,
     pub(crate) notes: Vec<TraceEvent>,
     pub(crate) closes: Vec<ProcId>,
+    /// The process exits by itself (Redis refusing to start, SHUTDOWN), with the reason it logs.
+    pub(crate) exit: Option<String>,
+    /// New contents for the process's configuration file (CONFIG REWRITE): what a restart will read.
+    pub(crate) config_file: Option<crate::server::ServerConfig>,
 }
 
 impl Outbox {
@@ -189,6 +209,16 @@ impl Outbox {
     /// Close this process's connection with `peer`; the peer learns it one latency later (if it can be reached).
     pub fn close(&mut self, peer: ProcId) {
         self.closes.push(peer);
+    }
+
+    /// Exit the process (as if it called exit(2)); peers see their connections closed.
+    pub fn exit(&mut self, reason: impl Into<String>) {
+        self.exit = Some(reason.into());
+    }
+
+    /// Rewrite the process's configuration file, which the next start reads.
+    pub fn rewrite_config(&mut self, config: crate::server::ServerConfig) {
+        self.config_file = Some(config);
     }
 
     /// Record something the process did in the trace (a log line, a role change, an event).
@@ -208,6 +238,8 @@ pub struct Ctx<'a> {
     pub addresses: &'a BTreeMap<(String, u16), ProcId>,
     /// The Unix time, in ms, that virtual time 0 stands for (Redis reports and stores Unix times).
     pub epoch_unix_ms: u64,
+    /// The disk of the process's host: local and synchronous, like the write(2) and fsync(2) it stands for.
+    pub disk: &'a mut Disk,
 }
 
 impl Ctx<'_> {

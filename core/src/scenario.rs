@@ -122,6 +122,43 @@ pub struct HostSpec {
     pub ip: Option<String>,
     #[serde(default)]
     pub processes: Vec<ProcessSpec>,
+    /// The host's storage: how long an fsync takes, how fast it writes, how often the OS flushes.
+    #[serde(default)]
+    pub disk: DiskSpec,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiskSpec {
+    /// Duration of one fsync, in ms (an SSD: about 1–2 ms).
+    #[serde(default = "default_fsync_ms")]
+    pub fsync_ms: u64,
+    /// Sequential write speed in MB/s (BGSAVE and AOF rewrite durations).
+    #[serde(default = "default_write_mb_per_s")]
+    pub write_mb_per_s: u64,
+    /// How often the OS writes dirty pages back, in ms (Linux: about 30 s).
+    #[serde(default = "default_os_flush_ms")]
+    pub os_flush_ms: u64,
+}
+
+fn default_fsync_ms() -> u64 {
+    2
+}
+fn default_write_mb_per_s() -> u64 {
+    200
+}
+fn default_os_flush_ms() -> u64 {
+    30_000
+}
+
+impl Default for DiskSpec {
+    fn default() -> Self {
+        DiskSpec {
+            fsync_ms: default_fsync_ms(),
+            write_mb_per_s: default_write_mb_per_s(),
+            os_flush_ms: default_os_flush_ms(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -264,6 +301,18 @@ impl Scenario {
             check_name("host", &h.name)?;
             if !host_names.insert(h.name.as_str()) {
                 return bad(format!("two hosts are named '{}'", h.name));
+            }
+            let d = &h.disk;
+            if d.fsync_ms > 60_000
+                || d.write_mb_per_s == 0
+                || d.write_mb_per_s > 100_000
+                || d.os_flush_ms == 0
+                || d.os_flush_ms > MAX_TIME_MS
+            {
+                return bad(format!(
+                    "host '{}': disk needs fsync_ms ≤ 60000, write_mb_per_s in 1..=100000 and os_flush_ms in 1..={MAX_TIME_MS}",
+                    h.name
+                ));
             }
             let ip = self.host_ip(i);
             if !is_ipv4(&ip) {
@@ -435,6 +484,7 @@ pub(crate) fn check_action_names(action: &Action, hosts: &BTreeSet<&str>, procs:
             }
         }
         Action::PowerOff { host: h } | Action::PowerOn { host: h } => host(h)?,
+        Action::RemoveFile { host: h, .. } | Action::TruncateFile { host: h, .. } => host(h)?,
         Action::Partition { groups } => groups.iter().flatten().try_for_each(host)?,
         Action::PartitionOneWay { from, to } => from.iter().chain(to).try_for_each(host)?,
         Action::Heal => {}

@@ -36,6 +36,14 @@ pub fn line(record: &Record, names: &dyn Fn(crate::process::ProcId) -> String) -
         }
         TraceEvent::Fault { fault } => format!("network: {fault}"),
         TraceEvent::Log { proc, text } => format!("{} log: {text}", names(*proc)),
+        TraceEvent::Child { proc, job, done, ok } => {
+            let what = match (done, ok) {
+                (false, _) => "started",
+                (true, true) => "finished",
+                (true, false) => "failed",
+            };
+            format!("{} {job} {what}", names(*proc))
+        }
         TraceEvent::Role { proc, role, master } => match master {
             Some(m) => format!("{} role: {role} of {m}", names(*proc)),
             None => format!("{} role: {role}", names(*proc)),

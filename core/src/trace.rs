@@ -38,6 +38,8 @@ pub enum TraceEvent {
     Fault { fault: String },
     /// A line the process would write to its log, in Redis's own words.
     Log { proc: ProcId, text: String },
+    /// A forked child (BGSAVE, AOF rewrite) started or ended: the page draws these as spans.
+    Child { proc: ProcId, job: String, done: bool, ok: bool },
     /// A server's role changed: `master`, or `replica` of `master` (`ip:port`).
     Role { proc: ProcId, role: String, master: Option<String> },
 }
@@ -57,6 +59,7 @@ impl TraceEvent {
             TraceEvent::Fault { .. } => "fault",
             TraceEvent::Log { .. } => "log",
             TraceEvent::Role { .. } => "role",
+            TraceEvent::Child { .. } => "child",
         }
     }
 }

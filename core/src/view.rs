@@ -24,6 +24,23 @@ pub struct HostView {
     pub name: String,
     pub ip: String,
     pub processes: Vec<ProcId>,
+    pub powered: bool,
+    /// The host's files: what survives a crash (all) and a power loss (the synced bytes).
+    pub disk: Vec<FileView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileView {
+    pub path: String,
+    /// rdb, aof or manifest.
+    pub kind: &'static str,
+    pub bytes: u64,
+    pub synced_bytes: u64,
+    /// For an RDB: the keys it holds; for an AOF: the commands.
+    pub entries: usize,
+    /// For an AOF: bytes of a last command cut short.
+    pub torn_bytes: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -97,7 +114,24 @@ pub fn world_view(world: &World) -> WorldView {
     let hosts = world
         .hosts()
         .iter()
-        .map(|h| HostView { name: h.name.clone(), ip: h.ip.clone(), processes: h.procs.clone() })
+        .map(|h| HostView {
+            name: h.name.clone(),
+            ip: h.ip.clone(),
+            processes: h.procs.clone(),
+            powered: h.powered,
+            disk: h
+                .disk
+                .files()
+                .map(|(path, f)| {
+                    let (kind, entries, torn_bytes) = match &f.content {
+                        crate::disk::Content::Rdb(image) => ("rdb", image.data.len(), 0),
+                        crate::disk::Content::Aof(log) => ("aof", log.commands.len(), log.torn_tail),
+                        crate::disk::Content::Manifest(m) => ("manifest", 1 + m.incrs.len(), 0),
+                    };
+                    FileView { path: path.clone(), kind, bytes: f.size(), synced_bytes: f.synced, entries, torn_bytes }
+                })
+                .collect(),
+        })
         .collect();
     let processes = world
         .procs()

@@ -7,6 +7,7 @@
 use crate::action::Action;
 use crate::cli::{format_reply, split_args};
 use crate::client::{Client, Template};
+use crate::disk::{Disk, DiskParams};
 use crate::error::{Result, SimError};
 use crate::net::{HostIx, LinkParams, Network};
 use crate::process::{Ctx, Input, Message, Outbox, ProcId, Process, Timer};
@@ -48,6 +49,8 @@ pub struct Host {
     pub name: String,
     pub ip: String,
     pub procs: Vec<ProcId>,
+    /// Survives process crashes; keeps only fsynced bytes through a power loss.
+    pub disk: Disk,
     pub powered: bool,
     /// Bumped at every power cut, so that messages sent before it are known to be lost.
     pub power_epoch: u32,
@@ -104,6 +107,10 @@ enum Event {
         timer: Timer,
     },
     Scripted(usize),
+    /// The host's OS writes its dirty pages back to disk (what `appendfsync no` relies on).
+    OsFlush {
+        host: HostIx,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -228,7 +235,21 @@ impl World {
                 });
                 members.push(id);
             }
-            world.hosts.push(Host { name: h.name.clone(), ip, procs: members, powered: true, power_epoch: 0 });
+            let d = &h.disk;
+            let params = DiskParams {
+                fsync_ms: d.fsync_ms,
+                write_bytes_per_ms: (d.write_mb_per_s.saturating_mul(1000)).max(1),
+                os_flush_ms: d.os_flush_ms.max(1),
+            };
+            world.queue.push(SimTime(params.os_flush_ms), Event::OsFlush { host: hi });
+            world.hosts.push(Host {
+                name: h.name.clone(),
+                ip,
+                procs: members,
+                disk: Disk::new(params),
+                powered: true,
+                power_epoch: 0,
+            });
         }
         for (i, a) in scenario.actions.iter().enumerate() {
             world.queue.push(SimTime(a.at_ms), Event::Scripted(i));
@@ -329,6 +350,14 @@ impl World {
                     self.input(proc, Input::Timer(timer), None, trace);
                 }
             }
+            Event::OsFlush { host } => {
+                let h = &mut self.hosts[host];
+                if h.powered {
+                    h.disk.flush_all();
+                }
+                let next = self.now + h.disk.params.os_flush_ms;
+                self.queue.push(next, Event::OsFlush { host });
+            }
             Event::Scripted(i) => {
                 let action = self.script[i].clone();
                 // Names were validated with the scenario, so a scripted action cannot fail here.
@@ -410,6 +439,7 @@ impl World {
                 let mut out = Outbox::default();
                 {
                     let slot = &mut self.procs[pid.index()];
+                    let host = slot.host;
                     let mut ctx = Ctx {
                         now: self.now,
                         me: pid,
@@ -417,6 +447,7 @@ impl World {
                         out: &mut out,
                         addresses: &self.addresses,
                         epoch_unix_ms: self.epoch_unix_ms,
+                        disk: &mut self.hosts[host].disk,
                     };
                     slot.node.process().on_input(&mut ctx, input);
                 }
@@ -439,6 +470,15 @@ impl World {
         }
         for peer in out.closes {
             self.notify_closed(pid, peer);
+        }
+        if let Some(config) = out.config_file {
+            if let Node::Server(s) = &mut self.procs[pid.index()].blueprint {
+                s.config = config;
+            }
+        }
+        if let Some(reason) = out.exit {
+            self.record(trace, TraceEvent::Log { proc: pid, text: reason });
+            self.crash(pid, true, trace);
         }
     }
 
@@ -528,11 +568,27 @@ impl World {
                 if self.hosts[h].powered {
                     self.hosts[h].powered = false;
                     self.hosts[h].power_epoch += 1;
+                    self.hosts[h].disk.power_loss(&mut self.rng);
                     self.record(trace, TraceEvent::Fault { fault: format!("power off {host}") });
                     for pid in self.hosts[h].procs.clone() {
                         self.crash(pid, false, trace);
                     }
                 }
+            }
+            Action::RemoveFile { host, path } => {
+                let h = self.host_ix(host)?;
+                let n = self.hosts[h].disk.remove(path);
+                if n == 0 {
+                    return Err(SimError::Action(format!("no file or directory '{path}' on host '{host}'")));
+                }
+                self.record(trace, TraceEvent::Fault { fault: format!("rm -rf {path} on {host}") });
+            }
+            Action::TruncateFile { host, path, bytes } => {
+                let h = self.host_ix(host)?;
+                if !self.hosts[h].disk.chop(path, *bytes) {
+                    return Err(SimError::Action(format!("no append-only file '{path}' on host '{host}'")));
+                }
+                self.record(trace, TraceEvent::Fault { fault: format!("truncate {bytes} bytes off {path} on {host}") });
             }
             Action::PowerOn { host } => {
                 let h = self.host_ix(host)?;
@@ -660,6 +716,7 @@ impl World {
                     let mut out = Outbox::default();
                     let reply: Reply = {
                         let slot = &mut self.procs[pid.index()];
+                        let host = slot.host;
                         let mut ctx = Ctx {
                             now: self.now,
                             me: pid,
@@ -667,6 +724,7 @@ impl World {
                             out: &mut out,
                             addresses: &self.addresses,
                             epoch_unix_ms: self.epoch_unix_ms,
+                            disk: &mut self.hosts[host].disk,
                         };
                         slot.node.process().console(&mut ctx, args)
                     };

@@ -117,6 +117,40 @@ const SCRIPT: &[&str] = &[
     "GET \"sp ace\"",
     "ECHO \"\\x00\\xff\"",
     "INFO nosuchsection",
+    // configuration of replication and persistence
+    "CONFIG GET repl-backlog-size",
+    "CONFIG SET repl-backlog-size 1kb",
+    "CONFIG GET repl-backlog-size",
+    "CONFIG SET repl-backlog-size 2x",
+    "CONFIG SET min-replicas-to-write -1",
+    "CONFIG SET replica-priority -3",
+    "CONFIG GET replica-priority",
+    "CONFIG GET slave-priority",
+    "CONFIG SET appendfsync sometimes",
+    "CONFIG GET appendfsync",
+    "CONFIG SET save 'abc'",
+    "CONFIG SET save '900'",
+    "CONFIG SET save '900 1 300 10'",
+    "CONFIG GET save",
+    "CONFIG SET appendonly maybe",
+    "CONFIG GET appendonly",
+    "CONFIG GET repl-diskless-sync-delay",
+    "CONFIG GET min-replicas-max-lag",
+    "CONFIG GET aof-load-truncated",
+    "CONFIG GET auto-aof-rewrite-min-size",
+    "CONFIG SET repl-timeout 0",
+    // replication commands on a master without replicas
+    "ROLE",
+    "WAIT 0 0",
+    "WAIT 1 abc",
+    "WAIT 1 -1",
+    "WAIT x 1",
+    "REPLICAOF host abc",
+    "REPLICAOF host 70000",
+    "REPLCONF foo bar",
+    "REPLCONF a",
+    "BGSAVE x",
+    "BGREWRITEAOF x",
 ];
 
 fn free_port() -> u16 {
@@ -199,7 +233,7 @@ fn replies_match_a_real_redis_server() {
     let mut real = RealRedis::start()
         .expect("redis-server must be installed (make test installs it; apt-get install redis-server)");
     let mut sim = Simulation::from_json(
-        r#"{"version":1,"hosts":[{"name":"db","processes":[{"kind":"server","name":"redis"}]}]}"#,
+        r#"{"version":1,"hosts":[{"name":"db","processes":[{"kind":"server","name":"redis","config":{"save":""}}]}]}"#,
         1,
     )
     .unwrap();

@@ -27,7 +27,7 @@ pub fn time(_s: &mut Server, ctx: &mut Ctx<'_>, _args: &[Vec<u8>]) -> Reply {
 }
 
 /// The sections INFO knows, in the order Redis prints them.
-const SECTIONS: &[&str] = &["server", "clients", "stats", "replication", "keyspace"];
+const SECTIONS: &[&str] = &["server", "clients", "persistence", "stats", "replication", "keyspace"];
 
 pub fn info(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
     let wanted: Vec<String> = args[1..].iter().map(|a| String::from_utf8_lossy(a).to_ascii_lowercase()).collect();
@@ -85,6 +85,12 @@ pub fn info_section(server: &Server, ctx: &Ctx<'_>, section: &str) -> String {
             field("keyspace_misses", s.keyspace_misses.to_string());
             "Stats"
         }
+        "persistence" => {
+            for (k, v) in super::persistence::info_persistence(server, ctx.now) {
+                field(&k, v);
+            }
+            "Persistence"
+        }
         "replication" => {
             for (k, v) in super::replication::info_replication(server, ctx.now) {
                 field(&k, v);
@@ -116,7 +122,7 @@ pub fn info_section(server: &Server, ctx: &Ctx<'_>, section: &str) -> String {
 }
 
 /// CONFIG GET pattern [pattern ...] | CONFIG SET name value [name value ...] | CONFIG RESETSTAT.
-pub fn config(server: &mut Server, _ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
+pub fn config(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
     let wrong_args = || Reply::err(format!("ERR wrong number of arguments for 'config|{sub}' command"));
     match sub.as_str() {
@@ -125,7 +131,8 @@ pub fn config(server: &mut Server, _ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Repl
                 return wrong_args();
             }
             let mut out = Vec::new();
-            for name in OPTION_NAMES {
+            let gettable = super::config::ALIASES.iter().map(|(alias, _)| *alias).filter(|a| ServerConfig::knows(a));
+            for name in OPTION_NAMES.iter().copied().chain(gettable) {
                 if args[2..].iter().any(|p| glob_match(p, name.as_bytes(), true)) {
                     out.push(Reply::bulk(name));
                     out.push(Reply::bulk(server.config.get(name).unwrap_or_default()));
@@ -137,7 +144,18 @@ pub fn config(server: &mut Server, _ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Repl
             if args.len() < 4 || args.len() % 2 != 0 {
                 return wrong_args();
             }
-            config_set(server, &args[2..])
+            let was_aof = server.config.appendonly;
+            let reply = config_set(server, &args[2..]);
+            server.appendonly_changed(ctx, was_aof);
+            reply
+        }
+        "rewrite" => {
+            if args.len() != 2 {
+                return wrong_args();
+            }
+            // The simulator's configuration file is the process's blueprint: a restart reads it.
+            ctx.out.rewrite_config(server.config.clone());
+            Reply::ok()
         }
         "resetstat" => {
             if args.len() != 2 {

@@ -30,6 +30,41 @@ pub struct ServerConfig {
     pub repl_diskless_sync: bool,
     /// With diskless sync, how long a master waits for more replicas before forking.
     pub repl_diskless_sync_delay_secs: u64,
+    /// RDB save points: BGSAVE after `seconds` if at least `changes` writes happened.
+    pub save: Vec<(u64, u64)>,
+    pub dbfilename: String,
+    pub appendonly: bool,
+    pub appendfsync: Fsync,
+    pub appendfilename: String,
+    pub appenddirname: String,
+    /// Rewrite the AOF when it grew by this percentage over its size after the last rewrite (0 = never).
+    pub auto_aof_rewrite_percentage: u64,
+    /// ...and is at least this many bytes.
+    pub auto_aof_rewrite_min_size: u64,
+    pub aof_use_rdb_preamble: bool,
+    /// Load an AOF whose last command is cut short (dropping that command), instead of refusing to start.
+    pub aof_load_truncated: bool,
+}
+
+/// `appendfsync`: when the AOF is fsynced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fsync {
+    /// Before replying to each write.
+    Always,
+    /// Once a second, in the background.
+    Everysec,
+    /// Never: the OS decides (about every 30 s on Linux).
+    No,
+}
+
+impl Fsync {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fsync::Always => "always",
+            Fsync::Everysec => "everysec",
+            Fsync::No => "no",
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -49,6 +84,16 @@ impl Default for ServerConfig {
             replica_priority: 100,
             repl_diskless_sync: true,
             repl_diskless_sync_delay_secs: 5,
+            save: vec![(3600, 1), (300, 100), (60, 10000)],
+            dbfilename: "dump.rdb".into(),
+            appendonly: false,
+            appendfsync: Fsync::Everysec,
+            appendfilename: "appendonly.aof".into(),
+            appenddirname: "appendonlydir".into(),
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 * 1024 * 1024,
+            aof_use_rdb_preamble: true,
+            aof_load_truncated: true,
         }
     }
 }
@@ -68,10 +113,20 @@ pub const OPTION_NAMES: &[&str] = &[
     "replica-priority",
     "repl-diskless-sync",
     "repl-diskless-sync-delay",
+    "save",
+    "dbfilename",
+    "appendonly",
+    "appendfsync",
+    "appendfilename",
+    "appenddirname",
+    "auto-aof-rewrite-percentage",
+    "auto-aof-rewrite-min-size",
+    "aof-use-rdb-preamble",
+    "aof-load-truncated",
 ];
 
-/// Old names Redis still accepts.
-const ALIASES: &[(&str, &str)] = &[
+/// Old names Redis still accepts (CONFIG GET answers them under the name asked).
+pub const ALIASES: &[(&str, &str)] = &[
     ("repl-ping-slave-period", "repl-ping-replica-period"),
     ("min-slaves-to-write", "min-replicas-to-write"),
     ("min-slaves-max-lag", "min-replicas-max-lag"),
@@ -111,13 +166,23 @@ impl ServerConfig {
             "replica-priority" => self.replica_priority.to_string(),
             "repl-diskless-sync" => yes_no(self.repl_diskless_sync),
             "repl-diskless-sync-delay" => self.repl_diskless_sync_delay_secs.to_string(),
+            "save" => self.save.iter().map(|(s, c)| format!("{s} {c}")).collect::<Vec<_>>().join(" "),
+            "dbfilename" => self.dbfilename.clone(),
+            "appendonly" => yes_no(self.appendonly),
+            "appendfsync" => self.appendfsync.as_str().into(),
+            "appendfilename" => self.appendfilename.clone(),
+            "appenddirname" => self.appenddirname.clone(),
+            "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
+            "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
+            "aof-use-rdb-preamble" => yes_no(self.aof_use_rdb_preamble),
+            "aof-load-truncated" => yes_no(self.aof_load_truncated),
             _ => return None,
         })
     }
 
     /// Whether `CONFIG SET` may change the option on a running server.
     pub fn is_mutable(name: &str) -> bool {
-        name != "port"
+        !matches!(canonical(name), "port" | "appendfilename" | "appenddirname")
     }
 
     /// Parse and apply one option, as at startup from a config file.
@@ -140,6 +205,23 @@ impl ServerConfig {
             "replica-priority" => self.replica_priority = int(0, MAX_INT)?,
             "repl-diskless-sync" => self.repl_diskless_sync = parse_bool(value)?,
             "repl-diskless-sync-delay" => self.repl_diskless_sync_delay_secs = int(0, MAX_INT)?,
+            "save" => self.save = parse_save(value)?,
+            "dbfilename" => self.dbfilename = parse_filename(value)?,
+            "appendonly" => self.appendonly = parse_bool(value)?,
+            "appendfsync" => {
+                self.appendfsync = match value.to_ascii_lowercase().as_str() {
+                    "always" => Fsync::Always,
+                    "everysec" => Fsync::Everysec,
+                    "no" => Fsync::No,
+                    _ => return Err("argument(s) must be one of the following: everysec, always, no".into()),
+                }
+            }
+            "appendfilename" => self.appendfilename = parse_filename(value)?,
+            "appenddirname" => self.appenddirname = parse_filename(value)?,
+            "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage = int(0, MAX_INT)?,
+            "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size = parse_memory(value)?,
+            "aof-use-rdb-preamble" => self.aof_use_rdb_preamble = parse_bool(value)?,
+            "aof-load-truncated" => self.aof_load_truncated = parse_bool(value)?,
             _ => return Err(format!("Unknown option '{name}'")),
         }
         Ok(())
@@ -154,6 +236,29 @@ impl ServerConfig {
     pub fn knows_at_startup(name: &str) -> bool {
         Self::knows(name) || canonical(name) == "replicaof"
     }
+}
+
+/// `save "3600 1 300 100"`: pairs of seconds and changes; `""` for none.
+fn parse_save(value: &str) -> Result<Vec<(u64, u64)>, ConfigError> {
+    const ERR: &str = "Invalid save parameters";
+    let words: Vec<&str> = value.split_whitespace().collect();
+    if words.len() % 2 != 0 {
+        return Err(ERR.into());
+    }
+    words
+        .chunks(2)
+        .map(|p| match (p[0].parse::<u64>(), p[1].parse::<u64>()) {
+            (Ok(s), Ok(c)) => Ok((s, c)),
+            _ => Err(ERR.to_string()),
+        })
+        .collect()
+}
+
+fn parse_filename(value: &str) -> Result<String, ConfigError> {
+    if value.is_empty() || value.contains('/') {
+        return Err("dbfilename can't be a path, just a filename".into());
+    }
+    Ok(value.to_string())
 }
 
 fn parse_replicaof(value: &str) -> Result<Option<(String, u16)>, ConfigError> {

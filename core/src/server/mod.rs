@@ -2,10 +2,12 @@
 //! state machine.
 
 mod admin;
+pub mod aof;
 pub mod backlog;
 pub mod config;
 mod keys;
 pub mod keyspace;
+pub mod persistence;
 mod repl_master;
 mod repl_replica;
 pub mod replication;
@@ -62,6 +64,11 @@ pub struct Server {
     pub(crate) dirty: u64,
     /// What to propagate instead of the command as typed (SET EX → SET PXAT, EXPIRE → PEXPIREAT, ...).
     pub(crate) propagate_as: Option<Vec<Vec<Vec<u8>>>>,
+    pub persist: persistence::Persistence,
+    /// Replaying an AOF at startup: nothing expires, nothing is propagated or appended.
+    pub(crate) replaying: bool,
+    /// The command just executed must wait for the AOF fsync before its reply (appendfsync always).
+    pub(crate) reply_after_fsync: bool,
 }
 
 impl Server {
@@ -82,6 +89,9 @@ impl Server {
             stream_held: Vec::new(),
             dirty: 0,
             propagate_as: None,
+            persist: persistence::Persistence::new(),
+            replaying: false,
+            reply_after_fsync: false,
         }
     }
 
@@ -120,23 +130,39 @@ impl Server {
         self.propagate_as = None;
         let reply = spec.handler.call(self, ctx, args);
         self.current = None;
-        if self.dirty > dirty_before && !self.is_replica() {
+        if self.dirty > dirty_before {
             let commands = self.propagate_as.take().unwrap_or_else(|| vec![args.to_vec()]);
-            self.propagate(ctx, commands);
-            self.repl.woff.insert(caller.map(|(p, _)| p), self.repl.offset);
+            self.record_write(ctx, self.dirty - dirty_before, &commands);
+            if !self.is_replica() {
+                self.propagate(ctx, commands);
+                self.repl.woff.insert(caller.map(|(p, _)| p), self.repl.offset);
+            }
         }
         reply
+    }
+
+    /// What every write leaves behind locally: a change towards the save points, and a line in the AOF.
+    fn record_write(&mut self, ctx: &mut Ctx<'_>, changes: u64, commands: &[Vec<Vec<u8>>]) {
+        self.persist.changes += changes;
+        self.feed_aof(ctx, commands);
+        self.reply_after_fsync = self.config.appendonly && self.config.appendfsync == config::Fsync::Always;
     }
 
     /// Run a command from the master's stream: no checks, no reply, no propagation of our own (the stream
     /// itself is proxied to our replicas).
     pub(crate) fn execute_from_master(&mut self, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) {
+        let dirty_before = self.dirty;
         if let Some(spec) = args.first().and_then(|n| lookup(n)) {
             if spec.arity_ok(args.len()) {
                 let _ = spec.handler.call(self, ctx, args);
             }
         }
         self.propagate_as = None;
+        if self.dirty > dirty_before {
+            // A replica's AOF records what its master sent, as the master wrote it.
+            self.record_write(ctx, self.dirty - dirty_before, &[args.to_vec()]);
+            self.reply_after_fsync = false;
+        }
     }
 
     fn cron(&mut self, ctx: &mut Ctx<'_>) {
@@ -148,19 +174,24 @@ impl Server {
                 self.delete_expired(ctx, &key);
             }
         }
+        self.check_save_points(ctx);
+        self.aof_cron(ctx);
         ctx.out.set_timer(1000 / u64::from(self.config.hz.max(1)), Timer::ServerCron);
     }
 
     fn delete_expired(&mut self, ctx: &mut Ctx<'_>, key: &[u8]) {
         self.db.remove(key);
         self.stats.expired_keys += 1;
-        self.propagate(ctx, vec![vec![b"DEL".to_vec(), key.to_vec()]]);
+        let del = vec![vec![b"DEL".to_vec(), key.to_vec()]];
+        self.record_write(ctx, 1, &del);
+        self.reply_after_fsync = false;
+        self.propagate(ctx, del);
     }
 
     /// Delete `key` if it has expired, counting and propagating the deletion as Redis does. A replica never
     /// deletes on its own: it hides the key from readers until the master's DEL arrives.
     pub(crate) fn expire_if_needed(&mut self, ctx: &mut Ctx<'_>, key: &[u8]) {
-        if !self.is_replica() && self.db.expire_at(key).is_some_and(|at| at <= ctx.unix_ms()) {
+        if !self.is_replica() && !self.replaying && self.db.expire_at(key).is_some_and(|at| at <= ctx.unix_ms()) {
             self.delete_expired(ctx, key);
         }
     }
@@ -193,7 +224,13 @@ impl Process for Server {
                 self.pid = 1000 + ctx.rng.below(60000) as u32;
                 self.started_at = ctx.now;
                 self.repl.no_replicas_since = ctx.now;
+                self.persist.lastsave_unix_ms = ctx.unix_ms();
+                self.persist.last_save_at = ctx.now;
                 self.log(ctx, "Server initialized");
+                if !self.load_from_disk(ctx) {
+                    ctx.out.exit("Exiting: the dataset on disk could not be loaded");
+                    return;
+                }
                 self.log(ctx, "Ready to accept connections tcp");
                 ctx.out.set_timer(1000 / u64::from(self.config.hz.max(1)), Timer::ServerCron);
                 ctx.out.set_timer(1000, Timer::ReplicationCron);
@@ -207,13 +244,23 @@ impl Process for Server {
             Input::Timer(Timer::FullSyncStart) => self.start_full_sync(ctx),
             Input::Timer(Timer::RdbLoaded) => self.rdb_loaded(ctx),
             Input::Timer(Timer::WaitTimeout { client, id }) => self.wait_timeout(ctx, client, id),
+            Input::Timer(Timer::BgsaveDone) => self.bgsave_done(ctx),
+            Input::Timer(Timer::AofRewriteDone) => self.aof_rewrite_done(ctx),
+            Input::Timer(Timer::AofFsyncDone { upto }) => self.aof_fsync_done(ctx, upto),
+            Input::Timer(Timer::ReleaseReplies) => self.release_replies(ctx),
+            Input::Timer(Timer::DatasetLoaded) => self.dataset_loaded(ctx),
             Input::Timer(_) => {}
             Input::Message { from, msg: Message::Request { id, args } } => {
                 if self.connections.insert(from) {
                     self.stats.total_connections_received += 1;
                 }
+                self.reply_after_fsync = false;
                 if let Some(reply) = self.execute(ctx, Some((from, id)), &args) {
-                    ctx.out.send(from, Message::Response { id, reply });
+                    if std::mem::take(&mut self.reply_after_fsync) {
+                        self.hold_reply(ctx, from, id, reply);
+                    } else {
+                        ctx.out.send(from, Message::Response { id, reply });
+                    }
                 }
             }
             Input::Message { from, msg: Message::Response { id, reply } } => self.handshake_reply(ctx, from, id, reply),

@@ -22,22 +22,22 @@ pub fn replconf(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Opt
     if args.len() % 2 == 0 {
         return Some(Reply::err("ERR syntax error"));
     }
-    let Some((caller, _)) = server.current else {
-        return Some(Reply::ok());
-    };
+    let caller = server.current.map(|(p, _)| p);
     for pair in args[1..].chunks(2) {
         let opt = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         match opt.as_str() {
             "listening-port" => match parse_i64(&pair[1]) {
                 Some(p) if (0..=65535).contains(&p) => {
-                    server.announced_ports.insert(caller, p as u16);
+                    if let Some(caller) = caller {
+                        server.announced_ports.insert(caller, p as u16);
+                    }
                 }
                 _ => return Some(Reply::err("ERR value is not an integer or out of range")),
             },
             "capa" | "ip-address" => {}
             "ack" => {
                 // An ACK gets no reply.
-                if let Some(offset) = parse_i64(&pair[1]) {
+                if let (Some(offset), Some(caller)) = (parse_i64(&pair[1]), caller) {
                     server.replica_ack(ctx, caller, offset.max(0) as u64);
                 }
                 return None;
@@ -158,13 +158,20 @@ impl Server {
     /// the stream that follows goes out behind it on the same connection.
     pub(crate) fn start_full_sync(&mut self, ctx: &mut Ctx<'_>) {
         self.repl.full_sync_scheduled = false;
+        if !self.config.repl_diskless_sync {
+            // Disk-based sync: the replicas get the RDB the next BGSAVE writes (see `bgsave_done`).
+            if self.persist.bgsave.is_none() {
+                self.log(ctx, "Starting BGSAVE for SYNC with target: disk");
+                self.start_bgsave(ctx);
+            }
+            return;
+        }
         let waiting: Vec<ProcId> =
             self.repl.replicas.iter().filter(|(_, r)| r.state == ReplicaState::WaitBgsave).map(|(p, _)| *p).collect();
         if waiting.is_empty() {
             return;
         }
-        let target = if self.config.repl_diskless_sync { "replicas sockets" } else { "disk" };
-        self.log(ctx, format!("Starting BGSAVE for SYNC with target: {target}"));
+        self.log(ctx, "Starting BGSAVE for SYNC with target: replicas sockets");
         let data = Rc::new(self.db.clone());
         let bytes = self.db.rdb_size();
         for pid in waiting {

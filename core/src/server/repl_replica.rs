@@ -26,6 +26,10 @@ impl Server {
 
     /// `connectWithMaster`: resolve the master's address and send the first PING.
     pub(crate) fn connect_to_master(&mut self, ctx: &mut Ctx<'_>) {
+        if self.loading && self.repl.master.as_ref().is_some_and(|m| m.loading.is_none()) {
+            // Still loading our own dataset from disk: connect once it is in memory.
+            return;
+        }
         let Some(m) = self.repl.master.as_mut() else { return };
         let (host, port) = (m.host.clone(), m.port);
         match ctx.resolve(&host, port) {

@@ -1,0 +1,318 @@
+//! RDB persistence and startup: save points, SAVE and BGSAVE (a forked child writing a point-in-time
+//! snapshot that takes time), LASTSAVE, SHUTDOWN, loading the dataset from disk when the server starts, and
+//! INFO persistence. The append-only file lives in `aof`.
+
+use super::Server;
+use crate::disk::{Content, RdbImage};
+use crate::process::{Ctx, Message, Timer};
+use crate::resp::Reply;
+use crate::time::SimTime;
+use crate::trace::TraceEvent;
+use std::rc::Rc;
+
+/// How fast a server loads a dataset from disk at startup, in bytes per ms of virtual time (~200 MB/s).
+pub const LOAD_BYTES_PER_MS: u64 = 200_000;
+
+/// A forked child at work.
+#[derive(Clone, Debug)]
+pub struct ChildJob {
+    pub started: SimTime,
+    pub pid: u32,
+    /// Changes counted when the child forked: they are in its snapshot.
+    pub changes_at_fork: u64,
+    pub image: Rc<RdbImage>,
+    /// The replication offset at the fork (what `+FULLRESYNC` names when this RDB feeds replicas).
+    pub repl_offset: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Persistence {
+    /// `rdb_changes_since_last_save`.
+    pub changes: u64,
+    /// Unix ms of the last successful save (LASTSAVE); the server's start time before any.
+    pub lastsave_unix_ms: u64,
+    pub last_save_at: SimTime,
+    pub bgsave: Option<ChildJob>,
+    pub last_bgsave_ok: bool,
+    pub last_bgsave_ms: Option<u64>,
+    pub rdb_saves: u64,
+    pub aof: super::aof::AofState,
+    next_child_pid: u32,
+}
+
+impl Persistence {
+    pub fn new() -> Persistence {
+        Persistence {
+            changes: 0,
+            lastsave_unix_ms: 0,
+            last_save_at: SimTime::ZERO,
+            bgsave: None,
+            last_bgsave_ok: true,
+            last_bgsave_ms: None,
+            rdb_saves: 0,
+            aof: super::aof::AofState::default(),
+            next_child_pid: 0,
+        }
+    }
+}
+
+impl Default for Persistence {
+    fn default() -> Self {
+        Persistence::new()
+    }
+}
+
+impl Server {
+    /// The snapshot this server would write now: data, and replication info when it has any to offer.
+    pub(crate) fn snapshot(&self) -> RdbImage {
+        let repl =
+            (self.is_replica() || self.repl.backlog.is_some()).then(|| (self.repl.replid.clone(), self.repl.offset));
+        RdbImage { data: self.db.clone(), repl }
+    }
+
+    pub(crate) fn child_pid(&mut self) -> u32 {
+        self.persist.next_child_pid += 1;
+        self.pid + self.persist.next_child_pid
+    }
+
+    /// Fork a child that writes the snapshot of this instant; it finishes after the time the disk needs.
+    pub(crate) fn start_bgsave(&mut self, ctx: &mut Ctx<'_>) {
+        let image = Rc::new(self.snapshot());
+        let pid = self.child_pid();
+        let ms = (image.size() / ctx.disk.params.write_bytes_per_ms).max(1);
+        ctx.disk.write(&format!("temp-{pid}.rdb"), Content::Rdb(image.clone()));
+        self.persist.bgsave = Some(ChildJob {
+            started: ctx.now,
+            pid,
+            changes_at_fork: self.persist.changes,
+            image,
+            repl_offset: self.repl.offset,
+        });
+        self.log(ctx, format!("Background saving started by pid {pid}"));
+        ctx.out.note(TraceEvent::Child { proc: ctx.me, job: "bgsave".into(), done: false, ok: true });
+        ctx.out.set_timer(ms, Timer::BgsaveDone);
+    }
+
+    /// The child is done: fsync and rename its temp file over dump.rdb, then feed replicas waiting for it.
+    pub(crate) fn bgsave_done(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(job) = self.persist.bgsave.take() else { return };
+        let temp = format!("temp-{}.rdb", job.pid);
+        ctx.disk.fsync(&temp);
+        ctx.disk.rename(&temp, &self.config.dbfilename.clone());
+        self.persist.changes = self.persist.changes.saturating_sub(job.changes_at_fork);
+        self.persist.lastsave_unix_ms = ctx.unix_ms();
+        self.persist.last_save_at = ctx.now;
+        self.persist.last_bgsave_ok = true;
+        self.persist.last_bgsave_ms = Some(ctx.now - job.started);
+        self.persist.rdb_saves += 1;
+        self.log(ctx, "DB saved on disk");
+        self.log(ctx, "Background saving terminated with success");
+        ctx.out.note(TraceEvent::Child { proc: ctx.me, job: "bgsave".into(), done: true, ok: true });
+        self.send_disk_rdb_to_replicas(ctx, &job);
+        if self.persist.aof.rewrite_scheduled {
+            self.persist.aof.rewrite_scheduled = false;
+            self.start_aof_rewrite(ctx);
+        }
+    }
+
+    /// serverCron's save points: BGSAVE when `changes` writes happened over the last `seconds`.
+    pub(crate) fn check_save_points(&mut self, ctx: &mut Ctx<'_>) {
+        if self.persist.bgsave.is_some() || self.persist.aof.rewrite.is_some() {
+            return;
+        }
+        let since_ms = ctx.now - self.persist.last_save_at;
+        let due = self
+            .config
+            .save
+            .iter()
+            .find(|(secs, changes)| self.persist.changes >= *changes && since_ms >= secs * 1000)
+            .copied();
+        if let Some((secs, changes)) = due {
+            self.log(ctx, format!("{changes} changes in {secs} seconds. Saving..."));
+            self.start_bgsave(ctx);
+        }
+    }
+
+    /// SAVE and the final save of SHUTDOWN: write the snapshot in the foreground.
+    pub(crate) fn save_now(&mut self, ctx: &mut Ctx<'_>) {
+        let image = Rc::new(self.snapshot());
+        ctx.disk.write_synced(&self.config.dbfilename.clone(), Content::Rdb(image));
+        self.persist.changes = 0;
+        self.persist.lastsave_unix_ms = ctx.unix_ms();
+        self.persist.last_save_at = ctx.now;
+        self.persist.rdb_saves += 1;
+        self.log(ctx, "DB saved on disk");
+    }
+
+    /// Read the dataset at startup: the AOF when appendonly is yes (even if only an RDB exists: then the
+    /// server starts empty, as Redis 7 does), otherwise the RDB, otherwise nothing. Loading takes time
+    /// proportional to the data; until then commands get `-LOADING`. Returns false if the server must exit.
+    pub(crate) fn load_from_disk(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        let bytes = if self.config.appendonly {
+            match self.load_aof(ctx) {
+                Some(bytes) => bytes,
+                None => return false,
+            }
+        } else if let Some(Content::Rdb(image)) =
+            ctx.disk.get(&self.config.dbfilename.clone()).map(|f| f.content.clone())
+        {
+            self.db = image.data.clone();
+            if let (true, Some((replid, offset))) = (self.config.replicaof.is_some(), image.repl.clone()) {
+                // A replica restores its replication id and offset, so it can ask to continue (PSYNC).
+                self.repl.replid = replid;
+                self.repl.offset = offset;
+                self.repl.has_cached_master = true;
+            }
+            self.log(ctx, "DB loaded from disk");
+            image.size()
+        } else {
+            0
+        };
+        if bytes > 0 {
+            self.loading = true;
+            ctx.out.set_timer(bytes / LOAD_BYTES_PER_MS, Timer::DatasetLoaded);
+        }
+        true
+    }
+
+    pub(crate) fn dataset_loaded(&mut self, ctx: &mut Ctx<'_>) {
+        self.loading = false;
+        self.log(ctx, format!("Done loading the dataset: {} keys in memory", self.db.len()));
+    }
+
+    /// If replicas wait for a disk-based full sync, this snapshot is theirs.
+    fn send_disk_rdb_to_replicas(&mut self, ctx: &mut Ctx<'_>, job: &ChildJob) {
+        use super::replication::ReplicaState;
+        if self.config.repl_diskless_sync {
+            return;
+        }
+        let waiting: Vec<_> =
+            self.repl.replicas.iter().filter(|(_, r)| r.state == ReplicaState::WaitBgsave).map(|(p, _)| *p).collect();
+        for pid in waiting {
+            let Some(r) = self.repl.replicas.get_mut(&pid) else { continue };
+            r.state = ReplicaState::SendBulk;
+            if let Some(id) = r.psync_request.take() {
+                let line = format!("FULLRESYNC {} {}", self.repl.replid, job.repl_offset);
+                ctx.out.send(pid, Message::Response { id, reply: Reply::Status(line) });
+            }
+            let data = Rc::new(job.image.data.clone());
+            let payload = crate::process::ReplPayload::Rdb {
+                replid: self.repl.replid.clone(),
+                offset: job.repl_offset,
+                bytes: job.image.size(),
+                data,
+            };
+            ctx.out.send(pid, Message::Repl(payload));
+        }
+        // Writes since the fork were streamed to nobody waiting: send them behind the RDB from the backlog.
+        if let Some(b) = &self.repl.backlog {
+            for c in b.tail_from(job.repl_offset + 1) {
+                for (pid, r) in &self.repl.replicas {
+                    if r.state == ReplicaState::SendBulk {
+                        let payload = crate::process::ReplPayload::Stream {
+                            from_offset: c.from_offset,
+                            bytes: c.bytes,
+                            commands: c.commands.clone(),
+                        };
+                        ctx.out.send(*pid, Message::Repl(payload));
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn save(server: &mut Server, ctx: &mut Ctx<'_>, _args: &[Vec<u8>]) -> Reply {
+    if server.persist.bgsave.is_some() {
+        return Reply::err("ERR Background save already in progress");
+    }
+    server.save_now(ctx);
+    Reply::ok()
+}
+
+pub fn bgsave(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
+    let schedule = match args.get(1) {
+        None => false,
+        Some(a) if a.eq_ignore_ascii_case(b"SCHEDULE") => true,
+        Some(_) => return Reply::err("ERR syntax error"),
+    };
+    if server.persist.bgsave.is_some() {
+        return Reply::err("ERR Background save already in progress");
+    }
+    if server.persist.aof.rewrite.is_some() {
+        if schedule {
+            return Reply::Status("Background saving scheduled".into());
+        }
+        return Reply::err("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+    }
+    server.start_bgsave(ctx);
+    Reply::Status("Background saving started".into())
+}
+
+pub fn lastsave(server: &mut Server, _ctx: &mut Ctx<'_>, _args: &[Vec<u8>]) -> Reply {
+    Reply::Int((server.persist.lastsave_unix_ms / 1000) as i64)
+}
+
+/// SHUTDOWN [NOSAVE | SAVE]: save if asked (or if save points are configured), fsync the AOF, exit.
+pub fn shutdown(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Option<Reply> {
+    let (mut save, mut nosave) = (false, false);
+    for a in &args[1..] {
+        match a.to_ascii_uppercase().as_slice() {
+            b"SAVE" => save = true,
+            b"NOSAVE" => nosave = true,
+            b"NOW" | b"FORCE" | b"ABORT" => {}
+            _ => return Some(Reply::err("ERR syntax error")),
+        }
+    }
+    server.log(ctx, "User requested shutdown...");
+    if server.config.appendonly {
+        let incr = server.aof_incr_path();
+        ctx.disk.fsync(&incr);
+        server.log(ctx, "Calling fsync() on the AOF file.");
+    }
+    if save || (!nosave && !server.config.save.is_empty()) {
+        server.log(ctx, "Saving the final RDB snapshot before exiting.");
+        server.save_now(ctx);
+    }
+    ctx.out.exit("Redis is now ready to exit, bye bye...");
+    None
+}
+
+/// The `# Persistence` section of INFO.
+pub fn info_persistence(server: &Server, now: SimTime) -> Vec<(String, String)> {
+    let p = &server.persist;
+    let a = &p.aof;
+    let mut f: Vec<(String, String)> = Vec::new();
+    let mut push = |k: &str, v: String| f.push((k.to_string(), v));
+    push("loading", u8::from(server.loading).to_string());
+    push("rdb_changes_since_last_save", p.changes.to_string());
+    push("rdb_bgsave_in_progress", u8::from(p.bgsave.is_some()).to_string());
+    push("rdb_last_save_time", (p.lastsave_unix_ms / 1000).to_string());
+    push("rdb_last_bgsave_status", if p.last_bgsave_ok { "ok" } else { "err" }.into());
+    push("rdb_last_bgsave_time_sec", p.last_bgsave_ms.map_or("-1".into(), |ms| (ms / 1000).to_string()));
+    push(
+        "rdb_current_bgsave_time_sec",
+        p.bgsave.as_ref().map_or("-1".into(), |j| ((now - j.started) / 1000).to_string()),
+    );
+    push("rdb_saves", p.rdb_saves.to_string());
+    push("aof_enabled", u8::from(server.config.appendonly).to_string());
+    push("aof_rewrite_in_progress", u8::from(a.rewrite.is_some()).to_string());
+    push("aof_rewrite_scheduled", u8::from(a.rewrite_scheduled).to_string());
+    push("aof_last_rewrite_time_sec", a.last_rewrite_ms.map_or("-1".into(), |ms| (ms / 1000).to_string()));
+    push(
+        "aof_current_rewrite_time_sec",
+        a.rewrite.as_ref().map_or("-1".into(), |r| ((now - r.started) / 1000).to_string()),
+    );
+    push("aof_last_bgrewrite_status", if a.last_rewrite_ok { "ok" } else { "err" }.into());
+    push("aof_rewrites", a.rewrites.to_string());
+    push("aof_last_write_status", "ok".into());
+    if server.config.appendonly {
+        push("aof_current_size", a.current_size.to_string());
+        push("aof_base_size", a.base_size.to_string());
+        push("aof_pending_rewrite", u8::from(a.rewrite_scheduled).to_string());
+        push("aof_buffer_length", "0".into());
+        push("aof_pending_bio_fsync", u8::from(a.fsync_in_progress).to_string());
+        push("aof_delayed_fsync", "0".into());
+    }
+    f
+}

@@ -1,0 +1,256 @@
+//! Persistence as a learner compares it: the same write load and the same power loss under appendfsync
+//! always, everysec and no, and RDB snapshots only — what each loses, bounded as Redis documents; a process
+//! crash versus a power loss; the startup order; AOF rewrite; a torn AOF tail; a restarted replica that
+//! continues from its RDB.
+
+use redis_ha_sim::check;
+use redis_ha_sim::trace::TraceEvent;
+use redis_ha_sim::{library, Action, SimTime, Simulation};
+
+/// The built-in persistence scenario with its server's config replaced, run to 25 s: power off at 15 s.
+fn run_with(config: &str, seed: u64) -> Simulation {
+    let json = library::get("persistence")
+        .unwrap()
+        .replace(r#""appendonly": "yes", "appendfsync": "everysec", "save": "10 1""#, config);
+    let mut sim = Simulation::from_json(&json, seed).unwrap();
+    sim.run_until(SimTime(25_000));
+    sim
+}
+
+fn logs(sim: &Simulation, process: &str) -> Vec<String> {
+    let id = sim.world().proc_id(process).unwrap();
+    sim.trace()
+        .iter()
+        .filter_map(|r| match &r.event {
+            TraceEvent::Log { proc, text } if *proc == id => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+const POWER_OFF_MS: u64 = 15_000;
+
+#[test]
+fn appendfsync_always_loses_no_acknowledged_write() {
+    for seed in 1..=5 {
+        let sim = run_with(r#""appendonly": "yes", "appendfsync": "always", "save": """#, seed);
+        let c = check::checks(sim.world(), sim.trace());
+        assert!(c.acked_writes > 400);
+        assert_eq!(c.lost_writes, vec![], "seed {seed}");
+    }
+}
+
+#[test]
+fn appendfsync_everysec_loses_at_most_about_two_seconds() {
+    let mut lost_any = false;
+    for seed in 1..=10 {
+        let sim = run_with(r#""appendonly": "yes", "appendfsync": "everysec", "save": """#, seed);
+        let c = check::checks(sim.world(), sim.trace());
+        for l in &c.lost_writes {
+            assert!(
+                l.acked_at + 2_000 >= POWER_OFF_MS,
+                "seed {seed}: a write acknowledged at {} ms was lost",
+                l.acked_at
+            );
+        }
+        lost_any |= !c.lost_writes.is_empty();
+    }
+    assert!(lost_any, "the last second of writes is usually lost");
+}
+
+#[test]
+fn appendfsync_no_loses_up_to_the_os_flush_interval() {
+    let mut oldest_lost = u64::MAX;
+    for seed in 1..=5 {
+        let sim = run_with(r#""appendonly": "yes", "appendfsync": "no", "save": """#, seed);
+        let c = check::checks(sim.world(), sim.trace());
+        for l in &c.lost_writes {
+            assert!(l.acked_at + 30_000 >= POWER_OFF_MS, "older than the OS's 30 s flush: {}", l.acked_at);
+            oldest_lost = oldest_lost.min(l.acked_at);
+        }
+    }
+    // The OS had not flushed yet at 15 s: far more than everysec's last second or two is gone.
+    assert!(oldest_lost + 5_000 < POWER_OFF_MS, "oldest lost write acknowledged at {oldest_lost} ms");
+}
+
+#[test]
+fn rdb_only_loses_everything_since_the_last_snapshot() {
+    let sim = run_with(r#""appendonly": "no", "save": "5 1""#, 1);
+    let c = check::checks(sim.world(), sim.trace());
+    // Snapshots at 5 s and 10 s; the one due at 15 s never finished: everything after the fork at 10 s is lost.
+    let forks: Vec<u64> = sim
+        .trace()
+        .iter()
+        .filter(|r| {
+            matches!(&r.event, TraceEvent::Child { job, done: false, .. } if job == "bgsave") && r.t.ms() < POWER_OFF_MS
+        })
+        .map(|r| r.t.ms())
+        .collect();
+    // Save points are checked by serverCron (every 100 ms): the last fork came just after 10 s.
+    let last_fork = *forks.last().unwrap();
+    assert!((10_000..10_200).contains(&last_fork), "{forks:?}");
+    let acked_after: usize = redis_ha_sim_tests::finished_requests(sim.trace())
+        .iter()
+        .filter(|f| {
+            f.outcome == redis_ha_sim::trace::Outcome::Ok && f.sent_at > last_fork + 1 && f.done_at < POWER_OFF_MS
+        })
+        .count();
+    assert!(c.lost_writes.iter().all(|l| l.acked_at >= last_fork));
+    assert!(
+        c.lost_writes.len() >= acked_after,
+        "every write after the last snapshot is lost: {} < {acked_after}",
+        c.lost_writes.len()
+    );
+    assert!(c.lost_writes.len() > 80, "about five seconds of writes");
+    assert!(logs(&sim, "redis").iter().any(|l| l == "DB loaded from disk"));
+}
+
+#[test]
+fn a_process_crash_loses_nothing_that_reached_the_os_even_with_appendfsync_no() {
+    let json = library::get("persistence")
+        .unwrap()
+        .replace(r#""appendfsync": "everysec""#, r#""appendfsync": "no""#)
+        .replace(r#""do": "power_off", "host": "db""#, r#""do": "crash", "process": "redis""#)
+        .replace(r#""do": "power_on", "host": "db""#, r#""do": "restart", "process": "redis""#);
+    let mut sim = Simulation::from_json(&json, 2).unwrap();
+    sim.run_until(SimTime(25_000));
+    let c = check::checks(sim.world(), sim.trace());
+    assert!(c.acked_writes > 400);
+    assert_eq!(c.lost_writes, vec![]);
+    assert!(logs(&sim, "redis").iter().any(|l| l == "DB loaded from append only file"));
+}
+
+const TWO_FILES: &str = r#"{"version":1,"hosts":[{"name":"db","ip":"10.0.0.1","processes":[{"kind":"server","name":"redis",
+  "config":{"appendonly":"yes","save":""}}]}]}"#;
+
+#[test]
+fn startup_reads_the_aof_first_and_the_rdb_only_without_appendonly() {
+    let mut sim = Simulation::from_json(TWO_FILES, 1).unwrap();
+    sim.run_until(SimTime(1_000));
+    assert_eq!(sim.command("redis", "SET in-both 1").unwrap(), "OK");
+    assert_eq!(sim.command("redis", "SAVE").unwrap(), "OK");
+    assert_eq!(sim.command("redis", "SET only-in-aof 1").unwrap(), "OK");
+    sim.act(Action::Restart { process: "redis".into() }).unwrap();
+    sim.run_until(SimTime(2_000));
+    assert_eq!(sim.command("redis", "DBSIZE").unwrap(), "(integer) 2", "the AOF has both keys");
+    assert_eq!(logs(&sim, "redis").iter().filter(|l| *l == "DB loaded from append only file").count(), 1);
+
+    // Without the AOF but still appendonly yes, Redis 7 starts empty: the RDB beside it is not read.
+    sim.act(Action::Crash { process: "redis".into() }).unwrap();
+    sim.act(Action::RemoveFile { host: "db".into(), path: "appendonlydir".into() }).unwrap();
+    sim.act(Action::Restart { process: "redis".into() }).unwrap();
+    sim.run_until(SimTime(3_000));
+    assert_eq!(sim.command("redis", "DBSIZE").unwrap(), "(integer) 0");
+    assert!(logs(&sim, "redis").iter().filter(|l| l.starts_with("Creating AOF base file")).count() == 2);
+
+    // With appendonly no written to the config file, the restart reads dump.rdb.
+    assert_eq!(sim.command("redis", "CONFIG SET appendonly no").unwrap(), "OK");
+    assert_eq!(sim.command("redis", "CONFIG REWRITE").unwrap(), "OK");
+    sim.act(Action::Restart { process: "redis".into() }).unwrap();
+    sim.run_until(SimTime(4_000));
+    assert_eq!(sim.command("redis", "KEYS *").unwrap(), "1) \"in-both\"");
+    assert!(logs(&sim, "redis").iter().any(|l| l == "DB loaded from disk"));
+}
+
+#[test]
+fn a_rewrite_under_load_shrinks_the_aof_and_keeps_the_data() {
+    let json = r#"{"version":1,"hosts":[{"name":"db","ip":"10.0.0.1","processes":[{"kind":"server","name":"redis",
+      "config":{"appendonly":"yes","save":"","auto-aof-rewrite-min-size":"10kb","auto-aof-rewrite-percentage":100}}]},
+      {"name":"app","ip":"10.0.0.2","processes":[{"kind":"client","name":"app","target":"redis",
+        "workload":{"interval_ms":10,"keys":20,"stop_ms":9000,"ops":[{"command":"SET {key} {value}"},{"command":"INCR counter"}]}}]}]}"#;
+    let mut sim = Simulation::from_json(json, 3).unwrap();
+    sim.run_until(SimTime(3_000));
+    let before: u64 = info(&mut sim, "aof_current_size").parse().unwrap();
+    assert_eq!(sim.command("redis", "BGREWRITEAOF").unwrap(), "Background append only file rewriting started");
+    sim.run_until(SimTime(3_010));
+    let base: u64 = info(&mut sim, "aof_base_size").parse().unwrap();
+    assert!(base * 5 < before, "20 keys and a counter fit in far less than the log of every write: {base} vs {before}");
+    assert!(
+        sim.command("redis", "BGREWRITEAOF").unwrap() == "Background append only file rewriting started"
+            || info(&mut sim, "aof_rewrites") == "1"
+    );
+    sim.run_until(SimTime(10_000));
+    // The automatic rewrite kicked in as the log doubled again.
+    assert!(logs(&sim, "redis").iter().any(|l| l.starts_with("Starting automatic rewriting of AOF on")));
+    assert!(logs(&sim, "redis").iter().any(|l| l.starts_with("Removing the history file appendonly.aof.1.incr.aof")));
+    let keys = sim.command("redis", "KEYS *").unwrap();
+    let counter = sim.command("redis", "GET counter").unwrap();
+    sim.act(Action::Restart { process: "redis".into() }).unwrap();
+    sim.run_until(SimTime(10_100));
+    assert_eq!(sim.command("redis", "KEYS *").unwrap(), keys);
+    assert_eq!(sim.command("redis", "GET counter").unwrap(), counter);
+    let files: Vec<String> = sim.world().hosts()[0].disk.files().map(|(p, _)| p.clone()).collect();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("appendonlydir/appendonly.aof.") && f.ends_with(".base.rdb") && !f.contains(".1.")),
+        "{files:?}"
+    );
+    assert!(files.contains(&"appendonlydir/appendonly.aof.manifest".to_string()));
+}
+
+fn info(sim: &mut Simulation, field: &str) -> String {
+    let text = sim.command("redis", "INFO persistence").unwrap();
+    let prefix = format!("{field}:");
+    text.trim_matches('"').split("\\r\\n").find_map(|l| l.strip_prefix(&prefix).map(str::to_string)).unwrap()
+}
+
+#[test]
+fn a_torn_aof_tail_loads_with_a_warning_or_stops_the_server() {
+    for (truncated_ok, starts) in [("yes", true), ("no", false)] {
+        let json = TWO_FILES.replace(r#""save":"""#, &format!(r#""save":"","aof-load-truncated":"{truncated_ok}""#));
+        let mut sim = Simulation::from_json(&json, 1).unwrap();
+        sim.run_until(SimTime(500));
+        for i in 0..5 {
+            sim.command("redis", &format!("SET k{i} v{i}")).unwrap();
+        }
+        sim.act(Action::Crash { process: "redis".into() }).unwrap();
+        sim.act(Action::TruncateFile {
+            host: "db".into(),
+            path: "appendonlydir/appendonly.aof.1.incr.aof".into(),
+            bytes: 5,
+        })
+        .unwrap();
+        sim.act(Action::Restart { process: "redis".into() }).unwrap();
+        sim.run_until(SimTime(1_000));
+        let log = logs(&sim, "redis");
+        assert!(log
+            .iter()
+            .any(|l| l == "!!! Warning: short read while loading the AOF file appendonly.aof.1.incr.aof!!!"));
+        if starts {
+            assert!(log.iter().any(|l| l == "AOF loaded anyway because aof-load-truncated is enabled"));
+            assert_eq!(sim.command("redis", "DBSIZE").unwrap(), "(integer) 4", "the torn last SET is dropped");
+        } else {
+            assert!(log
+                .iter()
+                .any(|l| l.starts_with("Bad file format reading the append only file appendonly.aof.1.incr.aof")));
+            assert_eq!(
+                sim.command("redis", "PING").unwrap(),
+                "Could not connect to Redis at 10.0.0.1:6379: Connection refused"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_restarted_replica_with_an_rdb_continues_and_disk_based_full_sync_works() {
+    let json = r#"{"version":1,"network":{"latency_ms":2},"hosts":[
+      {"name":"db1","ip":"10.0.0.1","processes":[{"kind":"server","name":"master","config":{"repl-diskless-sync":"no","save":""}}]},
+      {"name":"db2","ip":"10.0.0.2","processes":[{"kind":"server","name":"replica","config":{"replicaof":"10.0.0.1 6379","save":"1 1"}}]},
+      {"name":"app","ip":"10.0.0.3","processes":[{"kind":"client","name":"app","target":"master",
+        "workload":{"interval_ms":20,"ops":[{"command":"SET {key} {value}"}]}}]}]}"#;
+    let mut sim = Simulation::from_json(json, 1).unwrap();
+    sim.run_until(SimTime(3_000));
+    assert!(logs(&sim, "master").iter().any(|l| l == "Starting BGSAVE for SYNC with target: disk"));
+    assert!(sim.world().hosts()[0].disk.exists("dump.rdb"), "the full sync went through the master's disk");
+    sim.act(Action::Crash { process: "replica".into() }).unwrap();
+    sim.run_until(SimTime(3_500));
+    sim.act(Action::Restart { process: "replica".into() }).unwrap();
+    sim.run_until(SimTime(6_000));
+    let log = logs(&sim, "replica");
+    assert!(log.iter().any(|l| l == "DB loaded from disk"));
+    assert!(log.iter().any(|l| l.starts_with("Trying a partial resynchronization")));
+    assert!(log.iter().any(|l| l == "Successful partial resynchronization with master."), "{log:?}");
+    sim.run_until(SimTime(6_500));
+    assert_eq!(sim.command("replica", "DBSIZE").unwrap(), sim.command("master", "DBSIZE").unwrap());
+}
