@@ -98,7 +98,30 @@ pub struct Client {
     total_weight: u64,
     next_id: u64,
     pending: BTreeMap<u64, Pending>,
+    /// A Sentinel-aware client library: where to ask for the master's address.
+    pub discovery: Option<Discovery>,
 }
+
+/// How a Sentinel-aware client finds its master: it asks the sentinels (`SENTINEL get-master-addr-by-name`),
+/// listens to `+switch-master` on them, and asks again when requests fail.
+#[derive(Clone, Debug)]
+pub struct Discovery {
+    pub master_name: String,
+    pub sentinels: Vec<ProcId>,
+    next_sentinel: usize,
+    last_query: Option<crate::time::SimTime>,
+    /// Requests of the library itself (queries, subscriptions), not of the application.
+    internal: BTreeMap<u64, ProcId>,
+}
+
+impl Discovery {
+    pub fn new(master_name: String, sentinels: Vec<ProcId>) -> Discovery {
+        Discovery { master_name, sentinels, next_sentinel: 0, last_query: None, internal: BTreeMap::new() }
+    }
+}
+
+/// Ask the sentinels again at most this often (ms) while requests keep failing.
+const REDISCOVER_MS: u64 = 1000;
 
 impl Client {
     pub fn new(
@@ -109,7 +132,56 @@ impl Client {
         templates: Vec<Template>,
     ) -> Client {
         let total_weight = templates.iter().map(|t| u64::from(t.weight)).sum();
-        Client { name, target, read_target, workload, templates, total_weight, next_id: 0, pending: BTreeMap::new() }
+        Client {
+            name,
+            target,
+            read_target,
+            workload,
+            templates,
+            total_weight,
+            next_id: 0,
+            pending: BTreeMap::new(),
+            discovery: None,
+        }
+    }
+
+    /// Ask the next sentinel where the master is (no more than once a second unless `force`).
+    fn discover(&mut self, ctx: &mut Ctx<'_>, force: bool) {
+        let Some(d) = self.discovery.as_mut() else { return };
+        if d.sentinels.is_empty() || (!force && d.last_query.is_some_and(|t| ctx.now - t < REDISCOVER_MS)) {
+            return;
+        }
+        d.last_query = Some(ctx.now);
+        let to = d.sentinels[d.next_sentinel % d.sentinels.len()];
+        d.next_sentinel += 1;
+        self.next_id += 1;
+        d.internal.insert(self.next_id, to);
+        let args = vec![b"SENTINEL".to_vec(), b"get-master-addr-by-name".to_vec(), d.master_name.clone().into_bytes()];
+        ctx.out.send(to, Message::Request { id: self.next_id, args });
+    }
+
+    fn use_master(&mut self, ctx: &mut Ctx<'_>, ip: &str, port: u16) {
+        if let Some(p) = ctx.resolve(ip, port) {
+            if p != self.target {
+                self.target = p;
+                ctx.out.note(TraceEvent::Log {
+                    proc: ctx.me,
+                    text: format!("master is now {ip}:{port}: sending writes there"),
+                });
+            }
+        }
+    }
+
+    /// A reply to one of the library's own requests.
+    fn internal_reply(&mut self, ctx: &mut Ctx<'_>, reply: Reply) {
+        if let Reply::Array(items) = reply {
+            if let [Reply::Bulk(ip), Reply::Bulk(port)] = items.as_slice() {
+                if let Ok(port) = String::from_utf8_lossy(port).parse::<u16>() {
+                    let ip = String::from_utf8_lossy(ip).into_owned();
+                    self.use_master(ctx, &ip, port);
+                }
+            }
+        }
     }
 
     pub fn in_flight(&self) -> usize {
@@ -186,15 +258,61 @@ impl Process for Client {
             Input::Start => {
                 let delay = self.workload.start_ms.saturating_sub(ctx.now.ms());
                 ctx.out.set_timer(delay, Timer::ClientTick);
+                if let Some(d) = self.discovery.clone() {
+                    for s in d.sentinels {
+                        self.next_id += 1;
+                        if let Some(d) = self.discovery.as_mut() {
+                            d.internal.insert(self.next_id, s);
+                        }
+                        ctx.out.send(
+                            s,
+                            Message::Request {
+                                id: self.next_id,
+                                args: vec![b"SUBSCRIBE".to_vec(), b"+switch-master".to_vec()],
+                            },
+                        );
+                    }
+                    self.discover(ctx, true);
+                }
+            }
+            Input::Message { msg: Message::Response { id, reply }, .. }
+                if self.discovery.as_ref().is_some_and(|d| d.internal.contains_key(&id)) =>
+            {
+                if let Some(d) = self.discovery.as_mut() {
+                    d.internal.remove(&id);
+                }
+                self.internal_reply(ctx, reply);
+            }
+            Input::Message { msg: Message::Push { channel, payload }, .. } if channel == b"+switch-master" => {
+                // "<name> <old ip> <old port> <new ip> <new port>"
+                let words = crate::sentinel::event_words(&payload);
+                let mine = self.discovery.as_ref().is_some_and(|d| words.first() == Some(&d.master_name));
+                if let (true, Some(ip), Some(port)) =
+                    (mine, words.get(3), words.get(4).and_then(|p| p.parse::<u16>().ok()))
+                {
+                    self.use_master(ctx, &ip.clone(), port);
+                }
             }
             Input::Timer(Timer::ClientTick) => self.tick(ctx),
-            Input::Timer(Timer::RequestTimeout { id }) => self.finish(ctx, id, Outcome::Timeout, "(timeout)".into()),
+            Input::Timer(Timer::RequestTimeout { id }) => {
+                if self.pending.contains_key(&id) {
+                    self.discover(ctx, false);
+                }
+                self.finish(ctx, id, Outcome::Timeout, "(timeout)".into())
+            }
             Input::Timer(_) => {}
             Input::Message { msg: Message::Response { id, reply }, .. } => {
                 let outcome = if reply.is_error() { Outcome::Error } else { Outcome::Ok };
+                if matches!(&reply, Reply::Error(e) if e.starts_with("READONLY") || e.starts_with("MASTERDOWN")) {
+                    self.discover(ctx, false);
+                }
                 self.finish(ctx, id, outcome, short_reply(&reply));
             }
             Input::Refused { msg: Message::Request { id, .. }, .. } => {
+                if self.discovery.as_mut().is_some_and(|d| d.internal.remove(&id).is_some()) {
+                    return self.discover(ctx, true);
+                }
+                self.discover(ctx, false);
                 self.finish(ctx, id, Outcome::Refused, "Connection refused".into());
             }
             Input::Message { .. } | Input::Refused { .. } | Input::Closed { .. } => {}

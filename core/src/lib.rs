@@ -20,6 +20,7 @@ pub mod queue;
 pub mod resp;
 pub mod rng;
 pub mod scenario;
+pub mod sentinel;
 pub mod server;
 pub mod sim;
 pub mod text;

@@ -7,6 +7,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("standalone-crash", include_str!("../scenarios/standalone-crash.json")),
     ("replication", include_str!("../scenarios/replication.json")),
     ("persistence", include_str!("../scenarios/persistence.json")),
+    ("sentinel", include_str!("../scenarios/sentinel.json")),
 ];
 
 pub fn get(id: &str) -> Option<&'static str> {

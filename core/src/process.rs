@@ -40,6 +40,8 @@ pub enum Message {
     Response { id: u64, reply: Reply },
     /// Master → replica: the RDB payload of a full resynchronization, or a piece of the replication stream.
     Repl(ReplPayload),
+    /// A message published on a channel this process subscribed to (pub/sub).
+    Push { channel: Vec<u8>, payload: Vec<u8> },
 }
 
 /// What a master sends down a replication link after the handshake.
@@ -76,6 +78,7 @@ impl Message {
                 MsgKind::Heartbeat
             }
             Message::Repl(_) => MsgKind::Replication,
+            Message::Push { .. } => MsgKind::Heartbeat,
         }
     }
 
@@ -83,7 +86,7 @@ impl Message {
     pub fn request_id(&self) -> Option<u64> {
         match self {
             Message::Request { id, .. } | Message::Response { id, .. } => Some(*id),
-            Message::Repl(_) => None,
+            Message::Repl(_) | Message::Push { .. } => None,
         }
     }
 
@@ -94,11 +97,21 @@ impl Message {
             Message::Response { .. } => 16,
             Message::Repl(ReplPayload::Rdb { bytes, .. }) => *bytes,
             Message::Repl(ReplPayload::Stream { bytes, .. }) => *bytes,
+            Message::Push { channel, payload } => 30 + channel.len() as u64 + payload.len() as u64,
         }
     }
 
-    /// A short label for the timeline: the command line, or the reply in redis-cli's one-line form.
+    /// A short label for the timeline: the command line, or the reply in redis-cli's one-line form, cut
+    /// to 80 characters (an INFO reply would otherwise fill the trace).
     pub fn label(&self) -> String {
+        let full = self.full_label();
+        match full.char_indices().nth(80) {
+            Some((cut, _)) => format!("{}…", &full[..cut]),
+            None => full,
+        }
+    }
+
+    fn full_label(&self) -> String {
         match self {
             Message::Request { args, .. } => crate::cli::join_args(args),
             Message::Response { reply, .. } => crate::cli::short_reply(reply),
@@ -109,6 +122,9 @@ impl Message {
                 let first = commands.first().map(|c| crate::cli::join_args(c)).unwrap_or_default();
                 let more = if commands.len() > 1 { format!(" (+{} more)", commands.len() - 1) } else { String::new() };
                 format!("{first}{more} @{from_offset}")
+            }
+            Message::Push { channel, payload } => {
+                format!("message {} {}", String::from_utf8_lossy(channel), String::from_utf8_lossy(payload))
             }
         }
     }
@@ -146,6 +162,8 @@ pub enum Timer {
     ReleaseReplies,
     /// The dataset read from disk at startup is loaded.
     DatasetLoaded,
+    /// The sentinel's periodic timer (about 10 Hz).
+    SentinelTimer,
 }
 
 impl Timer {
@@ -163,6 +181,7 @@ impl Timer {
             Timer::AofFsyncDone { .. } => "aof-fsync-done",
             Timer::ReleaseReplies => "aof-fsync-always-done",
             Timer::DatasetLoaded => "dataset-loaded",
+            Timer::SentinelTimer => "sentinelTimer",
         }
     }
 }

@@ -47,6 +47,10 @@ pub struct Scenario {
     pub actions: Vec<ScriptedAction>,
 }
 
+fn default_sentinel_port() -> u16 {
+    26379
+}
+
 fn default_start() -> u64 {
     DEFAULT_START_UNIX_MS
 }
@@ -172,6 +176,13 @@ pub enum ProcessSpec {
         #[serde(default)]
         config: BTreeMap<String, ConfigValue>,
     },
+    /// A redis-sentinel, monitoring the masters listed (`sentinel monitor ...` in sentinel.conf).
+    Sentinel {
+        name: String,
+        #[serde(default = "default_sentinel_port")]
+        port: u16,
+        monitor: Vec<crate::sentinel::MonitorSpec>,
+    },
     /// An application sending a workload to the server named `target`.
     Client {
         name: String,
@@ -179,6 +190,9 @@ pub enum ProcessSpec {
         /// Send read-only commands here instead (a replica): a read/write split.
         #[serde(default)]
         read_target: Option<String>,
+        /// A Sentinel-aware client: ask these sentinels where `master_name` is, and follow `+switch-master`.
+        #[serde(default)]
+        sentinel: Option<SentinelDiscoverySpec>,
         #[serde(default)]
         workload: WorkloadSpec,
     },
@@ -187,9 +201,19 @@ pub enum ProcessSpec {
 impl ProcessSpec {
     pub fn name(&self) -> &str {
         match self {
-            ProcessSpec::Server { name, .. } | ProcessSpec::Client { name, .. } => name,
+            ProcessSpec::Server { name, .. }
+            | ProcessSpec::Sentinel { name, .. }
+            | ProcessSpec::Client { name, .. } => name,
         }
     }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SentinelDiscoverySpec {
+    pub master_name: String,
+    /// Names of sentinel processes.
+    pub sentinels: Vec<String>,
 }
 
 /// A config value as written in JSON: a string, a number, or a boolean (`yes`/`no`).
@@ -297,6 +321,13 @@ impl Scenario {
         let mut host_names = BTreeSet::new();
         let mut ips = BTreeSet::new();
         let mut proc_kinds: BTreeMap<&str, bool> = BTreeMap::new(); // name → is a server
+        let sentinel_names: BTreeSet<&str> = self
+            .hosts
+            .iter()
+            .flat_map(|h| &h.processes)
+            .filter(|p| matches!(p, ProcessSpec::Sentinel { .. }))
+            .map(|p| p.name())
+            .collect();
         for (i, h) in self.hosts.iter().enumerate() {
             check_name("host", &h.name)?;
             if !host_names.insert(h.name.as_str()) {
@@ -337,11 +368,51 @@ impl Scenario {
                     }
                     server_config(name, port, config)?;
                 }
+                if let ProcessSpec::Sentinel { name, port, monitor } = p {
+                    if *port == 0 || !ports.insert(*port) {
+                        return bad(format!(
+                            "sentinel '{name}': port {port} is 0 or already used on host '{}'",
+                            h.name
+                        ));
+                    }
+                    if monitor.is_empty() {
+                        return bad(format!("sentinel '{name}' monitors nothing: give it at least one master"));
+                    }
+                    let mut names = BTreeSet::new();
+                    for m in monitor {
+                        if !names.insert(m.name.as_str()) {
+                            return bad(format!("sentinel '{name}' monitors two masters named '{}'", m.name));
+                        }
+                        if m.quorum == 0 {
+                            return bad(format!("sentinel '{name}', master '{}': quorum must be 1 or greater", m.name));
+                        }
+                        if !is_ipv4(&m.host) {
+                            return bad(format!(
+                                "sentinel '{name}', master '{}': host '{}' is not an IPv4 address",
+                                m.name, m.host
+                            ));
+                        }
+                        if m.down_after_ms == 0
+                            || m.down_after_ms > MAX_TIME_MS
+                            || m.failover_timeout_ms == 0
+                            || m.failover_timeout_ms > MAX_TIME_MS
+                        {
+                            return bad(format!("sentinel '{name}', master '{}': down_after_ms and failover_timeout_ms must be between 1 and {MAX_TIME_MS}", m.name));
+                        }
+                    }
+                }
             }
         }
         for h in &self.hosts {
             for p in &h.processes {
-                if let ProcessSpec::Client { name, target, read_target, workload } = p {
+                if let ProcessSpec::Client { name, target, read_target, workload, sentinel } = p {
+                    if let Some(s) = sentinel {
+                        for sn in &s.sentinels {
+                            if !sentinel_names.contains(sn.as_str()) {
+                                return bad(format!("client '{name}': '{sn}' is not a sentinel"));
+                            }
+                        }
+                    }
                     for t in std::iter::once(target).chain(read_target.iter()) {
                         match proc_kinds.get(t.as_str()) {
                             Some(true) => {}

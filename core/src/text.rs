@@ -36,6 +36,7 @@ pub fn line(record: &Record, names: &dyn Fn(crate::process::ProcId) -> String) -
         }
         TraceEvent::Fault { fault } => format!("network: {fault}"),
         TraceEvent::Log { proc, text } => format!("{} log: {text}", names(*proc)),
+        TraceEvent::Sentinel { proc, event, detail } => format!("{} {event} {detail}", names(*proc)),
         TraceEvent::Child { proc, job, done, ok } => {
             let what = match (done, ok) {
                 (false, _) => "started",

@@ -38,6 +38,8 @@ pub enum TraceEvent {
     Fault { fault: String },
     /// A line the process would write to its log, in Redis's own words.
     Log { proc: ProcId, text: String },
+    /// A Sentinel event, in Redis's notation: `+sdown` with `master mymaster 10.0.0.1 6379`.
+    Sentinel { proc: ProcId, event: String, detail: String },
     /// A forked child (BGSAVE, AOF rewrite) started or ended: the page draws these as spans.
     Child { proc: ProcId, job: String, done: bool, ok: bool },
     /// A server's role changed: `master`, or `replica` of `master` (`ip:port`).
@@ -60,6 +62,7 @@ impl TraceEvent {
             TraceEvent::Log { .. } => "log",
             TraceEvent::Role { .. } => "role",
             TraceEvent::Child { .. } => "child",
+            TraceEvent::Sentinel { .. } => "sentinel",
         }
     }
 }

@@ -69,6 +69,34 @@ pub struct ProcessView {
     pub replication: Option<ReplicationView>,
     /// Whether the process's host has power.
     pub host_powered: bool,
+    /// For sentinels: their view of each monitored master.
+    pub sentinel: Option<SentinelView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SentinelView {
+    pub run_id: String,
+    pub current_epoch: u64,
+    pub masters: Vec<MonitoredView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitoredView {
+    pub name: String,
+    /// The address this sentinel gives clients for the master.
+    pub address: String,
+    /// ok, sdown or odown.
+    pub status: &'static str,
+    pub quorum: u32,
+    pub config_epoch: u64,
+    pub failover_state: &'static str,
+    /// Whom this sentinel voted for, in which epoch.
+    pub voted_for: Option<String>,
+    pub voted_epoch: u64,
+    pub replicas: usize,
+    pub other_sentinels: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -155,6 +183,7 @@ pub fn world_view(world: &World) -> WorldView {
                 read_target: None,
                 replication: None,
                 host_powered: host.powered,
+                sentinel: None,
             };
             match &p.node {
                 Node::Server(s) => {
@@ -194,6 +223,38 @@ pub fn world_view(world: &World) -> WorldView {
                                 ttl_ms: s.db.expire_at(k).map(|at| at.saturating_sub(now_unix)),
                             })
                             .collect();
+                }
+                Node::Sentinel(s) => {
+                    v.run_id = Some(s.run_id.clone()).filter(|r| !r.is_empty());
+                    v.sentinel = Some(SentinelView {
+                        run_id: s.run_id.clone(),
+                        current_epoch: s.current_epoch,
+                        masters: s
+                            .masters
+                            .values()
+                            .map(|m| {
+                                let (ip, port) = m.current_address();
+                                MonitoredView {
+                                    name: m.name.clone(),
+                                    address: format!("{ip}:{port}"),
+                                    status: if m.odown_since.is_some() {
+                                        "odown"
+                                    } else if m.inst.sdown_since.is_some() {
+                                        "sdown"
+                                    } else {
+                                        "ok"
+                                    },
+                                    quorum: m.quorum,
+                                    config_epoch: m.config_epoch,
+                                    failover_state: m.failover_state.as_str(),
+                                    voted_for: m.leader.clone(),
+                                    voted_epoch: m.leader_epoch,
+                                    replicas: m.replicas.len(),
+                                    other_sentinels: m.sentinels.len(),
+                                }
+                            })
+                            .collect(),
+                    });
                 }
                 Node::Client(c) => {
                     v.target = Some(c.target);

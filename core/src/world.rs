@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Clone, Debug)]
 pub enum Node {
     Server(Box<Server>),
+    Sentinel(Box<crate::sentinel::Sentinel>),
     Client(Box<Client>),
 }
 
@@ -32,6 +33,7 @@ impl Node {
     fn process(&mut self) -> &mut dyn Process {
         match self {
             Node::Server(s) => s.as_mut(),
+            Node::Sentinel(s) => s.as_mut(),
             Node::Client(c) => c.as_mut(),
         }
     }
@@ -39,6 +41,7 @@ impl Node {
     pub fn kind(&self) -> &'static str {
         match self {
             Node::Server(_) => "server",
+            Node::Sentinel(_) => "sentinel",
             Node::Client(_) => "client",
         }
     }
@@ -205,22 +208,33 @@ impl World {
                         world.addresses.insert((ip.clone(), port), id);
                         (Node::Server(Box::new(Server::new(ip.clone(), cfg))), Some(port))
                     }
-                    ProcessSpec::Client { name, target, read_target, workload } => {
+                    ProcessSpec::Sentinel { port, monitor, .. } => {
+                        world.addresses.insert((ip.clone(), *port), id);
+                        (
+                            Node::Sentinel(Box::new(crate::sentinel::Sentinel::new(ip.clone(), *port, monitor))),
+                            Some(*port),
+                        )
+                    }
+                    ProcessSpec::Client { name, target, read_target, workload, sentinel } => {
                         let templates = workload
                             .ops
                             .iter()
                             .map(|o| Template { args: split_args(&o.command).unwrap_or_default(), weight: o.weight })
                             .collect();
-                        (
-                            Node::Client(Box::new(Client::new(
-                                name.clone(),
-                                ids[target.as_str()],
-                                read_target.as_ref().map(|r| ids[r.as_str()]),
-                                workload.clone(),
-                                templates,
-                            ))),
-                            None,
-                        )
+                        let mut client = Client::new(
+                            name.clone(),
+                            ids[target.as_str()],
+                            read_target.as_ref().map(|r| ids[r.as_str()]),
+                            workload.clone(),
+                            templates,
+                        );
+                        client.discovery = sentinel.as_ref().map(|s| {
+                            crate::client::Discovery::new(
+                                s.master_name.clone(),
+                                s.sentinels.iter().map(|n| ids[n.as_str()]).collect(),
+                            )
+                        });
+                        (Node::Client(Box::new(client)), None)
                     }
                 };
                 world.procs.push(ProcSlot {

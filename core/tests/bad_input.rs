@@ -205,3 +205,25 @@ fn fuzzed_scenarios_and_command_lines_never_panic() {
         let _ = sim.command("redis", &line.join(" ")).unwrap();
     }
 }
+
+#[test]
+fn bad_sentinel_definitions_are_refused() {
+    let sentinel = |monitor: &str| {
+        format!(
+            r#"{{"version":1,"hosts":[{{"name":"h","processes":[{{"kind":"server","name":"r"}},{{"kind":"sentinel","name":"s","monitor":[{monitor}]}}]}}]}}"#
+        )
+    };
+    assert!(error_of(&sentinel(r#"{"name":"m","host":"10.0.0.1","quorum":0}"#)).contains("quorum must be 1 or greater"));
+    assert!(error_of(&sentinel(r#"{"name":"m","host":"redis-host","quorum":1}"#)).contains("is not an IPv4 address"));
+    assert!(
+        error_of(&sentinel(r#"{"name":"m","host":"10.0.0.1","quorum":1,"down_after_ms":0}"#)).contains("down_after_ms")
+    );
+    assert!(error_of(&sentinel(
+        r#"{"name":"m","host":"10.0.0.1","quorum":1},{"name":"m","host":"10.0.0.1","quorum":1}"#
+    ))
+    .contains("two masters named 'm'"));
+    assert!(error_of(&sentinel("")).contains("monitors nothing"));
+    assert!(
+        error_of(&sentinel(r#"{"name":"m","host":"10.0.0.1","quorum":1,"quorm":2}"#)).contains("unknown field `quorm`")
+    );
+}

@@ -78,3 +78,26 @@ fn a_replication_run_is_deterministic_natively_and_in_wasm() {
 }
 
 const EXPECTED_REPLICATION_HASH: u64 = 0x7f926478221ac0c0;
+
+/// A Sentinel failover: randomized timer frequencies, votes and epochs, all from the one seed.
+#[test]
+fn a_sentinel_failover_is_deterministic_natively_and_in_wasm() {
+    let run = || {
+        let mut sim = Simulation::from_json(library::get("sentinel").unwrap(), 11).unwrap();
+        sim.run_until(SimTime(30_000));
+        sim
+    };
+    let (a, b) = (run(), run());
+    assert_eq!(a.trace_hash(), b.trace_hash());
+    assert!(a.trace().iter().any(
+        |r| matches!(&r.event, redis_ha_sim::trace::TraceEvent::Sentinel { event, .. } if event == "+switch-master")
+    ));
+    assert_eq!(
+        format!("{:016x}", a.trace_hash()),
+        format!("{:016x}", EXPECTED_SENTINEL_HASH),
+        "trace of {} records changed",
+        a.trace().len()
+    );
+}
+
+const EXPECTED_SENTINEL_HASH: u64 = 0x4fa1a6c0cd844244;

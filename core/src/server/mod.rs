@@ -8,6 +8,7 @@ pub mod config;
 mod keys;
 pub mod keyspace;
 pub mod persistence;
+mod pubsub;
 mod repl_master;
 mod repl_replica;
 pub mod replication;
@@ -69,6 +70,8 @@ pub struct Server {
     pub(crate) replaying: bool,
     /// The command just executed must wait for the AOF fsync before its reply (appendfsync always).
     pub(crate) reply_after_fsync: bool,
+    /// Pub/sub: channel → subscribed connections.
+    pub(crate) subscribers: BTreeMap<Vec<u8>, BTreeSet<ProcId>>,
 }
 
 impl Server {
@@ -92,6 +95,7 @@ impl Server {
             persist: persistence::Persistence::new(),
             replaying: false,
             reply_after_fsync: false,
+            subscribers: BTreeMap::new(),
         }
     }
 
@@ -266,8 +270,12 @@ impl Process for Server {
             Input::Message { from, msg: Message::Response { id, reply } } => self.handshake_reply(ctx, from, id, reply),
             Input::Message { from, msg: Message::Repl(payload) } => self.replication_data(ctx, from, payload),
             Input::Refused { to, .. } => self.connection_lost(ctx, to, true),
+            Input::Message { msg: Message::Push { .. }, .. } => {}
             Input::Closed { peer } => {
                 self.connections.remove(&peer);
+                for subs in self.subscribers.values_mut() {
+                    subs.remove(&peer);
+                }
                 self.connection_lost(ctx, peer, false);
             }
         }

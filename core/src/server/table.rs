@@ -1,7 +1,7 @@
 //! The command table: name, arity and flags for every command the server knows, as in Redis's
 //! `commands.def`. Later capabilities (replication, persistence, cluster) add rows here.
 
-use super::{admin, aof, keys, persistence, repl_master, replication, strings, Server};
+use super::{admin, aof, keys, persistence, pubsub, repl_master, replication, strings, Server};
 use crate::process::Ctx;
 use crate::resp::Reply;
 
@@ -129,6 +129,9 @@ static COMMANDS: &[CommandSpec] = &[
     deferred("psync", -3, Flags::ADMIN.with(Flags::STALE), repl_master::psync),
     deferred("sync", 1, Flags::ADMIN, repl_master::sync),
     deferred("wait", 3, Flags::NONE, repl_master::wait),
+    // pub/sub
+    cmd("subscribe", -2, STALE_LOADING, pubsub::subscribe),
+    cmd("publish", 3, STALE_LOADING, pubsub::publish),
     // persistence
     cmd("save", 1, Flags::ADMIN, persistence::save),
     cmd("bgsave", -1, Flags::ADMIN, persistence::bgsave),

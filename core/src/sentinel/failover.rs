@@ -1,0 +1,721 @@
+//! The sentinel's timer and its reactions: periodic PING/INFO/hello to every instance, SDOWN and ODOWN,
+//! asking the other sentinels, the leader election, and the failover state machine — each step with the
+//! event Redis's sentinel emits.
+
+use super::instances::{FailoverState, Instance, Peer, Reconf};
+use super::{
+    Ask, Pending, Sentinel, Target, ASK_PERIOD_MS, HELLO_PERIOD_MS, INFO_FAST_PERIOD_MS, INFO_PERIOD_MS, PING_PERIOD_MS,
+};
+use crate::process::Ctx;
+use crate::resp::Reply;
+use crate::time::SimTime;
+
+/// Leaders must be elected within this time (or failover-timeout if shorter).
+const ELECTION_TIMEOUT_MS: u64 = 10_000;
+/// A replica being reconfigured that does not show progress within this time is given up on.
+const SLAVE_RECONF_TIMEOUT_MS: u64 = 10_000;
+/// Sentinels wait a random 0..this before starting a failover, to avoid starting together.
+const MAX_DESYNC_MS: u64 = 1000;
+
+impl Sentinel {
+    pub(crate) fn timer(&mut self, ctx: &mut Ctx<'_>) {
+        let names: Vec<String> = self.masters.keys().cloned().collect();
+        for name in names {
+            self.periodic(ctx, &name);
+            self.check_sdown_all(ctx, &name);
+            self.check_odown(ctx, &name);
+            self.start_failover_if_needed(ctx, &name);
+            self.failover_step(ctx, &name);
+            self.ask_other_sentinels(ctx, &name);
+            self.fix_replicas(ctx, &name);
+        }
+    }
+
+    /// PING every second, INFO every 10 s (1 s while the master is failing), hello every 2 s.
+    fn periodic(&mut self, ctx: &mut Ctx<'_>, name: &str) {
+        let now = ctx.now;
+        let Some(m) = self.masters.get(name) else { return };
+        let fast = m.odown_since.is_some() || m.failover_in_progress();
+        let ping_period = PING_PERIOD_MS.min(m.down_after_ms.max(1));
+        let mut targets = vec![Target::Master];
+        targets.extend(m.replicas.keys().cloned().map(Target::Replica));
+        targets.extend(m.sentinels.keys().cloned().map(Target::Peer));
+        for target in targets {
+            let Some(inst) = self.instance_mut(name, &target) else { continue };
+            let is_peer = matches!(target, Target::Peer(_));
+            let link = &mut inst.link;
+            let mut asks = Vec::new();
+            if !is_peer && !link.subscribed && !link.disconnected {
+                link.subscribed = true;
+                asks.push((Ask::Subscribe, vec!["SUBSCRIBE".to_string(), "__sentinel__:hello".into()]));
+            }
+            let info_period = if fast { INFO_FAST_PERIOD_MS } else { INFO_PERIOD_MS };
+            if !is_peer && !link.info_pending && link.last_info.is_none_or(|t| now - t >= info_period) {
+                link.info_pending = true;
+                asks.push((Ask::Info, vec!["INFO".into()]));
+            }
+            if now - link.last_ping_sent >= ping_period {
+                link.last_ping_sent = now;
+                if link.act_ping.is_none() {
+                    link.act_ping = Some(now);
+                }
+                asks.push((Ask::Ping, vec!["PING".into()]));
+            }
+            if now - link.last_hello_sent >= HELLO_PERIOD_MS {
+                link.last_hello_sent = now;
+                asks.push((Ask::Publish, vec![]));
+            }
+            for (ask, words) in asks {
+                let words = if ask == Ask::Publish {
+                    vec!["PUBLISH".into(), "__sentinel__:hello".into(), self.hello(name)]
+                } else {
+                    words
+                };
+                if !self.send(ctx, name, target.clone(), ask, words) {
+                    if let Some(inst) = self.instance_mut(name, &target) {
+                        inst.link.disconnected = true;
+                        inst.link.info_pending = false;
+                    }
+                }
+            }
+        }
+    }
+
+    /// `<ip>,<port>,<runid>,<current_epoch>,<master_name>,<master_ip>,<master_port>,<master_config_epoch>`
+    fn hello(&self, name: &str) -> String {
+        let m = &self.masters[name];
+        let (mip, mport) = m.current_address();
+        format!(
+            "{},{},{},{},{},{},{},{}",
+            self.ip, self.port, self.run_id, self.current_epoch, name, mip, mport, m.config_epoch
+        )
+    }
+
+    fn check_sdown_all(&mut self, ctx: &mut Ctx<'_>, name: &str) {
+        let Some(m) = self.masters.get(name) else { return };
+        let mut targets = vec![Target::Master];
+        targets.extend(m.replicas.keys().cloned().map(Target::Replica));
+        targets.extend(m.sentinels.keys().cloned().map(Target::Peer));
+        let down_after = m.down_after_ms;
+        for target in targets {
+            let (was, now_down, describe) = {
+                let m = &self.masters[name];
+                let inst: &Instance = match &target {
+                    Target::Master => &m.inst,
+                    Target::Replica(a) => &m.replicas[a],
+                    Target::Peer(id) => &m.sentinels[id].inst,
+                };
+                let elapsed = match (inst.link.act_ping, inst.link.disconnected) {
+                    (Some(t), _) => ctx.now - t,
+                    (None, true) => ctx.now - inst.link.last_avail,
+                    _ => 0,
+                };
+                let describe = match &target {
+                    Target::Master => m.describe(),
+                    Target::Replica(a) => m.describe_replica(a),
+                    Target::Peer(id) => m.describe_peer(id, &inst.ip, inst.port),
+                };
+                (inst.sdown_since.is_some(), elapsed > down_after, describe)
+            };
+            match (was, now_down) {
+                (false, true) => {
+                    if let Some(i) = self.instance_mut(name, &target) {
+                        i.sdown_since = Some(ctx.now);
+                    }
+                    self.event(ctx, "+sdown", describe);
+                }
+                (true, false) => {
+                    if let Some(i) = self.instance_mut(name, &target) {
+                        i.sdown_since = None;
+                    }
+                    self.event(ctx, "-sdown", describe);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn check_odown(&mut self, ctx: &mut Ctx<'_>, name: &str) {
+        let Some(m) = self.masters.get_mut(name) else { return };
+        let votes = 1 + m.sentinels.values().filter(|p| p.master_down).count() as u32;
+        let odown = m.inst.sdown_since.is_some() && votes >= m.quorum;
+        match (m.odown_since.is_some(), odown) {
+            (false, true) => {
+                m.odown_since = Some(ctx.now);
+                let detail = format!("{} #quorum {}/{}", m.describe(), votes, m.quorum);
+                self.event(ctx, "+odown", detail);
+            }
+            (true, false) => {
+                m.odown_since = None;
+                let detail = m.describe();
+                self.event(ctx, "-odown", detail);
+            }
+            _ => {}
+        }
+    }
+
+    /// While the master is SDOWN, ask every other sentinel each second whether it agrees; a candidate asks
+    /// with its own run id, which is also a request for its vote.
+    fn ask_other_sentinels(&mut self, ctx: &mut Ctx<'_>, name: &str) {
+        let Some(m) = self.masters.get_mut(name) else { return };
+        if m.inst.sdown_since.is_none() {
+            return;
+        }
+        let now = ctx.now;
+        let runid = if m.failover_state > FailoverState::None { self.run_id.clone() } else { "*".into() };
+        let (ip, port) = (m.inst.ip.clone(), m.inst.port);
+        let mut ask = Vec::new();
+        for (id, p) in m.sentinels.iter_mut() {
+            if now - p.last_down_reply > ASK_PERIOD_MS {
+                // No fresh answer: its old opinion no longer counts.
+                p.master_down = false;
+                p.leader = None;
+            }
+            let pending =
+                self.pending.values().any(|x| x.ask == Ask::IsMasterDown && x.target == Target::Peer(id.clone()));
+            if !pending && p.inst.sdown_since.is_none() {
+                ask.push(id.clone());
+            }
+        }
+        let epoch = self.current_epoch.to_string();
+        for id in ask {
+            let words = vec![
+                "SENTINEL".into(),
+                "is-master-down-by-addr".into(),
+                ip.clone(),
+                port.to_string(),
+                epoch.clone(),
+                runid.clone(),
+            ];
+            self.send(ctx, name, Target::Peer(id), Ask::IsMasterDown, words);
+        }
+    }
+
+    /// `sentinelVoteLeader`: one vote per epoch, first come.
+    pub(crate) fn vote(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        name: &str,
+        req_epoch: u64,
+        req_runid: &str,
+    ) -> (Option<String>, u64) {
+        if req_epoch > self.current_epoch {
+            self.current_epoch = req_epoch;
+            self.event(ctx, "+new-epoch", req_epoch.to_string());
+        }
+        let current = self.current_epoch;
+        let me = self.run_id.clone();
+        let Some(m) = self.masters.get_mut(name) else { return (None, 0) };
+        if m.leader_epoch < req_epoch && current <= req_epoch {
+            m.leader = Some(req_runid.to_string());
+            m.leader_epoch = current;
+            if req_runid != me {
+                // Voted for another: do not start a failover of our own for a while.
+                m.failover_start_time = Some(ctx.now + ctx.rng.below(MAX_DESYNC_MS));
+            }
+            self.event(ctx, "+vote-for-leader", format!("{req_runid} {current}"));
+        }
+        let m = &self.masters[name];
+        (m.leader.clone(), m.leader_epoch)
+    }
+
+    /// `sentinelGetLeader`: the winner needs votes ≥ max(majority of all sentinels, quorum).
+    fn leader_of(&mut self, ctx: &mut Ctx<'_>, name: &str, epoch: u64) -> Option<String> {
+        let m = &self.masters[name];
+        let mut counters: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+        for p in m.sentinels.values() {
+            if let (Some(l), true) = (&p.leader, p.leader_epoch == epoch) {
+                *counters.entry(l.clone()).or_default() += 1;
+            }
+        }
+        let voters = m.sentinels.len() as u32 + 1;
+        let quorum = m.quorum;
+        let best = |c: &std::collections::BTreeMap<String, u32>| {
+            c.iter().max_by_key(|(id, n)| (**n, std::cmp::Reverse((*id).clone()))).map(|(id, n)| (id.clone(), *n))
+        };
+        let candidate = best(&counters).map(|(id, _)| id).unwrap_or_else(|| self.run_id.clone());
+        let (my_vote, my_epoch) = self.vote(ctx, name, epoch, &candidate);
+        if let (Some(v), true) = (my_vote, my_epoch == epoch) {
+            *counters.entry(v).or_default() += 1;
+        }
+        let (winner, votes) = best(&counters)?;
+        // A majority of all known sentinels, and at least the quorum.
+        (votes > voters / 2 && votes >= quorum).then_some(winner)
+    }
+
+    fn start_failover_if_needed(&mut self, ctx: &mut Ctx<'_>, name: &str) {
+        let Some(m) = self.masters.get(name) else { return };
+        if m.odown_since.is_none() || m.failover_in_progress() {
+            return;
+        }
+        // After an attempt (ours or one we voted for), wait twice the failover timeout before trying again.
+        if m.failover_start_time.is_some_and(|t| ctx.now < t + 2 * m.failover_timeout_ms) {
+            return;
+        }
+        self.begin_failover(ctx, name, false);
+    }
+
+    pub(crate) fn begin_failover(&mut self, ctx: &mut Ctx<'_>, name: &str, forced: bool) {
+        self.current_epoch += 1;
+        let epoch = self.current_epoch;
+        let delay = ctx.rng.below(MAX_DESYNC_MS);
+        let Some(m) = self.masters.get_mut(name) else { return };
+        m.failover_state = FailoverState::WaitStart;
+        m.failover_state_change_time = ctx.now;
+        m.failover_epoch = epoch;
+        m.forced = forced;
+        m.failover_start_time = Some(ctx.now + delay);
+        let detail = m.describe();
+        self.event(ctx, "+new-epoch", epoch.to_string());
+        self.event(ctx, "+try-failover", detail);
+    }
+
+    fn abort_failover(&mut self, ctx: &mut Ctx<'_>, name: &str, event: &str) {
+        let Some(m) = self.masters.get_mut(name) else { return };
+        let detail = m.describe();
+        m.failover_state = FailoverState::None;
+        m.failover_state_change_time = ctx.now;
+        m.promoted = None;
+        m.forced = false;
+        for r in m.replicas.values_mut() {
+            r.reconf = Reconf::None;
+        }
+        self.event(ctx, event, detail);
+    }
+
+    fn set_state(&mut self, ctx: &mut Ctx<'_>, name: &str, state: FailoverState, event: &str, detail: String) {
+        if let Some(m) = self.masters.get_mut(name) {
+            m.failover_state = state;
+            m.failover_state_change_time = ctx.now;
+        }
+        self.event(ctx, event, detail);
+    }
+
+    fn failover_step(&mut self, ctx: &mut Ctx<'_>, name: &str) {
+        let Some(m) = self.masters.get(name) else { return };
+        let since = ctx.now - m.failover_state_change_time;
+        let timeout = m.failover_timeout_ms;
+        match m.failover_state {
+            FailoverState::None => {}
+            FailoverState::WaitStart => {
+                let (epoch, forced, started) = (m.failover_epoch, m.forced, m.failover_start_time);
+                let leader = self.leader_of(ctx, name, epoch);
+                if !forced && leader.as_deref() != Some(self.run_id.as_str()) {
+                    if ctx.now.saturating_sub(started.unwrap_or(ctx.now)) > ELECTION_TIMEOUT_MS.min(timeout) {
+                        self.abort_failover(ctx, name, "-failover-abort-not-elected");
+                    }
+                    return;
+                }
+                let detail = self.masters[name].describe();
+                self.event(ctx, "+elected-leader", detail.clone());
+                self.set_state(ctx, name, FailoverState::SelectSlave, "+failover-state-select-slave", detail);
+            }
+            FailoverState::SelectSlave => match self.select_replica(ctx, name) {
+                None => self.abort_failover(ctx, name, "-failover-abort-no-good-slave"),
+                Some(addr) => {
+                    let m = self.masters.get_mut(name).unwrap_or_else(|| unreachable!());
+                    m.promoted = Some(addr.clone());
+                    let detail = m.describe_replica(&addr);
+                    self.event(ctx, "+selected-slave", detail.clone());
+                    self.set_state(
+                        ctx,
+                        name,
+                        FailoverState::SendSlaveofNoOne,
+                        "+failover-state-send-slaveof-noone",
+                        detail,
+                    );
+                }
+            },
+            FailoverState::SendSlaveofNoOne => {
+                let addr = m.promoted.clone().unwrap_or_default();
+                let detail = m.describe_replica(&addr);
+                if self.send(
+                    ctx,
+                    name,
+                    Target::Replica(addr.clone()),
+                    Ask::Replicaof,
+                    vec!["REPLICAOF".into(), "NO".into(), "ONE".into()],
+                ) {
+                    self.send(
+                        ctx,
+                        name,
+                        Target::Replica(addr),
+                        Ask::Replicaof,
+                        vec!["CONFIG".into(), "REWRITE".into()],
+                    );
+                    self.set_state(ctx, name, FailoverState::WaitPromotion, "+failover-state-wait-promotion", detail);
+                } else if since > timeout {
+                    self.abort_failover(ctx, name, "-failover-abort-slave-timeout");
+                }
+            }
+            FailoverState::WaitPromotion => {
+                if since > timeout {
+                    self.abort_failover(ctx, name, "-failover-abort-slave-timeout");
+                }
+            }
+            FailoverState::ReconfSlaves => self.reconf_next_replicas(ctx, name),
+            FailoverState::UpdateConfig => self.switch_to_promoted(ctx, name),
+        }
+    }
+
+    /// `sentinelSelectSlave`: skip replicas that are down, silent, of priority 0 or disconnected from the
+    /// master for too long; prefer the lowest priority, then the largest offset, then the smallest run id.
+    fn select_replica(&self, ctx: &Ctx<'_>, name: &str) -> Option<(String, u16)> {
+        let m = &self.masters[name];
+        let sdown_for = m.inst.sdown_since.map_or(0, |t| ctx.now - t);
+        let max_link_down = sdown_for + m.down_after_ms * 10;
+        let info_validity = if m.inst.sdown_since.is_some() { 5 * PING_PERIOD_MS } else { 3 * INFO_PERIOD_MS };
+        m.replicas
+            .values()
+            .filter(|r| r.sdown_since.is_none() && !r.link.disconnected)
+            .filter(|r| ctx.now - r.link.last_avail <= 5 * PING_PERIOD_MS)
+            .filter(|r| r.priority != 0)
+            .filter(|r| r.link.last_info.is_some_and(|t| ctx.now - t <= info_validity))
+            .filter(|r| r.master_link_down_ms <= max_link_down)
+            .min_by(|a, b| {
+                a.priority
+                    .cmp(&b.priority)
+                    .then(b.repl_offset.cmp(&a.repl_offset))
+                    .then(a.run_id.clone().unwrap_or_default().cmp(&b.run_id.clone().unwrap_or_default()))
+            })
+            .map(Instance::addr)
+    }
+
+    /// Point the other replicas at the promoted one, `parallel-syncs` at a time.
+    fn reconf_next_replicas(&mut self, ctx: &mut Ctx<'_>, name: &str) {
+        let m = &self.masters[name];
+        let promoted = m.promoted.clone().unwrap_or_default();
+        let mut in_progress =
+            m.replicas.values().filter(|r| matches!(r.reconf, Reconf::Sent(_) | Reconf::InProgress)).count() as u32;
+        let timed_out: Vec<(String, u16)> = m
+            .replicas
+            .iter()
+            .filter(|(_, r)| matches!(r.reconf, Reconf::Sent(t) if ctx.now - t > SLAVE_RECONF_TIMEOUT_MS))
+            .map(|(a, _)| a.clone())
+            .collect();
+        let candidates: Vec<(String, u16)> = m
+            .replicas
+            .iter()
+            .filter(|(a, r)| {
+                **a != promoted && r.reconf == Reconf::None && r.sdown_since.is_none() && !r.link.disconnected
+            })
+            .map(|(a, _)| a.clone())
+            .collect();
+        for a in timed_out {
+            let detail = self.masters[name].describe_replica(&a);
+            if let Some(r) = self.masters.get_mut(name).and_then(|m| m.replicas.get_mut(&a)) {
+                r.reconf = Reconf::Done;
+            }
+            self.event(ctx, "-slave-reconf-sent-timeout", detail);
+        }
+        for a in candidates {
+            if in_progress >= self.masters[name].parallel_syncs {
+                break;
+            }
+            let words = vec!["REPLICAOF".into(), promoted.0.clone(), promoted.1.to_string()];
+            if self.send(ctx, name, Target::Replica(a.clone()), Ask::Replicaof, words) {
+                self.send(
+                    ctx,
+                    name,
+                    Target::Replica(a.clone()),
+                    Ask::Replicaof,
+                    vec!["CONFIG".into(), "REWRITE".into()],
+                );
+                let detail = self.masters[name].describe_replica(&a);
+                if let Some(r) = self.masters.get_mut(name).and_then(|m| m.replicas.get_mut(&a)) {
+                    r.reconf = Reconf::Sent(ctx.now);
+                }
+                in_progress += 1;
+                self.event(ctx, "+slave-reconf-sent", detail);
+            }
+        }
+        // The end: every replica other than the promoted one is reconfigured (or down).
+        let m = &self.masters[name];
+        let all_done = m
+            .replicas
+            .iter()
+            .filter(|(a, _)| **a != promoted)
+            .all(|(_, r)| r.reconf == Reconf::Done || r.sdown_since.is_some());
+        let timed_out = ctx.now - m.failover_state_change_time > m.failover_timeout_ms;
+        if all_done || timed_out {
+            let detail = m.describe();
+            let event = if all_done { "+failover-end" } else { "+failover-end-for-timeout" };
+            self.set_state(ctx, name, FailoverState::UpdateConfig, event, detail);
+        }
+    }
+
+    /// `sentinelFailoverSwitchToPromotedSlave`: the promoted replica becomes the monitored master; the old
+    /// master becomes one of its replicas.
+    fn switch_to_promoted(&mut self, ctx: &mut Ctx<'_>, name: &str) {
+        let Some(m) = self.masters.get(name) else { return };
+        let Some(new) = m.promoted.clone() else { return };
+        let epoch = m.failover_epoch;
+        self.switch_master(ctx, name, new, epoch);
+    }
+
+    pub(crate) fn switch_master(&mut self, ctx: &mut Ctx<'_>, name: &str, new: (String, u16), config_epoch: u64) {
+        let Some(m) = self.masters.get_mut(name) else { return };
+        let old = m.inst.addr();
+        let detail = format!("{name} {} {} {} {}", old.0, old.1, new.0, new.1);
+        let mut replicas: Vec<(String, u16)> = m.replicas.keys().filter(|a| **a != new).cloned().collect();
+        if old != new {
+            replicas.push(old);
+        }
+        m.inst = Instance::new(new.0.clone(), new.1, ctx.now);
+        m.replicas = replicas.into_iter().map(|a| (a.clone(), Instance::new(a.0, a.1, ctx.now))).collect();
+        m.config_epoch = config_epoch;
+        m.failover_state = FailoverState::None;
+        m.failover_state_change_time = ctx.now;
+        m.odown_since = None;
+        m.promoted = None;
+        m.forced = false;
+        for p in m.sentinels.values_mut() {
+            p.master_down = false;
+            p.leader = None;
+        }
+        self.event(ctx, "+switch-master", detail);
+        let m = &self.masters[name];
+        let added: Vec<String> = m.replicas.keys().map(|a| m.describe_replica(a)).collect();
+        for d in added {
+            self.event(ctx, "+slave", d);
+        }
+    }
+
+    /// A replica that reports the wrong role or master for long enough is told where the master is now:
+    /// `+convert-to-slave` for an old master that came back, `+fix-slave-config` otherwise.
+    fn fix_replicas(&mut self, ctx: &mut Ctx<'_>, name: &str) {
+        let m = &self.masters[name];
+        if m.failover_in_progress() || m.inst.sdown_since.is_some() {
+            return;
+        }
+        let master = m.inst.addr();
+        let mut fixes = Vec::new();
+        for (a, r) in &m.replicas {
+            if r.link.disconnected
+                || r.sdown_since.is_some()
+                || ctx.now - r.role_since <= 4 * HELLO_PERIOD_MS
+                || r.reconf == Reconf::Sent(r.role_since)
+            {
+                continue;
+            }
+            let event = match (r.role.as_deref(), &r.master_host) {
+                (Some("master"), _) => "+convert-to-slave",
+                (Some("slave"), Some(h)) if *h != master => "+fix-slave-config",
+                _ => continue,
+            };
+            fixes.push((a.clone(), event));
+        }
+        for (a, event) in fixes {
+            let words = vec!["REPLICAOF".into(), master.0.clone(), master.1.to_string()];
+            if self.send(ctx, name, Target::Replica(a.clone()), Ask::Replicaof, words) {
+                let detail = self.masters[name].describe_replica(&a);
+                if let Some(r) = self.masters.get_mut(name).and_then(|m| m.replicas.get_mut(&a)) {
+                    // Give it time to show the new role before judging it again.
+                    r.role_since = ctx.now;
+                }
+                self.event(ctx, event, detail);
+            }
+        }
+    }
+
+    pub(crate) fn handle_reply(&mut self, ctx: &mut Ctx<'_>, p: Pending, reply: Reply) {
+        let name = p.master.clone();
+        let now = ctx.now;
+        match p.ask {
+            Ask::Ping => {
+                let valid = match &reply {
+                    Reply::Status(s) => s == "PONG",
+                    Reply::Error(e) => e.starts_with("LOADING") || e.starts_with("MASTERDOWN"),
+                    _ => false,
+                };
+                if let Some(inst) = self.instance_mut(&name, &p.target) {
+                    inst.link.disconnected = false;
+                    if valid {
+                        inst.link.last_avail = now;
+                        inst.link.act_ping = None;
+                    }
+                }
+            }
+            Ask::Info => {
+                if let Some(inst) = self.instance_mut(&name, &p.target) {
+                    inst.link.info_pending = false;
+                    inst.link.disconnected = false;
+                }
+                if let Reply::Bulk(text) = reply {
+                    self.process_info(ctx, &name, &p.target, &String::from_utf8_lossy(&text));
+                }
+            }
+            Ask::IsMasterDown => {
+                if let (Target::Peer(id), Reply::Array(items)) = (&p.target, &reply) {
+                    let down = matches!(items.first(), Some(Reply::Int(1)));
+                    let leader = match items.get(1) {
+                        Some(Reply::Bulk(b)) if b.as_slice() != b"*" => Some(String::from_utf8_lossy(b).into_owned()),
+                        _ => None,
+                    };
+                    let epoch = match items.get(2) {
+                        Some(Reply::Int(e)) => *e as u64,
+                        _ => 0,
+                    };
+                    if let Some(peer) = self.masters.get_mut(&name).and_then(|m| m.sentinels.get_mut(id)) {
+                        peer.master_down = down;
+                        peer.last_down_reply = now;
+                        if leader.is_some() {
+                            peer.leader = leader;
+                            peer.leader_epoch = epoch;
+                        }
+                    }
+                }
+            }
+            Ask::Publish | Ask::Subscribe | Ask::Replicaof => {
+                if let Some(inst) = self.instance_mut(&name, &p.target) {
+                    inst.link.disconnected = false;
+                }
+            }
+        }
+    }
+
+    /// Read an instance's INFO: discover replicas from a master's, learn a replica's role, link, priority and
+    /// offset — and move the failover along when a promotion or a reconfiguration shows.
+    fn process_info(&mut self, ctx: &mut Ctx<'_>, name: &str, target: &Target, info: &str) {
+        let field = |k: &str| info.split("\r\n").find_map(|l| l.strip_prefix(&format!("{k}:")).map(str::to_string));
+        let role = field("role");
+        let run_id = field("run_id");
+        let master_host = field("master_host").zip(field("master_port").and_then(|p| p.parse::<u16>().ok()));
+        let link_up = field("master_link_status").as_deref() == Some("up");
+        let link_down_ms = field("master_link_down_since_seconds")
+            .and_then(|s| s.parse::<i64>().ok())
+            .map_or(0, |s| s.max(0) as u64 * 1000);
+        let priority = field("slave_priority").and_then(|s| s.parse().ok()).unwrap_or(100);
+        let offset = field("slave_repl_offset").and_then(|s| s.parse().ok()).unwrap_or(0);
+        let now = ctx.now;
+        if let Some(inst) = self.instance_mut(name, target) {
+            inst.link.last_info = Some(now);
+            if inst.role != role {
+                inst.role = role.clone();
+                inst.role_since = now;
+            }
+            inst.run_id = run_id;
+            inst.master_host = master_host.clone();
+            inst.master_link_up = link_up;
+            inst.master_link_down_ms = if link_up { 0 } else { link_down_ms };
+            inst.priority = priority;
+            inst.repl_offset = offset;
+        }
+        // A master's INFO lists its replicas: new ones are added.
+        if *target == Target::Master && role.as_deref() == Some("master") {
+            let mut found = Vec::new();
+            for line in info.split("\r\n").filter(|l| l.starts_with("slave") && l.contains(":ip=")) {
+                let kv = |k: &str| {
+                    line.split(['=', ',', ':'])
+                        .collect::<Vec<_>>()
+                        .windows(2)
+                        .find(|w| w[0] == k)
+                        .map(|w| w[1].to_string())
+                };
+                if let (Some(ip), Some(port)) = (kv("ip"), kv("port").and_then(|p| p.parse::<u16>().ok())) {
+                    found.push((ip, port));
+                }
+            }
+            for a in found {
+                let m = self.masters.get_mut(name).unwrap_or_else(|| unreachable!());
+                if !m.replicas.contains_key(&a) && a != m.inst.addr() {
+                    m.replicas.insert(a.clone(), Instance::new(a.0.clone(), a.1, now));
+                    let detail = m.describe_replica(&a);
+                    self.event(ctx, "+slave", detail);
+                }
+            }
+        }
+        let Target::Replica(addr) = target else { return };
+        let m = &self.masters[name];
+        // The promoted replica now says it is a master.
+        if m.failover_state == FailoverState::WaitPromotion
+            && m.promoted.as_ref() == Some(addr)
+            && role.as_deref() == Some("master")
+        {
+            let epoch = m.failover_epoch;
+            let detail = m.describe_replica(addr);
+            let m = self.masters.get_mut(name).unwrap_or_else(|| unreachable!());
+            m.config_epoch = epoch;
+            let master_detail = m.describe();
+            self.event(ctx, "+promoted-slave", detail);
+            self.set_state(ctx, name, FailoverState::ReconfSlaves, "+failover-state-reconf-slaves", master_detail);
+            return;
+        }
+        // A replica being reconfigured: first it names the new master, then its link comes up.
+        if m.failover_state == FailoverState::ReconfSlaves {
+            let promoted = m.promoted.clone();
+            let reconf = m.replicas.get(addr).map(|r| r.reconf);
+            let points_to_new = master_host.is_some() && master_host == promoted;
+            let next = match reconf {
+                Some(Reconf::Sent(_)) if points_to_new && link_up => {
+                    Some((Reconf::Done, vec!["+slave-reconf-inprog", "+slave-reconf-done"]))
+                }
+                Some(Reconf::Sent(_)) if points_to_new => Some((Reconf::InProgress, vec!["+slave-reconf-inprog"])),
+                Some(Reconf::InProgress) if points_to_new && link_up => {
+                    Some((Reconf::Done, vec!["+slave-reconf-done"]))
+                }
+                _ => None,
+            };
+            if let Some((state, events)) = next {
+                let detail = m.describe_replica(addr);
+                if let Some(r) = self.masters.get_mut(name).and_then(|m| m.replicas.get_mut(addr)) {
+                    r.reconf = state;
+                }
+                for e in events {
+                    self.event(ctx, e, detail.clone());
+                }
+            }
+        }
+    }
+
+    /// A hello from another sentinel (through an instance's pub/sub, or sent to us directly).
+    pub(crate) fn process_hello(&mut self, ctx: &mut Ctx<'_>, hello: &str) {
+        let f: Vec<&str> = hello.split(',').collect();
+        if f.len() != 8 {
+            return;
+        }
+        let (ip, port, run_id, epoch, name, mip, mport, mepoch) = (f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+        let (Ok(port), Ok(epoch), Ok(mport), Ok(mepoch)) =
+            (port.parse::<u16>(), epoch.parse::<u64>(), mport.parse::<u16>(), mepoch.parse::<u64>())
+        else {
+            return;
+        };
+        if run_id == self.run_id || !self.masters.contains_key(name) {
+            return;
+        }
+        let now = ctx.now;
+        let m = self.masters.get_mut(name).unwrap_or_else(|| unreachable!());
+        if !m.sentinels.contains_key(run_id) {
+            // A sentinel restarted with a new run id at the same address replaces its old entry.
+            m.sentinels.retain(|_, p| !(p.inst.ip == ip && p.inst.port == port));
+            m.sentinels.insert(
+                run_id.to_string(),
+                Peer {
+                    inst: Instance::new(ip.to_string(), port, now),
+                    run_id: run_id.to_string(),
+                    last_hello: now,
+                    master_down: false,
+                    last_down_reply: SimTime::ZERO,
+                    leader: None,
+                    leader_epoch: 0,
+                },
+            );
+            let detail = m.describe_peer(run_id, ip, port);
+            self.event(ctx, "+sentinel", detail);
+        } else if let Some(p) = m.sentinels.get_mut(run_id) {
+            p.last_hello = now;
+        }
+        if epoch > self.current_epoch {
+            self.current_epoch = epoch;
+            self.event(ctx, "+new-epoch", epoch.to_string());
+        }
+        let m = &self.masters[name];
+        if mepoch > m.config_epoch && (mip, mport) != (m.inst.ip.as_str(), m.inst.port) {
+            let detail = format!("sentinel {run_id} {ip} {port} @ {name} {} {}", m.inst.ip, m.inst.port);
+            self.event(ctx, "+config-update-from", detail);
+            self.switch_master(ctx, name, (mip.to_string(), mport), mepoch);
+        } else if mepoch > m.config_epoch {
+            self.masters.get_mut(name).unwrap_or_else(|| unreachable!()).config_epoch = mepoch;
+        }
+    }
+}

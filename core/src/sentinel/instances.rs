@@ -1,0 +1,207 @@
+//! What a sentinel knows about the instances it watches: each master, its replicas and the other
+//! sentinels, with the link state that detection is computed from.
+
+use super::MonitorSpec;
+use crate::time::SimTime;
+use std::collections::BTreeMap;
+
+/// The state of one connection from the sentinel to an instance.
+#[derive(Clone, Debug)]
+pub struct Link {
+    pub disconnected: bool,
+    /// The last time a valid PING reply arrived.
+    pub last_avail: SimTime,
+    pub last_ping_sent: SimTime,
+    /// When the oldest still unanswered PING was sent (Redis's `act_ping_time`).
+    pub act_ping: Option<SimTime>,
+    pub last_info: Option<SimTime>,
+    pub info_pending: bool,
+    pub last_hello_sent: SimTime,
+    pub subscribed: bool,
+}
+
+impl Link {
+    pub fn new(now: SimTime) -> Link {
+        Link {
+            disconnected: false,
+            last_avail: now,
+            last_ping_sent: SimTime::ZERO,
+            act_ping: None,
+            last_info: None,
+            info_pending: false,
+            last_hello_sent: SimTime::ZERO,
+            subscribed: false,
+        }
+    }
+}
+
+/// The reconfiguration of one replica during a failover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reconf {
+    None,
+    Sent(SimTime),
+    InProgress,
+    Done,
+}
+
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub ip: String,
+    pub port: u16,
+    pub link: Link,
+    pub run_id: Option<String>,
+    pub sdown_since: Option<SimTime>,
+    /// From INFO: the role it reports, and since when.
+    pub role: Option<String>,
+    pub role_since: SimTime,
+    /// From a replica's INFO.
+    pub master_host: Option<(String, u16)>,
+    pub master_link_up: bool,
+    pub master_link_down_ms: u64,
+    pub priority: u64,
+    pub repl_offset: u64,
+    pub reconf: Reconf,
+}
+
+impl Instance {
+    pub fn new(ip: String, port: u16, now: SimTime) -> Instance {
+        Instance {
+            ip,
+            port,
+            link: Link::new(now),
+            run_id: None,
+            sdown_since: None,
+            role: None,
+            role_since: now,
+            master_host: None,
+            master_link_up: false,
+            master_link_down_ms: 0,
+            priority: 100,
+            repl_offset: 0,
+            reconf: Reconf::None,
+        }
+    }
+
+    pub fn addr(&self) -> (String, u16) {
+        (self.ip.clone(), self.port)
+    }
+}
+
+/// Another sentinel watching the same master.
+#[derive(Clone, Debug)]
+pub struct Peer {
+    pub inst: Instance,
+    pub run_id: String,
+    pub last_hello: SimTime,
+    /// Its last answer to IS-MASTER-DOWN-BY-ADDR: does it see the master down, and whom did it vote for.
+    pub master_down: bool,
+    pub last_down_reply: SimTime,
+    pub leader: Option<String>,
+    pub leader_epoch: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FailoverState {
+    None,
+    WaitStart,
+    SelectSlave,
+    SendSlaveofNoOne,
+    WaitPromotion,
+    ReconfSlaves,
+    UpdateConfig,
+}
+
+impl FailoverState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailoverState::None => "none",
+            FailoverState::WaitStart => "wait_start",
+            FailoverState::SelectSlave => "select_slave",
+            FailoverState::SendSlaveofNoOne => "send_slaveof_noone",
+            FailoverState::WaitPromotion => "wait_promotion",
+            FailoverState::ReconfSlaves => "reconf_slaves",
+            FailoverState::UpdateConfig => "update_config",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct MasterState {
+    pub name: String,
+    pub inst: Instance,
+    pub quorum: u32,
+    pub down_after_ms: u64,
+    pub failover_timeout_ms: u64,
+    pub parallel_syncs: u32,
+    pub config_epoch: u64,
+    pub odown_since: Option<SimTime>,
+    pub replicas: BTreeMap<(String, u16), Instance>,
+    pub sentinels: BTreeMap<String, Peer>,
+    /// This sentinel's vote: for whom, in which epoch.
+    pub leader: Option<String>,
+    pub leader_epoch: u64,
+    pub failover_state: FailoverState,
+    pub failover_epoch: u64,
+    /// When the last failover attempt (ours, or one we voted for) started; none before any.
+    pub failover_start_time: Option<SimTime>,
+    pub failover_state_change_time: SimTime,
+    /// SENTINEL FAILOVER: no agreement needed.
+    pub forced: bool,
+    pub promoted: Option<(String, u16)>,
+}
+
+impl MasterState {
+    pub fn new(spec: &MonitorSpec, now: SimTime) -> MasterState {
+        MasterState {
+            name: spec.name.clone(),
+            inst: Instance::new(spec.host.clone(), spec.port, now),
+            quorum: spec.quorum,
+            down_after_ms: spec.down_after_ms,
+            failover_timeout_ms: spec.failover_timeout_ms,
+            parallel_syncs: spec.parallel_syncs.max(1),
+            config_epoch: 0,
+            odown_since: None,
+            replicas: BTreeMap::new(),
+            sentinels: BTreeMap::new(),
+            leader: None,
+            leader_epoch: 0,
+            failover_state: FailoverState::None,
+            failover_epoch: 0,
+            failover_start_time: None,
+            failover_state_change_time: SimTime::ZERO,
+            forced: false,
+            promoted: None,
+        }
+    }
+
+    pub fn reset_clock(&mut self, now: SimTime) {
+        self.inst.link = Link::new(now);
+    }
+
+    /// `master mymaster 10.0.0.1 6379`
+    pub fn describe(&self) -> String {
+        format!("master {} {} {}", self.name, self.inst.ip, self.inst.port)
+    }
+
+    /// `slave 10.0.0.2:6379 10.0.0.2 6379 @ mymaster 10.0.0.1 6379`
+    pub fn describe_replica(&self, addr: &(String, u16)) -> String {
+        format!("slave {}:{} {} {} @ {} {} {}", addr.0, addr.1, addr.0, addr.1, self.name, self.inst.ip, self.inst.port)
+    }
+
+    /// `sentinel <runid> 10.0.0.5 26379 @ mymaster 10.0.0.1 6379`
+    pub fn describe_peer(&self, run_id: &str, ip: &str, port: u16) -> String {
+        format!("sentinel {run_id} {ip} {port} @ {} {} {}", self.name, self.inst.ip, self.inst.port)
+    }
+
+    pub fn failover_in_progress(&self) -> bool {
+        self.failover_state != FailoverState::None
+    }
+
+    /// The address clients should use: the promoted replica once it has been promoted.
+    pub fn current_address(&self) -> (String, u16) {
+        match (&self.promoted, self.failover_state >= FailoverState::ReconfSlaves) {
+            (Some(p), true) => p.clone(),
+            _ => self.inst.addr(),
+        }
+    }
+}

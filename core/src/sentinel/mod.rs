@@ -1,0 +1,247 @@
+//! A Sentinel process: it monitors masters by name, their replicas and the other sentinels; marks a master
+//! subjectively down after down-after-milliseconds without a valid reply (SDOWN), objectively down when a
+//! quorum of sentinels agree (ODOWN); and then an elected leader fails it over. Event names, messages and
+//! timing rules are those of Redis 7's sentinel.c.
+
+mod commands;
+mod failover;
+mod instances;
+
+use crate::cli::split_args;
+use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
+use crate::resp::Reply;
+use crate::time::SimTime;
+use crate::trace::TraceEvent;
+pub use instances::{FailoverState, Instance, MasterState, Peer};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// PING period (ms), INFO periods (ms) normal and during a failover, hello period (ms).
+pub const PING_PERIOD_MS: u64 = 1000;
+pub const INFO_PERIOD_MS: u64 = 10_000;
+pub const INFO_FAST_PERIOD_MS: u64 = 1000;
+pub const HELLO_PERIOD_MS: u64 = 2000;
+/// How often other sentinels are asked whether they see the master down.
+pub const ASK_PERIOD_MS: u64 = 1000;
+/// The sentinel timer runs about ten times a second.
+pub const TIMER_PERIOD_MS: u64 = 100;
+pub const HELLO_CHANNEL: &[u8] = b"__sentinel__:hello";
+
+/// `sentinel monitor <name> <ip> <port> <quorum>` and the per-master settings, as in sentinel.conf.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorSpec {
+    pub name: String,
+    pub host: String,
+    #[serde(default = "default_port")]
+    pub port: u16,
+    pub quorum: u32,
+    /// `down-after-milliseconds`.
+    #[serde(default = "default_down_after_ms")]
+    pub down_after_ms: u64,
+    /// `failover-timeout`, in ms.
+    #[serde(default = "default_failover_timeout_ms")]
+    pub failover_timeout_ms: u64,
+    #[serde(default = "default_parallel_syncs")]
+    pub parallel_syncs: u32,
+}
+
+fn default_port() -> u16 {
+    6379
+}
+fn default_down_after_ms() -> u64 {
+    30_000
+}
+fn default_failover_timeout_ms() -> u64 {
+    180_000
+}
+fn default_parallel_syncs() -> u32 {
+    1
+}
+
+/// What a pending request was for, so its reply can be routed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    Master,
+    Replica((String, u16)),
+    Peer(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Ask {
+    Ping,
+    Info,
+    Publish,
+    Subscribe,
+    IsMasterDown,
+    Replicaof,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Pending {
+    pub master: String,
+    pub target: Target,
+    pub ask: Ask,
+    pub to: ProcId,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sentinel {
+    pub ip: String,
+    pub port: u16,
+    pub run_id: String,
+    pub current_epoch: u64,
+    pub masters: BTreeMap<String, MasterState>,
+    pub(crate) next_request: u64,
+    pub(crate) pending: BTreeMap<u64, Pending>,
+    /// Clients subscribed to event channels (`+switch-master`, ...).
+    pub(crate) subscribers: BTreeMap<Vec<u8>, BTreeSet<ProcId>>,
+}
+
+impl Sentinel {
+    pub fn new(ip: String, port: u16, monitors: &[MonitorSpec]) -> Sentinel {
+        let masters = monitors.iter().map(|m| (m.name.clone(), MasterState::new(m, SimTime::ZERO))).collect();
+        Sentinel {
+            ip,
+            port,
+            run_id: String::new(),
+            current_epoch: 0,
+            masters,
+            next_request: 0,
+            pending: BTreeMap::new(),
+            subscribers: BTreeMap::new(),
+        }
+    }
+
+    /// Emit an event as sentinel does: logged, traced, and published on the channel named after it.
+    pub(crate) fn event(&mut self, ctx: &mut Ctx<'_>, name: &str, detail: String) {
+        ctx.out.note(TraceEvent::Sentinel { proc: ctx.me, event: name.to_string(), detail: detail.clone() });
+        if let Some(subs) = self.subscribers.get(name.as_bytes()) {
+            for to in subs {
+                ctx.out.send(
+                    *to,
+                    Message::Push { channel: name.as_bytes().to_vec(), payload: detail.clone().into_bytes() },
+                );
+            }
+        }
+    }
+
+    pub(crate) fn send(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        master: &str,
+        target: Target,
+        ask: Ask,
+        words: Vec<String>,
+    ) -> bool {
+        let addr = match (&target, self.masters.get(master)) {
+            (_, None) => return false,
+            (Target::Master, Some(m)) => (m.inst.ip.clone(), m.inst.port),
+            (Target::Replica(a), _) => a.clone(),
+            (Target::Peer(id), Some(m)) => match m.sentinels.get(id) {
+                Some(p) => (p.inst.ip.clone(), p.inst.port),
+                None => return false,
+            },
+        };
+        let Some(to) = ctx.resolve(&addr.0, addr.1) else { return false };
+        self.next_request += 1;
+        let id = self.next_request;
+        self.pending.insert(id, Pending { master: master.to_string(), target, ask, to });
+        ctx.out.send(to, Message::Request { id, args: words.into_iter().map(String::into_bytes).collect() });
+        true
+    }
+
+    fn on_reply(&mut self, ctx: &mut Ctx<'_>, id: u64, reply: Reply) {
+        let Some(p) = self.pending.remove(&id) else { return };
+        self.handle_reply(ctx, p, reply);
+    }
+
+    fn connection_lost(&mut self, ctx: &mut Ctx<'_>, peer: ProcId) {
+        let lost: Vec<(String, Target)> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.to == peer)
+            .map(|(_, p)| (p.master.clone(), p.target.clone()))
+            .collect();
+        self.pending.retain(|_, p| p.to != peer);
+        for (master, target) in lost {
+            if let Some(inst) = self.instance_mut(&master, &target) {
+                inst.link.disconnected = true;
+                inst.link.subscribed = false;
+                inst.link.info_pending = false;
+            }
+        }
+        for subs in self.subscribers.values_mut() {
+            subs.remove(&peer);
+        }
+        let _ = ctx;
+    }
+
+    pub(crate) fn instance_mut(&mut self, master: &str, target: &Target) -> Option<&mut Instance> {
+        let m = self.masters.get_mut(master)?;
+        match target {
+            Target::Master => Some(&mut m.inst),
+            Target::Replica(a) => m.replicas.get_mut(a),
+            Target::Peer(id) => m.sentinels.get_mut(id).map(|p| &mut p.inst),
+        }
+    }
+}
+
+impl Process for Sentinel {
+    fn on_input(&mut self, ctx: &mut Ctx<'_>, input: Input) {
+        match input {
+            Input::Start => {
+                self.run_id = ctx.rng.hex_id(40);
+                let now = ctx.now;
+                for m in self.masters.values_mut() {
+                    m.reset_clock(now);
+                }
+                ctx.out.note(TraceEvent::Log { proc: ctx.me, text: format!("Sentinel ID is {}", self.run_id) });
+                let names: Vec<(String, String)> = self
+                    .masters
+                    .values()
+                    .map(|m| {
+                        (m.name.clone(), format!("master {} {} {} quorum {}", m.name, m.inst.ip, m.inst.port, m.quorum))
+                    })
+                    .collect();
+                for (_, detail) in names {
+                    self.event(ctx, "+monitor", detail);
+                }
+                ctx.out.set_timer(TIMER_PERIOD_MS, Timer::SentinelTimer);
+            }
+            Input::Timer(Timer::SentinelTimer) => {
+                self.timer(ctx);
+                // Redis runs the sentinel timer at a random 10–19 Hz so that sentinels do not act in lockstep
+                // (and split their votes).
+                let hz = 10 + ctx.rng.below(10);
+                ctx.out.set_timer(1000 / hz, Timer::SentinelTimer);
+            }
+            Input::Timer(_) => {}
+            Input::Message { from, msg: Message::Request { id, args } } => {
+                let reply = self.command(ctx, Some(from), &args);
+                ctx.out.send(from, Message::Response { id, reply });
+            }
+            Input::Message { msg: Message::Response { id, reply }, .. } => self.on_reply(ctx, id, reply),
+            Input::Message { msg: Message::Push { channel, payload }, .. } => {
+                if channel == HELLO_CHANNEL {
+                    self.process_hello(ctx, &String::from_utf8_lossy(&payload));
+                }
+            }
+            Input::Message { .. } => {}
+            Input::Refused { to, .. } | Input::Closed { peer: to } => self.connection_lost(ctx, to),
+        }
+    }
+
+    fn console(&mut self, ctx: &mut Ctx<'_>, args: Vec<Vec<u8>>) -> Reply {
+        self.command(ctx, None, &args)
+    }
+}
+
+/// Parse a sentinel event line back into words (used by clients reading `+switch-master`).
+pub fn event_words(payload: &[u8]) -> Vec<String> {
+    split_args(&String::from_utf8_lossy(payload))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|w| String::from_utf8_lossy(&w).into_owned())
+        .collect()
+}

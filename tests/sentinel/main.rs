@@ -1,0 +1,292 @@
+//! Sentinel as a learner watches it: detection, agreement, election and failover in Redis's own event
+//! order and timing; why quorum and majority both matter; which replica is promoted; split brain with and
+//! without min-replicas-to-write; a client that finds the new master by itself.
+
+use redis_ha_sim::trace::{Outcome, TraceEvent};
+use redis_ha_sim::{check, library, Action, SimTime, Simulation};
+
+/// The built-in Sentinel scenario (master killed at 10 s, restarted at 20 s), with `edit` applied.
+fn sentinel_run(seed: u64, until: u64, edit: &dyn Fn(String) -> String) -> Simulation {
+    let json = edit(library::get("sentinel").unwrap().to_string());
+    let mut sim = Simulation::from_json(&json, seed).unwrap();
+    sim.run_until(SimTime(until));
+    sim
+}
+
+/// (time, event, detail) for every sentinel event of `process`, or of all sentinels.
+fn events(sim: &Simulation, process: Option<&str>) -> Vec<(u64, String, String)> {
+    let id = process.map(|p| sim.world().proc_id(p).unwrap());
+    sim.trace()
+        .iter()
+        .filter_map(|r| match &r.event {
+            TraceEvent::Sentinel { proc, event, detail } if id.is_none_or(|i| i == *proc) => {
+                Some((r.t.ms(), event.clone(), detail.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn leader(sim: &Simulation) -> String {
+    let id = sim.trace().iter().find_map(|r| match &r.event {
+        TraceEvent::Sentinel { proc, event, .. } if event == "+elected-leader" => Some(*proc),
+        _ => None,
+    });
+    sim.world().proc_name(id.unwrap()).to_string()
+}
+
+const CRASH_MS: u64 = 10_000;
+
+#[test]
+fn the_leader_fails_over_in_redis_order_and_timing_and_the_old_master_returns_as_a_replica() {
+    let order = [
+        "+sdown",
+        "+odown",
+        "+new-epoch",
+        "+try-failover",
+        "+elected-leader",
+        "+failover-state-select-slave",
+        "+selected-slave",
+        "+failover-state-send-slaveof-noone",
+        "+failover-state-wait-promotion",
+        "+promoted-slave",
+        "+failover-state-reconf-slaves",
+        "+slave-reconf-sent",
+        "+slave-reconf-inprog",
+        "+slave-reconf-done",
+        "+failover-end",
+        "+switch-master",
+    ];
+    for seed in 1..=10 {
+        let mut sim = sentinel_run(seed, 40_000, &|s| s);
+        let leader = leader(&sim);
+        let mine: Vec<String> = events(&sim, Some(&leader))
+            .into_iter()
+            .filter(|(t, e, _)| *t >= CRASH_MS && order.contains(&e.as_str()))
+            .map(|(_, e, _)| e)
+            .collect();
+        let mut expected = order.iter();
+        let mut next = expected.next();
+        for e in &mine {
+            if Some(&e.as_str()) == next {
+                next = expected.next();
+            }
+        }
+        assert_eq!(next, None, "seed {seed}: {leader}'s events were {mine:?}");
+        // +switch-master on every sentinel, 2.5–5 s after the crash (real Redis 7 on one machine: about 3.3 s).
+        let switches: Vec<u64> =
+            events(&sim, None).iter().filter(|(_, e, _)| e == "+switch-master").map(|(t, _, _)| *t).collect();
+        assert_eq!(switches.len(), 3, "seed {seed}");
+        for t in &switches {
+            assert!((CRASH_MS + 2_500..=CRASH_MS + 5_000).contains(t), "seed {seed}: +switch-master at {t}");
+        }
+        let sdown = events(&sim, None)
+            .iter()
+            .find(|(_, e, d)| e == "+sdown" && d.starts_with("master"))
+            .map(|(t, _, _)| *t)
+            .unwrap();
+        assert!((CRASH_MS + 2_000..CRASH_MS + 3_100).contains(&sdown), "seed {seed}: +sdown at {sdown}");
+        // The promoted replica is the master; the other follows it; the old master came back as a replica.
+        let switch = events(&sim, None).into_iter().find(|(_, e, _)| e == "+switch-master").unwrap().2;
+        let new_ip = switch.split(' ').nth(3).unwrap().to_string();
+        let promoted = if new_ip == "10.0.0.2" { "redis-2" } else { "redis-3" };
+        let other = if promoted == "redis-2" { "redis-3" } else { "redis-2" };
+        assert!(sim.command(promoted, "ROLE").unwrap().starts_with("1) \"master\""));
+        assert!(sim.command(other, "ROLE").unwrap().contains(&format!("2) \"{new_ip}\"")), "{other} follows {new_ip}");
+        assert!(events(&sim, None)
+            .iter()
+            .any(|(t, e, d)| e == "+convert-to-slave" && d.starts_with("slave 10.0.0.1:6379") && *t > 20_000));
+        assert!(
+            sim.command("redis-1", "ROLE").unwrap().contains(&format!("2) \"{new_ip}\"")),
+            "the old master replicates from {new_ip}"
+        );
+        assert_eq!(
+            sim.command("sentinel-2", "SENTINEL get-master-addr-by-name mymaster").unwrap(),
+            format!("1) \"{new_ip}\"\n2) \"6379\"")
+        );
+    }
+}
+
+#[test]
+fn a_quorum_larger_than_the_sentinels_never_reaches_odown() {
+    let sim = sentinel_run(1, 30_000, &|s| s.replace(r#""quorum": 2"#, r#""quorum": 4"#));
+    let ev = events(&sim, None);
+    assert!(ev.iter().any(|(_, e, _)| e == "+sdown"));
+    assert!(!ev.iter().any(|(_, e, _)| e == "+odown" || e == "+try-failover" || e == "+switch-master"));
+}
+
+#[test]
+fn with_two_of_three_sentinels_down_odown_is_possible_with_quorum_1_but_no_failover() {
+    let json = library::get("sentinel").unwrap().replace(r#""quorum": 2"#, r#""quorum": 1"#);
+    let mut sim = Simulation::from_json(&json, 3).unwrap();
+    sim.run_until(SimTime(5_000));
+    sim.act(Action::Crash { process: "sentinel-2".into() }).unwrap();
+    sim.act(Action::Crash { process: "sentinel-3".into() }).unwrap();
+    sim.run_until(SimTime(30_000));
+    let ev = events(&sim, Some("sentinel-1"));
+    assert!(ev.iter().any(|(_, e, d)| e == "+odown" && d.ends_with("#quorum 1/1")), "quorum 1 detects alone");
+    assert!(ev.iter().any(|(_, e, _)| e == "+try-failover"));
+    assert!(
+        ev.iter().any(|(_, e, _)| e == "-failover-abort-not-elected"),
+        "a majority of 3 is needed to authorize: {ev:?}"
+    );
+    assert!(!ev.iter().any(|(_, e, _)| e == "+elected-leader" || e == "+switch-master"));
+    assert_eq!(sim.command("sentinel-1", "SENTINEL ckquorum mymaster").unwrap(),
+        "(error) NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the majority and authorize a failover");
+}
+
+#[test]
+fn a_replica_with_priority_0_is_never_promoted() {
+    for seed in 1..=6 {
+        let sim = sentinel_run(seed, 20_000, &|s| {
+            s.replace(
+                r#""replicaof": "10.0.0.1 6379", "save": "" } },
+      { "kind": "sentinel", "name": "sentinel-3""#,
+                r#""replicaof": "10.0.0.1 6379", "save": "", "replica-priority": 0 } },
+      { "kind": "sentinel", "name": "sentinel-3""#,
+            )
+        });
+        let selected = events(&sim, None).into_iter().find(|(_, e, _)| e == "+selected-slave").unwrap().2;
+        assert!(selected.starts_with("slave 10.0.0.2:6379"), "seed {seed}: {selected}");
+    }
+}
+
+#[test]
+fn the_replica_with_the_larger_offset_wins() {
+    for seed in 1..=6 {
+        // redis-3's link is slow: when the master's host dies, redis-2 has received more of the stream.
+        let sim = sentinel_run(seed, 20_000, &|s| {
+            s.replace(r#""network": { "latency_ms": 1, "jitter_ms": 1 }"#, r#""network": { "latency_ms": 1, "jitter_ms": 1, "links": [ { "from": "db1", "to": "db3", "latency_ms": 300 } ] }"#)
+                .replace(r#"{ "at_ms": 10000, "do": "crash", "process": "redis-1" }"#, r#"{ "at_ms": 10000, "do": "power_off", "host": "db1" }"#)
+        });
+        let selected = events(&sim, None).into_iter().find(|(_, e, _)| e == "+selected-slave").unwrap().2;
+        assert!(selected.starts_with("slave 10.0.0.2:6379"), "seed {seed}: {selected}");
+    }
+}
+
+#[test]
+fn a_sentinel_aware_client_resumes_writing_to_the_new_master_on_its_own() {
+    for seed in 1..=5 {
+        let sim = sentinel_run(seed, 30_000, &|s| s);
+        let app = sim.world().proc_id("app").unwrap();
+        let outcomes: Vec<(u64, Outcome)> = sim
+            .trace()
+            .iter()
+            .filter_map(|r| match &r.event {
+                TraceEvent::Outcome { client, outcome, .. } if *client == app => Some((r.t.ms(), *outcome)),
+                _ => None,
+            })
+            .collect();
+        let first_failure =
+            outcomes.iter().find(|(t, o)| *t >= CRASH_MS && *o != Outcome::Ok).map(|(t, _)| *t).unwrap();
+        let back = outcomes.iter().find(|(t, o)| *t > first_failure && *o == Outcome::Ok).map(|(t, _)| *t).unwrap();
+        assert!(back - CRASH_MS < 6_000, "seed {seed}: unavailable from {first_failure} to {back}");
+        assert!(
+            outcomes.iter().filter(|(t, _)| *t > back + 1_000).all(|(_, o)| *o == Outcome::Ok),
+            "seed {seed}: no failures once it moved"
+        );
+        let c = check::checks(sim.world(), sim.trace());
+        assert_eq!(c.lost_writes, vec![], "seed {seed}: a process crash loses nothing the replicas received");
+    }
+}
+
+const SPLIT: &str = r#"{"version":1,"network":{"latency_ms":1,"jitter_ms":1},"hosts":[
+ {"name":"db1","ip":"10.0.0.1","processes":[{"kind":"server","name":"redis-1","config":{"repl-diskless-sync-delay":0,"save":""MINREPLICAS}},
+   {"kind":"sentinel","name":"sentinel-1","monitor":[{"name":"mymaster","host":"10.0.0.1","quorum":2,"down_after_ms":2000,"failover_timeout_ms":60000}]}]},
+ {"name":"db2","ip":"10.0.0.2","processes":[{"kind":"server","name":"redis-2","config":{"replicaof":"10.0.0.1 6379","save":""MINREPLICAS}},
+   {"kind":"sentinel","name":"sentinel-2","monitor":[{"name":"mymaster","host":"10.0.0.1","quorum":2,"down_after_ms":2000,"failover_timeout_ms":60000}]}]},
+ {"name":"db3","ip":"10.0.0.3","processes":[{"kind":"server","name":"redis-3","config":{"replicaof":"10.0.0.1 6379","save":""MINREPLICAS}},
+   {"kind":"sentinel","name":"sentinel-3","monitor":[{"name":"mymaster","host":"10.0.0.1","quorum":2,"down_after_ms":2000,"failover_timeout_ms":60000}]}]},
+ {"name":"app1","ip":"10.0.0.11","processes":[{"kind":"client","name":"cut-off-app","target":"redis-1",
+   "workload":{"interval_ms":50,"timeout_ms":500,"ops":[{"command":"SET w:{seq} {value}"}]}}]}],
+ "actions":[{"at_ms":5000,"do":"partition","groups":[["db1","app1"],["db2","db3"]]},{"at_ms":40000,"do":"heal"}]}"#;
+
+fn split_brain(min_replicas: bool) -> (Simulation, usize, usize) {
+    let extra = if min_replicas { r#","min-replicas-to-write":1,"min-replicas-max-lag":10"# } else { "" };
+    let mut sim = Simulation::from_json(&SPLIT.replace("MINREPLICAS", extra), 7).unwrap();
+    sim.run_until(SimTime(60_000));
+    let c = check::checks(sim.world(), sim.trace());
+    // Recount independently: every acknowledged write's key, read back from whatever serves as master now.
+    let master = sim.world().proc_name(c.serving_master.unwrap()).to_string();
+    let mut recount = 0;
+    for f in redis_ha_sim_tests::finished_requests(sim.trace()).iter().filter(|f| f.outcome == Outcome::Ok) {
+        if sim.command(&master, &format!("GET {}", f.command[1])).unwrap() != format!("\"{}\"", f.command[2]) {
+            recount += 1;
+        }
+    }
+    assert!(!c.split_brain.is_empty(), "two masters accepted writes at once");
+    (sim, c.lost_writes.len(), recount)
+}
+
+#[test]
+fn split_brain_loses_the_cut_off_masters_writes_and_min_replicas_bounds_the_loss() {
+    let (sim_a, lost_a, recount_a) = split_brain(false);
+    let (sim_b, lost_b, recount_b) = split_brain(true);
+    assert_eq!(lost_a, recount_a);
+    assert_eq!(lost_b, recount_b);
+    // Without min-replicas, the isolated old master took writes for the whole 35 s partition: all lost.
+    assert!(lost_a > 500, "lost {lost_a}");
+    // With min-replicas-to-write 1 and max-lag 10, it refused writes once its replicas were silent for 10 s.
+    assert!(lost_b < lost_a / 2 && lost_b > 100, "lost {lost_b} vs {lost_a}");
+    let c = check::checks(sim_b.world(), sim_b.trace());
+    assert!(c.lost_writes.iter().all(|l| l.acked_at <= 5_000 + 12_000), "only the first ~10 s after the cut");
+    let refused = redis_ha_sim_tests::finished_requests(sim_b.trace())
+        .iter()
+        .filter(|f| f.reply.starts_with("(error) NOREPLICAS"))
+        .count();
+    assert!(refused > 100, "the old master said NOREPLICAS");
+    // The old master was converted when the partition healed.
+    for sim in [&sim_a, &sim_b] {
+        assert!(events(sim, None)
+            .iter()
+            .any(|(t, e, d)| e == "+convert-to-slave" && d.starts_with("slave 10.0.0.1:6379") && *t > 40_000));
+    }
+}
+
+#[test]
+fn sentinel_commands_answer_like_redis() {
+    let mut sim = sentinel_run(2, 3_000, &|s| s);
+    assert_eq!(
+        sim.command("sentinel-1", "SENTINEL get-master-addr-by-name mymaster").unwrap(),
+        "1) \"10.0.0.1\"\n2) \"6379\""
+    );
+    assert_eq!(sim.command("sentinel-1", "SENTINEL get-master-addr-by-name nope").unwrap(), "(nil)");
+    assert_eq!(sim.command("sentinel-1", "SENTINEL master nope").unwrap(), "(error) ERR No such master with that name");
+    assert_eq!(
+        sim.command("sentinel-1", "SENTINEL ckquorum mymaster").unwrap(),
+        "OK 3 usable Sentinels. Quorum and failover authorization can be reached"
+    );
+    assert_eq!(sim.command("sentinel-1", "SENTINEL myid").unwrap().len(), 42);
+    let replicas = sim.command("sentinel-1", "SENTINEL replicas mymaster").unwrap();
+    assert!(replicas.contains("\"10.0.0.2:6379\"") && replicas.contains("\"10.0.0.3:6379\""), "{replicas}");
+    assert!(sim
+        .command("sentinel-1", "INFO")
+        .unwrap()
+        .contains("master0:name=mymaster,status=ok,address=10.0.0.1:6379,slaves=2,sentinels=3"));
+    assert_eq!(sim.command("sentinel-1", "SENTINEL failover mymaster").unwrap(), "OK");
+    assert_eq!(
+        sim.command("sentinel-1", "SENTINEL failover mymaster").unwrap(),
+        "(error) INPROG Failover already in progress"
+    );
+    // The old master is alive, so the other replica is ahead of the promoted one and needs a full sync, which
+    // waits the default repl-diskless-sync-delay of 5 s.
+    sim.run_until(SimTime(15_000));
+    assert!(
+        events(&sim, Some("sentinel-1")).iter().any(|(_, e, _)| e == "+switch-master"),
+        "a forced failover needs no agreement"
+    );
+    assert!(!events(&sim, Some("sentinel-1")).iter().any(|(_, e, _)| e == "+odown"), "and no ODOWN either");
+    assert_eq!(
+        sim.command("sentinel-1", "SENTINEL foo").unwrap(),
+        "(error) ERR unknown subcommand 'foo'. Try SENTINEL HELP."
+    );
+}
+
+#[test]
+fn no_good_replica_means_nogoodslave() {
+    let json = r#"{"version":1,"hosts":[{"name":"db1","ip":"10.0.0.1","processes":[{"kind":"server","name":"redis"},
+      {"kind":"sentinel","name":"s","monitor":[{"name":"m","host":"10.0.0.1","quorum":1,"down_after_ms":1000}]}]}]}"#;
+    let mut sim = Simulation::from_json(json, 1).unwrap();
+    sim.run_until(SimTime(2_000));
+    assert_eq!(sim.command("s", "SENTINEL failover m").unwrap(), "(error) NOGOODSLAVE No suitable replica to promote");
+}
