@@ -309,6 +309,54 @@ pub struct Checks {
     pub no_master_ms: u64,
     /// Intervals with two or more masters accepting writes.
     pub split_brain: Vec<(u64, u64)>,
+    /// Each client's windows of unavailability: from its first failed request to its next success.
+    pub unavailable: Vec<Unavailable>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Unavailable {
+    pub client: ProcId,
+    /// When the first failing request was sent, and when the next successful one was answered (or now).
+    pub from: u64,
+    pub to: u64,
+    pub failed_requests: u64,
+}
+
+/// Windows during which a client's requests failed (errors, timeouts, refusals) until one succeeded again.
+pub fn unavailability(trace: &[Record], now: u64) -> Vec<Unavailable> {
+    let mut sent: BTreeMap<(ProcId, u64), u64> = BTreeMap::new();
+    let mut open: BTreeMap<ProcId, Unavailable> = BTreeMap::new();
+    let mut out = Vec::new();
+    for r in trace {
+        match &r.event {
+            TraceEvent::Request { client, id, .. } => {
+                sent.insert((*client, *id), r.t.ms());
+            }
+            TraceEvent::Outcome { client, id, outcome, .. } => {
+                let sent_at = sent.remove(&(*client, *id)).unwrap_or(r.t.ms());
+                if *outcome == Outcome::Ok {
+                    if let Some(mut w) = open.remove(client) {
+                        w.to = r.t.ms();
+                        out.push(w);
+                    }
+                } else {
+                    let w = open.entry(*client).or_insert(Unavailable {
+                        client: *client,
+                        from: sent_at,
+                        to: now,
+                        failed_requests: 0,
+                    });
+                    w.from = w.from.min(sent_at);
+                    w.failed_requests += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    out.extend(open.into_values());
+    out.sort_by_key(|w| (w.from, w.client));
+    out
 }
 
 /// Run every history check against the world as it is now.
@@ -334,6 +382,7 @@ pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
         no_master_ms: no_master.iter().map(|(a, b)| b - a).sum(),
         no_master,
         split_brain: master_windows(trace, now, &|n| n >= 2),
+        unavailable: unavailability(trace, now),
     }
 }
 

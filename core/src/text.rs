@@ -87,6 +87,15 @@ pub fn checks_summary(c: &crate::check::Checks, world: &World) -> String {
     }
     out.push_str(&format!("stale reads: {}\n", c.stale_reads.len()));
     out.push_str(&format!("time without a writable master: {} ms\n", c.no_master_ms));
+    for w in &c.unavailable {
+        out.push_str(&format!(
+            "{} unavailable from {} to {} ({} failed requests)\n",
+            name(w.client),
+            crate::time::SimTime(w.from),
+            crate::time::SimTime(w.to),
+            w.failed_requests
+        ));
+    }
     if !c.split_brain.is_empty() {
         out.push_str(&format!("two or more masters: {:?}\n", c.split_brain));
     }

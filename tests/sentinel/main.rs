@@ -187,6 +187,10 @@ fn a_sentinel_aware_client_resumes_writing_to_the_new_master_on_its_own() {
         );
         let c = check::checks(sim.world(), sim.trace());
         assert_eq!(c.lost_writes, vec![], "seed {seed}: a process crash loses nothing the replicas received");
+        // The checkers report the client's one window of unavailability, around the failover.
+        let windows: Vec<_> = c.unavailable.iter().filter(|w| w.client == app).collect();
+        assert_eq!(windows.len(), 1, "seed {seed}: {windows:?}");
+        assert!(windows[0].from >= CRASH_MS - 500 && windows[0].to == back, "seed {seed}: {windows:?}");
     }
 }
 
