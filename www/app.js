@@ -4,16 +4,17 @@
 // `window.app` exposes the current simulation and a few helpers for tests and for curious learners in the
 // browser console (`app.sim.traceText(0)`).
 
-import { renderTopology, esc } from './topology.js';
+import { renderTopology, esc, linkStatus } from './topology.js';
 import { TimelineIndex, renderTimeline, formatSeconds, OUTCOMES } from './timeline.js';
 import { Console } from './console.js';
+import { renderChecks } from './checks.js';
 
 const PKG = './pkg/redis_ha_sim_web.js';
 const BUILD_HINT = 'Build it from the repository root with:\n  wasm-pack build web --release --target web --out-dir ../www/pkg --no-pack';
 const MAX_FRAME_MS = 250;      // a frame after a long stall (hidden tab) advances at most this much real time
-const TOPO_CAPTION = ['Click a process to select it.', 'Arrow: a client → the server it sends to.'];
 const STEP_HINT = '— press Step to process one event and see it described here';
-const METRICS_EVERY_MS = 200;  // metrics() walks the whole trace: refresh the line a few times a second
+const FIGURES_EVERY_MS = 200;  // metrics() and checks() walk the whole trace: refresh them a few times a second
+const WINDOWS = [100, 1000, 5000, 20000, 60000]; // the timeline window choices, as in index.html
 
 const $ = (id) => document.getElementById(id);
 
@@ -32,10 +33,13 @@ const state = {
   virtual: 0,            // play position in fractional virtual ms
   lastTs: 0,
   stopAtEnd: false,
-  metricsTs: -Infinity,
-  metricsBroken: false,
-  metrics: null,
-  drawn: { topo: '', timeline: '', inspector: '', metrics: '' },
+  figuresTs: -Infinity,
+  metrics: null,         // totals over clients: {sent, ok, errors, refused, timeouts}
+  clients: [],           // metrics().clients: one tally per client
+  checks: null,          // checks() as of the last refresh of the figures
+  heartbeats: false,     // draw keep-alives on the timeline
+  focus: null,           // {t, t1?, label}: a moment the timeline shows instead of following "now"
+  drawn: { topo: '', timeline: '', inspector: '', metrics: '', checks: '' },
 };
 
 // ---------------------------------------------------------------------------------------------- errors
@@ -90,8 +94,9 @@ function start(json, seed, source) {
   state.source = source;
   state.index = new TimelineIndex();
   state.virtual = 0;
-  state.metricsTs = -Infinity;
-  state.drawn = { topo: '', timeline: '', inspector: '', metrics: '' };
+  state.figuresTs = -Infinity;
+  state.focus = null;
+  state.drawn = { topo: '', timeline: '', inspector: '', metrics: '', checks: '' };
   $('seed').value = String(seed);
   $('step-status').textContent = STEP_HINT;
 
@@ -167,7 +172,7 @@ function reload(seed = seedFromField()) {
 // Controls that need a running simulation; Reset and New seed only need the wasm package, so that a
 // learner can recover from a bad seed.
 function setEnabled(on) {
-  for (const id of ['play', 'step', 'kill', 'restart']) $(id).disabled = !on;
+  for (const id of ['play', 'step', ...ACTIONS]) $(id).disabled = !on;
   for (const id of ['reset', 'new-seed']) $(id).disabled = !state.wasm;
 }
 
@@ -184,9 +189,39 @@ function lanesOf(snap) {
 
 function timeWindow(now) {
   const w = state.windowMs;
+  const f = state.focus;
+  if (f) {
+    // A moment the learner asked to see sits in the middle (never before time zero).
+    const mid = (f.t + (f.t1 ?? f.t)) / 2;
+    const t0 = Math.max(0, mid - w / 2);
+    return { t0, t1: t0 + w };
+  }
   // "Now" sits near the right edge, leaving room to see in-flight messages heading for their delivery.
   const t1 = Math.max(w, now + w * 0.12);
   return { t0: t1 - w, t1 };
+}
+
+/**
+ * Show a moment (or an interval) of the past in the timeline without moving the simulation: the checks
+ * judge the run as it is now, and seeking back would change them. "Follow now" (or Play) returns.
+ */
+function focusTime(t, t1 = null, label = '') {
+  pause();
+  state.focus = { t, t1, label };
+  const span = t1 == null ? 0 : t1 - t;
+  if (span * 1.25 > state.windowMs) {
+    const w = WINDOWS.find((x) => x >= span * 1.25) ?? WINDOWS[WINDOWS.length - 1];
+    state.windowMs = w;
+    $('window').value = String(w);
+  }
+  $('follow').hidden = false;
+  draw();
+}
+
+function follow() {
+  state.focus = null;
+  $('follow').hidden = true;
+  draw();
 }
 
 /** Pull new trace records and a fresh snapshot, then redraw. */
@@ -210,14 +245,16 @@ function draw() {
   const topoSize = [topoEl.clientWidth, topoEl.clientHeight];
   const tlSize = [tlEl.clientWidth, tlEl.clientHeight];
 
-  const topo = renderTopology(snap, { width: topoSize[0], height: topoSize[1], selected: state.selected, caption: TOPO_CAPTION });
+  const topo = renderTopology(snap, { width: topoSize[0], height: topoSize[1], selected: state.selected });
   if (topo !== state.drawn.topo) {
     topoEl.innerHTML = topo;
     state.drawn.topo = topo;
   }
 
   const { t0, t1 } = timeWindow(now);
-  const tl = renderTimeline(state.index, lanesOf(snap), { t0, t1, now, width: tlSize[0], height: tlSize[1] });
+  drawFigures();
+  const tl = renderTimeline(state.index, lanesOf(snap), { t0, t1, now, width: tlSize[0], height: tlSize[1],
+    heartbeats: state.heartbeats, checks: state.checks, focus: state.focus });
   if (tl !== state.drawn.timeline) {
     tlEl.innerHTML = tl;
     state.drawn.timeline = tl;
@@ -230,7 +267,6 @@ function draw() {
 
   drawSelection(snap);
   drawInspector(snap);
-  drawMetrics();
   con.refreshPrompt();
 }
 
@@ -238,36 +274,88 @@ function selectedProcess(snap = state.snapshot) {
   return snap ? snap.processes.find((p) => p.id === state.selected) : null;
 }
 
+const ACTIONS = ['kill', 'restart', 'promote', 'replicate', 'repoint', 'power'];
+
+function setButton(id, { show = true, enabled = true, label, text, title }) {
+  const b = $(id);
+  b.hidden = !show;
+  b.disabled = !enabled;
+  if (label) b.setAttribute('aria-label', label);
+  if (text != null && b.textContent !== text) b.textContent = text;
+  if (title) b.title = title;
+}
+
 function drawSelection(snap) {
   const p = selectedProcess(snap);
   $('selected-name').textContent = p ? p.name : '—';
-  $('kill').disabled = !p || p.state === 'crashed';
-  $('restart').disabled = !p || p.state !== 'crashed';
-  $('kill').setAttribute('aria-label', p ? `Kill ${p.name} (crash it)` : 'Kill the selected server');
-  $('restart').setAttribute('aria-label', p ? `Restart ${p.name}` : 'Restart the selected server');
-}
-
-function clientTallies() {
-  const sim = state.sim;
-  if (!state.metricsBroken) {
-    try {
-      return sim.metrics().clients;
-    } catch (e) {
-      // Counting outcomes from the records we already hold gives the same numbers; say so once.
-      state.metricsBroken = true;
-      console.warn(`metrics() failed (${messageOf(e)}); counting outcomes from the trace records instead`);
-    }
+  $('selected-kind').textContent = p ? `${p.role || p.kind} on ${p.host}` : '';
+  if (!p || !state.sim) {
+    for (const id of ACTIONS) $(id).disabled = true;
+    return;
   }
-  return state.index.tally;
+  const server = p.kind === 'server';
+  const powered = p.hostPowered !== false;
+  const up = p.state === 'up';
+  setButton('kill', { enabled: p.state !== 'crashed', label: `Kill ${p.name} (crash it)` });
+  setButton('restart', {
+    enabled: p.state === 'crashed' && powered,
+    label: `Restart ${p.name}`,
+    title: powered ? 'Start the process again from its configuration' : `${p.host} has no power: power it on first`,
+  });
+  const isReplica = server && p.role === 'replica';
+  setButton('promote', {
+    show: server,
+    enabled: up && isReplica,
+    label: `Promote ${p.name} (REPLICAOF NO ONE)`,
+    title: !server ? '' : !up ? `${p.name} is not running` : isReplica
+      ? `Make ${p.name} a master that accepts writes: REPLICAOF NO ONE` : `${p.name} is already a master`,
+  });
+  setButton('replicate', { show: server, enabled: up, label: `Make ${p.name} replicate from another server` });
+  setButton('repoint', { show: p.kind === 'client', enabled: true, label: `Repoint ${p.name} to another server` });
+  setButton('power', {
+    text: `Power ${powered ? 'off' : 'on'} ${p.host}`,
+    label: `Power ${powered ? 'off' : 'on'} ${p.host}`,
+    title: powered
+      ? `Cut ${p.host}'s power: no FIN, in-flight data lost, peers notice only by timeouts`
+      : `Power ${p.host} on: its processes boot from their configuration`,
+  });
 }
 
-function drawMetrics(force = false) {
+/** Refresh metrics() and checks() (they walk the whole trace, so a few times a second while playing). */
+function drawFigures(force = false) {
   const ts = performance.now();
-  if (!force && state.playing && ts - state.metricsTs < METRICS_EVERY_MS) return;
-  state.metricsTs = ts;
-  const clients = clientTallies() || {};
+  if (!force && state.playing && ts - state.figuresTs < FIGURES_EVERY_MS) return;
+  state.figuresTs = ts;
+  drawMetrics();
+  drawChecks();
+}
+
+function drawChecks() {
+  let checks = null;
+  try {
+    checks = state.sim.checks();
+  } catch (e) {
+    console.warn(`checks() failed: ${messageOf(e)}`);
+  }
+  state.checks = checks;
+  const html = renderChecks(checks, state.snapshot);
+  $('checks-when').textContent = `as of ${formatSeconds(state.sim.now())}`;
+  if (html !== state.drawn.checks) {
+    $('checks').innerHTML = html;
+    state.drawn.checks = html;
+  }
+}
+
+function drawMetrics() {
+  let clients = [];
+  try {
+    clients = state.sim.metrics().clients;
+  } catch (e) {
+    console.warn(`metrics() failed: ${messageOf(e)}`);
+  }
+  state.clients = clients;
   const sum = { sent: 0, ok: 0, errors: 0, refused: 0, timeouts: 0 };
-  for (const c of Object.values(clients)) for (const k of Object.keys(sum)) sum[k] += c[k] || 0;
+  for (const c of clients) for (const k of Object.keys(sum)) sum[k] += c[k] || 0;
   state.metrics = sum;
   const item = (cls, label, n) => `<span class="metric ${cls}" data-metric="${cls}"><i class="sw ${cls}"></i>${label} <b>${n}</b></span>`;
   const html = `<span class="metric" data-metric="sent">requests <b>${sum.sent}</b></span>` +
@@ -287,17 +375,40 @@ function drawInspector(snap) {
   } else {
     // Facts in two columns of label/value pairs; a 'wide' one takes a whole row.
     const rows = [['state', `<span class="state-chip ${esc(p.state)}">${esc(p.state)}</span>`], ['host', esc(p.host)]];
+    if (p.hostPowered === false) rows[0] = ['state', '<span class="state-chip off">host powered off</span>'];
+    const nameOf = (id) => esc(snap.processes.find((q) => q.id === id)?.name ?? '—');
     if (p.role) rows.push(['role', esc(p.role)]);
     if (p.address) rows.push(['address', esc(p.address)]);
+    const r = p.replication;
+    if (r && p.state !== 'crashed') {
+      rows.push(['offset', String(r.offset)]);
+      if (r.backlogHistlen != null) rows.push(['backlog', `${r.backlogHistlen} B`]);
+      rows.push(['replid', `<span title="${esc(r.replid)}">${esc(r.replid)}</span>`, 'wide']);
+      if (!/^0+$/.test(r.replid2)) rows.push(['replid2', `<span title="${esc(r.replid2)}">${esc(r.replid2)}</span>`, 'wide']);
+      if (r.masterAddress) {
+        const s = linkStatus(p, new Map(snap.processes.map((q) => [q.id, q])));
+        rows.push(['master', `${r.master != null ? nameOf(r.master) : '?'} (${esc(r.masterAddress)})`, 'wide']);
+        rows.push(['link', s ? `<span class="link-${s.cls}">${esc(s.text.replace(' ⚠', ''))}</span>${s.note ? ` <span class="muted">— ${esc(s.note)}</span>` : ''}` : 'down', 'wide']);
+      }
+      if (r.loading) rows.push(['loading', 'yes: loading the snapshot', 'wide']);
+    }
     if (p.runId) rows.push(['run_id', `<span title="${esc(p.runId)}">${esc(p.runId)}</span>`, 'wide']);
     if (p.kind === 'client') {
-      const target = snap.processes.find((q) => q.id === p.target);
-      rows.push(['sends to', esc(target ? target.name : '—')], ['in flight', String(p.inFlight ?? 0)]);
-      const t = state.index.tally[p.id];
+      const split = p.readTarget != null && p.readTarget !== p.target;
+      rows.push([split ? 'writes to' : 'sends to', nameOf(p.target)]);
+      if (split) rows.push(['reads from', nameOf(p.readTarget)]);
+      rows.push(['in flight', String(p.inFlight ?? 0)]);
+      const t = state.clients.find((c) => c.client === p.id);
       if (t) rows.push(['outcomes', OUTCOMES.map((o) => `<span class="metric ${o}"><i class="sw ${o}"></i>${o} <b>${t[o === 'error' ? 'errors' : o === 'timeout' ? 'timeouts' : o]}</b></span>`).join(' '), 'wide']);
     }
-    const facts = rows.map(([k, v, wide]) => `<dt>${k}</dt><dd${wide ? ' class="wide"' : ''}>${v}</dd>`).join('');
+    const facts = rows.map(([k, v, wide]) => `<dt${wide ? ' class="wide"' : ''}>${k}</dt><dd${wide ? ' class="wide"' : ''}>${v}</dd>`).join('');
     let keys = '';
+    if (r && r.replicas.length && p.state !== 'crashed') {
+      keys += `<h3>Replicas <span class="muted">(what ${esc(p.name)} knows of them)</span></h3>` +
+        '<table class="keys replicas"><thead><tr><th>replica</th><th>state</th><th>acked offset</th><th>lag</th><th>last ACK</th></tr></thead><tbody>' +
+        r.replicas.map((x) => `<tr><td>${nameOf(x.id)}</td><td>${esc(x.state)}</td><td>${x.ackOffset}</td><td>${x.lagBytes} B</td><td>${(x.lastAckMs / 1000).toFixed(1)} s ago</td></tr>`).join('') +
+        '</tbody></table>';
+    }
     if (p.kind === 'server') {
       const total = p.dbsize ?? 0;
       const shown = p.keys.length;
@@ -307,10 +418,9 @@ function drawInspector(snap) {
           p.keys.map((k) => `<tr><td>${esc(k.key)}</td><td>${esc(k.value)}</td><td>${k.ttlMs == null ? '—' : `${(k.ttlMs / 1000).toFixed(1)} s`}</td></tr>`).join('')
         }</tbody></table>`
         : `<p class="muted small">${p.state === 'crashed' ? 'A crashed server holds nothing in memory.' : 'No keys yet.'}</p>`;
-      keys = head + body;
+      keys += head + body;
     }
-    html = `<div class="inspector-head"><strong>${esc(p.name)}</strong> <span class="muted">${esc(p.kind)}</span></div>` +
-      `<dl class="facts">${facts}</dl>${keys}`;
+    html = `<dl class="facts">${facts}</dl>${keys}`;
   }
   if (html !== state.drawn.inspector) {
     $('inspector').innerHTML = html;
@@ -323,6 +433,7 @@ function drawInspector(snap) {
 function play() {
   const sim = state.sim;
   if (!sim || state.playing) return;
+  if (state.focus) follow();
   state.playing = true;
   state.virtual = sim.now();
   const dur = sim.durationMs();
@@ -336,7 +447,10 @@ function pause() {
   if (!state.playing) return;
   state.playing = false;
   drawPlayButton();
-  if (state.sim) drawMetrics(true);
+  if (state.sim) {
+    drawFigures(true);
+    draw();
+  }
 }
 
 function drawPlayButton() {
@@ -387,8 +501,8 @@ function step() {
     $('step-status').textContent = lines.length ? lines.slice(0, 3).join('  ·  ') + (lines.length > 3 ? '  …' : '') : `${formatSeconds(t)}`;
   }
   state.virtual = sim.now();
+  state.figuresTs = -Infinity;
   refresh();
-  drawMetrics(true);
 }
 
 function runUntil(ms) {
@@ -396,17 +510,23 @@ function runUntil(ms) {
   if (!sim) return;
   guarded('The simulation stopped', () => sim.runUntil(ms));
   state.virtual = sim.now();
+  state.figuresTs = -Infinity;
   refresh();
-  drawMetrics(true);
 }
 
 function inject(action) {
   const sim = state.sim;
   if (!sim) return undefined;
   const r = guarded('That action failed', () => sim.inject(JSON.stringify(action)));
+  state.figuresTs = -Infinity;
   refresh();
-  drawMetrics(true);
   return r;
+}
+
+/** Type `line` into the console attached to `server`, as a learner would: it shows there, with its reply. */
+function commandOn(server, line) {
+  con.target = server;
+  return con.submit(line);
 }
 
 function select(id) {
@@ -423,8 +543,8 @@ function select(id) {
 const con = new Console($('console'), $('console-target'), {
   run: (target, line) => {
     const reply = state.sim.command(target, line);
+    state.figuresTs = -Infinity;
     refresh();
-    drawMetrics(true);
     return reply;
   },
   prompt: (target) => {
@@ -437,6 +557,124 @@ const con = new Console($('console'), $('console-target'), {
     if (p) select(p.id);
   },
 });
+
+// ---------------------------------------------------------------------------------------------- picker
+
+/**
+ * Ask for a server (and optionally a second one) in a small modal dialog. `options` are [{value, text}];
+ * `preview(value, value2)` says what will run. Resolves to {value, value2}, or null when cancelled.
+ */
+function pick({ title, text, label, options, selected, label2 = null, options2 = null, selected2 = '', ok, preview }) {
+  const dlg = $('picker');
+  $('picker-title').textContent = title;
+  $('picker-text').textContent = text;
+  $('picker-label').textContent = label;
+  $('picker-ok').textContent = ok;
+  const fill = (sel, opts, value) => {
+    sel.innerHTML = '';
+    for (const o of opts) {
+      const el = document.createElement('option');
+      el.value = o.value;
+      el.textContent = o.text;
+      sel.append(el);
+    }
+    if (opts.some((o) => o.value === value)) sel.value = value;
+  };
+  fill($('picker-select'), options, selected);
+  $('picker-row2').hidden = !options2;
+  if (options2) {
+    $('picker-label2').textContent = label2;
+    fill($('picker-select2'), options2, selected2);
+  }
+  const update = () => {
+    $('picker-preview').textContent = preview($('picker-select').value, options2 ? $('picker-select2').value : null);
+  };
+  update();
+  $('picker-select').onchange = update;
+  $('picker-select2').onchange = update;
+  pause();
+  return new Promise((resolve) => {
+    dlg.onclose = () => {
+      resolve(dlg.returnValue === 'ok' ? { value: $('picker-select').value, value2: options2 ? $('picker-select2').value : null } : null);
+    };
+    dlg.returnValue = '';
+    dlg.showModal();
+    $('picker-select').focus();
+  });
+}
+
+function serverOptions(snap, except = null) {
+  return snap.processes
+    .filter((q) => q.kind === 'server' && q.id !== except)
+    .map((q) => {
+      const how = q.hostPowered === false ? 'host powered off' : q.state !== 'up' ? q.state : q.role;
+      return { value: q.name, text: `${q.name} — ${q.address} (${how})` };
+    });
+}
+
+async function replicateFrom() {
+  const p = selectedProcess();
+  const snap = state.snapshot;
+  if (!p || p.kind !== 'server') return;
+  const options = serverOptions(snap, p.id);
+  const current = p.replication && p.replication.master != null ? snap.processes.find((q) => q.id === p.replication.master) : null;
+  const byName = (name) => snap.processes.find((q) => q.name === name);
+  const line = (name) => {
+    const [ip, port] = splitAddress(byName(name).address);
+    return `REPLICAOF ${ip} ${port}`;
+  };
+  const preferred = current ? current.name : (options.find((o) => byName(o.value).role === 'master' && byName(o.value).state === 'up') || options[0] || {}).value;
+  const got = await pick({
+    title: `Make ${p.name} replicate from…`,
+    text: `${p.name} drops its data, copies the chosen server's (a partial resync when their histories match, ` +
+      'a full snapshot otherwise) and then follows its stream.',
+    label: 'Master',
+    options,
+    selected: preferred,
+    ok: 'Replicate',
+    preview: (v) => `${p.address}> ${line(v)}`,
+  });
+  if (got) commandOn(p.name, line(got.value));
+}
+
+async function repointTo() {
+  const p = selectedProcess();
+  const snap = state.snapshot;
+  if (!p || p.kind !== 'client') return;
+  const options = serverOptions(snap);
+  const nameOf = (id) => snap.processes.find((q) => q.id === id)?.name;
+  const split = p.readTarget != null && p.readTarget !== p.target;
+  const keep = split ? `keep reading from ${nameOf(p.readTarget)}` : 'with the writes';
+  const options2 = [{ value: '', text: keep }, ...options.map((o) => ({ value: o.value, text: o.text }))];
+  const preferred = (options.find((o) => {
+    const q = snap.processes.find((x) => x.name === o.value);
+    return q.role === 'master' && q.state === 'up' && q.hostPowered !== false;
+  }) || options[0] || {}).value;
+  const got = await pick({
+    title: `Repoint ${p.name} to…`,
+    text: 'After a manual promotion nothing tells the application where the new master is: an operator changes its configuration.',
+    label: 'Send writes to',
+    options,
+    selected: preferred,
+    label2: 'Reads go to',
+    options2,
+    selected2: '',
+    ok: 'Repoint',
+    preview: (v, r) => JSON.stringify(repointAction(p.name, v, r)),
+  });
+  if (got) inject(repointAction(p.name, got.value, got.value2));
+}
+
+function repointAction(process, target, readTarget) {
+  const a = { do: 'repoint', process, target };
+  if (readTarget) a.read_target = readTarget;
+  return a;
+}
+
+function splitAddress(address) {
+  const i = address.lastIndexOf(':');
+  return [address.slice(0, i), address.slice(i + 1)];
+}
 
 // Where Space must type a space. A focused <select> is not one of them: after picking a speed, Space
 // should start playback rather than reopen the list.
@@ -478,6 +716,28 @@ function wireControls() {
     const p = selectedProcess();
     if (p) inject({ do: 'restart', process: p.name });
   });
+  $('promote').addEventListener('click', () => {
+    const p = selectedProcess();
+    if (p && p.kind === 'server') commandOn(p.name, 'REPLICAOF NO ONE');
+  });
+  $('replicate').addEventListener('click', replicateFrom);
+  $('repoint').addEventListener('click', repointTo);
+  $('power').addEventListener('click', () => {
+    const p = selectedProcess();
+    if (p) inject({ do: p.hostPowered === false ? 'power_on' : 'power_off', host: p.host });
+  });
+  $('follow').addEventListener('click', follow);
+  $('heartbeats').addEventListener('change', (e) => {
+    state.heartbeats = e.target.checked;
+    draw();
+  });
+  // A lost write or a window without a master, clicked in the checks panel: show that moment.
+  $('checks').addEventListener('click', (e) => {
+    const b = e.target.closest && e.target.closest('[data-at]');
+    if (!b) return;
+    const t1 = b.dataset.until ? Number(b.dataset.until) : null;
+    focusTime(Number(b.dataset.at), t1, b.dataset.label || '');
+  });
   $('console-clear').addEventListener('click', () => con.clear());
   $('error-close').addEventListener('click', hideError);
 
@@ -493,12 +753,12 @@ function wireControls() {
 
   // Space plays and pauses unless the learner is typing; on a focused button it must not also click it.
   document.addEventListener('keydown', (e) => {
-    if (e.code !== 'Space' || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.code !== 'Space' || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey || $('picker').open) return;
     e.preventDefault();
     if (!e.repeat && state.sim) (state.playing ? pause() : play());
   });
   document.addEventListener('keyup', (e) => {
-    if (e.code === 'Space' && !isTyping(e.target)) e.preventDefault();
+    if (e.code === 'Space' && !isTyping(e.target) && !$('picker').open) e.preventDefault();
   });
 
   new ResizeObserver(() => {
@@ -516,6 +776,8 @@ const app = {
   get scenarios() { return state.scenarios; },
   get playing() { return state.playing; },
   get metrics() { return state.metrics; },
+  get checks() { return state.checks; },
+  get focus() { return state.focus; },
   get wasm() { return state.wasm; },
   console: con,
   load: loadBuiltin,
@@ -526,6 +788,9 @@ const app = {
   step,
   runUntil,
   inject,
+  command: commandOn,
+  focusTime,
+  follow,
   select,
   refresh,
   showError,

@@ -1,11 +1,14 @@
 // The timeline view: a space-time diagram drawn from trace records only. Time runs left to right; each process
 // has a lane; a message is an arrow from its sender's lane at the send time to its receiver's lane at the
-// delivery time. Client requests and their replies are coloured by how the request ended.
+// delivery time. Client requests and their replies are coloured by how the request ended; the replication
+// stream and snapshot transfers have a colour of their own; keep-alives (REPLCONF ACK, the master's PING) are
+// hidden unless asked for.
 //
 // Two parts:
 //  - `TimelineIndex` digests trace records as they arrive (`add`) into lists sorted by time, so a frame only
-//    touches what is visible. It pairs records that belong together (send with deliver/drop, a request with
-//    its command message, reply and outcome), which is bookkeeping for drawing, not simulation.
+//    touches what is visible. It pairs records that belong together (send with deliver/drop; a request with
+//    its command message, reply and outcome, by the `(client, req)` the records carry), which is bookkeeping
+//    for drawing, not simulation.
 //  - `renderTimeline(index, lanes, view)` is a pure function from the index and a time window to an SVG string.
 
 const LABEL_W = 132;   // left column with lane names
@@ -17,6 +20,7 @@ const MIN_LANE = 34;
 const MAX_LANE = 120;
 
 export const OUTCOMES = ['ok', 'error', 'refused', 'timeout'];
+const COLOURS = ['ok', 'error', 'refused', 'timeout', 'pending', 'other', 'repl', 'heartbeat'];
 
 // Index of the first element of `arr` (sorted by `key`) whose key is >= t.
 function lowerBound(arr, t, key) {
@@ -41,17 +45,19 @@ export class TimelineIndex {
     this.open = new Set();          // messages neither delivered nor dropped yet
     this.maxSpan = 0;               // longest finished message, in ms: how far back a visible arrow can start
     this.requests = new Map();      // "client:id" -> {client, id, server, t, command, outcome, reply, outT, latency}
+    this.clients = new Set();       // processes that made client requests
     this.outcomes = [];             // requests in the order they ended (so by outcome time)
-    this.pendingRequest = new Map();// client -> request key waiting for its command message
-    this.lastCommandIn = new Map(); // server -> command message it was last handed
     this.bands = [];                // {proc, state: crashed|paused, t0, t1|null}
     this.openBand = new Map();      // proc -> band
     this.restarts = [];             // {proc, t, from}: a process back up after a crash or pause
     this.partitions = [];           // {label, t0, t1|null}
     this.faults = [];               // other network faults: {t, label}
+    this.power = [];                // host power cuts: {host, t0, t1|null}
+    this.repoints = [];             // {t, name, label}: an application pointed at another server
+    this.roles = [];                // role changes after the first role a process announced: {t, proc, role, master}
+    this.lastRole = new Map();      // proc -> "role master" it last announced
     this.consoles = [];             // {t, proc, line, reply}
     this.logs = [];                 // {t, proc, text}
-    this.tally = {};                // client id -> {sent, ok, errors, timeouts, refused}: fallback metrics
   }
 
   get length() {
@@ -73,10 +79,6 @@ export class TimelineIndex {
     }
   }
 
-  #tallyOf(client) {
-    return (this.tally[client] ??= { sent: 0, ok: 0, errors: 0, timeouts: 0, refused: 0 });
-  }
-
   #finish(r, how) {
     const m = this.msgById.get(r.msg);
     if (!m) return null;
@@ -91,27 +93,19 @@ export class TimelineIndex {
   #digest(r) {
     switch (r.type) {
       case 'send': {
+        // A command carries its sender's request id and a reply its receiver's: together they name the
+        // client request ("client:id") the arrow belongs to, if a client made one.
+        const req = r.req == null ? null : r.kind === 'command' ? `${r.from}:${r.req}` : r.kind === 'reply' ? `${r.to}:${r.req}` : null;
         const m = { id: r.msg, t: r.t, from: r.from, to: r.to, kind: r.kind, label: r.label, deliverAt: r.deliver_at,
-          end: null, how: null, reason: null, req: null };
-        if (r.kind === 'command' && this.pendingRequest.has(r.from)) {
-          m.req = this.pendingRequest.get(r.from);
-          this.pendingRequest.delete(r.from);
-        } else if (r.kind === 'reply') {
-          // A server answers a command in the same instant it handles it, so the reply belongs to the
-          // request whose command was just delivered to it from this client.
-          const c = this.lastCommandIn.get(r.from);
-          if (c && c.end === r.t && c.from === r.to) m.req = c.req;
-        }
+          end: null, how: null, reason: null, req };
         this.msgs.push(m);
         this.msgById.set(m.id, m);
         this.open.add(m);
         break;
       }
-      case 'deliver': {
-        const m = this.#finish(r, 'deliver');
-        if (m && m.kind === 'command') this.lastCommandIn.set(m.to, m);
+      case 'deliver':
+        this.#finish(r, 'deliver');
         break;
-      }
       case 'drop':
         this.#finish(r, 'drop');
         break;
@@ -119,8 +113,7 @@ export class TimelineIndex {
         const key = `${r.client}:${r.id}`;
         this.requests.set(key, { client: r.client, id: r.id, server: r.server, t: r.t, command: r.command,
           outcome: null, reply: null, outT: null, latency: null });
-        this.pendingRequest.set(r.client, key);
-        this.#tallyOf(r.client).sent += 1;
+        this.clients.add(r.client);
         break;
       }
       case 'outcome': {
@@ -135,11 +128,6 @@ export class TimelineIndex {
         q.outT = r.t;
         q.latency = r.latency_ms;
         this.outcomes.push(q);
-        const tl = this.#tallyOf(r.client);
-        if (r.outcome === 'ok') tl.ok += 1;
-        else if (r.outcome === 'error') tl.errors += 1;
-        else if (r.outcome === 'timeout') tl.timeouts += 1;
-        else if (r.outcome === 'refused') tl.refused += 1;
         break;
       }
       case 'state': {
@@ -158,7 +146,14 @@ export class TimelineIndex {
       }
       case 'fault': {
         const f = String(r.fault);
-        if (f.startsWith('partition')) {
+        let m;
+        if ((m = /^power off (\S+)$/.exec(f))) {
+          this.power.push({ host: m[1], t0: r.t, t1: null });
+        } else if ((m = /^power on (\S+)$/.exec(f))) {
+          for (const p of this.power) if (p.host === m[1] && p.t1 == null) p.t1 = r.t;
+        } else if ((m = /^(\S+) repointed to (.+)$/.exec(f))) {
+          this.repoints.push({ t: r.t, name: m[1], label: `repointed to ${m[2]}` });
+        } else if (f.startsWith('partition')) {
           for (const p of this.partitions) if (p.t1 == null) p.t1 = r.t;
           this.partitions.push({ label: f, t0: r.t, t1: null });
         } else if (f === 'heal' || f.startsWith('heal')) {
@@ -175,17 +170,29 @@ export class TimelineIndex {
       case 'log':
         this.logs.push({ t: r.t, proc: r.proc, text: r.text });
         break;
+      case 'role': {
+        // The first role a process announces is its configuration, not a change: no mark for it.
+        const now = `${r.role} ${r.master ?? ''}`;
+        const before = this.lastRole.get(r.proc);
+        this.lastRole.set(r.proc, now);
+        if (before !== undefined && before !== now) this.roles.push({ t: r.t, proc: r.proc, role: r.role, master: r.master });
+        break;
+      }
       default:
         // timers and record types this view does not draw yet
         break;
     }
   }
 
-  /** The outcome class used to colour a message. */
+  /** The class used to colour a message: how its client request ended, or what kind of traffic it is. */
   colourOf(m) {
+    if (m.kind === 'heartbeat') return 'heartbeat';
     if (m.how === 'drop' && m.reason === 'refused') return 'refused';
     const q = m.req ? this.requests.get(m.req) : null;
     if (q) return q.outcome || 'pending';
+    // The stream, snapshot transfers, and the handshake a replica runs with its master (PING, REPLCONF,
+    // PSYNC and their replies): server-to-server commands that no client asked for.
+    if (m.kind === 'replication' || !(this.clients.has(m.from) || this.clients.has(m.to))) return 'repl';
     if (m.how === 'drop') return 'timeout';
     return m.end == null ? 'pending' : 'other';
   }
@@ -224,11 +231,15 @@ export function laneGeometry(n, height) {
 /**
  * Render the timeline.
  * @param {TimelineIndex} index
- * @param {Array<{id:number,name:string,kind:string,state:string,host:string}>} lanes  processes, top to bottom
- * @param {{t0:number, t1:number, now:number, width:number, height:number}} view
+ * @param {Array<{id:number,name:string,kind:string,state:string,host:string,role?:string,address?:string}>} lanes
+ *   processes, top to bottom
+ * @param {{t0:number, t1:number, now:number, width:number, height:number, heartbeats?:boolean,
+ *   checks?:object|null, focus?:{t:number, t1?:number, label:string}|null}} view  `checks` is what
+ *   `Simulation.checks()` returned (lost writes and windows without a master are marked); `focus` is a
+ *   moment (or an interval) to highlight.
  * @returns {string} an `<svg>` element as a string
  */
-export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
+export function renderTimeline(index, lanes, { t0, t1, now, width, height, heartbeats = false, checks = null, focus = null }) {
   const plotW = Math.max(50, width - LABEL_W - INSET - RIGHT);
   const span = Math.max(1, t1 - t0);
   const X = (t) => LABEL_W + INSET + ((t - t0) / span) * plotW;
@@ -241,7 +252,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
 
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="timeline-svg" width="${width}" height="${H}" ` +
     `viewBox="0 0 ${width} ${H}" role="img" aria-label="Timeline from ${formatSeconds(t0)} to ${formatSeconds(t1)}">`);
-  const markers = ['ok', 'error', 'refused', 'timeout', 'pending', 'other']
+  const markers = COLOURS
     .map((c) => `<marker id="tl-${c}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" ` +
       `orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="head ${c}"/></marker>`).join('');
   out.push(`<defs>${markers}<clipPath id="tl-plot"><rect x="${LABEL_W}" y="0" width="${plotW + INSET + RIGHT}" height="${H}"/></clipPath></defs>`);
@@ -272,6 +283,39 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
   });
 
   const labels = []; // texts drawn last, over arrows and bands
+  // Where labels already are. Marks (bands, role changes, lost writes, console commands) always get their
+  // label; the many message labels only where they overlap nothing, so a busy window stays readable.
+  const boxes = [];
+  const boxOf = (x, y, text, cw) => ({ x0: x - 2, x1: x + String(text).length * cw + 2, y0: y - 11, y1: y + 3 });
+  const isFree = (b) => !boxes.some((o) => b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1);
+  const mark = (html, x, y, text, cw = 6.8) => {
+    boxes.push(boxOf(x, y, text, cw));
+    labels.push(html);
+  };
+  const maybe = (html, x, y, text, cw = 6.6) => {
+    const b = boxOf(x, y, text, cw);
+    if (!isFree(b)) return false;
+    boxes.push(b);
+    labels.push(html);
+    return true;
+  };
+  const hostOf = new Map(lanes.map((p) => [p.id, p.host]));
+  const nameOf = (address) => {
+    const p = lanes.find((q) => q.address === address);
+    return p ? p.name : address;
+  };
+  // Whether `proc`'s host lost power exactly at `t` (then its crash is a power cut) or got it back then.
+  const powerCutAt = (proc, t) => index.power.some((w) => w.host === hostOf.get(proc) && w.t0 === t);
+  const powerBackAt = (proc, t) => index.power.some((w) => w.host === hostOf.get(proc) && w.t1 === t);
+
+  // Time without any writable master (from the checks): a red strip under the axis.
+  for (const [a, b] of (checks && checks.noMaster) || []) {
+    if (b < t0 || a > t1) continue;
+    const x0 = X(Math.max(a, t0));
+    const x1 = X(Math.min(b, t1));
+    out.push(`<g class="nomaster" data-nomaster="${a}"><title>No writable master from ${formatSeconds(a)} to ${formatSeconds(b)}: writes cannot succeed</title>` +
+      `<rect x="${x0}" y="${plotTop + 1}" width="${Math.max(2, x1 - x0)}" height="7"/></g>`);
+  }
 
   // Partitions: bands across every lane.
   for (const b of index.partitions) {
@@ -281,15 +325,16 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
     const x1 = X(Math.min(e, t1));
     out.push(`<g class="band partition" data-band="partition"><title>${esc(b.label)} (${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)})</title>` +
       `<rect x="${x0}" y="${plotTop}" width="${Math.max(2, x1 - x0)}" height="${plotBottom - plotTop}"/></g>`);
-    labels.push(`<text class="band-label partition" x="${x0 + 5}" y="${plotTop + 13}">✂ ${esc(clip(b.label, 40))}</text>`);
+    mark(`<text class="band-label partition" x="${x0 + 5}" y="${plotTop + 13}">✂ ${esc(clip(b.label, 40))}</text>`, x0 + 5, plotTop + 13, `✂ ${clip(b.label, 40)}`);
   }
   for (const f of index.faults) {
     if (f.t < t0 || f.t > t1) continue;
+    if (f.host) continue;
     const x = X(f.t);
     out.push(`<g class="fault-mark"><title>${esc(f.label)} at ${formatSeconds(f.t)}</title>` +
       `<line x1="${x}" y1="${plotTop}" x2="${x}" y2="${plotBottom}"/></g>`);
     // At the bottom, so a heal does not write over the label of the partition it ends.
-    labels.push(`<text class="fault-label" x="${x + 4}" y="${plotBottom - 6}">${esc(clip(f.label, 30))}</text>`);
+    mark(`<text class="fault-label" x="${x + 4}" y="${plotBottom - 6}">${esc(clip(f.label, 30))}</text>`, x + 4, plotBottom - 6, clip(f.label, 30));
   }
 
   // Crashed / paused bands on a process's lane, and restarts.
@@ -300,20 +345,46 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
     const x0 = X(Math.max(b.t0, t0));
     const x1 = X(Math.min(e, t1));
     const h = Math.min(geo.laneH - 6, 30);
-    out.push(`<g class="band ${b.state}" data-band="${b.state}"><title>${b.state} ${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)}</title>` +
+    const power = b.state === 'crashed' && powerCutAt(b.proc, b.t0);
+    const what = power ? 'host powered off' : b.state;
+    out.push(`<g class="band ${b.state}${power ? ' power' : ''}" data-band="${power ? 'power' : b.state}"><title>${what} ${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)}</title>` +
       `<rect x="${x0}" y="${y - h / 2}" width="${Math.max(2, x1 - x0)}" height="${h}" rx="3"/>` +
       (b.t0 >= t0 ? `<line class="edge" x1="${x0}" y1="${y - geo.laneH / 2 + 3}" x2="${x0}" y2="${y + geo.laneH / 2 - 3}"/>` : '') +
       '</g>');
     // A band too short to hold its label (e.g. killed and restarted at once) keeps it in the tooltip only.
-    if (b.t1 == null || x1 - x0 > 70) labels.push(`<text class="band-label ${b.state}" x="${x0 + 5}" y="${y - 5}">${b.state === 'crashed' ? '✖ crashed' : '❚❚ paused'}</text>`);
+    const word = power ? '■ power off' : b.state === 'crashed' ? '✖ crashed' : '❚❚ paused';
+    if (b.t1 == null || x1 - x0 > 70) mark(`<text class="band-label ${b.state}${power ? ' power' : ''}" x="${x0 + 5}" y="${y - 5}">${word}</text>`, x0 + 5, y - 5, word);
   }
   for (const r of index.restarts) {
     const y = laneY.get(r.proc);
     if (y == null || r.t < t0 || r.t > t1) continue;
     const x = X(r.t);
-    out.push(`<g class="restart-mark"><title>${r.from === 'crashed' ? 'restarted' : 'resumed'} at ${formatSeconds(r.t)}</title>` +
+    const word = r.from !== 'crashed' ? '▶ resumed' : powerBackAt(r.proc, r.t) ? '↑ power on' : '↻ restarted';
+    out.push(`<g class="restart-mark"><title>${word.slice(2)} at ${formatSeconds(r.t)}</title>` +
       `<line x1="${x}" y1="${y - geo.laneH / 2 + 3}" x2="${x}" y2="${y + geo.laneH / 2 - 3}"/></g>`);
-    labels.push(`<text class="restart-label" x="${x + 5}" y="${y - 5}">${r.from === 'crashed' ? '↻ restarted' : '▶ resumed'}</text>`);
+    mark(`<text class="restart-label" x="${x + 5}" y="${y - 5}">${word}</text>`, x + 5, y - 5, word);
+  }
+
+  // Role changes (REPLICAOF, promotion) and repointed applications: a flag on the lane, labelled.
+  const flags = [];
+  for (const r of index.roles) {
+    const text = r.role === 'master' ? '★ now MASTER' : `↳ replica of ${nameOf(r.master)}`;
+    flags.push({ t: r.t, proc: r.proc, cls: `role-mark role-${r.role}`, text, tip: r.role === 'master' ? 'became a master' : `became a replica of ${r.master}` });
+  }
+  for (const r of index.repoints) {
+    const p = lanes.find((q) => q.name === r.name);
+    if (p) flags.push({ t: r.t, proc: p.id, cls: 'repoint-mark', text: `↪ ${r.label}`, tip: `${r.name} ${r.label}` });
+  }
+  for (const f of flags) {
+    const y = laneY.get(f.proc);
+    if (y == null || f.t < t0 || f.t > t1) continue;
+    const x = X(f.t);
+    out.push(`<g class="${f.cls}" data-flag="${esc(f.text)}"><title>${esc(`${f.tip} at ${formatSeconds(f.t)}`)}</title>` +
+      `<line x1="${x}" y1="${y - geo.laneH / 2 + 3}" x2="${x}" y2="${y + geo.laneH / 2 - 3}"/></g>`);
+    // Above the lane, unless a band or restart label of the same instant is there already.
+    const up = isFree(boxOf(x + 5, y - 5, f.text, 6.8));
+    const fy = up ? y - 5 : y + 15;
+    mark(`<text class="flag-label ${f.cls}" x="${x + 5}" y="${fy}">${esc(f.text)}</text>`, x + 5, fy, f.text);
   }
 
   // Messages. Arrows that start before the window can still end inside it: look back by the longest
@@ -323,10 +394,11 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
   for (let i = first; i < index.msgs.length && index.msgs[i].t <= t1; i++) visible.push(index.msgs[i]);
   const lookedFrom = index.msgs[first]?.t ?? Infinity;
   for (const m of index.open) if (m.t < lookedFrom && m.t <= t1) visible.push(m);
+  const shown = heartbeats ? visible : visible.filter((m) => m.kind !== 'heartbeat');
 
-  const labelEnds = new Map(); // per (from,to) row: x where the last drawn label ends
+  const msgLabels = []; // placed after every mark's label, where there is room
   const arrows = [];
-  for (const m of visible) {
+  for (let m of shown) {
     const y0 = laneY.get(m.from);
     const y1 = laneY.get(m.to);
     if (y0 == null || y1 == null) continue;
@@ -345,8 +417,16 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
       yb = y0 + (y1 - y0) * f;
       if (f < 1) tip = `<line class="due" x1="${xb}" y1="${yb}" x2="${X(m.deliverAt)}" y2="${y1}"/>`;
     } else if (m.how === 'drop') {
+      // A message its sender's power cut caught on the wire was lost at the cut, wherever the trace records
+      // the drop.
+      const cut = m.reason === 'host_down'
+        ? index.power.find((w) => w.host === hostOf.get(m.from) && w.t0 >= m.t && w.t0 <= m.end) : null;
+      if (cut) m = { ...m, end: cut.t0 };
       xb = X(m.end);
-      yb = m.reason === 'refused' ? y1 : (y0 + y1) / 2;
+      // Refused at the destination; lost with a dead host as far as it had come (at its destination when
+      // that host is the dead one); lost on the way (partition, loss) halfway.
+      const f = m.deliverAt > m.t ? Math.min(1, Math.max(0, (m.end - m.t) / (m.deliverAt - m.t))) : 1;
+      yb = m.reason === 'refused' ? y1 : m.reason === 'host_down' ? y0 + (y1 - y0) * f : (y0 + y1) / 2;
       tip = `<path class="drop-x ${colour}" d="M${xb - 4},${yb - 4} L${xb + 4},${yb + 4} M${xb - 4},${yb + 4} L${xb + 4},${yb - 4}"/>`;
     } else {
       xb = X(m.end);
@@ -359,15 +439,12 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
       `<title>${esc(`#${m.id} ${m.label}\n${m.kind}, sent at ${formatSeconds(m.t)}, ${status}`)}</title>` +
       `${tip}<line x1="${xa}" y1="${y0}" x2="${xb}" y2="${yb}"${head}/></g>`);
 
-    // A label near the sending end, unless it would overlap the previous one on the same row.
+    // A label near the sending end, if there is room for it (heartbeats stay unlabelled: hover them).
     const text = clip(m.label, 26);
     const lx = xa + (xb - xa) * 0.22 + 5;
     const ly = y0 + (yb - y0) * 0.22 + (y1 > y0 ? 4 : 10);
-    const row = `${m.from}>${m.to}`;
-    const w = text.length * 6.3;
-    if (lx >= LABEL_W && lx <= width - 20 && lx > (labelEnds.get(row) ?? -Infinity) + 14) {
-      labelEnds.set(row, lx + w);
-      labels.push(`<text class="msg-label ${colour}" x="${lx}" y="${ly}">${esc(text)}</text>`);
+    if (m.kind !== 'heartbeat' && lx >= LABEL_W && lx <= width - 20) {
+      msgLabels.push({ html: `<text class="msg-label ${colour}" x="${lx}" y="${ly}">${esc(text)}</text>`, x: lx, y: ly, text });
     }
   }
   out.push(`<g class="msgs">${arrows.join('')}</g>`);
@@ -383,9 +460,19 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
     out.push(`<circle class="outcome ${q.outcome}" data-outcome="${q.outcome}" cx="${x}" cy="${y}" r="3.5">` +
       `<title>${esc(`request #${q.id} ${q.command.join(' ')}\n${q.outcome} after ${q.latency} ms: ${q.reply}`)}</title></circle>`);
     if (q.outcome === 'timeout' && x > (timeoutEnds.get(q.client) ?? -Infinity) + 6) {
-      timeoutEnds.set(q.client, x + 50);
-      labels.push(`<text class="msg-label timeout" x="${x + 5}" y="${y + 15}">timeout</text>`);
+      if (maybe(`<text class="msg-label timeout" x="${x + 5}" y="${y + 15}">timeout</text>`, x + 5, y + 15, 'timeout')) timeoutEnds.set(q.client, x + 50);
     }
+  }
+
+  // Acknowledged writes that the serving master does not have (from the checks): a red ring where the
+  // client saw the acknowledgement.
+  for (const w of (checks && checks.lostWrites) || []) {
+    const y = laneY.get(w.client);
+    if (y == null || w.ackedAt < t0 || w.ackedAt > t1) continue;
+    const x = X(w.ackedAt);
+    out.push(`<g class="lost-mark" data-lost="${esc(w.key)}"><title>${esc(`acknowledged write lost: SET ${w.key} ${w.value} (acknowledged at ${formatSeconds(w.ackedAt)}); the master now has ${w.found == null ? 'nothing' : w.found}`)}</title>` +
+      `<circle cx="${x}" cy="${y}" r="7"/></g>`);
+    mark(`<text class="lost-label" x="${x + 9}" y="${y - 8}">lost ${esc(clip(w.key, 14))}</text>`, x + 9, y - 8, `lost ${clip(w.key, 14)}`);
   }
 
   // Commands typed in a console, on the lane of the process they went to. Their labels stack upwards
@@ -407,7 +494,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
     if (row < 0 && rows.length < maxRows) row = rows.length;
     if (row >= 0) {
       rows[row] = x + 8 + text.length * 6.6;
-      labels.push(`<text class="console-label${err}" x="${x - 4}" y="${y - 21 - row * 13}">${esc(text)}</text>`);
+      mark(`<text class="console-label${err}" x="${x - 4}" y="${y - 21 - row * 13}">${esc(text)}</text>`, x - 4, y - 21 - row * 13, text, 6.9);
     }
   }
 
@@ -420,7 +507,23 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
     out.push(`<line class="log-mark" x1="${x}" y1="${y + 4}" x2="${x}" y2="${y + 11}"><title>${esc(`${formatSeconds(l.t)} ${l.text}`)}</title></line>`);
   }
 
+  for (const l of msgLabels) maybe(l.html, l.x, l.y, l.text, 6.6);
   out.push(`<g class="labels">${labels.join('')}</g>`);
+
+  // The moment (or interval) the learner asked to look at.
+  if (focus && focus.t <= t1 && (focus.t1 ?? focus.t) >= t0) {
+    const xa = X(Math.max(focus.t, t0));
+    const xb = X(Math.min(focus.t1 ?? focus.t, t1));
+    out.push(`<g class="focus" data-focus="${focus.t}">` +
+      (xb - xa > 2 ? `<rect x="${xa}" y="${plotTop}" width="${xb - xa}" height="${plotBottom - plotTop}"/>` : '') +
+      `<line x1="${xa}" y1="${plotTop}" x2="${xa}" y2="${plotBottom}"/></g>`);
+    const text = clip(focus.label, 48);
+    const w = text.length * 6.6 + 10;
+    const lx = Math.min(xa + 4, width - RIGHT - w);
+    // In the time axis strip, over the tick labels: it names the moment the axis is showing.
+    out.push(`<g class="focus-tag"><rect x="${lx}" y="${plotTop - 22}" width="${w}" height="17" rx="4"/>` +
+      `<text x="${lx + 5}" y="${plotTop - 9.5}">${esc(text)}</text></g>`);
+  }
 
   // Now.
   if (now >= t0 && now <= t1) {
@@ -433,7 +536,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height }) {
   out.push(`<rect class="label-col" x="0" y="0" width="${LABEL_W}" height="${H}"/>`);
   lanes.forEach((p) => {
     const y = laneY.get(p.id);
-    out.push(`<g class="lane-label kind-${esc(p.kind)} state-${esc(p.state)}" data-lane="${p.id}">` +
+    out.push(`<g class="lane-label kind-${esc(p.kind)}${p.role ? ` role-${esc(p.role)}` : ''} state-${esc(p.state)}" data-lane="${p.id}">` +
       `<circle cx="14" cy="${y}" r="5"/>` +
       `<text class="lane-name" x="26" y="${y - 2}">${esc(clip(p.name, 14))}</text>` +
       `<text class="lane-sub" x="26" y="${y + 12}">${esc(clip(p.kind === 'server' ? (p.address || p.host) : `client on ${p.host}`, 18))}</text></g>`);

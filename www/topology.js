@@ -1,15 +1,18 @@
 // The topology view: a pure function from a `snapshot()` object to an SVG string. Hosts are boxes holding
-// their processes; each client has an arrow to the server it sends to; cut links are drawn between hosts.
+// their processes; each client has an arrow to the server it writes to (and a dashed one to the server it
+// reads from, when it splits reads); each replication link is an arrow from a master to its replica,
+// labelled with what the master knows of it (acknowledged offset, lag); cut links are drawn between hosts.
 // The layout depends only on the order of hosts and processes in the snapshot and on the size of the view,
-// never on state, so nothing jumps when a process crashes or a role changes. Colours live in style.css
-// (classes `kind-*`, `role-*`, `state-*`), so this file decides shapes and words only.
+// never on state, so nothing jumps when a process crashes, a host loses power or a role changes. Colours
+// live in style.css (classes `kind-*`, `role-*`, `state-*`, `repl-*`), so this file decides shapes and words.
 
-const PAD = 14;          // space around the drawing
+const PAD = 12;          // space around the drawing
 const GAP = 18;          // least space between host boxes
+const ROW_GAP = 34;      // between rows of hosts: room for a replication label between them
 const MAX_GAP = 64;      // most space between host boxes, when the view is wide enough
-const MAX_HOST_W = 158;
-const HOST_HEAD = 30;    // host box title strip
-const PROC_H = 58;       // one process card
+const MAX_HOST_W = 180;
+const HOST_HEAD = 27;    // host box title strip
+const PROC_H = 68;       // one process card: four lines
 const PROC_GAP = 8;      // between process cards in a host
 const MIN_HOST_W = 150;  // narrower than this and a host wraps to the next row
 
@@ -28,12 +31,12 @@ export function layout(snapshot, width, height) {
   const cols = Math.max(1, Math.min(n, Math.floor((usable + GAP) / (MIN_HOST_W + GAP))));
   const rows = Math.ceil(n / cols);
   const hostW = Math.min(MAX_HOST_W, (usable - GAP * (cols - 1)) / cols);
-  // Spare width goes into the gaps, so arrows and cut links between hosts have room to be seen.
+  // Spare width goes into the gaps, so arrows and their labels between hosts have room to be seen.
   const gap = cols > 1 ? Math.min(MAX_GAP, Math.max(GAP, (usable - cols * hostW) / (cols - 1))) : GAP;
   const maxProcs = Math.max(1, ...hosts.map((h) => h.processes.length));
-  const hostH = HOST_HEAD + maxProcs * (PROC_H + PROC_GAP) + 4;
+  const hostH = HOST_HEAD + maxProcs * (PROC_H + PROC_GAP);
   const contentW = cols * hostW + (cols - 1) * gap;
-  const contentH = rows * hostH + (rows - 1) * (GAP + 12);
+  const contentH = rows * hostH + (rows - 1) * ROW_GAP;
   const x0 = Math.max(PAD, (width - contentW) / 2);
   const y0 = Math.max(PAD, (height - contentH) / 2);
   const hostRects = new Map();
@@ -41,7 +44,7 @@ export function layout(snapshot, width, height) {
   hosts.forEach((h, i) => {
     const c = i % cols;
     const r = Math.floor(i / cols);
-    const rect = { x: x0 + c * (hostW + gap), y: y0 + r * (hostH + GAP + 12), w: hostW, h: hostH };
+    const rect = { x: x0 + c * (hostW + gap), y: y0 + r * (hostH + ROW_GAP), w: hostW, h: hostH };
     hostRects.set(h.name, rect);
     h.processes.forEach((pid, j) => {
       procRects.set(pid, { x: rect.x + 8, y: rect.y + HOST_HEAD + j * (PROC_H + PROC_GAP), w: rect.w - 16, h: PROC_H });
@@ -51,7 +54,7 @@ export function layout(snapshot, width, height) {
     hosts: hostRects,
     procs: procRects,
     width: Math.max(width, contentW + 2 * PAD),
-    height: Math.max(height, contentH + 2 * PAD + 36),
+    height: Math.max(height, contentH + 2 * PAD),
   };
 }
 
@@ -71,32 +74,167 @@ function exitPoint(r, p, m = 3) {
   return { x: c.x + dx * s, y: c.y + dy * s };
 }
 
+/** Whether a host has lost power: the snapshot says so on each of its processes. */
+export function hostPowered(snapshot, hostName) {
+  return !snapshot.processes.some((p) => p.host === hostName && p.hostPowered === false);
+}
+
+/** The replica's link as a short phrase and a class: up, sync (on its way up) or down. */
+export function linkStatus(p, byId) {
+  const r = p.replication;
+  if (!r || r.link == null) return null;
+  const master = r.master != null ? byId.get(r.master) : null;
+  const masterDown = master && (master.state !== 'up' || master.hostPowered === false);
+  if (r.link === 'connected') {
+    // Redis's replica keeps saying master_link_status:up until repl-timeout passes without data: it has
+    // not noticed yet. The page knows better and says so, without hiding what the replica believes.
+    return masterDown
+      ? { cls: 'stale', text: 'link: connected ⚠', note: 'master down: not noticed yet' }
+      : { cls: 'up', text: 'link: connected', note: '' };
+  }
+  if (r.link === 'sync') return { cls: 'sync', text: 'link: syncing (RDB)', note: 'loading the snapshot' };
+  // connect / connecting / handshake: master_link_status:down.
+  return { cls: 'down', text: `link: down (${r.link})`, note: '' };
+}
+
+// Rough advance of one character of each card line's font (12 px mono, sans, semibold sans), in px.
+const CHAR_W = { mono: 7.3, sans: 6.6, bold: 7.1 };
+
+function fit(text, room, font) {
+  // Squeeze a line that would overflow its card rather than cut it: textLength keeps it inside.
+  return text.length * CHAR_W[font] > room ? ` textLength="${Math.round(room)}" lengthAdjust="spacingAndGlyphs"` : '';
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function procLines(p, byId) {
-  // Three short lines per card: name and role, where it is, what it holds.
+  // Four short lines per card: name and role, where it is, what it holds, how it is linked.
+  const off = p.hostPowered === false;
   if (p.kind === 'server') {
-    const role = p.role || 'server';
-    const third = p.state === 'crashed'
-      ? 'CRASHED'
-      : p.state === 'paused' ? 'PAUSED' : `${p.dbsize ?? 0} key${p.dbsize === 1 ? '' : 's'}`;
-    return { badge: role, sub: p.address || p.host, third };
+    const badge = (p.role || 'server').toUpperCase();
+    const r = p.replication;
+    if (off) return { badge, sub: p.address || p.host, third: 'POWER OFF', fourth: 'memory lost', fourthCls: 'muted' };
+    if (p.state === 'crashed') return { badge, sub: p.address || p.host, third: 'CRASHED', fourth: 'memory lost', fourthCls: 'muted' };
+    const keys = plural(p.dbsize ?? 0, 'key');
+    const third = p.state === 'paused' ? 'PAUSED' : r ? `${keys} · offset ${r.offset}` : keys;
+    let fourth = '';
+    let fourthCls = 'muted';
+    if (r && p.role === 'replica') {
+      const s = linkStatus(p, byId);
+      fourth = s ? s.text : `link: down → ${r.masterAddress || '?'}`;
+      fourthCls = s ? `link-${s.cls}` : 'link-down';
+    } else if (r) {
+      const n = r.replicas.length;
+      const online = r.replicas.filter((x) => x.state === 'online').length;
+      fourth = n === 0 ? 'no replicas' : online === n ? `${plural(n, 'replica')} online` : `${plural(n, 'replica')}, ${n - online} syncing`;
+    }
+    return { badge, sub: p.address || p.host, third, fourth, fourthCls };
   }
   if (p.kind === 'client') {
-    const target = p.target != null && byId.get(p.target) ? byId.get(p.target).name : '—';
-    const third = p.state === 'crashed'
-      ? 'CRASHED'
-      : p.state === 'paused' ? 'PAUSED' : `${p.inFlight ?? 0} in flight`;
-    return { badge: 'client', sub: `sends to ${target}`, third };
+    const name = (id) => (id != null && byId.get(id) ? byId.get(id).name : '—');
+    const split = p.readTarget != null && p.readTarget !== p.target;
+    const state = off ? 'POWER OFF' : p.state === 'crashed' ? 'CRASHED' : p.state === 'paused' ? 'PAUSED' : `${p.inFlight ?? 0} in flight`;
+    return split
+      ? { badge: 'CLIENT', sub: `writes → ${name(p.target)}`, third: `reads → ${name(p.readTarget)}`, fourth: state, fourthCls: 'muted' }
+      : { badge: 'CLIENT', sub: `sends to ${name(p.target)}`, third: state, fourth: '', fourthCls: 'muted' };
   }
-  return { badge: p.role || p.kind, sub: p.address || p.host, third: p.state === 'up' ? '' : p.state.toUpperCase() };
+  return { badge: (p.role || p.kind).toUpperCase(), sub: p.address || p.host, third: p.state === 'up' ? '' : p.state.toUpperCase(), fourth: '', fourthCls: 'muted' };
+}
+
+/** The replication links to draw: one per replica that names a master in the snapshot. */
+export function replicationLinks(snapshot) {
+  const byId = new Map(snapshot.processes.map((p) => [p.id, p]));
+  const cut = new Set((snapshot.cuts || []).map(([a, b]) => `${a}\u0000${b}`));
+  const links = [];
+  for (const p of snapshot.processes) {
+    const r = p.replication;
+    if (!r || r.master == null || !byId.has(r.master)) continue;
+    const m = byId.get(r.master);
+    const seen = m.replication ? m.replication.replicas.find((x) => x.id === p.id) : null;
+    const isCut = cut.has(`${m.host}\u0000${p.host}`) || cut.has(`${p.host}\u0000${m.host}`);
+    const masterDown = m.state !== 'up' || m.hostPowered === false;
+    const replicaDown = p.state !== 'up' || p.hostPowered === false;
+    let cls;
+    let label;
+    if (masterDown) {
+      cls = 'down';
+      label = ['master', 'down'];
+    } else if (replicaDown) {
+      cls = 'down';
+      label = ['replica', 'down'];
+    } else if (isCut) {
+      cls = 'down';
+      label = ['partitioned'];
+    } else if (r.link === 'connected' && seen && seen.state === 'online') {
+      cls = 'up';
+      label = [`ack ${seen.ackOffset}`, `lag ${seen.lagBytes} B`];
+    } else if (r.link === 'sync' || (seen && seen.state !== 'online')) {
+      cls = 'sync';
+      label = ['full sync', seen && seen.state === 'send_bulk' ? 'RDB →' : 'waiting'];
+    } else {
+      cls = 'sync';
+      label = [r.link || 'connecting'];
+    }
+    links.push({ from: m.id, to: p.id, cls, label, link: r.link, ackOffset: seen ? seen.ackOffset : null, lagBytes: seen ? seen.lagBytes : null });
+  }
+  return links;
+}
+
+function pillSize(lines) {
+  return { w: Math.max(...lines.map((l) => l.length)) * 6.4 + 10, h: lines.length * 13 + 4 };
+}
+
+function pill(x, y, lines, cls) {
+  const { w, h } = pillSize(lines);
+  const text = lines.map((l, i) => `<tspan x="${x}" y="${y - h / 2 + 13 + i * 13}">${esc(l)}</tspan>`).join('');
+  return `<rect class="pill ${cls}" x="${x - w / 2}" y="${y - h / 2}" width="${w}" height="${h}" rx="5"/>` +
+    `<text class="pill-text ${cls}" text-anchor="middle">${text}</text>`;
+}
+
+function overlap(a, b) {
+  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+/**
+ * Where the label of the arrow a -> b goes: near its middle, or beside it, wherever it covers the least of
+ * the cards, host titles and other labels, and never the arrowhead (the direction is the point).
+ */
+function placePill(a, b, { w, h }, obstacles, placed) {
+  const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+  const n = { x: -(b.y - a.y) / len, y: (b.x - a.x) / len };
+  const side = Math.abs(n.x) * w / 2 + Math.abs(n.y) * h / 2 + 5;
+  // The arrowhead: the last few pixels before b.
+  const hx = b.x - ((b.x - a.x) / len) * 5;
+  const hy = b.y - ((b.y - a.y) / len) * 5;
+  const head = { x: hx - 5, y: hy - 5, w: 10, h: 10 };
+  let best = null;
+  for (const t of [0.5, 0.42, 0.58, 0.35, 0.3]) {
+    for (const o of [0, side, -side]) {
+      const x = a.x + (b.x - a.x) * t + n.x * o;
+      const y = a.y + (b.y - a.y) * t + n.y * o;
+      const rect = { x: x - w / 2, y: y - h / 2, w, h };
+      let score = Math.abs(t - 0.5) * 40 + (o ? 15 : 0);
+      for (const ob of obstacles) score += ob.weight * overlap(rect, ob);
+      for (const p of placed) score += 4 * overlap(rect, p);
+      score += 5000 * overlap(rect, head);
+      if (!best || score < best.score) best = { score, x, y, rect };
+    }
+  }
+  placed.push(best.rect);
+  return best;
 }
 
 /**
  * Render the topology.
  * @param {object} snapshot  the object returned by `Simulation.snapshot()`
- * @param {{width:number, height:number, selected?:number|null, caption?:string|string[]}} opts
+ * @param {{width:number, height:number, selected?:number|null}} opts
  * @returns {string} an `<svg>` element as a string
  */
-export function renderTopology(snapshot, { width, height, selected = null, caption = '' }) {
+export function renderTopology(snapshot, { width, height, selected = null }) {
   const L = layout(snapshot, width, height);
   const byId = new Map(snapshot.processes.map((p) => [p.id, p]));
   const hostOf = new Map(snapshot.processes.map((p) => [p.id, p.host]));
@@ -104,20 +242,23 @@ export function renderTopology(snapshot, { width, height, selected = null, capti
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="topology-svg" width="${L.width}" height="${L.height}" ` +
     `viewBox="0 0 ${L.width} ${L.height}" role="img" aria-label="Topology">`);
-  out.push(`<defs>
-    <marker id="topo-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-      <path d="M0,0 L10,5 L0,10 z" class="topo-arrowhead"/></marker>
-    <marker id="topo-arrow-bad" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-      <path d="M0,0 L10,5 L0,10 z" class="topo-arrowhead bad"/></marker>
-  </defs>`);
+  const marker = (id, cls) => `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" ` +
+    `orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="topo-arrowhead ${cls}"/></marker>`;
+  out.push(`<defs>${marker('topo-arrow', '')}${marker('topo-arrow-bad', 'bad')}` +
+    `${marker('topo-arrow-repl-up', 'repl-up')}${marker('topo-arrow-repl-sync', 'repl-sync')}${marker('topo-arrow-repl-down', 'repl-down')}</defs>`);
 
-  // Host boxes first, so arrows and cards draw over them.
+  // Host boxes first, so arrows and cards draw over them. A host without power is drawn dark.
   for (const h of snapshot.hosts) {
     const r = L.hosts.get(h.name);
-    out.push(`<g class="host" data-host="${esc(h.name)}">` +
+    const on = hostPowered(snapshot, h.name);
+    out.push(`<g class="host${on ? '' : ' off'}" data-host="${esc(h.name)}" data-powered="${on}">` +
+      (on ? '' : `<title>${esc(`${h.name} has no power: its processes are gone and nobody hears from it`)}</title>`) +
       `<rect class="host-box" x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" rx="10"/>` +
-      `<text class="host-name" x="${r.x + 10}" y="${r.y + 19}">${esc(h.name)}</text>` +
-      `<text class="host-ip" x="${r.x + r.w - 10}" y="${r.y + 19}" text-anchor="end">${esc(h.ip || '')}</text></g>`);
+      `<text class="host-name" x="${r.x + 10}" y="${r.y + 18}">${esc(h.name)}</text>` +
+      (on
+        ? `<text class="host-ip" x="${r.x + r.w - 10}" y="${r.y + 18}" text-anchor="end">${esc(h.ip || '')}</text>`
+        : `<text class="host-off" x="${r.x + r.w - 10}" y="${r.y + 18}" text-anchor="end">POWER OFF</text>`) +
+      '</g>');
   }
 
   // Cut links between hosts: a dashed "wall" across the gap between the two boxes (one per unordered
@@ -142,48 +283,86 @@ export function renderTopology(snapshot, { width, height, selected = null, capti
       `<text x="${m.x + n.x * (half + 16)}" y="${m.y + n.y * (half + 16) + 4}" text-anchor="middle">✂ partitioned</text></g>`);
   }
 
-  // Client -> target arrows.
-  for (const p of snapshot.processes) {
-    if (p.kind !== 'client' || p.target == null) continue;
+  const labels = []; // pills and arrow words, drawn over every arrow
+  // What a replication label should not cover: the cards, the host title strips, the other labels.
+  const obstacles = [];
+  for (const r of L.procs.values()) obstacles.push({ ...r, weight: 3 });
+  for (const r of L.hosts.values()) obstacles.push({ x: r.x, y: r.y, w: r.w, h: HOST_HEAD, weight: 2 });
+  const pills = [];
+
+  // Replication links: master -> replica, the direction the data flows.
+  for (const link of replicationLinks(snapshot)) {
+    const from = L.procs.get(link.from);
+    const to = L.procs.get(link.to);
+    if (!from || !to) continue;
+    const a = exitPoint(from, center(to), 3);
+    const b = exitPoint(to, center(from), 5);
+    const m = byId.get(link.from);
+    const rp = byId.get(link.to);
+    out.push(`<g class="repl repl-${link.cls}" data-repl="${link.from}-${link.to}" data-link-state="${esc(link.link || '')}">` +
+      `<title>${esc(`${m.name} → ${rp.name}: replication stream (${rp.name}'s link: ${link.link})` +
+        (link.ackOffset != null ? `\n${rp.name} acknowledged offset ${link.ackOffset} (REPLCONF ACK, once a second); ` +
+          `${m.name} has sent ${link.lagBytes} bytes more since` : ''))}</title>` +
+      `<line x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" marker-end="url(#topo-arrow-repl-${link.cls})"/></g>`);
+    const { x: mx, y: my } = placePill(a, b, pillSize(link.label), obstacles, pills);
+    labels.push(`<g class="repl-label" data-repl-label="${link.from}-${link.to}">${pill(mx, my, link.label, `repl-${link.cls}`)}</g>`);
+  }
+
+  // Client -> target arrows (writes, or everything), and a dashed one to where reads go when they split.
+  const clientArrow = (p, targetId, read) => {
     const from = L.procs.get(p.id);
-    const to = L.procs.get(p.target);
-    const target = byId.get(p.target);
-    if (!from || !to || !target) continue;
+    const to = L.procs.get(targetId);
+    const target = byId.get(targetId);
+    if (!from || !to || !target) return;
     const a = exitPoint(from, center(to), 3);
     const b = exitPoint(to, center(from), 5);
     const isCut = cut.has(`${hostOf.get(p.id)}\u0000${target.host}`) || cut.has(`${target.host}\u0000${hostOf.get(p.id)}`);
     const bad = isCut || target.state !== 'up';
-    out.push(`<line class="link${bad ? ' bad' : ''}" data-link="${p.id}-${p.target}" x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" ` +
-      `marker-end="url(#${bad ? 'topo-arrow-bad' : 'topo-arrow'})"/>`);
+    out.push(`<line class="link${read ? ' read' : ''}${bad ? ' bad' : ''}" data-link="${p.id}-${targetId}${read ? '-read' : ''}" ` +
+      `x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" marker-end="url(#${bad ? 'topo-arrow-bad' : 'topo-arrow'})"/>`);
+    if (p.readTarget != null && p.readTarget !== p.target) {
+      const f = 0.5;
+      labels.push(`<text class="link-word${read ? ' read' : ''}" x="${a.x + (b.x - a.x) * f + 6}" y="${a.y + (b.y - a.y) * f - 4}">${read ? 'reads' : 'writes'}</text>`);
+    }
+  };
+  for (const p of snapshot.processes) {
+    if (p.kind !== 'client' || p.target == null) continue;
+    clientArrow(p, p.target, false);
+    if (p.readTarget != null && p.readTarget !== p.target) clientArrow(p, p.readTarget, true);
   }
 
   // Process cards.
   for (const p of snapshot.processes) {
     const r = L.procs.get(p.id);
     if (!r) continue;
-    const { badge, sub, third } = procLines(p, byId);
-    const cls = ['proc', `kind-${p.kind}`, p.role ? `role-${p.role}` : '', `state-${p.state}`, selected === p.id ? 'selected' : '']
+    const { badge, sub, third, fourth, fourthCls } = procLines(p, byId);
+    const off = p.hostPowered === false;
+    const cls = ['proc', `kind-${p.kind}`, p.role ? `role-${p.role}` : '', `state-${p.state}`, off ? 'host-off' : '', selected === p.id ? 'selected' : '']
       .filter(Boolean).join(' ');
     const nameW = Math.min(r.w - 90, 8 * p.name.length);
     const strike = p.state === 'crashed'
-      ? `<line class="strike" x1="${r.x + 10}" y1="${r.y + 15}" x2="${r.x + 12 + nameW}" y2="${r.y + 15}"/>` : '';
-    const badgeW = 8 + 6.6 * badge.length;
+      ? `<line class="strike" x1="${r.x + 10}" y1="${r.y + 14}" x2="${r.x + 12 + nameW}" y2="${r.y + 14}"/>` : '';
+    const badgeW = 10 + 7 * badge.length;
+    const room = r.w - 20;
+    const link = p.kind === 'server' && p.role === 'replica' ? linkStatus(p, byId) : null;
+    const tip = [`${p.name} (${p.kind}) — ${off ? 'host powered off' : p.state}`];
+    if (p.runId) tip.push(`run_id ${p.runId}`);
+    if (link && link.note) tip.push(`${link.text.replace(' ⚠', '')}: ${link.note} (a replica declares the link down after repl-timeout without data)`);
     out.push(`<g class="${cls}" data-proc-id="${p.id}" data-proc-name="${esc(p.name)}" data-proc-kind="${esc(p.kind)}" ` +
-      `data-proc-state="${esc(p.state)}" tabindex="0" role="button" aria-label="${esc(`${p.name}: ${badge}, ${p.state}`)}">` +
-      `<title>${esc(`${p.name} (${p.kind}) — ${p.state}${p.runId ? `\nrun_id ${p.runId}` : ''}`)}</title>` +
+      `data-proc-state="${esc(p.state)}"${p.role ? ` data-role="${esc(p.role)}"` : ''}${link ? ` data-repl-link="${esc(p.replication.link)}"` : ''} ` +
+      `tabindex="0" role="button" aria-label="${esc(`${p.name}: ${badge.toLowerCase()}, ${off ? 'powered off' : p.state}`)}">` +
+      `<title>${esc(tip.join('\n'))}</title>` +
       `<rect class="card" x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" rx="8"/>` +
       `<rect class="stripe" x="${r.x}" y="${r.y}" width="6" height="${r.h}" rx="3"/>` +
-      `<text class="proc-name" x="${r.x + 12}" y="${r.y + 19}">${esc(p.name)}</text>${strike}` +
-      `<rect class="badge" x="${r.x + r.w - badgeW - 8}" y="${r.y + 7}" width="${badgeW}" height="17" rx="8.5"/>` +
-      `<text class="badge-text" x="${r.x + r.w - badgeW / 2 - 8}" y="${r.y + 19.5}" text-anchor="middle">${esc(badge)}</text>` +
-      `<text class="proc-sub" x="${r.x + 12}" y="${r.y + 35}">${esc(sub)}</text>` +
-      `<text class="proc-third" x="${r.x + 12}" y="${r.y + 50}">${esc(third)}</text></g>`);
+      `<text class="proc-name" x="${r.x + 12}" y="${r.y + 18}">${esc(p.name)}</text>${strike}` +
+      `<rect class="badge" x="${r.x + r.w - badgeW - 7}" y="${r.y + 6}" width="${badgeW}" height="17" rx="8.5"/>` +
+      `<text class="badge-text" x="${r.x + r.w - badgeW / 2 - 7}" y="${r.y + 18.5}" text-anchor="middle">${esc(badge)}</text>` +
+      `<text class="proc-sub" x="${r.x + 12}" y="${r.y + 34}"${fit(sub, room, 'mono')}>${esc(sub)}</text>` +
+      `<text class="proc-third" x="${r.x + 12}" y="${r.y + 48.5}"${fit(third, room, off || p.state !== 'up' ? 'bold' : 'sans')}>${esc(third)}</text>` +
+      (fourth ? `<text class="proc-fourth ${fourthCls}" x="${r.x + 12}" y="${r.y + 62}"${fit(fourth, room, fourthCls === 'muted' ? 'sans' : 'bold')}>${esc(fourth)}</text>` : '') +
+      '</g>');
   }
-  // A caption of one or more lines at the bottom left.
-  const lines = [].concat(caption || []);
-  lines.forEach((line, i) => {
-    out.push(`<text class="topo-caption" x="${PAD}" y="${L.height - 10 - (lines.length - 1 - i) * 16}">${esc(line)}</text>`);
-  });
+  out.push(`<g class="labels">${labels.join('')}</g>`);
   out.push('</svg>');
   return out.join('');
 }

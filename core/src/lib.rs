@@ -10,6 +10,7 @@ pub mod action;
 pub mod check;
 pub mod cli;
 pub mod client;
+pub mod cluster;
 pub mod disk;
 pub mod error;
 pub mod glob;

@@ -101,7 +101,13 @@ pub fn psync(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Option
     server.stats.sync_full += 1;
     if asked_id != "?" {
         server.stats.sync_partial_err += 1;
-        if !id_ok {
+        if asked_id == r.replid2 && asked_id != r.replid {
+            let why = format!(
+                "Partial resynchronization not accepted: Requested offset for second ID was {psync_offset}, but I can reply up to {}",
+                r.second_replid_offset
+            );
+            server.log(ctx, why);
+        } else if !id_ok {
             let why = format!(
                 "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '{asked_id}', my replication IDs are '{}' and '{}')",
                 r.replid, r.replid2

@@ -23,7 +23,7 @@ test('page loads and draws the topology and the timeline', async ({ page }) => {
   await expect(client).toHaveCount(1);
   await expect(server).toHaveAttribute('data-proc-name', 'redis');
   await expect(server).toHaveAttribute('data-proc-state', 'up');
-  await expect(server).toContainText('master');
+  await expect(server.locator('.badge-text')).toHaveText('MASTER');
   await expect(server).toContainText('10.0.0.1:6379');
   await expect(client).toContainText('sends to redis');
   await expect(topo.locator('[data-link="1-0"]')).toHaveCount(1);
