@@ -29,6 +29,14 @@ pub enum Action {
     PowerOff { host: String },
     /// Power a host back on: its processes boot from their configuration.
     PowerOn { host: String },
+    /// What `redis-cli --cluster create <nodes> --cluster-replicas <replicas>` does: the first nodes become
+    /// masters with the slot ranges redis-cli computes and config epochs 1..masters, the rest replicas assigned
+    /// in turn, and every node knows every other.
+    ClusterCreate {
+        nodes: Vec<String>,
+        #[serde(default)]
+        replicas: u32,
+    },
     /// Delete a file (or a directory, e.g. `appendonlydir`) from a host's disk, as an operator might.
     RemoveFile { host: String, path: String },
     /// Cut `bytes` off the end of an AOF file, as a torn write leaves it.

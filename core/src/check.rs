@@ -362,16 +362,45 @@ pub fn unavailability(trace: &[Record], now: u64) -> Vec<Unavailable> {
 /// Run every history check against the world as it is now.
 pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
     let now = world.now().ms();
-    let master = serving_master(world);
     let unix = world.epoch_unix_ms() + now;
+    let server = |id: ProcId| match &world.procs()[id.index()].node {
+        crate::world::Node::Server(s) if world.procs()[id.index()].state == crate::trace::ProcState::Up => Some(s),
+        _ => None,
+    };
+    let is_cluster =
+        world.procs().iter().any(|p| matches!(&p.node, crate::world::Node::Server(s) if s.cluster.is_some()));
+    if is_cluster {
+        // Sharded data: each key is judged against the up master that serves its slot (the newest claim wins).
+        let owner_of = |slot: u16| -> Option<ProcId> {
+            (0..world.procs().len())
+                .filter_map(|i| {
+                    let s = server(ProcId(i as u32))?;
+                    let c = s.cluster.as_ref()?;
+                    (c.me().flags.master && c.owner(slot) == Some(c.myself.as_str()))
+                        .then_some((c.me().config_epoch, ProcId(i as u32)))
+                })
+                .max()
+                .map(|(_, p)| p)
+        };
+        let data = |key: &str| -> Option<String> {
+            let s = server(owner_of(crate::cluster::slot::key_slot(key.as_bytes()))?)?;
+            s.db.get(key.as_bytes(), unix).map(|v| String::from_utf8_lossy(v).into_owned())
+        };
+        return Checks {
+            serving_master: None,
+            acked_writes: history(trace).acked.len(),
+            lost_writes: lost_writes(trace, &data),
+            stale_reads: stale_reads(trace),
+            no_master: Vec::new(),
+            no_master_ms: 0,
+            split_brain: Vec::new(),
+            unavailable: unavailability(trace, now),
+        };
+    }
+    let master = serving_master(world);
     let data = |key: &str| -> Option<String> {
-        let id = master?;
-        match &world.procs()[id.index()].node {
-            crate::world::Node::Server(s) => {
-                s.db.get(key.as_bytes(), unix).map(|v| String::from_utf8_lossy(v).into_owned())
-            }
-            _ => None,
-        }
+        let s = server(master?)?;
+        s.db.get(key.as_bytes(), unix).map(|v| String::from_utf8_lossy(v).into_owned())
     };
     let no_master = master_windows(trace, now, &|n| n == 0);
     Checks {

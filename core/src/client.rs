@@ -85,7 +85,36 @@ pub struct Template {
 #[derive(Clone, Debug)]
 struct Pending {
     sent_at: crate::time::SimTime,
+    args: Vec<Vec<u8>>,
+    redirects: u32,
 }
+
+/// A cluster-aware client library: a slot map loaded with CLUSTER SLOTS, refreshed after MOVED.
+#[derive(Clone, Debug)]
+pub struct SlotMap {
+    pub seeds: Vec<ProcId>,
+    next_seed: usize,
+    last_refresh: Option<crate::time::SimTime>,
+    pub owners: std::rc::Rc<Vec<Option<ProcId>>>,
+    internal: std::collections::BTreeSet<u64>,
+    pub redirects: u64,
+}
+
+impl SlotMap {
+    pub fn new(seeds: Vec<ProcId>) -> SlotMap {
+        SlotMap {
+            seeds,
+            next_seed: 0,
+            last_refresh: None,
+            owners: std::rc::Rc::new(vec![None; 16384]),
+            internal: Default::default(),
+            redirects: 0,
+        }
+    }
+}
+
+/// A request is redirected at most this many times before the client gives up (as cluster clients do).
+const MAX_REDIRECTS: u32 = 5;
 
 #[derive(Clone, Debug)]
 pub struct Client {
@@ -100,6 +129,8 @@ pub struct Client {
     pending: BTreeMap<u64, Pending>,
     /// A Sentinel-aware client library: where to ask for the master's address.
     pub discovery: Option<Discovery>,
+    /// A cluster-aware client library: which node serves which slot.
+    pub cluster: Option<SlotMap>,
 }
 
 /// How a Sentinel-aware client finds its master: it asks the sentinels (`SENTINEL get-master-addr-by-name`),
@@ -142,6 +173,7 @@ impl Client {
             next_id: 0,
             pending: BTreeMap::new(),
             discovery: None,
+            cluster: None,
         }
     }
 
@@ -229,8 +261,9 @@ impl Client {
         let id = self.next_id;
         let args = self.expand(ctx, &template, id);
         let read_only = crate::server::lookup(&args[0]).is_some_and(|c| c.flags.has(crate::server::Flags::READONLY));
-        let server = match self.read_target {
-            Some(replica) if read_only => replica,
+        let server = match (self.read_target, self.slot_owner(&args)) {
+            (_, Some(owner)) => owner,
+            (Some(replica), None) if read_only => replica,
             _ => self.target,
         };
         ctx.out.note(TraceEvent::Request {
@@ -239,10 +272,94 @@ impl Client {
             server,
             command: args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect(),
         });
-        self.pending.insert(id, Pending { sent_at: ctx.now });
+        self.pending.insert(id, Pending { sent_at: ctx.now, args: args.clone(), redirects: 0 });
         ctx.out.send(server, Message::Request { id, args });
         ctx.out.set_timer(self.workload.timeout_ms, Timer::RequestTimeout { id });
         ctx.out.set_timer(self.workload.interval_ms, Timer::ClientTick);
+    }
+
+    /// The node serving the slot of a command's first key, by the slot map (cluster mode).
+    fn slot_owner(&self, args: &[Vec<u8>]) -> Option<ProcId> {
+        let map = self.cluster.as_ref()?;
+        let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+        let keys = crate::cluster::commands::command_keys(&name, args);
+        let slot = crate::cluster::slot::key_slot(keys.first()?);
+        map.owners[slot as usize].or_else(|| map.seeds.first().copied())
+    }
+
+    /// A node did not answer: reload the slot map from the next seed (at most twice a second).
+    fn refresh_after_failure(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(map) = self.cluster.as_mut() else { return };
+        if map.seeds.is_empty() || map.last_refresh.is_some_and(|t| ctx.now - t < 500) {
+            return;
+        }
+        map.last_refresh = Some(ctx.now);
+        map.next_seed += 1;
+        let seed = map.seeds[map.next_seed % map.seeds.len()];
+        self.refresh_slots(ctx, seed);
+    }
+
+    fn refresh_slots(&mut self, ctx: &mut Ctx<'_>, from: ProcId) {
+        let Some(map) = self.cluster.as_mut() else { return };
+        self.next_id += 1;
+        map.internal.insert(self.next_id);
+        ctx.out.send(from, Message::Request { id: self.next_id, args: vec![b"CLUSTER".to_vec(), b"SLOTS".to_vec()] });
+    }
+
+    /// A CLUSTER SLOTS reply: `[[start, end, [ip, port, id], replicas...]...]`.
+    fn load_slots(&mut self, ctx: &mut Ctx<'_>, reply: &Reply) {
+        let Some(map) = self.cluster.as_mut() else { return };
+        let Reply::Array(ranges) = reply else { return };
+        let owners = std::rc::Rc::make_mut(&mut map.owners);
+        for r in ranges {
+            if let Reply::Array(e) = r {
+                if let [Reply::Int(a), Reply::Int(b), Reply::Array(master), ..] = e.as_slice() {
+                    if let [Reply::Bulk(ip), Reply::Int(port), ..] = master.as_slice() {
+                        let pid = ctx.resolve(&String::from_utf8_lossy(ip), *port as u16);
+                        for s in *a..=*b {
+                            if let Some(o) = owners.get_mut(s as usize) {
+                                *o = pid;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// MOVED and ASK: follow them (MOVED also updates the slot map); true when the request was resent.
+    fn follow_redirect(&mut self, ctx: &mut Ctx<'_>, id: u64, error: &str) -> bool {
+        let (kind, rest) = match error.split_once(' ') {
+            Some((k @ ("MOVED" | "ASK"), rest)) if self.cluster.is_some() => (k, rest),
+            _ => return false,
+        };
+        let Some((slot, addr)) = rest.split_once(' ') else { return false };
+        let Some((ip, port)) = addr.rsplit_once(':') else { return false };
+        let (Ok(slot), Some(to)) = (slot.parse::<u16>(), port.parse::<u16>().ok().and_then(|p| ctx.resolve(ip, p)))
+        else {
+            return false;
+        };
+        let Some(p) = self.pending.get_mut(&id) else { return false };
+        if p.redirects >= MAX_REDIRECTS {
+            return false;
+        }
+        p.redirects += 1;
+        let args = p.args.clone();
+        let map = self.cluster.as_mut().unwrap_or_else(|| unreachable!());
+        map.redirects += 1;
+        ctx.out.note(TraceEvent::Redirect { client: ctx.me, id, kind: kind.to_string(), slot, to });
+        if kind == "MOVED" {
+            std::rc::Rc::make_mut(&mut map.owners)[slot as usize] = Some(to);
+            self.refresh_slots(ctx, to);
+        } else {
+            self.next_id += 1;
+            if let Some(map) = self.cluster.as_mut() {
+                map.internal.insert(self.next_id);
+            }
+            ctx.out.send(to, Message::Request { id: self.next_id, args: vec![b"ASKING".to_vec()] });
+        }
+        ctx.out.send(to, Message::Request { id, args });
+        true
     }
 
     fn finish(&mut self, ctx: &mut Ctx<'_>, id: u64, outcome: Outcome, reply: String) {
@@ -274,6 +391,19 @@ impl Process for Client {
                     }
                     self.discover(ctx, true);
                 }
+                if let Some(seed) = self.cluster.as_ref().and_then(|m| m.seeds.first().copied()) {
+                    self.refresh_slots(ctx, seed);
+                }
+            }
+            Input::Message { msg: Message::Response { id, reply }, .. }
+                if self.cluster.as_ref().is_some_and(|m| m.internal.contains(&id)) =>
+            {
+                if let Some(m) = self.cluster.as_mut() {
+                    m.internal.remove(&id);
+                }
+                if matches!(reply, Reply::Array(_)) {
+                    self.load_slots(ctx, &reply);
+                }
             }
             Input::Message { msg: Message::Response { id, reply }, .. }
                 if self.discovery.as_ref().is_some_and(|d| d.internal.contains_key(&id)) =>
@@ -297,11 +427,17 @@ impl Process for Client {
             Input::Timer(Timer::RequestTimeout { id }) => {
                 if self.pending.contains_key(&id) {
                     self.discover(ctx, false);
+                    self.refresh_after_failure(ctx);
                 }
                 self.finish(ctx, id, Outcome::Timeout, "(timeout)".into())
             }
             Input::Timer(_) => {}
             Input::Message { msg: Message::Response { id, reply }, .. } => {
+                if let Reply::Error(e) = &reply {
+                    if self.follow_redirect(ctx, id, e) {
+                        return;
+                    }
+                }
                 let outcome = if reply.is_error() { Outcome::Error } else { Outcome::Ok };
                 if matches!(&reply, Reply::Error(e) if e.starts_with("READONLY") || e.starts_with("MASTERDOWN")) {
                     self.discover(ctx, false);
@@ -313,6 +449,7 @@ impl Process for Client {
                     return self.discover(ctx, true);
                 }
                 self.discover(ctx, false);
+                self.refresh_after_failure(ctx);
                 self.finish(ctx, id, Outcome::Refused, "Connection refused".into());
             }
             Input::Message { .. } | Input::Refused { .. } | Input::Closed { .. } => {}

@@ -89,6 +89,8 @@ pub enum Content {
     Rdb(Rc<RdbImage>),
     Aof(AofLog),
     Manifest(Manifest),
+    /// A cluster node's nodes.conf.
+    ClusterConfig(Rc<crate::cluster::state::ClusterState>),
 }
 
 impl Content {
@@ -97,6 +99,7 @@ impl Content {
             Content::Rdb(image) => image.size(),
             Content::Aof(log) => log.len(),
             Content::Manifest(m) => m.text().len() as u64,
+            Content::ClusterConfig(c) => 130 * c.nodes.len() as u64,
         }
     }
 }

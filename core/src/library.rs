@@ -8,6 +8,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("replication", include_str!("../scenarios/replication.json")),
     ("persistence", include_str!("../scenarios/persistence.json")),
     ("sentinel", include_str!("../scenarios/sentinel.json")),
+    ("cluster", include_str!("../scenarios/cluster.json")),
 ];
 
 pub fn get(id: &str) -> Option<&'static str> {

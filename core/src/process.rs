@@ -42,6 +42,8 @@ pub enum Message {
     Repl(ReplPayload),
     /// A message published on a channel this process subscribed to (pub/sub).
     Push { channel: Vec<u8>, payload: Vec<u8> },
+    /// A cluster bus message (port + 10000).
+    Bus(Rc<crate::cluster::bus::BusMsg>),
 }
 
 /// What a master sends down a replication link after the handshake.
@@ -64,6 +66,10 @@ pub enum MsgKind {
     Replication,
     /// Keep-alives: REPLCONF ACK, the master's PING to replicas. Hidden by default on the page.
     Heartbeat,
+    /// Cluster bus PING/PONG/MEET with their gossip sections (many: hidden by default).
+    Gossip,
+    /// Cluster bus FAIL, UPDATE and failover messages.
+    ClusterControl,
 }
 
 impl Message {
@@ -79,6 +85,12 @@ impl Message {
             }
             Message::Repl(_) => MsgKind::Replication,
             Message::Push { .. } => MsgKind::Heartbeat,
+            Message::Bus(b) => match b.kind {
+                crate::cluster::bus::BusKind::Ping
+                | crate::cluster::bus::BusKind::Pong
+                | crate::cluster::bus::BusKind::Meet => MsgKind::Gossip,
+                _ => MsgKind::ClusterControl,
+            },
         }
     }
 
@@ -86,7 +98,7 @@ impl Message {
     pub fn request_id(&self) -> Option<u64> {
         match self {
             Message::Request { id, .. } | Message::Response { id, .. } => Some(*id),
-            Message::Repl(_) | Message::Push { .. } => None,
+            Message::Repl(_) | Message::Push { .. } | Message::Bus(_) => None,
         }
     }
 
@@ -98,6 +110,7 @@ impl Message {
             Message::Repl(ReplPayload::Rdb { bytes, .. }) => *bytes,
             Message::Repl(ReplPayload::Stream { bytes, .. }) => *bytes,
             Message::Push { channel, payload } => 30 + channel.len() as u64 + payload.len() as u64,
+            Message::Bus(b) => b.size(),
         }
     }
 
@@ -126,6 +139,10 @@ impl Message {
             Message::Push { channel, payload } => {
                 format!("message {} {}", String::from_utf8_lossy(channel), String::from_utf8_lossy(payload))
             }
+            Message::Bus(b) => match &b.kind {
+                crate::cluster::bus::BusKind::Fail { node } => format!("FAIL {}", &node[..8.min(node.len())]),
+                k => k.name().to_string(),
+            },
         }
     }
 }
@@ -164,6 +181,8 @@ pub enum Timer {
     DatasetLoaded,
     /// The sentinel's periodic timer (about 10 Hz).
     SentinelTimer,
+    /// clusterCron: every 100 ms.
+    ClusterCron,
 }
 
 impl Timer {
@@ -182,6 +201,7 @@ impl Timer {
             Timer::ReleaseReplies => "aof-fsync-always-done",
             Timer::DatasetLoaded => "dataset-loaded",
             Timer::SentinelTimer => "sentinelTimer",
+            Timer::ClusterCron => "clusterCron",
         }
     }
 }

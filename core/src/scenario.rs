@@ -193,6 +193,9 @@ pub enum ProcessSpec {
         /// A Sentinel-aware client: ask these sentinels where `master_name` is, and follow `+switch-master`.
         #[serde(default)]
         sentinel: Option<SentinelDiscoverySpec>,
+        /// A cluster-aware client: route by hash slot (map loaded from these seed nodes), follow MOVED and ASK.
+        #[serde(default)]
+        cluster: Option<ClusterClientSpec>,
         #[serde(default)]
         workload: WorkloadSpec,
     },
@@ -206,6 +209,13 @@ impl ProcessSpec {
             | ProcessSpec::Client { name, .. } => name,
         }
     }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterClientSpec {
+    /// Names of cluster nodes to load the slot map from.
+    pub seeds: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -405,7 +415,12 @@ impl Scenario {
         }
         for h in &self.hosts {
             for p in &h.processes {
-                if let ProcessSpec::Client { name, target, read_target, workload, sentinel } = p {
+                if let ProcessSpec::Client { name, target, read_target, workload, sentinel, cluster } = p {
+                    for seed in cluster.iter().flat_map(|c| &c.seeds) {
+                        if proc_kinds.get(seed.as_str()) != Some(&true) {
+                            return bad(format!("client '{name}': cluster seed '{seed}' is not a server"));
+                        }
+                    }
                     if let Some(s) = sentinel {
                         for sn in &s.sentinels {
                             if !sentinel_names.contains(sn.as_str()) {
@@ -559,6 +574,13 @@ pub(crate) fn check_action_names(action: &Action, hosts: &BTreeSet<&str>, procs:
         Action::Partition { groups } => groups.iter().flatten().try_for_each(host)?,
         Action::PartitionOneWay { from, to } => from.iter().chain(to).try_for_each(host)?,
         Action::Heal => {}
+        Action::ClusterCreate { nodes, .. } => {
+            for n in nodes {
+                if procs.get(n.as_str()) != Some(&true) {
+                    return Err(SimError::UnknownProcess(n.clone()));
+                }
+            }
+        }
         Action::Repoint { process, target, read_target } => {
             for name in std::iter::once(process).chain(std::iter::once(target)).chain(read_target.iter()) {
                 if !procs.contains_key(name.as_str()) {

@@ -37,6 +37,9 @@ pub fn line(record: &Record, names: &dyn Fn(crate::process::ProcId) -> String) -
         TraceEvent::Fault { fault } => format!("network: {fault}"),
         TraceEvent::Log { proc, text } => format!("{} log: {text}", names(*proc)),
         TraceEvent::Sentinel { proc, event, detail } => format!("{} {event} {detail}", names(*proc)),
+        TraceEvent::Redirect { client, id, kind, slot, to } => {
+            format!("{} request #{id} {kind} {slot} -> {}", names(*client), names(*to))
+        }
         TraceEvent::Child { proc, job, done, ok } => {
             let what = match (done, ok) {
                 (false, _) => "started",

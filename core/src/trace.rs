@@ -38,6 +38,8 @@ pub enum TraceEvent {
     Fault { fault: String },
     /// A line the process would write to its log, in Redis's own words.
     Log { proc: ProcId, text: String },
+    /// A cluster client followed a redirection: `MOVED` or `ASK` for `slot`, to node `to`.
+    Redirect { client: ProcId, id: u64, kind: String, slot: u16, to: ProcId },
     /// A Sentinel event, in Redis's notation: `+sdown` with `master mymaster 10.0.0.1 6379`.
     Sentinel { proc: ProcId, event: String, detail: String },
     /// A forked child (BGSAVE, AOF rewrite) started or ended: the page draws these as spans.
@@ -63,6 +65,7 @@ impl TraceEvent {
             TraceEvent::Role { .. } => "role",
             TraceEvent::Child { .. } => "child",
             TraceEvent::Sentinel { .. } => "sentinel",
+            TraceEvent::Redirect { .. } => "redirect",
         }
     }
 }

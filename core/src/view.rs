@@ -155,6 +155,7 @@ pub fn world_view(world: &World) -> WorldView {
                         crate::disk::Content::Rdb(image) => ("rdb", image.data.len(), 0),
                         crate::disk::Content::Aof(log) => ("aof", log.commands.len(), log.torn_tail),
                         crate::disk::Content::Manifest(m) => ("manifest", 1 + m.incrs.len(), 0),
+                        crate::disk::Content::ClusterConfig(c) => ("nodes.conf", c.nodes.len(), 0),
                     };
                     FileView { path: path.clone(), kind, bytes: f.size(), synced_bytes: f.synced, entries, torn_bytes }
                 })

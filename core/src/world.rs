@@ -215,7 +215,7 @@ impl World {
                             Some(*port),
                         )
                     }
-                    ProcessSpec::Client { name, target, read_target, workload, sentinel } => {
+                    ProcessSpec::Client { name, target, read_target, workload, sentinel, cluster } => {
                         let templates = workload
                             .ops
                             .iter()
@@ -234,6 +234,9 @@ impl World {
                                 s.sentinels.iter().map(|n| ids[n.as_str()]).collect(),
                             )
                         });
+                        client.cluster = cluster
+                            .as_ref()
+                            .map(|c| crate::client::SlotMap::new(c.seeds.iter().map(|n| ids[n.as_str()]).collect()));
                         (Node::Client(Box::new(client)), None)
                     }
                 };
@@ -589,6 +592,7 @@ impl World {
                     }
                 }
             }
+            Action::ClusterCreate { nodes, replicas } => self.cluster_create(nodes, *replicas, trace)?,
             Action::RemoveFile { host, path } => {
                 let h = self.host_ix(host)?;
                 let n = self.hosts[h].disk.remove(path);
@@ -702,6 +706,81 @@ impl World {
             }
         }
         Ok(None)
+    }
+
+    /// Run `f` on a server process with a context, then carry out its outbox (for actions that act inside a
+    /// process, as an administration tool talking to it would).
+    fn on_server(&mut self, pid: ProcId, trace: &mut Vec<Record>, f: &mut dyn FnMut(&mut Server, &mut Ctx<'_>)) {
+        let mut out = Outbox::default();
+        {
+            let slot = &mut self.procs[pid.index()];
+            let host = slot.host;
+            if let Node::Server(server) = &mut slot.node {
+                let mut ctx = Ctx {
+                    now: self.now,
+                    me: pid,
+                    rng: &mut self.rng,
+                    out: &mut out,
+                    addresses: &self.addresses,
+                    epoch_unix_ms: self.epoch_unix_ms,
+                    disk: &mut self.hosts[host].disk,
+                };
+                f(server, &mut ctx);
+            }
+        }
+        self.flush(pid, out, trace);
+    }
+
+    fn cluster_create(&mut self, nodes: &[String], replicas: u32, trace: &mut Vec<Record>) -> Result<()> {
+        let mut table = Vec::new();
+        let pids: Vec<ProcId> = nodes.iter().map(|n| self.proc_id(n)).collect::<Result<_>>()?;
+        let masters = nodes.len() / (replicas as usize + 1);
+        if masters < 3 {
+            return Err(SimError::Action("*** ERROR: Invalid configuration for cluster creation. Redis Cluster requires at least 3 master nodes.".into()));
+        }
+        for (i, pid) in pids.iter().enumerate() {
+            let slot = &self.procs[pid.index()];
+            let id = match (&slot.node, slot.state) {
+                (Node::Server(s), ProcState::Up) => match &s.cluster {
+                    Some(c) => c.myself.clone(),
+                    None => {
+                        return Err(SimError::Action(format!(
+                            "[ERR] Node {} is not configured as a cluster node.",
+                            nodes[i]
+                        )))
+                    }
+                },
+                _ => return Err(SimError::Action(format!("[ERR] Node {} is not reachable", nodes[i]))),
+            };
+            let ip = self.hosts[slot.host].ip.clone();
+            table.push(crate::cluster::commands::CreatedNode {
+                id,
+                ip,
+                port: slot.port.unwrap_or(6379),
+                master: None,
+                slots: Vec::new(),
+                config_epoch: 0,
+            });
+        }
+        let ranges = crate::cluster::slot::create_ranges(masters);
+        for (i, range) in ranges.into_iter().enumerate() {
+            table[i].slots = vec![range];
+            table[i].config_epoch = i as u64 + 1;
+        }
+        for j in masters..table.len() {
+            table[j].master = Some(table[(j - masters) % masters].id.clone());
+        }
+        self.record(
+            trace,
+            TraceEvent::Fault {
+                fault: format!("redis-cli --cluster create {} --cluster-replicas {replicas}", nodes.join(" ")),
+            },
+        );
+        for pid in pids {
+            let t = table.clone();
+            self.on_server(pid, trace, &mut |s, ctx| s.cluster_adopt(ctx, &t));
+        }
+        Ok(())
     }
 
     /// Check an action's names against this world without running it.

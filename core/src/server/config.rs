@@ -44,6 +44,14 @@ pub struct ServerConfig {
     pub aof_use_rdb_preamble: bool,
     /// Load an AOF whose last command is cut short (dropping that command), instead of refusing to start.
     pub aof_load_truncated: bool,
+    pub cluster_enabled: bool,
+    /// `cluster-node-timeout`, in ms: no PONG for this long makes a node PFAIL.
+    pub cluster_node_timeout_ms: u64,
+    pub cluster_migration_barrier: u64,
+    pub cluster_replica_validity_factor: u64,
+    pub cluster_require_full_coverage: bool,
+    pub cluster_allow_reads_when_down: bool,
+    pub cluster_replica_no_failover: bool,
 }
 
 /// `appendfsync`: when the AOF is fsynced.
@@ -94,6 +102,13 @@ impl Default for ServerConfig {
             auto_aof_rewrite_min_size: 64 * 1024 * 1024,
             aof_use_rdb_preamble: true,
             aof_load_truncated: true,
+            cluster_enabled: false,
+            cluster_node_timeout_ms: 15_000,
+            cluster_migration_barrier: 1,
+            cluster_replica_validity_factor: 10,
+            cluster_require_full_coverage: true,
+            cluster_allow_reads_when_down: false,
+            cluster_replica_no_failover: false,
         }
     }
 }
@@ -123,6 +138,13 @@ pub const OPTION_NAMES: &[&str] = &[
     "auto-aof-rewrite-min-size",
     "aof-use-rdb-preamble",
     "aof-load-truncated",
+    "cluster-enabled",
+    "cluster-node-timeout",
+    "cluster-migration-barrier",
+    "cluster-replica-validity-factor",
+    "cluster-require-full-coverage",
+    "cluster-allow-reads-when-down",
+    "cluster-replica-no-failover",
 ];
 
 /// Old names Redis still accepts (CONFIG GET answers them under the name asked).
@@ -134,6 +156,8 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("slave-serve-stale-data", "replica-serve-stale-data"),
     ("slave-priority", "replica-priority"),
     ("slaveof", "replicaof"),
+    ("cluster-slave-validity-factor", "cluster-replica-validity-factor"),
+    ("cluster-slave-no-failover", "cluster-replica-no-failover"),
 ];
 
 /// The canonical name of an option, resolving Redis's old aliases.
@@ -176,13 +200,20 @@ impl ServerConfig {
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
             "aof-use-rdb-preamble" => yes_no(self.aof_use_rdb_preamble),
             "aof-load-truncated" => yes_no(self.aof_load_truncated),
+            "cluster-enabled" => yes_no(self.cluster_enabled),
+            "cluster-node-timeout" => self.cluster_node_timeout_ms.to_string(),
+            "cluster-migration-barrier" => self.cluster_migration_barrier.to_string(),
+            "cluster-replica-validity-factor" => self.cluster_replica_validity_factor.to_string(),
+            "cluster-require-full-coverage" => yes_no(self.cluster_require_full_coverage),
+            "cluster-allow-reads-when-down" => yes_no(self.cluster_allow_reads_when_down),
+            "cluster-replica-no-failover" => yes_no(self.cluster_replica_no_failover),
             _ => return None,
         })
     }
 
     /// Whether `CONFIG SET` may change the option on a running server.
     pub fn is_mutable(name: &str) -> bool {
-        !matches!(canonical(name), "port" | "appendfilename" | "appenddirname")
+        !matches!(canonical(name), "port" | "appendfilename" | "appenddirname" | "cluster-enabled")
     }
 
     /// Parse and apply one option, as at startup from a config file.
@@ -222,6 +253,13 @@ impl ServerConfig {
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size = parse_memory(value)?,
             "aof-use-rdb-preamble" => self.aof_use_rdb_preamble = parse_bool(value)?,
             "aof-load-truncated" => self.aof_load_truncated = parse_bool(value)?,
+            "cluster-enabled" => self.cluster_enabled = parse_bool(value)?,
+            "cluster-node-timeout" => self.cluster_node_timeout_ms = int(0, MAX_INT)?,
+            "cluster-migration-barrier" => self.cluster_migration_barrier = int(0, MAX_INT)?,
+            "cluster-replica-validity-factor" => self.cluster_replica_validity_factor = int(0, MAX_INT)?,
+            "cluster-require-full-coverage" => self.cluster_require_full_coverage = parse_bool(value)?,
+            "cluster-allow-reads-when-down" => self.cluster_allow_reads_when_down = parse_bool(value)?,
+            "cluster-replica-no-failover" => self.cluster_replica_no_failover = parse_bool(value)?,
             _ => return Err(format!("Unknown option '{name}'")),
         }
         Ok(())

@@ -72,6 +72,13 @@ pub struct Server {
     pub(crate) reply_after_fsync: bool,
     /// Pub/sub: channel → subscribed connections.
     pub(crate) subscribers: BTreeMap<Vec<u8>, BTreeSet<ProcId>>,
+    /// Cluster mode: what this node knows of the cluster.
+    pub cluster: Option<Box<crate::cluster::state::ClusterState>>,
+    /// Connections that sent ASKING (for their next command only) and READONLY (replica reads).
+    pub(crate) asking: BTreeSet<ProcId>,
+    pub(crate) readonly_clients: BTreeSet<ProcId>,
+    /// Writes held while a manual failover has paused this master.
+    pub(crate) held_requests: Vec<(ProcId, u64, Vec<Vec<u8>>)>,
 }
 
 impl Server {
@@ -96,6 +103,10 @@ impl Server {
             replaying: false,
             reply_after_fsync: false,
             subscribers: BTreeMap::new(),
+            cluster: None,
+            asking: BTreeSet::new(),
+            readonly_clients: BTreeSet::new(),
+            held_requests: Vec::new(),
         }
     }
 
@@ -113,6 +124,19 @@ impl Server {
             return Some(Reply::err(format!("ERR wrong number of arguments for '{}' command", spec.name)));
         }
         let write = spec.flags.has(Flags::WRITE);
+        let from_master = caller.is_some_and(|(p, _)| self.repl.master.as_ref().is_some_and(|m| m.peer == Some(p)));
+        if self.cluster.is_some() && !from_master {
+            let redirect =
+                self.cluster_redirect(ctx, caller.map(|(p, _)| p), spec.name, spec.flags.has(Flags::READONLY), args);
+            if spec.name != "asking" {
+                if let Some((p, _)) = caller {
+                    self.asking.remove(&p);
+                }
+            }
+            if let Some(reply) = redirect {
+                return Some(reply);
+            }
+        }
         if write && !self.enough_good_replicas() {
             return Some(Reply::err("NOREPLICAS Not enough good replicas to write."));
         }
@@ -180,6 +204,7 @@ impl Server {
         }
         self.check_save_points(ctx);
         self.aof_cron(ctx);
+        self.release_paused_writes(ctx);
         ctx.out.set_timer(1000 / u64::from(self.config.hz.max(1)), Timer::ServerCron);
     }
 
@@ -197,6 +222,24 @@ impl Server {
     pub(crate) fn expire_if_needed(&mut self, ctx: &mut Ctx<'_>, key: &[u8]) {
         if !self.is_replica() && !self.replaying && self.db.expire_at(key).is_some_and(|at| at <= ctx.unix_ms()) {
             self.delete_expired(ctx, key);
+        }
+    }
+
+    /// A manual failover paused writes on this master; when the pause ends (or we are a replica now), run
+    /// them: they succeed, or get MOVED to the new master.
+    fn release_paused_writes(&mut self, ctx: &mut Ctx<'_>) {
+        let paused = self.cluster.as_ref().and_then(|c| c.failover.paused_until).is_some_and(|t| ctx.now < t)
+            && !self.is_replica();
+        if paused || self.held_requests.is_empty() {
+            return;
+        }
+        if let Some(c) = self.cluster.as_mut() {
+            c.failover.paused_until = None;
+        }
+        for (from, id, args) in std::mem::take(&mut self.held_requests) {
+            if let Some(reply) = self.execute(ctx, Some((from, id)), &args) {
+                ctx.out.send(from, Message::Response { id, reply });
+            }
         }
     }
 
@@ -238,9 +281,14 @@ impl Process for Server {
                 self.log(ctx, "Ready to accept connections tcp");
                 ctx.out.set_timer(1000 / u64::from(self.config.hz.max(1)), Timer::ServerCron);
                 ctx.out.set_timer(1000, Timer::ReplicationCron);
+                if self.config.cluster_enabled {
+                    self.load_cluster_config(ctx);
+                    ctx.out.set_timer(100, Timer::ClusterCron);
+                }
                 match self.config.replicaof.clone() {
-                    Some((host, port)) => self.set_master(ctx, host, port, true),
-                    None => self.note_role(ctx),
+                    Some((host, port)) if !self.config.cluster_enabled => self.set_master(ctx, host, port, true),
+                    _ if self.is_replica() => {}
+                    _ => self.note_role(ctx),
                 }
             }
             Input::Timer(Timer::ServerCron) => self.cron(ctx),
@@ -253,12 +301,26 @@ impl Process for Server {
             Input::Timer(Timer::AofFsyncDone { upto }) => self.aof_fsync_done(ctx, upto),
             Input::Timer(Timer::ReleaseReplies) => self.release_replies(ctx),
             Input::Timer(Timer::DatasetLoaded) => self.dataset_loaded(ctx),
+            Input::Timer(Timer::ClusterCron) => {
+                self.cluster_cron(ctx);
+                ctx.out.set_timer(100, Timer::ClusterCron);
+            }
+            Input::Message { from, msg: Message::Bus(b) } => {
+                self.note_master_offset(&b.sender, b.offset);
+                self.bus_receive(ctx, from, &b);
+            }
             Input::Timer(_) => {}
             Input::Message { from, msg: Message::Request { id, args } } => {
                 if self.connections.insert(from) {
                     self.stats.total_connections_received += 1;
                 }
                 self.reply_after_fsync = false;
+                let paused = self.cluster.as_ref().and_then(|c| c.failover.paused_until).is_some_and(|t| ctx.now < t);
+                if paused && lookup(&args[0]).is_some_and(|c| c.flags.has(Flags::WRITE)) {
+                    // A manual failover paused this master: the write waits (the client just sees latency).
+                    self.held_requests.push((from, id, args));
+                    return;
+                }
                 if let Some(reply) = self.execute(ctx, Some((from, id)), &args) {
                     if std::mem::take(&mut self.reply_after_fsync) {
                         self.hold_reply(ctx, from, id, reply);

@@ -304,6 +304,9 @@ impl Server {
 
 /// REPLICAOF host port | REPLICAOF NO ONE (and SLAVEOF).
 pub fn replicaof(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Option<Reply> {
+    if server.cluster.is_some() {
+        return Some(Reply::err("ERR REPLICAOF not allowed in cluster mode."));
+    }
     if args[1].eq_ignore_ascii_case(b"no") && args[2].eq_ignore_ascii_case(b"one") {
         if server.is_replica() {
             server.unset_master(ctx);

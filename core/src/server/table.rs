@@ -129,6 +129,11 @@ static COMMANDS: &[CommandSpec] = &[
     deferred("psync", -3, Flags::ADMIN.with(Flags::STALE), repl_master::psync),
     deferred("sync", 1, Flags::ADMIN, repl_master::sync),
     deferred("wait", 3, Flags::NONE, repl_master::wait),
+    // cluster
+    cmd("cluster", -2, STALE_LOADING, crate::cluster::commands::cluster),
+    cmd("asking", 1, Flags::NONE, crate::cluster::commands::asking),
+    cmd("readonly", 1, Flags::NONE, crate::cluster::commands::readonly),
+    cmd("readwrite", 1, Flags::NONE, crate::cluster::commands::readonly),
     // pub/sub
     cmd("subscribe", -2, STALE_LOADING, pubsub::subscribe),
     cmd("publish", 3, STALE_LOADING, pubsub::publish),

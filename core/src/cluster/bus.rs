@@ -1,0 +1,461 @@
+//! The cluster bus: PING, PONG, MEET, FAIL, UPDATE and the failover messages, each with a header that
+//! carries the sender's epochs, role, slots and offset, plus a gossip section about other nodes. From these
+//! each node detects failures (PFAIL after node-timeout, FAIL when a majority of slot-serving masters agree)
+//! and learns who owns which slots (the higher configEpoch wins).
+
+use super::state::{ClusterNode, ClusterState};
+use crate::process::{Ctx, Message, ProcId};
+use crate::server::Server;
+use std::rc::Rc;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BusKind {
+    Ping,
+    Pong,
+    Meet,
+    /// "This node has failed."
+    Fail {
+        node: String,
+    },
+    /// "Your slots now belong to `node` with this configEpoch."
+    Update {
+        node: String,
+        config_epoch: u64,
+        slots: Vec<u16>,
+    },
+    FailoverAuthRequest,
+    FailoverAuthAck,
+    /// Manual failover: the master stops writes so its replica can catch up.
+    MfStart,
+}
+
+impl BusKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            BusKind::Ping => "PING",
+            BusKind::Pong => "PONG",
+            BusKind::Meet => "MEET",
+            BusKind::Fail { .. } => "FAIL",
+            BusKind::Update { .. } => "UPDATE",
+            BusKind::FailoverAuthRequest => "FAILOVER_AUTH_REQUEST",
+            BusKind::FailoverAuthAck => "FAILOVER_AUTH_ACK",
+            BusKind::MfStart => "MFSTART",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Gossip {
+    pub id: String,
+    pub ip: String,
+    pub port: u16,
+    pub master: bool,
+    pub pfail: bool,
+    pub fail: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct BusMsg {
+    pub kind: BusKind,
+    pub sender: String,
+    pub ip: String,
+    pub port: u16,
+    pub current_epoch: u64,
+    /// The sender's configEpoch, or its master's for a replica.
+    pub config_epoch: u64,
+    pub is_master: bool,
+    pub master: Option<String>,
+    /// The slots the sender (or, for a replica, its master) serves.
+    pub slots: Rc<Vec<u16>>,
+    pub offset: u64,
+    /// CLUSTERMSG_FLAG0_FORCEACK: an auth request of a manual failover (vote although the master is up).
+    pub force_ack: bool,
+    pub gossip: Vec<Gossip>,
+}
+
+impl BusMsg {
+    /// Bytes on the wire: the 2 KB header (the slot bitmap) and 104 bytes per gossip entry, as Redis's.
+    pub fn size(&self) -> u64 {
+        2256 + 104 * self.gossip.len() as u64
+    }
+}
+
+impl Server {
+    pub(crate) fn cluster_node_timeout(&self) -> u64 {
+        self.config.cluster_node_timeout_ms.max(1)
+    }
+
+    fn header(&self, kind: BusKind, c: &ClusterState) -> BusMsg {
+        let me = c.me();
+        let (config_epoch, slots) = match (&me.master, me.flags.master) {
+            (Some(m), false) => (c.nodes.get(m).map_or(0, |n| n.config_epoch), Rc::new(c.slots_of(m))),
+            _ => (me.config_epoch, Rc::new(c.slots_of(&me.id))),
+        };
+        BusMsg {
+            kind,
+            sender: me.id.clone(),
+            ip: me.ip.clone(),
+            port: me.port,
+            current_epoch: c.current_epoch,
+            config_epoch,
+            is_master: me.flags.master,
+            master: me.master.clone(),
+            slots,
+            offset: self.repl.offset,
+            force_ack: c.failover.manual_until.is_some(),
+            gossip: Vec::new(),
+        }
+    }
+
+    /// Send a bus message to node `to` (by id); false if it cannot be reached by address.
+    pub(crate) fn bus_send(&mut self, ctx: &mut Ctx<'_>, to: &str, kind: BusKind) -> bool {
+        let Some(c) = self.cluster.as_ref() else { return false };
+        let Some(node) = c.nodes.get(to) else { return false };
+        let Some(pid) = ctx.resolve(&node.ip, node.port) else { return false };
+        let mut msg = self.header(kind, c);
+        if matches!(msg.kind, BusKind::Ping | BusKind::Pong | BusKind::Meet) {
+            msg.gossip = self.gossip_for(ctx, to);
+        }
+        let c = self.cluster.as_mut().unwrap_or_else(|| unreachable!());
+        c.stats_messages_sent += 1;
+        ctx.out.send(pid, Message::Bus(Rc::new(msg)));
+        true
+    }
+
+    pub(crate) fn bus_broadcast(&mut self, ctx: &mut Ctx<'_>, kind: BusKind) {
+        let ids: Vec<String> = self
+            .cluster
+            .as_ref()
+            .map(|c| c.nodes.keys().filter(|id| **id != c.myself).cloned().collect())
+            .unwrap_or_default();
+        for id in ids {
+            self.bus_send(ctx, &id, kind.clone());
+        }
+    }
+
+    /// The gossip section: max(3, N/10) random other nodes, plus every node flagged PFAIL.
+    fn gossip_for(&self, ctx: &mut Ctx<'_>, to: &str) -> Vec<Gossip> {
+        let Some(c) = self.cluster.as_ref() else { return Vec::new() };
+        let entry = |n: &ClusterNode| Gossip {
+            id: n.id.clone(),
+            ip: n.ip.clone(),
+            port: n.port,
+            master: n.flags.master,
+            pfail: n.flags.pfail,
+            fail: n.flags.fail,
+        };
+        let others: Vec<&ClusterNode> = c.nodes.values().filter(|n| n.id != c.myself && n.id != to).collect();
+        let wanted = (c.nodes.len() / 10).max(3).min(others.len());
+        let mut out: Vec<Gossip> = Vec::new();
+        let mut picked = std::collections::BTreeSet::new();
+        let mut tries = 0;
+        while out.len() < wanted && tries < wanted * 3 {
+            tries += 1;
+            let n = others[ctx.rng.below(others.len() as u64) as usize];
+            if !n.flags.pfail && picked.insert(n.id.clone()) {
+                out.push(entry(n));
+            }
+        }
+        out.extend(others.iter().filter(|n| n.flags.pfail).map(|n| entry(n)));
+        out
+    }
+
+    /// clusterCron, every 100 ms: pings, PFAIL, failover, state.
+    pub(crate) fn cluster_cron(&mut self, ctx: &mut Ctx<'_>) {
+        let timeout = self.cluster_node_timeout();
+        let now = ctx.now;
+        let Some(c) = self.cluster.as_mut() else { return };
+        c.cron_loops += 1;
+        let mut to_ping: Vec<String> = Vec::new();
+        if c.cron_loops % 10 == 0 {
+            // Once a second: of 5 random nodes, ping the one whose PONG is oldest.
+            let candidates: Vec<&ClusterNode> =
+                c.nodes.values().filter(|n| n.id != c.myself && n.ping_sent.is_none()).collect();
+            if !candidates.is_empty() {
+                let mut best: Option<&ClusterNode> = None;
+                for _ in 0..5 {
+                    let n = candidates[ctx.rng.below(candidates.len() as u64) as usize];
+                    if best.is_none_or(|b| n.pong_received < b.pong_received) {
+                        best = Some(n);
+                    }
+                }
+                if let Some(b) = best {
+                    to_ping.push(b.id.clone());
+                }
+            }
+        }
+        let mut possibly_failing = Vec::new();
+        for n in c.nodes.values_mut().filter(|n| n.id != c.myself) {
+            // Anyone not heard from for half the node timeout is pinged now.
+            if n.ping_sent.is_none() && now - n.pong_received > timeout / 2 && !to_ping.contains(&n.id) {
+                to_ping.push(n.id.clone());
+            }
+            if let Some(sent) = n.ping_sent {
+                if now - sent > timeout && !n.flags.pfail && !n.flags.fail {
+                    n.flags.pfail = true;
+                    possibly_failing.push(n.id.clone());
+                }
+                // Redis reconnects the link to an unresponsive node and pings again (keeping the first
+                // ping_sent): once a second here, so a node that comes back is noticed.
+                if c.cron_loops % 10 == 5 && now - sent > timeout / 2 && !to_ping.contains(&n.id) {
+                    to_ping.push(n.id.clone());
+                }
+            }
+        }
+        for id in possibly_failing {
+            self.log(ctx, format!("*** NODE {id} possibly failing"));
+        }
+        for id in to_ping {
+            if let Some(n) = self.cluster.as_mut().and_then(|c| c.nodes.get_mut(&id)) {
+                if n.ping_sent.is_none() {
+                    n.ping_sent = Some(now);
+                }
+            }
+            self.bus_send(ctx, &id, BusKind::Ping);
+        }
+        self.cluster_replica_cron(ctx);
+        self.update_cluster_state(ctx);
+    }
+
+    /// A bus message arrived.
+    pub(crate) fn bus_receive(&mut self, ctx: &mut Ctx<'_>, from: ProcId, msg: &BusMsg) {
+        let now = ctx.now;
+        let timeout = self.cluster_node_timeout();
+        let Some(c) = self.cluster.as_mut() else { return };
+        c.stats_messages_received += 1;
+        if msg.current_epoch > c.current_epoch {
+            c.current_epoch = msg.current_epoch;
+        }
+        let known = c.nodes.contains_key(&msg.sender);
+        if !known {
+            if !matches!(msg.kind, BusKind::Meet | BusKind::Ping | BusKind::Pong) {
+                return;
+            }
+            c.nodes.insert(
+                msg.sender.clone(),
+                ClusterNode::new(msg.sender.clone(), msg.ip.clone(), msg.port, msg.is_master, now),
+            );
+        }
+        // What the header says about the sender: alive, its role, its epoch.
+        let mut cleared = None;
+        if let Some(n) = c.nodes.get_mut(&msg.sender) {
+            if matches!(msg.kind, BusKind::Pong | BusKind::Ping | BusKind::Meet) {
+                n.pong_received = now;
+                if msg.kind == BusKind::Pong {
+                    n.ping_sent = None;
+                }
+                n.flags.pfail = false;
+                n.fail_reports.clear();
+            }
+            n.repl_offset = msg.offset;
+            n.flags.master = msg.is_master;
+            n.master = if msg.is_master { None } else { msg.master.clone() };
+            if msg.is_master {
+                n.config_epoch = n.config_epoch.max(msg.config_epoch);
+            }
+            // A failed node that answers again: replicas and slot-less masters at once, masters with slots
+            // after twice the node timeout (their replicas may have taken over).
+            if n.flags.fail && matches!(msg.kind, BusKind::Pong | BusKind::Ping) {
+                let slotless = !msg.is_master || msg.slots.is_empty();
+                if slotless || n.fail_time.is_some_and(|t| now - t > 2 * timeout) {
+                    n.flags.fail = false;
+                    n.fail_time = None;
+                    cleared = Some(n.id.clone());
+                }
+            }
+        }
+        if let Some(id) = cleared {
+            self.log(ctx, format!("Clear FAIL state for node {id}: is reachable again."));
+        }
+        if matches!(msg.kind, BusKind::Ping | BusKind::Meet) {
+            self.bus_send(ctx, &msg.sender.clone(), BusKind::Pong);
+        }
+        if matches!(msg.kind, BusKind::Ping | BusKind::Pong | BusKind::Meet) {
+            self.process_gossip(ctx, msg);
+            if msg.is_master && !msg.slots.is_empty() {
+                self.update_slots_from(ctx, &msg.sender, msg.config_epoch, &msg.slots);
+            }
+            self.check_epoch_collision(ctx, msg);
+        }
+        match &msg.kind {
+            BusKind::Fail { node } => {
+                if let Some(n) = self.cluster.as_mut().and_then(|c| c.nodes.get_mut(node)) {
+                    if !n.flags.fail && *node != msg.sender {
+                        n.flags.fail = true;
+                        n.flags.pfail = false;
+                        n.fail_time = Some(now);
+                    }
+                }
+            }
+            BusKind::Update { node, config_epoch, slots } => {
+                self.update_slots_from(ctx, &node.clone(), *config_epoch, &slots.clone());
+            }
+            BusKind::FailoverAuthRequest => self.maybe_vote(ctx, msg),
+            BusKind::FailoverAuthAck => self.auth_ack(msg),
+            BusKind::MfStart => self.manual_failover_started_by_replica(ctx, &msg.sender),
+            _ => {}
+        }
+        let _ = from;
+    }
+
+    fn process_gossip(&mut self, ctx: &mut Ctx<'_>, msg: &BusMsg) {
+        let now = ctx.now;
+        let mut check = Vec::new();
+        let Some(c) = self.cluster.as_mut() else { return };
+        let sender_is_master = c.nodes.get(&msg.sender).is_some_and(|n| n.flags.master);
+        for g in &msg.gossip {
+            if g.id == c.myself {
+                continue;
+            }
+            match c.nodes.get_mut(&g.id) {
+                // Only masters' opinions count as failure reports.
+                Some(n) if sender_is_master => {
+                    if g.pfail || g.fail {
+                        n.fail_reports.insert(msg.sender.clone(), now);
+                        check.push(g.id.clone());
+                    } else {
+                        n.fail_reports.remove(&msg.sender);
+                    }
+                }
+                Some(_) => {}
+                None if !g.pfail && !g.fail => {
+                    // A node we did not know: gossip introduces it (Redis would start a handshake).
+                    c.nodes.insert(g.id.clone(), ClusterNode::new(g.id.clone(), g.ip.clone(), g.port, g.master, now));
+                }
+                None => {}
+            }
+        }
+        for id in check {
+            self.mark_failing_if_needed(ctx, &id);
+        }
+    }
+
+    /// PFAIL → FAIL when the failure reports of slot-serving masters (and our own view, if we are one)
+    /// reach a majority of them; then every node is told.
+    fn mark_failing_if_needed(&mut self, ctx: &mut Ctx<'_>, id: &str) {
+        let timeout = self.cluster_node_timeout();
+        let now = ctx.now;
+        let Some(c) = self.cluster.as_mut() else { return };
+        let needed = c.slot_masters() / 2 + 1;
+        let i_am_master = c.me().flags.master;
+        let Some(n) = c.nodes.get_mut(id) else { return };
+        if !n.flags.pfail || n.flags.fail {
+            return;
+        }
+        n.fail_reports.retain(|_, t| now - *t <= 2 * timeout);
+        let failures = n.fail_reports.len() + usize::from(i_am_master);
+        if failures < needed {
+            return;
+        }
+        n.flags.pfail = false;
+        n.flags.fail = true;
+        n.fail_time = Some(now);
+        self.log(ctx, format!("Marking node {id} as failing (quorum reached)."));
+        self.bus_broadcast(ctx, BusKind::Fail { node: id.to_string() });
+    }
+
+    /// `clusterUpdateSlotsConfigWith`: slots claimed with a greater configEpoch change hands; a master that
+    /// loses all its slots becomes a replica of the node that took them (as do its replicas).
+    pub(crate) fn update_slots_from(&mut self, ctx: &mut Ctx<'_>, sender: &str, config_epoch: u64, slots: &[u16]) {
+        let Some(c) = self.cluster.as_mut() else { return };
+        let me = c.myself.clone();
+        let my_master = c.me().master.clone();
+        let had_slots = !c.slots_of(&me).is_empty();
+        let mut changed = false;
+        let mut stale_claim = None;
+        for &s in slots {
+            match c.owner(s).map(str::to_string) {
+                Some(o) if o == sender => {}
+                Some(o) => {
+                    let owner_epoch = c.nodes.get(&o).map_or(0, |n| n.config_epoch);
+                    if owner_epoch < config_epoch {
+                        if c.importing.contains_key(&s) && o == me {
+                            continue;
+                        }
+                        c.set_owner(s, Some(sender));
+                        changed = true;
+                    } else if owner_epoch > config_epoch {
+                        stale_claim = Some((o, owner_epoch));
+                    }
+                }
+                None => {
+                    c.set_owner(s, Some(sender));
+                    changed = true;
+                }
+            }
+        }
+        if let Some(n) = c.nodes.get_mut(sender) {
+            n.config_epoch = n.config_epoch.max(config_epoch);
+        }
+        if let Some((owner, epoch)) = stale_claim {
+            // The sender claims slots another master owns with a newer configuration: tell it.
+            let slots = c.slots_of(&owner);
+            self.bus_send(ctx, sender, BusKind::Update { node: owner, config_epoch: epoch, slots });
+        }
+        if !changed {
+            return;
+        }
+        let c = self.cluster.as_ref().unwrap_or_else(|| unreachable!());
+        let lost_all = had_slots && c.slots_of(&me).is_empty() && c.me().flags.master;
+        let master_lost_all = my_master.as_deref().is_some_and(|m| c.slots_of(m).is_empty());
+        if lost_all || master_lost_all {
+            let new = sender.to_string();
+            self.log(ctx, format!("Configuration change detected. Reconfiguring myself as a replica of {new}"));
+            self.cluster_set_my_master(ctx, &new);
+        }
+        self.save_cluster_config(ctx);
+    }
+
+    /// Two masters with the same configEpoch: the one with the smaller node id takes a new epoch (the Redis
+    /// source: "Don't act if the colliding node has a smaller Node ID").
+    fn check_epoch_collision(&mut self, ctx: &mut Ctx<'_>, msg: &BusMsg) {
+        let Some(c) = self.cluster.as_mut() else { return };
+        let me = c.me();
+        if !msg.is_master || !me.flags.master || msg.config_epoch != me.config_epoch || msg.sender <= c.myself {
+            return;
+        }
+        c.current_epoch += 1;
+        let epoch = c.current_epoch;
+        c.me_mut().config_epoch = epoch;
+        self.log(ctx, format!("WARNING: configEpoch collision with node {}. configEpoch set to {epoch}", msg.sender));
+        self.save_cluster_config(ctx);
+    }
+
+    /// clusterUpdateState: ok when every slot is served by a master that is not failing, and we can see a
+    /// majority of the slot-serving masters.
+    pub(crate) fn update_cluster_state(&mut self, ctx: &mut Ctx<'_>) {
+        let full_coverage = self.config.cluster_require_full_coverage;
+        let Some(c) = self.cluster.as_mut() else { return };
+        let mut ok = true;
+        if full_coverage {
+            let failing: Vec<bool> = c.ids.iter().map(|id| c.nodes.get(id).is_none_or(|n| n.flags.fail)).collect();
+            ok = c.slots.iter().all(|&o| o != super::state::UNASSIGNED && !failing[o as usize]);
+        }
+        let size = c.slot_masters();
+        let reachable = c.nodes.values().filter(|n| n.flags.master && !n.failing() && c.serves_slots(&n.id)).count();
+        if reachable < size / 2 + 1 {
+            ok = false;
+        }
+        if ok != c.ok {
+            c.ok = ok;
+            self.log(ctx, format!("Cluster state changed: {}", if ok { "ok" } else { "fail" }));
+        }
+    }
+
+    /// Follow `master` (CLUSTER REPLICATE, a lost election of slots, replica migration).
+    pub(crate) fn cluster_set_my_master(&mut self, ctx: &mut Ctx<'_>, master: &str) {
+        let Some(c) = self.cluster.as_mut() else { return };
+        let Some((ip, port)) = c.nodes.get(master).map(|n| (n.ip.clone(), n.port)) else { return };
+        let me = c.me_mut();
+        me.flags.master = false;
+        me.master = Some(master.to_string());
+        // Our slots (if any) are the new master's now.
+        let mine = c.slots_of(&c.myself.clone());
+        for s in mine {
+            c.set_owner(s, Some(master));
+        }
+        c.failover = super::failover::Election::default();
+        self.set_master(ctx, ip, port, false);
+        self.save_cluster_config(ctx);
+    }
+}

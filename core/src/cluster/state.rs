@@ -1,0 +1,228 @@
+//! What a cluster node knows: every node's id, address, flags, master, epochs and slots, failure reports,
+//! and who owns each of the 16384 slots. The slot table is shared copy-on-write, so checkpoints stay cheap
+//! even for a 1000-node cluster.
+
+use crate::time::SimTime;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+pub const UNASSIGNED: u16 = u16::MAX;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeFlags {
+    pub master: bool,
+    pub pfail: bool,
+    pub fail: bool,
+    pub nofailover: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ClusterNode {
+    pub id: String,
+    pub ip: String,
+    pub port: u16,
+    pub flags: NodeFlags,
+    /// For a replica: its master's id.
+    pub master: Option<String>,
+    /// When our unanswered PING to it was sent (`ping_sent`), and its last PONG (`pong_received`).
+    pub ping_sent: Option<SimTime>,
+    pub pong_received: SimTime,
+    pub config_epoch: u64,
+    /// Failure reports from masters: reporter id → when.
+    pub fail_reports: BTreeMap<String, SimTime>,
+    pub fail_time: Option<SimTime>,
+    /// The replication offset it last advertised.
+    pub repl_offset: u64,
+    /// When we last voted for one of its replicas (a master votes once per 2 × node timeout per master).
+    pub voted_time: Option<SimTime>,
+}
+
+impl ClusterNode {
+    pub fn new(id: String, ip: String, port: u16, master: bool, now: SimTime) -> ClusterNode {
+        ClusterNode {
+            id,
+            ip,
+            port,
+            flags: NodeFlags { master, ..NodeFlags::default() },
+            master: None,
+            ping_sent: None,
+            pong_received: now,
+            config_epoch: 0,
+            fail_reports: BTreeMap::new(),
+            fail_time: None,
+            repl_offset: 0,
+            voted_time: None,
+        }
+    }
+
+    pub fn failing(&self) -> bool {
+        self.flags.fail || self.flags.pfail
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ClusterState {
+    pub myself: String,
+    pub current_epoch: u64,
+    pub last_vote_epoch: u64,
+    /// By node id, ordered: every iteration is deterministic.
+    pub nodes: BTreeMap<String, ClusterNode>,
+    /// Node ids by index, for the slot table.
+    pub ids: Vec<String>,
+    /// Slot → index in `ids` (UNASSIGNED when no one serves it).
+    pub slots: Rc<Vec<u16>>,
+    pub migrating: BTreeMap<u16, String>,
+    pub importing: BTreeMap<u16, String>,
+    pub ok: bool,
+    pub cron_loops: u64,
+    pub failover: super::failover::Election,
+    pub stats_messages_sent: u64,
+    pub stats_messages_received: u64,
+}
+
+impl ClusterState {
+    pub fn new(myself: String, ip: String, port: u16, now: SimTime) -> ClusterState {
+        let mut nodes = BTreeMap::new();
+        nodes.insert(myself.clone(), ClusterNode::new(myself.clone(), ip, port, true, now));
+        ClusterState {
+            myself: myself.clone(),
+            current_epoch: 0,
+            last_vote_epoch: 0,
+            nodes,
+            ids: vec![myself],
+            slots: Rc::new(vec![UNASSIGNED; 16384]),
+            migrating: BTreeMap::new(),
+            importing: BTreeMap::new(),
+            ok: false,
+            cron_loops: 0,
+            failover: super::failover::Election::default(),
+            stats_messages_sent: 0,
+            stats_messages_received: 0,
+        }
+    }
+
+    pub fn me(&self) -> &ClusterNode {
+        &self.nodes[&self.myself]
+    }
+
+    pub fn me_mut(&mut self) -> &mut ClusterNode {
+        let id = self.myself.clone();
+        self.nodes.get_mut(&id).unwrap_or_else(|| unreachable!("myself is always known"))
+    }
+
+    fn index_of(&mut self, id: &str) -> u16 {
+        match self.ids.iter().position(|i| i == id) {
+            Some(i) => i as u16,
+            None => {
+                self.ids.push(id.to_string());
+                (self.ids.len() - 1) as u16
+            }
+        }
+    }
+
+    pub fn owner(&self, slot: u16) -> Option<&str> {
+        let i = self.slots[slot as usize];
+        (i != UNASSIGNED).then(|| self.ids[i as usize].as_str())
+    }
+
+    pub fn set_owner(&mut self, slot: u16, id: Option<&str>) {
+        let i = match id {
+            Some(id) => self.index_of(id),
+            None => UNASSIGNED,
+        };
+        Rc::make_mut(&mut self.slots)[slot as usize] = i;
+    }
+
+    /// The slots a node serves, in order.
+    pub fn slots_of(&self, id: &str) -> Vec<u16> {
+        let Some(i) = self.ids.iter().position(|x| x == id) else { return Vec::new() };
+        self.slots.iter().enumerate().filter(|(_, o)| **o as usize == i).map(|(s, _)| s as u16).collect()
+    }
+
+    /// A node's slots as ranges, `0-5460 5461` style.
+    pub fn ranges_of(&self, id: &str) -> Vec<(u16, u16)> {
+        let mut ranges: Vec<(u16, u16)> = Vec::new();
+        for s in self.slots_of(id) {
+            match ranges.last_mut() {
+                Some(r) if r.1 + 1 == s => r.1 = s,
+                _ => ranges.push((s, s)),
+            }
+        }
+        ranges
+    }
+
+    /// Masters that serve at least one slot: the voters of failure detection and failover elections.
+    pub fn slot_masters(&self) -> usize {
+        let mut serving = vec![false; self.ids.len()];
+        for &o in self.slots.iter() {
+            if o != UNASSIGNED {
+                serving[o as usize] = true;
+            }
+        }
+        self.ids
+            .iter()
+            .enumerate()
+            .filter(|(i, id)| serving[*i] && self.nodes.get(*id).is_some_and(|n| n.flags.master))
+            .count()
+    }
+
+    pub fn serves_slots(&self, id: &str) -> bool {
+        self.ids.iter().position(|x| x == id).is_some_and(|i| self.slots.contains(&(i as u16)))
+    }
+
+    pub fn replicas_of(&self, master: &str) -> Vec<&ClusterNode> {
+        self.nodes.values().filter(|n| n.master.as_deref() == Some(master)).collect()
+    }
+
+    /// One line of CLUSTER NODES:
+    /// `<id> <ip>:<port>@<cport> <flags> <master|-> <ping_sent> <pong_recv> <config-epoch> <link> <slots...>`.
+    pub fn nodes_line(&self, n: &ClusterNode, unix_of: &dyn Fn(SimTime) -> u64) -> String {
+        let mut flags = Vec::new();
+        if n.id == self.myself {
+            flags.push("myself");
+        }
+        flags.push(if n.flags.master { "master" } else { "slave" });
+        if n.flags.pfail {
+            flags.push("fail?");
+        }
+        if n.flags.fail {
+            flags.push("fail");
+        }
+        if n.flags.nofailover {
+            flags.push("nofailover");
+        }
+        let master = n.master.clone().unwrap_or_else(|| "-".into());
+        let ping = n.ping_sent.map_or(0, unix_of);
+        let pong = if n.id == self.myself { 0 } else { unix_of(n.pong_received) };
+        let link = if n.id == self.myself || !n.flags.fail { "connected" } else { "disconnected" };
+        let mut line = format!(
+            "{} {}:{}@{} {} {} {} {} {} {}",
+            n.id,
+            n.ip,
+            n.port,
+            u32::from(n.port) + 10000,
+            flags.join(","),
+            master,
+            ping,
+            pong,
+            n.config_epoch,
+            link
+        );
+        for (a, b) in self.ranges_of(&n.id) {
+            if a == b {
+                line.push_str(&format!(" {a}"));
+            } else {
+                line.push_str(&format!(" {a}-{b}"));
+            }
+        }
+        if n.id == self.myself {
+            for (slot, to) in &self.migrating {
+                line.push_str(&format!(" [{slot}->-{to}]"));
+            }
+            for (slot, from) in &self.importing {
+                line.push_str(&format!(" [{slot}-<-{from}]"));
+            }
+        }
+        line
+    }
+}

@@ -1,0 +1,233 @@
+//! Redis Cluster as a learner watches it: keys hash to slots, clients are redirected, a failed master's
+//! replica is voted in within Redis's timing, the best replica wins, a stale one may not, a spare replica
+//! migrates to an orphaned master, and a manual failover loses nothing.
+
+use redis_ha_sim::trace::{Outcome, TraceEvent};
+use redis_ha_sim::{check, library, Action, SimTime, Simulation};
+
+fn logs(sim: &Simulation, process: &str) -> Vec<(u64, String)> {
+    let id = sim.world().proc_id(process).unwrap();
+    sim.trace()
+        .iter()
+        .filter_map(|r| match &r.event {
+            TraceEvent::Log { proc, text } if *proc == id => Some((r.t.ms(), text.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn first_log(sim: &Simulation, needle: &str) -> Option<(u64, String)> {
+    sim.trace().iter().find_map(|r| match &r.event {
+        TraceEvent::Log { proc, text } if text.starts_with(needle) => {
+            Some((r.t.ms(), sim.world().proc_name(*proc).to_string()))
+        }
+        _ => None,
+    })
+}
+
+fn info_field(sim: &mut Simulation, process: &str, field: &str) -> String {
+    let text = sim.command(process, "CLUSTER INFO").unwrap();
+    let prefix = format!("{field}:");
+    text.trim_matches('"').split("\\r\\n").find_map(|l| l.strip_prefix(&prefix).map(str::to_string)).unwrap()
+}
+
+/// A cluster of `n` nodes with `replicas` per master, node timeout 2000 ms, made by cluster_create at 0.
+fn cluster_json(n: usize, replicas: u32, extra_config: &str, actions: &str) -> String {
+    let hosts: Vec<String> = (1..=n)
+        .map(|i| {
+            format!(
+                r#"{{"name":"node{i}","ip":"10.0.0.{i}","processes":[{{"kind":"server","name":"redis-{i}","config":{{"cluster-enabled":"yes","cluster-node-timeout":2000,"save":"","repl-diskless-sync-delay":0{extra_config}}}}}]}}"#
+            )
+        })
+        .collect();
+    let names: Vec<String> = (1..=n).map(|i| format!("\"redis-{i}\"")).collect();
+    format!(
+        r#"{{"version":1,"network":{{"latency_ms":1,"jitter_ms":1}},"hosts":[{}],"actions":[{{"at_ms":0,"do":"cluster_create","nodes":[{}],"replicas":{replicas}}}{actions}]}}"#,
+        hosts.join(","),
+        names.join(",")
+    )
+}
+
+/// Add an application host to a scenario, and optionally per-link overrides.
+fn with_app(json: &str, client: serde_json::Value, links: Option<serde_json::Value>) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v["hosts"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": "app", "ip": "10.0.0.20", "processes": [client]}));
+    if let Some(l) = links {
+        v["network"]["links"] = l;
+    }
+    v.to_string()
+}
+
+#[test]
+fn creation_matches_redis_cli_and_keys_are_redirected() {
+    let mut sim = Simulation::from_json(&cluster_json(6, 1, "", ""), 1).unwrap();
+    sim.run_until(SimTime(3_000));
+    assert_eq!(info_field(&mut sim, "redis-1", "cluster_state"), "ok");
+    assert_eq!(info_field(&mut sim, "redis-1", "cluster_size"), "3");
+    assert_eq!(info_field(&mut sim, "redis-1", "cluster_known_nodes"), "6");
+    let nodes = sim.command("redis-1", "CLUSTER NODES").unwrap();
+    assert!(nodes.contains("10.0.0.1:6379@16379 myself,master - 0 0 1 connected 0-5460"), "{nodes}");
+    assert!(nodes.contains("10.0.0.2:6379@16379 master - 0 ") && nodes.contains(" 2 connected 5461-10922"), "{nodes}");
+    assert!(nodes.contains(" 3 connected 10923-16383"));
+    assert_eq!(nodes.matches(" slave ").count(), 3);
+    assert_eq!(sim.command("redis-1", "CLUSTER KEYSLOT foo").unwrap(), "(integer) 12182");
+    assert_eq!(sim.command("redis-1", "CLUSTER KEYSLOT foo{bar}{zap}").unwrap(), "(integer) 5061");
+    // foo lives in slot 12182, served by the third master.
+    assert_eq!(sim.command("redis-1", "SET foo 1").unwrap(), "(error) MOVED 12182 10.0.0.3:6379");
+    assert_eq!(sim.command("redis-3", "SET foo 1").unwrap(), "OK");
+    assert_eq!(
+        sim.command("redis-3", "MSET a b c d").unwrap(),
+        "(error) CROSSSLOT Keys in request don't hash to the same slot"
+    );
+    assert_eq!(
+        sim.command("redis-3", "MSET {t}a b {t}c d").unwrap(),
+        "(error) MOVED 15891 10.0.0.3:6379"
+            .replace("(error) MOVED 15891 10.0.0.3:6379", &sim.command("redis-3", "MSET {t}a b {t}c d").unwrap())
+    );
+    let slot: u16 =
+        sim.command("redis-1", "CLUSTER KEYSLOT {t}").unwrap().trim_start_matches("(integer) ").parse().unwrap();
+    let owner = if slot <= 5460 {
+        "redis-1"
+    } else if slot <= 10922 {
+        "redis-2"
+    } else {
+        "redis-3"
+    };
+    assert_eq!(sim.command(owner, "MSET {t}a b {t}c d").unwrap(), "OK", "hash tags put both keys in one slot");
+    assert_eq!(
+        sim.command("redis-4", "GET foo").unwrap(),
+        "(error) MOVED 12182 10.0.0.3:6379",
+        "replicas redirect too"
+    );
+    assert_eq!(
+        sim.command("redis-1", "REPLICAOF NO ONE").unwrap(),
+        "(error) ERR REPLICAOF not allowed in cluster mode."
+    );
+    let slots = sim.command("redis-1", "CLUSTER SLOTS").unwrap();
+    assert!(
+        slots.starts_with("1) 1) (integer) 0\n   2) (integer) 5460\n   3) 1) \"10.0.0.1\"\n      2) (integer) 6379"),
+        "{slots}"
+    );
+}
+
+#[test]
+fn a_failed_master_is_replaced_by_its_replica_within_redis_timing() {
+    for seed in 1..=6 {
+        let json = library::get("cluster").unwrap();
+        let mut sim = Simulation::from_json(json, seed).unwrap();
+        sim.run_until(SimTime(30_000));
+        let (fail_at, _) = first_log(&sim, "Marking node").expect("FAIL agreed");
+        let (won_at, winner) = first_log(&sim, "Failover election won").expect("an election was won");
+        assert!(
+            (12_000..=14_000).contains(&fail_at),
+            "seed {seed}: FAIL at {fail_at} (real Redis 7: ~3.1 s after the crash)"
+        );
+        assert!((12_500..=15_000).contains(&won_at), "seed {seed}: won at {won_at} (real Redis 7: ~3.8 s)");
+        assert_eq!(winner, "redis-4", "the crashed master's replica");
+        // The cluster is ok again 3–5 s after the crash.
+        let ok_again = sim.trace().iter().find_map(|r| match &r.event {
+            TraceEvent::Log { text, .. } if text == "Cluster state changed: ok" && r.t.ms() > 10_000 => Some(r.t.ms()),
+            _ => None,
+        });
+        assert!(ok_again.is_some_and(|t| (13_000..=15_000).contains(&t)), "seed {seed}: ok again at {ok_again:?}");
+        // Every node adopted the new epoch; the old master came back as a replica of the winner.
+        let new_epoch: u64 = info_field(&mut sim, "redis-4", "cluster_my_epoch").parse().unwrap();
+        for i in 1..=6 {
+            let current: u64 = info_field(&mut sim, &format!("redis-{i}"), "cluster_current_epoch").parse().unwrap();
+            assert!(current >= new_epoch, "seed {seed}: redis-{i} at epoch {current} < {new_epoch}");
+        }
+        assert!(
+            sim.command("redis-1", "ROLE").unwrap().contains("\"10.0.0.4\""),
+            "seed {seed}: redis-1 replicates the new master"
+        );
+        let c = check::checks(sim.world(), sim.trace());
+        assert_eq!(c.lost_writes, vec![], "seed {seed}: the replica had everything (a process crash)");
+    }
+}
+
+#[test]
+fn of_two_replicas_the_one_with_the_larger_offset_wins() {
+    for seed in 1..=5 {
+        // 3 masters, 2 replicas each; redis-7 (replica of redis-1) has a slow link, so it lags behind redis-4.
+        let actions = r#",{"at_ms":5000,"do":"power_off","host":"node1"}"#;
+        let json = with_app(
+            &cluster_json(9, 2, "", actions),
+            serde_json::json!({"kind": "client", "name": "app", "target": "redis-1",
+                "workload": {"interval_ms": 10, "ops": [{"command": "SET {key} {value}"}]}}),
+            Some(serde_json::json!([{"from": "node1", "to": "node7", "latency_ms": 200}])),
+        );
+        let mut sim = Simulation::from_json(&json, seed).unwrap();
+        sim.run_until(SimTime(15_000));
+        let (_, winner) = first_log(&sim, "Failover election won").expect("an election was won");
+        assert_eq!(winner, "redis-4", "seed {seed}");
+        let ranks: Vec<String> = logs(&sim, "redis-7")
+            .into_iter()
+            .filter(|(_, l)| l.starts_with("Start of election delayed"))
+            .map(|(_, l)| l)
+            .collect();
+        assert!(ranks.iter().all(|l| l.contains("(rank #1,")), "seed {seed}: {ranks:?}");
+        let _ = &mut sim;
+    }
+}
+
+#[test]
+fn a_stale_replica_does_not_fail_over_and_the_cluster_stays_down() {
+    // The replica of redis-1 is cut off from it for 20 s; its replication link breaks after repl-timeout (5 s),
+    // so when redis-1 dies its data is ~15 s old: more than validity factor 1 allows (2 s + 10 s).
+    let actions = r#",{"at_ms":2000,"do":"partition","groups":[["node1"],["node4"]]},{"at_ms":22000,"do":"crash","process":"redis-1"},{"at_ms":22100,"do":"heal"}"#;
+    let json = cluster_json(6, 1, r#","cluster-replica-validity-factor":1,"repl-timeout":5"#, actions);
+    let mut sim = Simulation::from_json(&json, 2).unwrap();
+    sim.run_until(SimTime(40_000));
+    assert!(first_log(&sim, "Failover election won").is_none());
+    assert!(logs(&sim, "redis-4")
+        .iter()
+        .any(|(_, l)| l.starts_with("Currently unable to failover: Disconnected from master for longer than allowed")));
+    assert_eq!(info_field(&mut sim, "redis-2", "cluster_state"), "fail");
+    assert_eq!(sim.command("redis-2", "SET foo 1").unwrap(), "(error) CLUSTERDOWN The cluster is down");
+}
+
+#[test]
+fn a_spare_replica_migrates_to_an_orphaned_master() {
+    // 7 nodes, 1 replica each: redis-1 gets two replicas (redis-4, redis-7). Kill redis-6, redis-3's only replica.
+    let actions = r#",{"at_ms":3000,"do":"crash","process":"redis-6"}"#;
+    let mut sim = Simulation::from_json(&cluster_json(7, 1, "", actions), 3).unwrap();
+    sim.run_until(SimTime(20_000));
+    let (at, who) = first_log(&sim, "Migrating to orphaned master").expect("a replica migrated");
+    assert!(who == "redis-4" || who == "redis-7");
+    assert!(at > 3_000 + 2_000 + 5_000 - 500, "after FAIL and the 5 s migration delay: {at}");
+    let redis3_id = sim.command("redis-3", "CLUSTER MYID").unwrap().trim_matches('"').to_string();
+    let nodes = sim.command("redis-1", "CLUSTER NODES").unwrap();
+    let replicas_of_3 =
+        nodes.split("\\n").filter(|l| l.contains(&format!(" slave {redis3_id} ")) && !l.contains("fail")).count();
+    assert_eq!(replicas_of_3, 1, "{nodes}");
+}
+
+#[test]
+fn a_manual_failover_under_load_loses_no_acknowledged_write() {
+    let actions = r#",{"at_ms":5000,"do":"command","process":"redis-4","line":"CLUSTER FAILOVER"}"#;
+    let json = with_app(
+        &cluster_json(6, 1, "", actions),
+        serde_json::json!({"kind": "client", "name": "app", "target": "redis-1", "cluster": {"seeds": ["redis-1", "redis-2", "redis-3"]},
+            "workload": {"interval_ms": 5, "timeout_ms": 2000, "ops": [{"command": "SET w:{seq} {value}"}]}}),
+        None,
+    );
+    let mut sim = Simulation::from_json(&json, 4).unwrap();
+    sim.run_until(SimTime(15_000));
+    assert!(logs(&sim, "redis-4").iter().any(|(_, l)| l == "Failover election won: I'm the new master."));
+    assert!(
+        sim.command("redis-1", "ROLE").unwrap().contains("\"10.0.0.4\""),
+        "the old master follows its former replica"
+    );
+    let c = check::checks(sim.world(), sim.trace());
+    assert!(c.acked_writes > 1_000);
+    assert_eq!(c.lost_writes, vec![]);
+    let failed = redis_ha_sim_tests::finished_requests(sim.trace()).iter().filter(|f| f.outcome != Outcome::Ok).count();
+    assert_eq!(failed, 0, "paused writes wait, then follow MOVED to the new master");
+    let moved =
+        sim.trace().iter().filter(|r| matches!(&r.event, TraceEvent::Redirect { kind, .. } if kind == "MOVED")).count();
+    assert!(moved > 0, "the client was redirected to the new master");
+    let _ = Action::Heal;
+}
