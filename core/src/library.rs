@@ -9,6 +9,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("persistence", include_str!("../scenarios/persistence.json")),
     ("sentinel", include_str!("../scenarios/sentinel.json")),
     ("cluster", include_str!("../scenarios/cluster.json")),
+    ("cluster-reshard", include_str!("../scenarios/cluster-reshard.json")),
 ];
 
 pub fn get(id: &str) -> Option<&'static str> {

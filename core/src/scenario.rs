@@ -183,6 +183,12 @@ pub enum ProcessSpec {
         port: u16,
         monitor: Vec<crate::sentinel::MonitorSpec>,
     },
+    /// `redis-cli --cluster reshard` run from this host: move a slot range between two cluster nodes.
+    Reshard {
+        name: String,
+        #[serde(flatten)]
+        spec: crate::cluster::reshard::ReshardSpec,
+    },
     /// An application sending a workload to the server named `target`.
     Client {
         name: String,
@@ -206,7 +212,8 @@ impl ProcessSpec {
         match self {
             ProcessSpec::Server { name, .. }
             | ProcessSpec::Sentinel { name, .. }
-            | ProcessSpec::Client { name, .. } => name,
+            | ProcessSpec::Client { name, .. }
+            | ProcessSpec::Reshard { name, .. } => name,
         }
     }
 }
@@ -415,6 +422,16 @@ impl Scenario {
         }
         for h in &self.hosts {
             for p in &h.processes {
+                if let ProcessSpec::Reshard { name, spec } = p {
+                    for n in [&spec.from, &spec.to] {
+                        if proc_kinds.get(n.as_str()) != Some(&true) {
+                            return bad(format!("reshard '{name}': '{n}' is not a server"));
+                        }
+                    }
+                    if spec.slots.0 > spec.slots.1 || spec.slots.1 > 16383 {
+                        return bad(format!("reshard '{name}': slots must be a range within 0..=16383"));
+                    }
+                }
                 if let ProcessSpec::Client { name, target, read_target, workload, sentinel, cluster } = p {
                     for seed in cluster.iter().flat_map(|c| &c.seeds) {
                         if proc_kinds.get(seed.as_str()) != Some(&true) {

@@ -225,6 +225,7 @@ pub fn world_view(world: &World) -> WorldView {
                             })
                             .collect();
                 }
+                Node::Reshard(_) => {}
                 Node::Sentinel(s) => {
                     v.run_id = Some(s.run_id.clone()).filter(|r| !r.is_empty());
                     v.sentinel = Some(SentinelView {

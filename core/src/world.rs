@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Clone, Debug)]
 pub enum Node {
     Server(Box<Server>),
+    Reshard(Box<crate::cluster::reshard::Resharder>),
     Sentinel(Box<crate::sentinel::Sentinel>),
     Client(Box<Client>),
 }
@@ -33,6 +34,7 @@ impl Node {
     fn process(&mut self) -> &mut dyn Process {
         match self {
             Node::Server(s) => s.as_mut(),
+            Node::Reshard(r) => r.as_mut(),
             Node::Sentinel(s) => s.as_mut(),
             Node::Client(c) => c.as_mut(),
         }
@@ -41,6 +43,7 @@ impl Node {
     pub fn kind(&self) -> &'static str {
         match self {
             Node::Server(_) => "server",
+            Node::Reshard(_) => "reshard",
             Node::Sentinel(_) => "sentinel",
             Node::Client(_) => "client",
         }
@@ -207,6 +210,31 @@ impl World {
                         let cfg = server_config(name, port, config)?;
                         world.addresses.insert((ip.clone(), port), id);
                         (Node::Server(Box::new(Server::new(ip.clone(), cfg))), Some(port))
+                    }
+                    ProcessSpec::Reshard { spec, .. } => {
+                        let to = ids[spec.to.as_str()];
+                        let addr = scenario
+                            .hosts
+                            .iter()
+                            .enumerate()
+                            .find_map(|(i, h)| {
+                                h.processes.iter().find_map(|p| match p {
+                                    ProcessSpec::Server { name, port, .. } if *name == spec.to => {
+                                        Some((scenario.host_ip(i), port.unwrap_or(6379)))
+                                    }
+                                    _ => None,
+                                })
+                            })
+                            .unwrap_or_default();
+                        (
+                            Node::Reshard(Box::new(crate::cluster::reshard::Resharder::new(
+                                ids[spec.from.as_str()],
+                                to,
+                                addr,
+                                spec,
+                            ))),
+                            None,
+                        )
                     }
                     ProcessSpec::Sentinel { port, monitor, .. } => {
                         world.addresses.insert((ip.clone(), *port), id);

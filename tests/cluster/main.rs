@@ -231,3 +231,48 @@ fn a_manual_failover_under_load_loses_no_acknowledged_write() {
     assert!(moved > 0, "the client was redirected to the new master");
     let _ = Action::Heal;
 }
+
+#[test]
+fn adding_a_master_and_resharding_live_shows_ask_then_moved_and_loses_nothing() {
+    for seed in 1..=3 {
+        let mut sim = Simulation::from_json(library::get("cluster-reshard").unwrap(), seed).unwrap();
+        sim.run_until(SimTime(20_000));
+        let done = sim.trace().iter().find_map(|r| match &r.event {
+            TraceEvent::Log { text, .. } if text.starts_with("Resharding done") => Some((r.t.ms(), text.clone())),
+            _ => None,
+        });
+        let (done_at, text) = done.expect("the resharding finished");
+        assert!(text.ends_with("keys moved") && !text.contains(" 0 keys"), "seed {seed}: {text}");
+        let redirects: Vec<(u64, String, u16)> = sim
+            .trace()
+            .iter()
+            .filter_map(|r| match &r.event {
+                TraceEvent::Redirect { kind, slot, .. } if *slot == 15891 && r.t.ms() >= 6_000 => {
+                    Some((r.t.ms(), kind.clone(), *slot))
+                }
+                _ => None,
+            })
+            .collect();
+        let first_ask =
+            redirects.iter().find(|(_, k, _)| k == "ASK").map(|(t, _, _)| *t).expect("ASK while the slot moved");
+        let first_moved =
+            redirects.iter().find(|(_, k, _)| k == "MOVED").map(|(t, _, _)| *t).expect("MOVED once it had moved");
+        assert!(
+            first_ask < first_moved && first_ask < done_at,
+            "seed {seed}: ASK at {first_ask}, MOVED at {first_moved}"
+        );
+        // The new node (which joined with CLUSTER MEET) owns the slot in everyone's view, with all its keys.
+        let new_id = sim.command("redis-7", "CLUSTER MYID").unwrap().trim_matches('"').to_string();
+        for i in 1..=7 {
+            let nodes = sim.command(&format!("redis-{i}"), "CLUSTER NODES").unwrap();
+            let line =
+                nodes.trim_matches('"').split("\\n").find(|l| l.starts_with(&new_id)).unwrap_or_default().to_string();
+            assert!(line.contains(" 15891"), "seed {seed}: redis-{i} sees {line}");
+        }
+        assert_eq!(sim.command("redis-3", "CLUSTER COUNTKEYSINSLOT 15891").unwrap(), "(integer) 0");
+        let c = check::checks(sim.world(), sim.trace());
+        assert!(c.acked_writes > 5_000);
+        assert_eq!(c.lost_writes, vec![], "seed {seed}");
+        assert_eq!(info_field(&mut sim, "redis-7", "cluster_state"), "ok");
+    }
+}

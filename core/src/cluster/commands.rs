@@ -16,6 +16,7 @@ pub fn command_keys<'a>(name: &str, args: &'a [Vec<u8>]) -> Vec<&'a [u8]> {
             args.get(1).map(|k| vec![k.as_slice()]).unwrap_or_default()
         }
         "mget" | "del" | "unlink" | "exists" => args[1..].iter().map(Vec::as_slice).collect(),
+        "restore" | "restore-asking" => args.get(1).map(|k| vec![k.as_slice()]).unwrap_or_default(),
         "mset" => args[1..].iter().step_by(2).map(Vec::as_slice).collect(),
         _ => Vec::new(),
     }
@@ -33,7 +34,7 @@ impl Server {
     ) -> Option<Reply> {
         let c = self.cluster.as_ref()?;
         let keys = command_keys(name, args);
-        let asking = caller.is_some_and(|p| self.asking.contains(&p));
+        let asking = name == "restore-asking" || caller.is_some_and(|p| self.asking.contains(&p));
         let first = keys.first()?;
         let slot = key_slot(first);
         if keys.iter().any(|k| key_slot(k) != slot) {

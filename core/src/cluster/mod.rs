@@ -5,5 +5,7 @@
 pub mod bus;
 pub mod commands;
 pub mod failover;
+pub mod migrate;
+pub mod reshard;
 pub mod slot;
 pub mod state;

@@ -79,6 +79,9 @@ pub struct Server {
     pub(crate) readonly_clients: BTreeSet<ProcId>,
     /// Writes held while a manual failover has paused this master.
     pub(crate) held_requests: Vec<(ProcId, u64, Vec<Vec<u8>>)>,
+    /// MIGRATEs waiting for their target: request id → the first request id of its MIGRATE.
+    pub(crate) migrations: BTreeMap<u64, u64>,
+    pub(crate) pending_migrate: BTreeMap<u64, crate::cluster::migrate::PendingMigrate>,
 }
 
 impl Server {
@@ -107,6 +110,8 @@ impl Server {
             asking: BTreeSet::new(),
             readonly_clients: BTreeSet::new(),
             held_requests: Vec::new(),
+            migrations: BTreeMap::new(),
+            pending_migrate: BTreeMap::new(),
         }
     }
 
@@ -227,16 +232,24 @@ impl Server {
 
     /// A manual failover paused writes on this master; when the pause ends (or we are a replica now), run
     /// them: they succeed, or get MOVED to the new master.
-    fn release_paused_writes(&mut self, ctx: &mut Ctx<'_>) {
-        let paused = self.cluster.as_ref().and_then(|c| c.failover.paused_until).is_some_and(|t| ctx.now < t)
-            && !self.is_replica();
+    pub(crate) fn release_paused_writes(&mut self, ctx: &mut Ctx<'_>) {
+        let paused = (self.cluster.as_ref().and_then(|c| c.failover.paused_until).is_some_and(|t| ctx.now < t)
+            && !self.is_replica())
+            || !self.pending_migrate.is_empty();
         if paused || self.held_requests.is_empty() {
             return;
         }
         if let Some(c) = self.cluster.as_mut() {
-            c.failover.paused_until = None;
+            if c.failover.paused_until.is_some_and(|t| ctx.now >= t) || self.repl.master.is_some() {
+                c.failover.paused_until = None;
+            }
         }
         for (from, id, args) in std::mem::take(&mut self.held_requests) {
+            if !self.pending_migrate.is_empty() {
+                // A held MIGRATE started again: the rest waits for it.
+                self.held_requests.push((from, id, args));
+                continue;
+            }
             if let Some(reply) = self.execute(ctx, Some((from, id)), &args) {
                 ctx.out.send(from, Message::Response { id, reply });
             }
@@ -315,6 +328,11 @@ impl Process for Server {
                     self.stats.total_connections_received += 1;
                 }
                 self.reply_after_fsync = false;
+                if !self.pending_migrate.is_empty() {
+                    // MIGRATE blocks the whole server until the target answers, as in Redis.
+                    self.held_requests.push((from, id, args));
+                    return;
+                }
                 let paused = self.cluster.as_ref().and_then(|c| c.failover.paused_until).is_some_and(|t| ctx.now < t);
                 if paused && lookup(&args[0]).is_some_and(|c| c.flags.has(Flags::WRITE)) {
                     // A manual failover paused this master: the write waits (the client just sees latency).
@@ -329,7 +347,13 @@ impl Process for Server {
                     }
                 }
             }
-            Input::Message { from, msg: Message::Response { id, reply } } => self.handshake_reply(ctx, from, id, reply),
+            Input::Message { from, msg: Message::Response { id, reply } } => {
+                if self.migrations.contains_key(&id) {
+                    self.migrate_reply(ctx, id, reply);
+                } else {
+                    self.handshake_reply(ctx, from, id, reply);
+                }
+            }
             Input::Message { from, msg: Message::Repl(payload) } => self.replication_data(ctx, from, payload),
             Input::Refused { to, .. } => self.connection_lost(ctx, to, true),
             Input::Message { msg: Message::Push { .. }, .. } => {}

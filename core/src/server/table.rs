@@ -134,6 +134,9 @@ static COMMANDS: &[CommandSpec] = &[
     cmd("asking", 1, Flags::NONE, crate::cluster::commands::asking),
     cmd("readonly", 1, Flags::NONE, crate::cluster::commands::readonly),
     cmd("readwrite", 1, Flags::NONE, crate::cluster::commands::readonly),
+    deferred("migrate", -6, Flags::WRITE, crate::cluster::migrate::migrate),
+    cmd("restore", -4, Flags::WRITE, crate::cluster::migrate::restore),
+    cmd("restore-asking", -4, Flags::WRITE, crate::cluster::migrate::restore),
     // pub/sub
     cmd("subscribe", -2, STALE_LOADING, pubsub::subscribe),
     cmd("publish", 3, STALE_LOADING, pubsub::publish),
