@@ -4,10 +4,12 @@
 // `window.app` exposes the current simulation and a few helpers for tests and for curious learners in the
 // browser console (`app.sim.traceText(0)`).
 
-import { renderTopology, esc, linkStatus } from './topology.js';
+import { renderTopology, esc, linkStatus, sentinelView, failoverWord } from './topology.js';
 import { TimelineIndex, renderTimeline, formatSeconds, OUTCOMES } from './timeline.js';
 import { Console } from './console.js';
 import { renderChecks } from './checks.js';
+import { renderDisk } from './disk.js';
+import { renderEventLog, renderVotes, latestLeader } from './sentinel.js';
 
 const PKG = './pkg/redis_ha_sim_web.js';
 const BUILD_HINT = 'Build it from the repository root with:\n  wasm-pack build web --release --target web --out-dir ../www/pkg --no-pack';
@@ -39,7 +41,14 @@ const state = {
   checks: null,          // checks() as of the last refresh of the figures
   heartbeats: false,     // draw keep-alives on the timeline
   focus: null,           // {t, t1?, label}: a moment the timeline shows instead of following "now"
-  drawn: { topo: '', timeline: '', inspector: '', metrics: '', checks: '' },
+  sentinels: false,      // the scenario has sentinels: their band, their events tab
+  sideTab: 'console',    // what the bottom-right panel shows: 'events' (Sentinel events) or 'console'
+  eventsFilter: null,    // show the events of this sentinel only (process id), or all
+  eventsImportant: false,
+  eventsFollow: true,    // the event log scrolls with new events until the learner scrolls up
+  scripted: [],          // the scenario's crash / power_off actions: {at, host|null, process|null, do}
+  cuts: new Map(),       // host -> its disk just before its last crash or power loss, and what that cost
+  drawn: { topo: '', timeline: '', inspector: '', metrics: '', checks: '', events: '', votes: '' },
 };
 
 // ---------------------------------------------------------------------------------------------- errors
@@ -96,7 +105,8 @@ function start(json, seed, source) {
   state.virtual = 0;
   state.figuresTs = -Infinity;
   state.focus = null;
-  state.drawn = { topo: '', timeline: '', inspector: '', metrics: '', checks: '' };
+  state.cuts = new Map();
+  state.drawn = { topo: '', timeline: '', inspector: '', metrics: '', checks: '', events: '', votes: '' };
   $('seed').value = String(seed);
   $('step-status').textContent = STEP_HINT;
 
@@ -120,14 +130,82 @@ function start(json, seed, source) {
   }
   con.clear();
   const target = snap.processes.find((p) => p.id === state.selected && p.kind === 'server') || servers[0];
+  // Sentinels take commands too (SENTINEL masters, SENTINEL get-master-addr-by-name mymaster, ...).
+  const sentinels = snap.processes.filter((p) => p.kind === 'sentinel');
   if (target) {
-    con.setTargets(servers.map((p) => ({ name: p.name, address: p.address })));
+    con.setTargets([...servers, ...sentinels].map((p) => ({ name: p.name, address: p.address })));
     con.target = target.name;
     con.print(`# ${servers.length > 1 ? 'Pick a server above; c' : 'C'}ommands run at the current virtual time. Try: SET foo bar, GET foo, DBSIZE, KEYS *`, 'muted');
+    if (sentinels.length) con.print(`# Sentinels are in the list too: SENTINEL masters, SENTINEL get-master-addr-by-name ${sentinelView(sentinels[0])?.name ?? 'mymaster'}`, 'muted');
+    if (diskScenario(json, snap)) con.print('# Persistence: BGSAVE, LASTSAVE, BGREWRITEAOF, INFO persistence, CONFIG SET appendfsync always', 'muted');
   }
+  setSentinelMode(sentinels, snap);
+  // A scenario about persistence gets a taller inspector, where the disk panel is.
+  document.body.classList.toggle('has-disk', !sentinels.length && diskScenario(json, snap));
+  state.scripted = scriptedFaults(json, snap);
   setEnabled(true);
   refresh();
   return true;
+}
+
+/** The sentinel layout: a band of sentinel cards in a wider topology, and a tab with their events. */
+function setSentinelMode(sentinels, snap) {
+  state.sentinels = sentinels.length > 0;
+  document.body.classList.toggle('has-sentinels', state.sentinels);
+  $('side-tabs').hidden = !state.sentinels;
+  $('console-title').hidden = state.sentinels;
+  for (const el of document.querySelectorAll('.legend-sentinel')) el.hidden = !state.sentinels;
+  for (const el of document.querySelectorAll('.legend-disk')) el.hidden = !diskScenario(state.json, snap);
+  const f = $('events-filter');
+  f.innerHTML = '';
+  const all = document.createElement('option');
+  all.value = '';
+  all.textContent = 'all sentinels';
+  f.append(all);
+  for (const p of sentinels) {
+    const o = document.createElement('option');
+    o.value = String(p.id);
+    o.textContent = p.name;
+    f.append(o);
+  }
+  state.eventsFilter = null;
+  state.eventsFollow = true;
+  setSideTab(state.sentinels ? 'events' : 'console');
+}
+
+function setSideTab(tab) {
+  state.sideTab = tab;
+  const events = tab === 'events' && state.sentinels;
+  $('events').hidden = !events;
+  $('console').hidden = events;
+  $('tab-events').setAttribute('aria-selected', String(events));
+  $('tab-console').setAttribute('aria-selected', String(!events));
+  for (const el of document.querySelectorAll('.console-ctl')) el.hidden = events;
+  for (const el of document.querySelectorAll('.events-ctl')) el.hidden = !events;
+  state.drawn.events = '';
+  if (state.snapshot) drawEvents();
+}
+
+/** Whether the scenario is about persistence: RDB or AOF files at the start, AOF on, or save points set. */
+function diskScenario(json, snap) {
+  const files = snap.hosts.some((h) => (h.disk || []).some((f) => f.kind === 'rdb' || f.kind === 'aof'));
+  return files || /"appendonly"\s*:\s*("yes"|true)/.test(json) || /"save"\s*:\s*"[^"]/.test(json);
+}
+
+/** The scenario's scripted crashes and power cuts, so that the page can look at the disk just before them. */
+function scriptedFaults(json, snap) {
+  let actions = [];
+  try {
+    actions = JSON.parse(json).actions || [];
+  } catch {
+    return [];
+  }
+  const hostOf = new Map(snap.processes.map((p) => [p.name, p.host]));
+  return actions
+    .filter((a) => (a.do === 'power_off' && a.host) || (a.do === 'crash' && hostOf.has(a.process)))
+    .map((a) => ({ at: Number(a.at_ms) || 0, do: a.do, process: a.process ?? null, host: a.do === 'power_off' ? a.host : hostOf.get(a.process) }))
+    .filter((a) => a.at > 0)
+    .sort((a, b) => a.at - b.at);
 }
 
 function parseDescription(json) {
@@ -179,12 +257,13 @@ function setEnabled(on) {
 // ---------------------------------------------------------------------------------------------- drawing
 
 function lanesOf(snap) {
-  // Lanes in host order, so a host's processes sit together and the order never changes during a run.
+  // Lanes in host order, so a host's processes sit together and the order never changes during a run;
+  // sentinels, apart from the data nodes, in a band of lanes of their own at the bottom.
   const byId = new Map(snap.processes.map((p) => [p.id, p]));
   const lanes = [];
   for (const h of snap.hosts) for (const id of h.processes) if (byId.has(id)) lanes.push(byId.get(id));
   for (const p of snap.processes) if (!lanes.includes(p)) lanes.push(p);
-  return lanes;
+  return [...lanes.filter((p) => p.kind !== 'sentinel'), ...lanes.filter((p) => p.kind === 'sentinel')];
 }
 
 function timeWindow(now) {
@@ -245,7 +324,7 @@ function draw() {
   const topoSize = [topoEl.clientWidth, topoEl.clientHeight];
   const tlSize = [tlEl.clientWidth, tlEl.clientHeight];
 
-  const topo = renderTopology(snap, { width: topoSize[0], height: topoSize[1], selected: state.selected });
+  const topo = renderTopology(snap, { width: topoSize[0], height: topoSize[1], selected: state.selected, leader: latestLeader(state.index) });
   if (topo !== state.drawn.topo) {
     topoEl.innerHTML = topo;
     state.drawn.topo = topo;
@@ -267,7 +346,27 @@ function draw() {
 
   drawSelection(snap);
   drawInspector(snap);
+  drawEvents();
   con.refreshPrompt();
+}
+
+/** The Sentinel events tab: who voted for whom, and the event stream in Redis's notation. */
+function drawEvents() {
+  if (!state.sentinels || state.sideTab !== 'events' || !state.snapshot) return;
+  const nameOf = (id) => state.snapshot.processes.find((q) => q.id === id)?.name ?? `#${id}`;
+  const votes = renderVotes(state.snapshot, state.index, nameOf);
+  if (votes !== state.drawn.votes) {
+    $('votes').innerHTML = votes;
+    state.drawn.votes = votes;
+  }
+  const key = `${state.index.sentinel.length}|${state.eventsFilter}|${state.eventsImportant}`;
+  const log = $('event-log');
+  if (key !== state.drawn.events) {
+    log.innerHTML = renderEventLog(state.index, nameOf, { proc: state.eventsFilter, important: state.eventsImportant });
+    state.drawn.events = key;
+  }
+  // Keep following the newest line unless the learner scrolled up to read older ones.
+  if (state.eventsFollow && log.scrollTop + log.clientHeight < log.scrollHeight - 2) log.scrollTop = log.scrollHeight;
 }
 
 function selectedProcess(snap = state.snapshot) {
@@ -296,7 +395,11 @@ function drawSelection(snap) {
   const server = p.kind === 'server';
   const powered = p.hostPowered !== false;
   const up = p.state === 'up';
-  setButton('kill', { enabled: p.state !== 'crashed', label: `Kill ${p.name} (crash it)` });
+  setButton('kill', {
+    enabled: p.state !== 'crashed',
+    label: `Crash process: kill ${p.name} (crash it)`,
+    title: `SIGKILL ${p.name}: its memory is lost, but what it wrote to files stays in the OS page cache and survives`,
+  });
   setButton('restart', {
     enabled: p.state === 'crashed' && powered,
     label: `Restart ${p.name}`,
@@ -313,11 +416,11 @@ function drawSelection(snap) {
   setButton('replicate', { show: server, enabled: up, label: `Make ${p.name} replicate from another server` });
   setButton('repoint', { show: p.kind === 'client', enabled: true, label: `Repoint ${p.name} to another server` });
   setButton('power', {
-    text: `Power ${powered ? 'off' : 'on'} ${p.host}`,
-    label: `Power ${powered ? 'off' : 'on'} ${p.host}`,
+    text: powered ? 'Power loss' : `Power on ${p.host}`,
+    label: powered ? `Power loss: power off ${p.host}` : `Power on ${p.host}`,
     title: powered
-      ? `Cut ${p.host}'s power: no FIN, in-flight data lost, peers notice only by timeouts`
-      : `Power ${p.host} on: its processes boot from their configuration`,
+      ? `Cut ${p.host}'s power: no FIN, in-flight data lost, peers notice only by timeouts; its disk keeps only the fsynced bytes`
+      : `Power ${p.host} on: its processes boot from their configuration (and from what is left on the disk)`,
   });
 }
 
@@ -377,6 +480,18 @@ function drawInspector(snap) {
     const rows = [['state', `<span class="state-chip ${esc(p.state)}">${esc(p.state)}</span>`], ['host', esc(p.host)]];
     if (p.hostPowered === false) rows[0] = ['state', '<span class="state-chip off">host powered off</span>'];
     const nameOf = (id) => esc(snap.processes.find((q) => q.id === id)?.name ?? '—');
+    const sv = sentinelView(p);
+    if (sv && p.state !== 'crashed' && p.hostPowered !== false) {
+      const byRun = new Map(snap.processes.filter((q) => q.kind === 'sentinel').map((q) => [q.runId, q.name]));
+      const served = snap.processes.find((q) => q.kind === 'server' && q.address === sv.address);
+      const leader = latestLeader(state.index);
+      rows.push(['view', `<span class="view-chip ${esc(sv.status)}">${esc(sv.status.toUpperCase())}</span> <span class="muted">quorum ${sv.quorum}</span>`, 'wide']);
+      rows.push(['watches', `${esc(sv.name)} → ${served ? esc(served.name) : '?'} (${esc(sv.address)})`, 'wide']);
+      rows.push(['epoch', `current ${p.sentinel.currentEpoch} · config ${sv.configEpoch}`, 'wide']);
+      rows.push(['vote', sv.votedFor ? `${esc(sv.votedFor.slice(0, 8))} (${esc(byRun.get(sv.votedFor) ?? '?')}) in epoch ${sv.votedEpoch}` : 'none yet', 'wide']);
+      rows.push(['failover', `${esc(failoverWord(sv.failoverState))}${leader && leader.proc === p.id ? ` <span class="leader-chip">★ leader of epoch ${leader.epoch ?? '?'}</span>` : ''}`, 'wide']);
+      rows.push(['knows', `${sv.replicas} replicas, ${sv.otherSentinels} other sentinels`, 'wide']);
+    }
     if (p.role) rows.push(['role', esc(p.role)]);
     if (p.address) rows.push(['address', esc(p.address)]);
     const r = p.replication;
@@ -420,7 +535,15 @@ function drawInspector(snap) {
         : `<p class="muted small">${p.state === 'crashed' ? 'A crashed server holds nothing in memory.' : 'No keys yet.'}</p>`;
       keys += head + body;
     }
-    html = `<dl class="facts">${facts}</dl>${keys}`;
+    // The disk of the process's host comes first once it holds an RDB or an AOF: what a restart starts from.
+    let disk = '';
+    const host = snap.hosts.find((h) => h.name === p.host);
+    if (host && (p.kind === 'server' || (host.disk && host.disk.length))) {
+      const procs = new Set(snap.processes.filter((q) => q.host === host.name && q.kind === 'server').map((q) => q.id));
+      disk = renderDisk(host, { index: state.index, procs, now: snap.now, cut: state.cuts.get(host.name) || null });
+    }
+    const persistent = host && (host.disk || []).some((f) => f.kind === 'rdb' || f.kind === 'aof');
+    html = persistent ? `${disk}<dl class="facts">${facts}</dl>${keys}` : `<dl class="facts">${facts}</dl>${keys}${disk}`;
   }
   if (html !== state.drawn.inspector) {
     $('inspector').innerHTML = html;
@@ -475,7 +598,7 @@ function frame(ts) {
     ended = true;
   }
   if (target > sim.now()) {
-    guarded('The simulation stopped', () => sim.runUntil(target));
+    guarded('The simulation stopped', () => advance(target));
     if (!state.playing) return; // it failed: guarded() paused and said why
   }
   refresh();
@@ -505,10 +628,51 @@ function step() {
   refresh();
 }
 
+/**
+ * Run the simulation to `target`, stopping a millisecond before each scripted crash or power cut to look at
+ * the host's disk, so the disk panel can show what the fault took.
+ */
+function advance(target) {
+  const sim = state.sim;
+  for (const a of state.scripted) {
+    if (a.at <= sim.now() || a.at > target) continue;
+    sim.runUntil(a.at - 1);
+    const snapBefore = sim.snapshot();
+    const before = diskOf(snapBefore, a.host);
+    const was = faultable(snapBefore, a);
+    sim.runUntil(a.at);
+    const snap = sim.snapshot();
+    // Only when the fault happened now (a power cut on a host already off does nothing).
+    if (before && was && !faultable(snap, a)) recordCut(a.host, a.do, a.at, before, snap);
+  }
+  if (target > sim.now()) sim.runUntil(target);
+}
+
+/** Whether a scripted fault would still do something: its host has power, its process runs. */
+function faultable(snap, a) {
+  const host = snap.hosts.find((h) => h.name === a.host);
+  if (!host || host.powered === false) return false;
+  if (a.do !== 'crash') return true;
+  const p = snap.processes.find((q) => q.name === a.process);
+  return !!p && p.state !== 'crashed';
+}
+
+function diskOf(snap, hostName) {
+  const h = snap.hosts.find((x) => x.name === hostName);
+  return h && h.disk && h.disk.length ? new Map(h.disk.map((f) => [f.path, { bytes: f.bytes, syncedBytes: f.syncedBytes }])) : null;
+}
+
+function recordCut(hostName, what, t, before, snapAfter) {
+  const after = diskOf(snapAfter, hostName) || new Map();
+  let lost = 0;
+  for (const [path, b] of before) lost += Math.max(0, b.bytes - (after.get(path)?.bytes ?? 0));
+  state.cuts.set(hostName, { what: what === 'power_off' ? 'power loss' : 'crash', t, files: before, lostBytes: lost });
+}
+
 function runUntil(ms) {
   const sim = state.sim;
   if (!sim) return;
-  guarded('The simulation stopped', () => sim.runUntil(ms));
+  guarded('The simulation stopped', () => advance(ms));
   state.virtual = sim.now();
   state.figuresTs = -Infinity;
   refresh();
@@ -517,7 +681,16 @@ function runUntil(ms) {
 function inject(action) {
   const sim = state.sim;
   if (!sim) return undefined;
+  // A crash or a power cut made here: look at the disk just before and just after it.
+  let host = null;
+  let before = null;
+  if (action.do === 'power_off' || action.do === 'crash') {
+    const snap = sim.snapshot();
+    host = action.do === 'power_off' ? action.host : snap.processes.find((p) => p.name === action.process)?.host;
+    before = host ? diskOf(snap, host) : null;
+  }
   const r = guarded('That action failed', () => sim.inject(JSON.stringify(action)));
+  if (before && r !== undefined) recordCut(host, action.do, sim.now(), before, sim.snapshot());
   state.figuresTs = -Infinity;
   refresh();
   return r;
@@ -534,8 +707,35 @@ function select(id) {
   const p = snap && snap.processes.find((q) => q.id === id);
   if (!p) return;
   state.selected = id;
-  if (p.kind === 'server') con.target = p.name;
+  if (p.kind === 'server' || p.kind === 'sentinel') con.target = p.name;
   draw();
+}
+
+/**
+ * Step the simulation event by event until a new trace record satisfies `pred` (or `limitMs` of virtual
+ * time pass), then redraw. Returns that record, or null. For tests and for curious learners:
+ * `app.stepUntil((r) => r.type === 'sentinel' && r.event === '+odown')`.
+ */
+function stepUntil(pred, limitMs = 60000) {
+  const sim = state.sim;
+  if (!sim) return null;
+  pause();
+  const stop = sim.now() + limitMs;
+  let found = null;
+  guarded('The simulation stopped', () => {
+    while (!found) {
+      const cursor = sim.traceLen();
+      const t = sim.step();
+      if (t < 0) break;
+      const recs = sim.eventsSince(cursor);
+      found = recs.find(pred) || null;
+      if (t > stop) break;
+    }
+  });
+  state.virtual = sim.now();
+  state.figuresTs = -Infinity;
+  refresh();
+  return found;
 }
 
 // ---------------------------------------------------------------------------------------------- controls
@@ -739,12 +939,39 @@ function wireControls() {
     focusTime(Number(b.dataset.at), t1, b.dataset.label || '');
   });
   $('console-clear').addEventListener('click', () => con.clear());
+  $('tab-events').addEventListener('click', () => setSideTab('events'));
+  $('tab-console').addEventListener('click', () => setSideTab('console'));
+  $('events-filter').addEventListener('change', (e) => {
+    state.eventsFilter = e.target.value === '' ? null : Number(e.target.value);
+    drawEvents();
+  });
+  $('events-important').addEventListener('change', (e) => {
+    state.eventsImportant = e.target.checked;
+    drawEvents();
+  });
+  $('event-log').addEventListener('scroll', (e) => {
+    const log = e.target;
+    state.eventsFollow = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
+  });
+  // An event clicked in the log: show that moment on the timeline.
+  $('event-log').addEventListener('click', (e) => {
+    const li = e.target.closest && e.target.closest('[data-t]');
+    if (!li) return;
+    focusTime(Number(li.dataset.t), null, `${li.querySelector('.ev-who')?.textContent ?? ''} ${li.dataset.event}`);
+  });
   $('error-close').addEventListener('click', hideError);
 
   const topo = $('topology');
   const pick = (e) => {
     const g = e.target.closest && e.target.closest('[data-proc-id]');
-    if (g) select(Number(g.dataset.procId));
+    if (g) return select(Number(g.dataset.procId));
+    // A click on a host box selects its server (its disk shows in the inspector), else its first process.
+    const h = e.target.closest && e.target.closest('[data-host]');
+    const snap = state.snapshot;
+    if (!h || !snap) return undefined;
+    const procs = snap.processes.filter((p) => p.host === h.dataset.host);
+    const p = procs.find((q) => q.kind === 'server') || procs[0];
+    return p ? select(p.id) : undefined;
   };
   topo.addEventListener('click', pick);
   topo.addEventListener('keydown', (e) => {
@@ -787,7 +1014,10 @@ const app = {
   pause,
   step,
   runUntil,
+  stepUntil,
   inject,
+  showTab: setSideTab,
+  get cuts() { return state.cuts; },
   command: commandOn,
   focusTime,
   follow,

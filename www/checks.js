@@ -13,6 +13,36 @@ function seconds(ms) {
   return formatSeconds(ms, 1);
 }
 
+/** Per client, windows that overlap or touch merged into one (failed requests added up); sorted by start. */
+export function mergeWindows(windows) {
+  const out = [];
+  const last = new Map();
+  for (const w of [...windows].sort((a, b) => a.from - b.from)) {
+    const prev = last.get(w.client);
+    if (prev && w.from <= prev.to) {
+      prev.to = Math.max(prev.to, w.to);
+      prev.failedRequests += w.failedRequests;
+    } else {
+      const m = { ...w };
+      out.push(m);
+      last.set(w.client, m);
+    }
+  }
+  return out;
+}
+
+/** How long at least one of the windows was open, in ms. */
+function unionMs(windows) {
+  let total = 0;
+  let end = -Infinity;
+  for (const w of [...windows].sort((a, b) => a.from - b.from)) {
+    const from = Math.max(w.from, end);
+    if (w.to > from) total += w.to - from;
+    end = Math.max(end, w.to);
+  }
+  return total;
+}
+
 function row(name, value, cls, note, list = '') {
   return `<div class="check ${cls}" data-check="${name}">` +
     `<div class="check-head"><span class="check-name">${note}</span><b class="check-count" data-count="${esc(String(value.raw))}">${esc(value.text)}</b></div>` +
@@ -50,6 +80,21 @@ export function renderChecks(checks, snapshot) {
     `<div class="check-head"><span class="check-name">Acknowledged writes lost</span>` +
     `<b class="check-count big" data-count="${lost.length}">${lost.length}</b></div>` +
     `<p class="check-note">of <b data-count="acked">${checks.ackedWrites}</b> acknowledged, ${judge}</p>${list}</div>`);
+
+  // Windows in which a client got no successful reply (from the checks): its view of availability. A client
+  // sends without waiting for replies, so windows of one client can overlap; they are merged for reading.
+  const unavailable = mergeWindows(checks.unavailable || []);
+  const downMs = unionMs(unavailable);
+  const unavailableList = unavailable.length
+    ? '<ul class="check-list">' + unavailable.slice(-WINDOWS_SHOWN).map((u) =>
+      `<li><button type="button" class="check-item" data-at="${u.from}" data-until="${u.to}" data-label="${esc(`${name(u.client)} unavailable`)}" ` +
+      `data-unavailable="${u.client}" title="${esc(`${name(u.client)} got no successful reply from ${seconds(u.from)} to ${seconds(u.to)} (${u.failedRequests} requests failed). Click to see it.`)}">` +
+      `<span class="kv">${esc(name(u.client))} ${seconds(u.from)} – ${seconds(u.to)}</span>` +
+      `<span class="when">${seconds(u.to - u.from)} · ${u.failedRequests} failed</span></button></li>`).join('') +
+      (unavailable.length > WINDOWS_SHOWN ? `<li class="muted more">and ${unavailable.length - WINDOWS_SHOWN} earlier</li>` : '') + '</ul>'
+    : '';
+  out.push(row('unavailable', { raw: downMs, text: seconds(downMs) }, downMs ? 'warn' : 'good',
+    '<span title="Time during which a client\'s requests failed (refused, timed out or errors) until one succeeded again">Client unavailable</span>', unavailableList));
 
   // Stale reads.
   const stale = checks.staleReads || [];

@@ -1,8 +1,10 @@
 // The timeline view: a space-time diagram drawn from trace records only. Time runs left to right; each process
 // has a lane; a message is an arrow from its sender's lane at the send time to its receiver's lane at the
 // delivery time. Client requests and their replies are coloured by how the request ended; the replication
-// stream and snapshot transfers have a colour of their own; keep-alives (REPLCONF ACK, the master's PING) are
-// hidden unless asked for.
+// stream and snapshot transfers have a colour of their own; keep-alives (REPLCONF ACK, the master's PING, and
+// Sentinel's routine PING / INFO / hello traffic) are hidden unless asked for. Sentinel's own events
+// (`+sdown`, `+odown`, `+elected-leader`, ...) are marks on the sentinels' lanes, with their view of the master
+// (SDOWN, ODOWN) as bands; forked children (BGSAVE, AOF rewrite) are spans under their server's lane.
 //
 // Two parts:
 //  - `TimelineIndex` digests trace records as they arrive (`add`) into lists sorted by time, so a frame only
@@ -16,11 +18,36 @@ const AXIS_H = 26;     // time axis strip at the top
 const BOTTOM = 10;
 const RIGHT = 14;
 const INSET = 10;      // gap between the lane names and time t0, so arrowheads there are not cut
-const MIN_LANE = 34;
+const MIN_LANE = 28;   // seven lanes (three servers, three sentinels, a client) fit a 720 px high page
 const MAX_LANE = 120;
 
 export const OUTCOMES = ['ok', 'error', 'refused', 'timeout'];
-const COLOURS = ['ok', 'error', 'refused', 'timeout', 'pending', 'other', 'repl', 'heartbeat'];
+const COLOURS = ['ok', 'error', 'refused', 'timeout', 'pending', 'other', 'repl', 'heartbeat', 'sentinel'];
+
+// Sentinel's routine traffic: monitoring PINGs, INFO every 10 s, hello messages, subscriptions. Drawn only
+// with the heartbeats; what is left (votes, REPLICAOF NO ONE, clients asking for the master) is the story.
+const SENTINEL_ROUTINE = /^(PING|PONG|INFO|PUBLISH __sentinel__|SUBSCRIBE|PSUBSCRIBE)\b/i;
+
+/** How much a Sentinel event matters to the story: 0 first. Marks are labelled in this order. */
+export function sentinelRank(event, detail = '') {
+  if (/^(\+switch-master|\+promoted-slave|\+elected-leader|\+convert-to-slave|\+odown|-failover-abort)/.test(event)) return 0;
+  if (event === '+sdown' && detail.startsWith('master')) return 0;
+  if (/^(\+try-failover|\+selected-slave|\+failover-end|\+vote-for-leader|-odown|\+config-update-from)$/.test(event)) return 1;
+  if (event === '-sdown' && detail.startsWith('master')) return 1;
+  if (/^(\+slave|\+sentinel|\+monitor|\+reset-master)$/.test(event)) return 3;
+  return 2;
+}
+
+/** A class for a Sentinel event's colour: down, up, election, failover, switch, abort or info. */
+export function sentinelClass(event, detail = '') {
+  if (event.startsWith('-failover-abort') || event === '-monitor') return 'abort';
+  if (event === '+sdown' || event === '+odown') return detail.startsWith('master') || event === '+odown' ? 'down' : 'info';
+  if (event === '-sdown' || event === '-odown') return detail.startsWith('master') || event === '-odown' ? 'up' : 'info';
+  if (/^(\+new-epoch|\+try-failover|\+vote-for-leader|\+elected-leader)$/.test(event)) return 'election';
+  if (/^(\+switch-master|\+config-update-from|\+convert-to-slave|\+promoted-slave)$/.test(event)) return 'switch';
+  if (event.startsWith('+failover') || event.startsWith('+slave-reconf') || event === '+selected-slave') return 'failover';
+  return 'info';
+}
 
 // Index of the first element of `arr` (sorted by `key`) whose key is >= t.
 function lowerBound(arr, t, key) {
@@ -58,6 +85,18 @@ export class TimelineIndex {
     this.lastRole = new Map();      // proc -> "role master" it last announced
     this.consoles = [];             // {t, proc, line, reply}
     this.logs = [];                 // {t, proc, text}
+    this.cmdOf = new Map();         // "from>to#req" -> a command's message, so that its reply can be classified
+    this.lastAnswer = new Map();    // "from>to|question" -> the last answer a sentinel got to it
+    this.children = [];             // forked children: {proc, job: bgsave|aof-rewrite, t0, t1|null, ok|null}
+    this.openChild = new Map();     // "proc:job" -> child
+    this.saves = [];                // files written: {proc, t, what: 'SAVE'|'BGSAVE'|'AOF rewrite', ok}
+    this.sentinel = [];             // Sentinel events: {t, proc, event, detail}
+    this.sentinelBands = [];        // a sentinel's view of its master: {proc, status: sdown|odown, t0, t1|null}
+    this.openSentinelBand = new Map(); // "proc:status" -> band
+    this.failovers = [];            // failovers a sentinel tried: {proc, epoch, t0, t1|null, elected, end}
+    this.openFailover = new Map();  // proc -> failover
+    this.epochOf = new Map();       // proc -> the last epoch it announced (+new-epoch)
+    this.leaders = [];              // {proc, t, epoch}: +elected-leader
   }
 
   get length() {
@@ -97,7 +136,26 @@ export class TimelineIndex {
         // client request ("client:id") the arrow belongs to, if a client made one.
         const req = r.req == null ? null : r.kind === 'command' ? `${r.from}:${r.req}` : r.kind === 'reply' ? `${r.to}:${r.req}` : null;
         const m = { id: r.msg, t: r.t, from: r.from, to: r.to, kind: r.kind, label: r.label, deliverAt: r.deliver_at,
-          end: null, how: null, reason: null, req };
+          end: null, how: null, reason: null, req, cmd: null };
+        // Remember which command a reply answers (by the sender's request id on that connection).
+        if (r.req != null && r.kind === 'command') {
+          this.cmdOf.set(`${r.from}>${r.to}#${r.req}`, m);
+        } else if (r.req != null && r.kind === 'reply') {
+          const k = `${r.to}>${r.from}#${r.req}`;
+          const c = this.cmdOf.get(k);
+          this.cmdOf.delete(k);
+          m.cmd = c ? c.label : null;
+          // Sentinels ask each other "is the master down?" (and for votes) over and over: a question
+          // that gets the same answer as last time tells nothing new, and is drawn with the keep-alives.
+          if (c && /^SENTINEL is-master-down-by-addr /i.test(c.label)) {
+            const q = `${c.from}>${c.to}|${c.label}`;
+            if (this.lastAnswer.get(q) === r.label) {
+              m.routine = true;
+              c.routine = true;
+            }
+            this.lastAnswer.set(q, r.label);
+          }
+        }
         this.msgs.push(m);
         this.msgById.set(m.id, m);
         this.open.add(m);
@@ -169,6 +227,30 @@ export class TimelineIndex {
         break;
       case 'log':
         this.logs.push({ t: r.t, proc: r.proc, text: r.text });
+        // A foreground SAVE writes the RDB with no child; a BGSAVE's child says so itself.
+        if (r.text === 'DB saved on disk' && !this.openChild.has(`${r.proc}:bgsave`)) {
+          this.saves.push({ proc: r.proc, t: r.t, what: 'SAVE', ok: true });
+        }
+        break;
+      case 'child': {
+        const key = `${r.proc}:${r.job}`;
+        if (!r.done) {
+          const c = { proc: r.proc, job: r.job, t0: r.t, t1: null, ok: null };
+          this.children.push(c);
+          this.openChild.set(key, c);
+        } else {
+          const c = this.openChild.get(key);
+          if (c) {
+            c.t1 = r.t;
+            c.ok = r.ok;
+            this.openChild.delete(key);
+          }
+          this.saves.push({ proc: r.proc, t: r.t, what: r.job === 'bgsave' ? 'BGSAVE' : 'AOF rewrite', ok: r.ok });
+        }
+        break;
+      }
+      case 'sentinel':
+        this.#sentinel(r);
         break;
       case 'role': {
         // The first role a process announces is its configuration, not a change: no mark for it.
@@ -184,8 +266,74 @@ export class TimelineIndex {
     }
   }
 
-  /** The class used to colour a message: how its client request ended, or what kind of traffic it is. */
-  colourOf(m) {
+  #sentinel(r) {
+    this.sentinel.push({ t: r.t, proc: r.proc, event: r.event, detail: r.detail });
+    const master = String(r.detail).startsWith('master ');
+    const open = (status) => {
+      const key = `${r.proc}:${status}`;
+      if (this.openSentinelBand.has(key)) return;
+      const b = { proc: r.proc, status, t0: r.t, t1: null };
+      this.sentinelBands.push(b);
+      this.openSentinelBand.set(key, b);
+    };
+    const close = (status) => {
+      const key = `${r.proc}:${status}`;
+      const b = this.openSentinelBand.get(key);
+      if (b) b.t1 = r.t;
+      this.openSentinelBand.delete(key);
+    };
+    const endFailover = (how) => {
+      const f = this.openFailover.get(r.proc);
+      if (!f) return;
+      f.t1 = r.t;
+      f.end = how;
+      this.openFailover.delete(r.proc);
+    };
+    switch (r.event) {
+      case '+sdown': if (master) open('sdown'); break;
+      case '-sdown': if (master) close('sdown'); break;
+      case '+odown': open('odown'); break;
+      case '-odown': close('odown'); break;
+      case '+switch-master':
+        // The sentinel now watches the new master: its view of the old one ends here.
+        close('sdown');
+        close('odown');
+        break;
+      case '+new-epoch': this.epochOf.set(r.proc, Number(r.detail)); break;
+      case '+try-failover': {
+        endFailover('retried');
+        const f = { proc: r.proc, epoch: this.epochOf.get(r.proc) ?? null, t0: r.t, t1: null, elected: null, end: null };
+        this.failovers.push(f);
+        this.openFailover.set(r.proc, f);
+        break;
+      }
+      case '+elected-leader': {
+        const epoch = this.epochOf.get(r.proc) ?? null;
+        this.leaders.push({ proc: r.proc, t: r.t, epoch });
+        const f = this.openFailover.get(r.proc);
+        if (f) f.elected = r.t;
+        break;
+      }
+      case '+failover-end': endFailover('end'); break;
+      default:
+        if (r.event.startsWith('-failover-abort')) endFailover(r.event);
+    }
+  }
+
+  /**
+   * The class used to colour a message: how its client request ended, or what kind of traffic it is.
+   * `kindOf` (process id -> kind) lets Sentinel's traffic be told apart.
+   */
+  colourOf(m, kindOf = null) {
+    if (kindOf && (kindOf.get(m.from) === 'sentinel' || kindOf.get(m.to) === 'sentinel')) {
+      // A pushed +switch-master reaching a client is the story; the hello pushes are routine.
+      if (m.kind === 'heartbeat') return /\+switch-master/.test(m.label) ? 'sentinel' : 'heartbeat';
+      if (m.routine) return 'heartbeat';
+      const cmd = m.kind === 'reply' ? (m.cmd ?? '') : m.label;
+      if (SENTINEL_ROUTINE.test(cmd)) return 'heartbeat';
+      if (m.how === 'drop' && m.reason === 'refused') return 'refused';
+      return 'sentinel';
+    }
     if (m.kind === 'heartbeat') return 'heartbeat';
     if (m.how === 'drop' && m.reason === 'refused') return 'refused';
     const q = m.req ? this.requests.get(m.req) : null;
@@ -260,8 +408,14 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   // Lanes.
   lanes.forEach((p, i) => {
     const y = laneY.get(p.id);
-    out.push(`<rect class="lane-bg${i % 2 ? ' odd' : ''}" x="0" y="${y - geo.laneH / 2}" width="${width}" height="${geo.laneH}"/>`);
+    out.push(`<rect class="lane-bg${i % 2 ? ' odd' : ''}${p.kind === 'sentinel' ? ' sentinel' : ''}" x="0" y="${y - geo.laneH / 2}" width="${width}" height="${geo.laneH}"/>`);
   });
+  // Sentinels sit in a band of their own under the data lanes: a rule above the first one.
+  const firstSentinel = lanes.findIndex((p) => p.kind === 'sentinel');
+  if (firstSentinel > 0) {
+    const y = geo.top + firstSentinel * geo.laneH;
+    out.push(`<line class="sentinel-rule" x1="0" y1="${y}" x2="${width}" y2="${y}"/>`);
+  }
 
   out.push('<g clip-path="url(#tl-plot)">');
 
@@ -365,6 +519,47 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     mark(`<text class="restart-label" x="${x + 5}" y="${y - 5}">${word}</text>`, x + 5, y - 5, word);
   }
 
+  // A sentinel's view of its master: SDOWN (it alone no longer hears the master) and ODOWN (a quorum
+  // agrees), as tinted bands on its lane; the failover it leads as a bar along the lane's foot.
+  for (const b of index.sentinelBands) {
+    const y = laneY.get(b.proc);
+    const e = b.t1 ?? now;
+    if (y == null || e < t0 || b.t0 > t1) continue;
+    const x0 = X(Math.max(b.t0, t0));
+    const x1 = X(Math.min(e, t1));
+    const h = geo.laneH - (b.status === 'odown' ? 8 : 4);
+    out.push(`<g class="sentinel-band ${b.status}" data-sentinel-band="${b.status}"><title>${esc(`${b.status.toUpperCase()}: ${b.status === 'sdown' ? 'this sentinel no longer gets valid PING replies from the master' : 'a quorum of sentinels agrees the master is down'} (${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)})`)}</title>` +
+      `<rect x="${x0}" y="${y - h / 2}" width="${Math.max(2, x1 - x0)}" height="${h}" rx="3"/></g>`);
+  }
+  for (const f of index.failovers) {
+    const y = laneY.get(f.proc);
+    const e = f.t1 ?? now;
+    if (y == null || e < t0 || f.t0 > t1) continue;
+    const x0 = X(Math.max(f.t0, t0));
+    const x1 = X(Math.min(e, t1));
+    const yb = y + geo.laneH / 2 - 5;
+    const how = f.end == null ? 'in progress' : f.end === 'end' ? 'done' : f.end;
+    out.push(`<g class="failover-span${f.end && f.end !== 'end' ? ' aborted' : ''}" data-failover="${f.epoch ?? ''}"><title>${esc(`failover${f.epoch != null ? ` of epoch ${f.epoch}` : ''}: ${formatSeconds(f.t0)}–${f.t1 == null ? 'now' : formatSeconds(f.t1)} (${how})`)}</title>` +
+      `<rect x="${x0}" y="${yb - 2}" width="${Math.max(3, x1 - x0)}" height="4" rx="2"/></g>`);
+  }
+
+  // Forked children (BGSAVE, AOF rewrite): a span under the server's lane, however short.
+  for (const c of index.children) {
+    const y = laneY.get(c.proc);
+    const e = c.t1 ?? now;
+    if (y == null || e < t0 || c.t0 > t1) continue;
+    const x0 = X(Math.max(c.t0, t0));
+    const x1 = Math.max(x0 + 6, X(Math.min(e, t1)));
+    const what = c.job === 'bgsave' ? 'BGSAVE' : c.job === 'aof-rewrite' ? 'AOF rewrite' : c.job;
+    const how = c.t1 == null ? 'running' : c.ok ? `done in ${c.t1 - c.t0} ms` : 'failed';
+    const cls = c.t1 == null ? 'running' : c.ok ? 'ok' : 'failed';
+    const yc = y + 6;
+    out.push(`<g class="child-span ${cls}" data-child="${esc(c.job)}"><title>${esc(`${what} (a forked child): started ${formatSeconds(c.t0)}, ${how}`)}</title>` +
+      `<rect x="${x0}" y="${yc}" width="${x1 - x0}" height="7" rx="2"/></g>`);
+    const word = `${what}${c.t1 == null ? '…' : c.ok ? ' ✓' : ' ✗'}`;
+    mark(`<text class="child-label ${cls}" x="${x1 + 4}" y="${yc + 7}">${esc(word)}</text>`, x1 + 4, yc + 7, word);
+  }
+
   // Role changes (REPLICAOF, promotion) and repointed applications: a flag on the lane, labelled.
   const flags = [];
   for (const r of index.roles) {
@@ -394,7 +589,8 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   for (let i = first; i < index.msgs.length && index.msgs[i].t <= t1; i++) visible.push(index.msgs[i]);
   const lookedFrom = index.msgs[first]?.t ?? Infinity;
   for (const m of index.open) if (m.t < lookedFrom && m.t <= t1) visible.push(m);
-  const shown = heartbeats ? visible : visible.filter((m) => m.kind !== 'heartbeat');
+  const kindOf = new Map(lanes.map((p) => [p.id, p.kind]));
+  const shown = heartbeats ? visible : visible.filter((m) => index.colourOf(m, kindOf) !== 'heartbeat');
 
   const msgLabels = []; // placed after every mark's label, where there is room
   const arrows = [];
@@ -404,7 +600,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     if (y0 == null || y1 == null) continue;
     const end = m.end ?? now;
     if (end < t0) continue;
-    const colour = index.colourOf(m);
+    const colour = index.colourOf(m, kindOf);
     const xa = X(m.t);
     let xb;
     let yb;
@@ -443,7 +639,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const text = clip(m.label, 26);
     const lx = xa + (xb - xa) * 0.22 + 5;
     const ly = y0 + (yb - y0) * 0.22 + (y1 > y0 ? 4 : 10);
-    if (m.kind !== 'heartbeat' && lx >= LABEL_W && lx <= width - 20) {
+    if (colour !== 'heartbeat' && lx >= LABEL_W && lx <= width - 20) {
       msgLabels.push({ html: `<text class="msg-label ${colour}" x="${lx}" y="${ly}">${esc(text)}</text>`, x: lx, y: ly, text });
     }
   }
@@ -498,14 +694,51 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     }
   }
 
-  // Log lines as small ticks under the lane (hover for the text).
+  // Log lines as small ticks under the lane (hover for the text); warnings in red, labelled where there is room.
+  const warnings = [];
   for (let i = lowerBound(index.logs, t0, (l) => l.t); i < index.logs.length && index.logs[i].t <= t1; i++) {
     const l = index.logs[i];
     const y = laneY.get(l.proc);
     if (y == null) continue;
     const x = X(l.t);
-    out.push(`<line class="log-mark" x1="${x}" y1="${y + 4}" x2="${x}" y2="${y + 11}"><title>${esc(`${formatSeconds(l.t)} ${l.text}`)}</title></line>`);
+    const warn = /^!!!|warning|short read|truncat|refus|error/i.test(l.text) && kindOf.get(l.proc) !== 'client';
+    out.push(`<line class="log-mark${warn ? ' warn' : ''}" x1="${x}" y1="${y + 4}" x2="${x}" y2="${y + 11}"><title>${esc(`${formatSeconds(l.t)} ${l.text}`)}</title></line>`);
+    if (warn && /^!!!/.test(l.text)) warnings.push({ x, y, text: `⚠ ${clip(l.text.replace(/^!!!\s*|\s*!!!$/g, ''), 44)}` });
   }
+
+  // Sentinel events on the sentinels' lanes, in Redis's notation. Events of one sentinel at one instant
+  // share a mark (the tooltip lists them all); the labels go to the events that matter most first.
+  const groups = new Map();
+  for (let i = lowerBound(index.sentinel, t0, (e) => e.t); i < index.sentinel.length && index.sentinel[i].t <= t1; i++) {
+    const e = index.sentinel[i];
+    if (!laneY.has(e.proc)) continue;
+    const key = `${e.proc}:${e.t}`;
+    if (!groups.has(key)) groups.set(key, { t: e.t, proc: e.proc, events: [] });
+    groups.get(key).events.push(e);
+  }
+  const sentinelLabels = [];
+  for (const g of groups.values()) {
+    const y = laneY.get(g.proc);
+    const x = X(g.t);
+    const head = g.events.reduce((a, b) => (sentinelRank(b.event, b.detail) < sentinelRank(a.event, a.detail) ? b : a));
+    const cls = sentinelClass(head.event, head.detail);
+    const rank = sentinelRank(head.event, head.detail);
+    const tip = g.events.map((e) => `${e.event} ${e.detail}`).join('\n');
+    const r = rank <= 1 ? 5 : 3.5;
+    out.push(`<g class="sentinel-mark ${cls}" data-sentinel-event="${esc(head.event)}" data-events="${esc(g.events.map((e) => e.event).join(' '))}">` +
+      `<title>${esc(`${formatSeconds(g.t)}\n${tip}`)}</title>` +
+      `<path d="M${x},${y - r} L${x + r},${y} L${x},${y + r} L${x - r},${y} z"/></g>`);
+    if (rank <= 2) {
+      const more = g.events.length > 1 ? ` +${g.events.length - 1}` : '';
+      sentinelLabels.push({ rank, x, y, cls, text: `${head.event}${more}` });
+    }
+  }
+  sentinelLabels.sort((a, b) => a.rank - b.rank || a.x - b.x);
+  for (const l of sentinelLabels) {
+    const html = (ly) => `<text class="sentinel-label ${l.cls}" x="${l.x + 6}" y="${ly}">${esc(l.text)}</text>`;
+    if (!maybe(html(l.y - 5), l.x + 6, l.y - 5, l.text, 6.6) && l.rank === 0) maybe(html(l.y + 13), l.x + 6, l.y + 13, l.text, 6.6);
+  }
+  for (const w of warnings) maybe(`<text class="warn-label" x="${w.x + 4}" y="${w.y + 22}">${esc(w.text)}</text>`, w.x + 4, w.y + 22, w.text, 6.2);
 
   for (const l of msgLabels) maybe(l.html, l.x, l.y, l.text, 6.6);
   out.push(`<g class="labels">${labels.join('')}</g>`);
@@ -536,10 +769,12 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   out.push(`<rect class="label-col" x="0" y="0" width="${LABEL_W}" height="${H}"/>`);
   lanes.forEach((p) => {
     const y = laneY.get(p.id);
-    out.push(`<g class="lane-label kind-${esc(p.kind)}${p.role ? ` role-${esc(p.role)}` : ''} state-${esc(p.state)}" data-lane="${p.id}">` +
+    const view = p.sentinel && p.sentinel.masters[0] ? p.sentinel.masters[0].status : null;
+    const sub = p.kind === 'client' ? `client on ${p.host}` : (p.address || p.host);
+    out.push(`<g class="lane-label kind-${esc(p.kind)}${p.role ? ` role-${esc(p.role)}` : ''}${view ? ` view-${esc(view)}` : ''} state-${esc(p.state)}" data-lane="${p.id}">` +
       `<circle cx="14" cy="${y}" r="5"/>` +
       `<text class="lane-name" x="26" y="${y - 2}">${esc(clip(p.name, 14))}</text>` +
-      `<text class="lane-sub" x="26" y="${y + 12}">${esc(clip(p.kind === 'server' ? (p.address || p.host) : `client on ${p.host}`, 18))}</text></g>`);
+      `<text class="lane-sub" x="26" y="${y + 12}">${esc(clip(sub, 18))}</text></g>`);
   });
   out.push(`<line class="label-rule" x1="${LABEL_W}" y1="0" x2="${LABEL_W}" y2="${H}"/>`);
   out.push('</svg>');

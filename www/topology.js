@@ -5,6 +5,9 @@
 // The layout depends only on the order of hosts and processes in the snapshot and on the size of the view,
 // never on state, so nothing jumps when a process crashes, a host loses power or a role changes. Colours
 // live in style.css (classes `kind-*`, `role-*`, `state-*`, `repl-*`), so this file decides shapes and words.
+// Sentinels are drawn apart from the data nodes: a band of sentinel cards to the right of the hosts, each
+// with its view of the master (OK / SDOWN / ODOWN), its epoch and vote, and the failover it runs; the host a
+// sentinel runs on names it in its title strip.
 
 const PAD = 12;          // space around the drawing
 const GAP = 18;          // least space between host boxes
@@ -15,6 +18,9 @@ const HOST_HEAD = 27;    // host box title strip
 const PROC_H = 68;       // one process card: four lines
 const PROC_GAP = 8;      // between process cards in a host
 const MIN_HOST_W = 150;  // narrower than this and a host wraps to the next row
+const SENT_W = 196;      // the sentinel band's width
+const SENT_GAP = 22;     // between the hosts and the sentinel band
+const SENT_H = 64;       // one sentinel card: four tighter lines
 
 export function esc(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -26,17 +32,25 @@ export function esc(s) {
  */
 export function layout(snapshot, width, height) {
   const hosts = snapshot.hosts || [];
+  const kindOf = new Map((snapshot.processes || []).map((p) => [p.id, p.kind]));
+  const sentinels = (snapshot.processes || []).filter((p) => p.kind === 'sentinel');
+  const band = sentinels.length > 0;
+  // Data processes stay in their host boxes; sentinels go to the band.
+  const dataOf = (h) => h.processes.filter((id) => kindOf.get(id) !== 'sentinel');
   const n = Math.max(1, hosts.length);
-  const usable = Math.max(MIN_HOST_W, width - 2 * PAD);
+  const usable = Math.max(MIN_HOST_W, width - 2 * PAD - (band ? SENT_W + SENT_GAP : 0));
   const cols = Math.max(1, Math.min(n, Math.floor((usable + GAP) / (MIN_HOST_W + GAP))));
   const rows = Math.ceil(n / cols);
   const hostW = Math.min(MAX_HOST_W, (usable - GAP * (cols - 1)) / cols);
   // Spare width goes into the gaps, so arrows and their labels between hosts have room to be seen.
   const gap = cols > 1 ? Math.min(MAX_GAP, Math.max(GAP, (usable - cols * hostW) / (cols - 1))) : GAP;
-  const maxProcs = Math.max(1, ...hosts.map((h) => h.processes.length));
+  const maxProcs = Math.max(1, ...hosts.map((h) => dataOf(h).length));
   const hostH = HOST_HEAD + maxProcs * (PROC_H + PROC_GAP);
-  const contentW = cols * hostW + (cols - 1) * gap;
-  const contentH = rows * hostH + (rows - 1) * ROW_GAP;
+  const hostsW = cols * hostW + (cols - 1) * gap;
+  const hostsH = rows * hostH + (rows - 1) * ROW_GAP;
+  const bandH = band ? HOST_HEAD + sentinels.length * (SENT_H + PROC_GAP) : 0;
+  const contentW = hostsW + (band ? SENT_GAP + SENT_W : 0);
+  const contentH = Math.max(hostsH, bandH);
   const x0 = Math.max(PAD, (width - contentW) / 2);
   const y0 = Math.max(PAD, (height - contentH) / 2);
   const hostRects = new Map();
@@ -46,13 +60,21 @@ export function layout(snapshot, width, height) {
     const r = Math.floor(i / cols);
     const rect = { x: x0 + c * (hostW + gap), y: y0 + r * (hostH + ROW_GAP), w: hostW, h: hostH };
     hostRects.set(h.name, rect);
-    h.processes.forEach((pid, j) => {
+    dataOf(h).forEach((pid, j) => {
       procRects.set(pid, { x: rect.x + 8, y: rect.y + HOST_HEAD + j * (PROC_H + PROC_GAP), w: rect.w - 16, h: PROC_H });
     });
   });
+  let bandRect = null;
+  if (band) {
+    bandRect = { x: x0 + hostsW + SENT_GAP, y: y0, w: SENT_W, h: bandH };
+    sentinels.forEach((p, j) => {
+      procRects.set(p.id, { x: bandRect.x + 8, y: bandRect.y + HOST_HEAD + j * (SENT_H + PROC_GAP), w: SENT_W - 16, h: SENT_H });
+    });
+  }
   return {
     hosts: hostRects,
     procs: procRects,
+    band: bandRect,
     width: Math.max(width, contentW + 2 * PAD),
     height: Math.max(height, contentH + 2 * PAD),
   };
@@ -109,7 +131,67 @@ function plural(n, word) {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function procLines(p, byId) {
+/** Bytes as a learner reads them: 740 B, 8.5 KB, 1.2 MB. */
+export function fmtBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** A host's files in short: {files, bytes, unsynced, torn}. */
+export function diskTotals(host) {
+  const files = (host && host.disk) || [];
+  let bytes = 0;
+  let unsynced = 0;
+  let torn = 0;
+  for (const f of files) {
+    bytes += f.bytes;
+    unsynced += Math.max(0, f.bytes - f.syncedBytes);
+    torn += f.tornBytes || 0;
+  }
+  return { files: files.length, bytes, unsynced, torn };
+}
+
+/** A sentinel's view of its (first) master, or null. */
+export function sentinelView(p) {
+  return p && p.sentinel && p.sentinel.masters.length ? p.sentinel.masters[0] : null;
+}
+
+/** The failover state as Redis's events spell it: select_slave -> select-slave. */
+export function failoverWord(state) {
+  return String(state || 'none').replace(/_/g, '-');
+}
+
+function sentinelLines(p, byAddress, byRunId, leader) {
+  const off = p.hostPowered === false;
+  const m = sentinelView(p);
+  const down = off || p.state !== 'up';
+  const badge = down ? (off ? 'OFF' : p.state.toUpperCase()) : m ? m.status.toUpperCase() : 'IDLE';
+  if (down) {
+    return { badge, sub: off ? 'POWER OFF' : p.state.toUpperCase(), third: 'its view is gone', fourth: '', fourthCls: 'muted' };
+  }
+  if (!m) return { badge, sub: p.address || p.host, third: 'monitors nothing', fourth: '', fourthCls: 'muted' };
+  const target = byAddress.get(m.address);
+  const sub = `→ ${target ? `${target.name} ` : ''}(${m.address})`;
+  const vote = m.votedFor ? `vote ${m.votedFor.slice(0, 8)}/${m.votedEpoch}` : 'no vote';
+  const third = `epoch ${p.sentinel.currentEpoch} · ${vote}`;
+  const isLeader = leader && leader.proc === p.id;
+  let fourth;
+  let fourthCls = 'muted';
+  if (m.failoverState !== 'none') {
+    fourth = `${isLeader ? '★ LEADER · ' : ''}${failoverWord(m.failoverState)}`;
+    fourthCls = 'failover';
+  } else if (isLeader) {
+    fourth = `★ led the failover of epoch ${leader.epoch ?? '?'}`;
+    fourthCls = 'leader';
+  } else {
+    fourth = `no failover · quorum ${m.quorum}`;
+  }
+  const voted = m.votedFor ? byRunId.get(m.votedFor) : null;
+  return { badge, sub, third, fourth, fourthCls, status: m.status, voteName: voted ? voted.name : null };
+}
+
+function procLines(p, byId, extra = {}) {
   // Four short lines per card: name and role, where it is, what it holds, how it is linked.
   const off = p.hostPowered === false;
   if (p.kind === 'server') {
@@ -129,6 +211,12 @@ function procLines(p, byId) {
       const n = r.replicas.length;
       const online = r.replicas.filter((x) => x.state === 'online').length;
       fourth = n === 0 ? 'no replicas' : online === n ? `${plural(n, 'replica')} online` : `${plural(n, 'replica')}, ${n - online} syncing`;
+      // A master without replicas and with files on its host: what its disk holds matters more.
+      const d = extra.disk;
+      if (n === 0 && d && d.files) {
+        fourth = d.unsynced ? `disk ${fmtBytes(d.bytes)} · ${fmtBytes(d.unsynced)} not fsynced` : `disk ${fmtBytes(d.bytes)} · all fsynced`;
+        fourthCls = d.unsynced ? 'disk-unsynced' : 'muted';
+      }
     }
     return { badge, sub: p.address || p.host, third, fourth, fourthCls };
   }
@@ -234,9 +322,12 @@ function placePill(a, b, { w, h }, obstacles, placed) {
  * @param {{width:number, height:number, selected?:number|null}} opts
  * @returns {string} an `<svg>` element as a string
  */
-export function renderTopology(snapshot, { width, height, selected = null }) {
+export function renderTopology(snapshot, { width, height, selected = null, leader = null }) {
   const L = layout(snapshot, width, height);
   const byId = new Map(snapshot.processes.map((p) => [p.id, p]));
+  const byAddress = new Map(snapshot.processes.filter((p) => p.kind === 'server' && p.address).map((p) => [p.address, p]));
+  const byRunId = new Map(snapshot.processes.filter((p) => p.kind === 'sentinel' && p.runId).map((p) => [p.runId, p]));
+  const hostByName = new Map(snapshot.hosts.map((h) => [h.name, h]));
   const hostOf = new Map(snapshot.processes.map((p) => [p.id, p.host]));
   const cut = new Set((snapshot.cuts || []).map(([a, b]) => `${a}\u0000${b}`));
   const out = [];
@@ -251,14 +342,31 @@ export function renderTopology(snapshot, { width, height, selected = null }) {
   for (const h of snapshot.hosts) {
     const r = L.hosts.get(h.name);
     const on = hostPowered(snapshot, h.name);
+    // A sentinel on this host is drawn in the band; the host's title says it runs there.
+    const sents = h.processes.map((id) => byId.get(id)).filter((p) => p && p.kind === 'sentinel');
+    const sentNote = sents.length
+      ? `<text class="host-sentinel" x="${r.x + 14 + 8 * h.name.length}" y="${r.y + 18}">+ ${esc(sents.map((p) => p.name).join(', '))}</text>` : '';
+    const onlySentinels = h.processes.length > 0 && sents.length === h.processes.length;
     out.push(`<g class="host${on ? '' : ' off'}" data-host="${esc(h.name)}" data-powered="${on}">` +
-      (on ? '' : `<title>${esc(`${h.name} has no power: its processes are gone and nobody hears from it`)}</title>`) +
+      `<title>${esc(on ? `host ${h.name}${sents.length ? ` (also runs ${sents.map((p) => p.name).join(', ')}, drawn in the Sentinels band)` : ''}` : `${h.name} has no power: its processes are gone and nobody hears from it`)}</title>` +
       `<rect class="host-box" x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" rx="10"/>` +
-      `<text class="host-name" x="${r.x + 10}" y="${r.y + 18}">${esc(h.name)}</text>` +
+      `<text class="host-name" x="${r.x + 10}" y="${r.y + 18}">${esc(h.name)}</text>${sentNote}` +
+      (onlySentinels ? `<text class="host-empty" x="${r.x + r.w / 2}" y="${r.y + HOST_HEAD + 30}" text-anchor="middle">only sentinels here →</text>` : '') +
       (on
         ? `<text class="host-ip" x="${r.x + r.w - 10}" y="${r.y + 18}" text-anchor="end">${esc(h.ip || '')}</text>`
         : `<text class="host-off" x="${r.x + r.w - 10}" y="${r.y + 18}" text-anchor="end">POWER OFF</text>`) +
       '</g>');
+  }
+
+  // The Sentinels band: a box of its own, apart from the data nodes.
+  if (L.band) {
+    const b = L.band;
+    const first = snapshot.processes.find((p) => p.kind === 'sentinel' && sentinelView(p));
+    const q = first ? sentinelView(first).quorum : null;
+    out.push(`<g class="sentinel-band-box"><title>Sentinels watch the master and its replicas, agree it is down, elect a leader and promote a replica</title>` +
+      `<rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" rx="10"/>` +
+      `<text class="band-title" x="${b.x + 10}" y="${b.y + 18}">SENTINELS</text>` +
+      (q != null ? `<text class="band-quorum" x="${b.x + b.w - 10}" y="${b.y + 18}" text-anchor="end">quorum ${q}</text>` : '') + '</g>');
   }
 
   // Cut links between hosts: a dashed "wall" across the gap between the two boxes (one per unordered
@@ -335,7 +443,11 @@ export function renderTopology(snapshot, { width, height, selected = null }) {
   for (const p of snapshot.processes) {
     const r = L.procs.get(p.id);
     if (!r) continue;
-    const { badge, sub, third, fourth, fourthCls } = procLines(p, byId);
+    if (p.kind === 'sentinel') {
+      out.push(sentinelCard(p, r, { byAddress, byRunId, leader, selected }));
+      continue;
+    }
+    const { badge, sub, third, fourth, fourthCls } = procLines(p, byId, { disk: p.kind === 'server' ? diskTotals(hostByName.get(p.host)) : null });
     const off = p.hostPowered === false;
     const cls = ['proc', `kind-${p.kind}`, p.role ? `role-${p.role}` : '', `state-${p.state}`, off ? 'host-off' : '', selected === p.id ? 'selected' : '']
       .filter(Boolean).join(' ');
@@ -365,4 +477,38 @@ export function renderTopology(snapshot, { width, height, selected = null }) {
   out.push(`<g class="labels">${labels.join('')}</g>`);
   out.push('</svg>');
   return out.join('');
+}
+
+function sentinelCard(p, r, { byAddress, byRunId, leader, selected }) {
+  const { badge, sub, third, fourth, fourthCls, status, voteName } = sentinelLines(p, byAddress, byRunId, leader);
+  const off = p.hostPowered === false;
+  const isLeader = leader && leader.proc === p.id;
+  const cls = ['proc', 'kind-sentinel', `state-${p.state}`, status ? `view-${status}` : '', off ? 'host-off' : '',
+    isLeader ? 'leader' : '', selected === p.id ? 'selected' : ''].filter(Boolean).join(' ');
+  const m = sentinelView(p);
+  const tip = [`${p.name} (sentinel on ${p.host}, ${p.address || ''}) — ${off ? 'host powered off' : p.state}`];
+  if (m && !off && p.state === 'up') {
+    tip.push(`view of ${m.name}: ${m.status.toUpperCase()} (${m.status === 'ok' ? 'the master answers' : m.status === 'sdown' ? 'subjectively down: no valid reply for down-after-milliseconds' : 'objectively down: a quorum agrees'})`);
+    tip.push(`gives clients ${m.address} for ${m.name}; config epoch ${m.configEpoch}`);
+    tip.push(`current epoch ${p.sentinel.currentEpoch}; ${m.votedFor ? `voted for ${voteName || m.votedFor} (${m.votedFor}) in epoch ${m.votedEpoch}` : 'has not voted'}`);
+    tip.push(`failover state: ${failoverWord(m.failoverState)}; knows ${plural(m.replicas, 'replica')} and ${plural(m.otherSentinels, 'other sentinel')}`);
+  }
+  const badgeW = 12 + 7.8 * badge.length;
+  const room = r.w - 20;
+  const nameW = Math.min(r.w - 90, 8 * p.name.length);
+  const strike = p.state === 'crashed'
+    ? `<line class="strike" x1="${r.x + 10}" y1="${r.y + 13}" x2="${r.x + 12 + nameW}" y2="${r.y + 13}"/>` : '';
+  return `<g class="${cls}" data-proc-id="${p.id}" data-proc-name="${esc(p.name)}" data-proc-kind="sentinel" ` +
+    `data-proc-state="${esc(p.state)}" data-view="${esc(status || '')}" data-failover-state="${esc(m ? m.failoverState : '')}"${isLeader ? ' data-leader="true"' : ''} ` +
+    `tabindex="0" role="button" aria-label="${esc(`${p.name}: sentinel, ${off ? 'powered off' : p.state}${status ? `, sees the master ${status}` : ''}`)}">` +
+    `<title>${esc(tip.join('\n'))}</title>` +
+    `<rect class="card" x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" rx="8"/>` +
+    `<rect class="stripe" x="${r.x}" y="${r.y}" width="6" height="${r.h}" rx="3"/>` +
+    `<text class="proc-name" x="${r.x + 12}" y="${r.y + 16}">${esc(p.name)}</text>${strike}` +
+    `<rect class="badge view-badge" x="${r.x + r.w - badgeW - 7}" y="${r.y + 5}" width="${badgeW}" height="16" rx="8"/>` +
+    `<text class="badge-text" x="${r.x + r.w - badgeW / 2 - 7}" y="${r.y + 16.5}" text-anchor="middle">${esc(badge)}</text>` +
+    `<text class="proc-sub" x="${r.x + 12}" y="${r.y + 30}"${fit(sub, room, 'mono')}>${esc(sub)}</text>` +
+    `<text class="proc-third" x="${r.x + 12}" y="${r.y + 44}"${fit(third, room, 'sans')}>${esc(third)}</text>` +
+    (fourth ? `<text class="proc-fourth ${fourthCls}" x="${r.x + 12}" y="${r.y + 58}"${fit(fourth, room, fourthCls === 'muted' ? 'sans' : 'bold')}>${esc(fourth)}</text>` : '') +
+    '</g>';
 }

@@ -327,6 +327,7 @@ pub struct Unavailable {
 pub fn unavailability(trace: &[Record], now: u64) -> Vec<Unavailable> {
     let mut sent: BTreeMap<(ProcId, u64), u64> = BTreeMap::new();
     let mut open: BTreeMap<ProcId, Unavailable> = BTreeMap::new();
+    let mut last_closed: BTreeMap<ProcId, u64> = BTreeMap::new();
     let mut out = Vec::new();
     for r in trace {
         match &r.event {
@@ -338,9 +339,13 @@ pub fn unavailability(trace: &[Record], now: u64) -> Vec<Unavailable> {
                 if *outcome == Outcome::Ok {
                     if let Some(mut w) = open.remove(client) {
                         w.to = r.t.ms();
+                        last_closed.insert(*client, w.to);
                         out.push(w);
                     }
                 } else {
+                    // A request sent before the last window closed but failing after it starts the next window
+                    // at that close, so windows never overlap.
+                    let sent_at = sent_at.max(last_closed.get(client).copied().unwrap_or(0));
                     let w = open.entry(*client).or_insert(Unavailable {
                         client: *client,
                         from: sent_at,

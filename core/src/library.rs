@@ -33,3 +33,18 @@ pub fn ping_fleet(n: usize, interval_ms: u64) -> String {
     serde_json::json!({"version": 1, "name": format!("{n} pinged servers"), "network": {"latency_ms": 1, "jitter_ms": 1}, "hosts": hosts})
         .to_string()
 }
+
+/// A cluster of `n` nodes (`n / 2` masters with one replica each), each on its own host, created at 0 as
+/// `redis-cli --cluster create --cluster-replicas 1` would: the scale benchmark's scenario.
+pub fn cluster_fleet(n: usize, node_timeout_ms: u64) -> String {
+    let hosts: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({"name": format!("node{i}"), "processes": [{"kind": "server", "name": format!("redis-{i}"),
+                "config": {"cluster-enabled": "yes", "cluster-node-timeout": node_timeout_ms, "save": "", "repl-diskless-sync-delay": 0}}]})
+        })
+        .collect();
+    let nodes: Vec<String> = (0..n).map(|i| format!("redis-{i}")).collect();
+    serde_json::json!({"version": 1, "name": format!("{n}-node cluster"), "network": {"latency_ms": 1, "jitter_ms": 1}, "hosts": hosts,
+        "actions": [{"at_ms": 0, "do": "cluster_create", "nodes": nodes, "replicas": 1}]})
+    .to_string()
+}

@@ -81,6 +81,11 @@ impl Simulation {
         Simulation::new(Scenario::from_json(text)?, seed)
     }
 
+    /// Leave parts of the trace out (cluster gossip, timers): for very large runs.
+    pub fn set_quiet(&mut self, quiet: crate::world::Quiet) {
+        self.world.quiet = quiet;
+    }
+
     /// Checkpoint spacing in ms of virtual time (more memory, faster seeks, or the reverse).
     pub fn set_checkpoint_every_ms(&mut self, ms: u64) {
         self.checkpoint_every_ms = ms.max(1);

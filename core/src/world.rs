@@ -134,6 +134,17 @@ pub struct World {
     processed: u64,
     /// Open connections, as unordered process pairs: when one end dies or closes, the other learns it.
     conns: BTreeSet<(ProcId, ProcId)>,
+    /// What the trace leaves out (everything is in by default; a 1000-node cluster's gossip would not fit).
+    pub quiet: Quiet,
+}
+
+/// Parts of the trace that can be left out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Quiet {
+    /// Cluster bus PING/PONG/MEET sends and deliveries.
+    pub gossip: bool,
+    /// Timer firings.
+    pub timers: bool,
 }
 
 /// A value check shared with the scenario loader, reported as what it is here: a bad action.
@@ -188,6 +199,7 @@ impl World {
             next_msg: 0,
             processed: 0,
             conns: BTreeSet::new(),
+            quiet: Quiet::default(),
         };
 
         // Names first, so that clients can refer to servers on any host.
@@ -471,11 +483,13 @@ impl World {
             ProcState::Paused => self.procs[pid.index()].held.push(Held { input, msg }),
             ProcState::Up => {
                 match (&input, msg) {
-                    (Input::Message { from, .. }, Some(id)) => {
+                    (Input::Message { from, msg }, Some(id))
+                        if !(self.quiet.gossip && msg.kind() == crate::process::MsgKind::Gossip) =>
+                    {
                         let from = *from;
                         self.record(trace, TraceEvent::Deliver { msg: id, from, to: pid });
                     }
-                    (Input::Timer(t), _) => {
+                    (Input::Timer(t), _) if !self.quiet.timers => {
                         let timer = t.name().to_string();
                         self.record(trace, TraceEvent::Timer { proc: pid, timer });
                     }
@@ -532,18 +546,20 @@ impl World {
         self.next_msg += 1;
         let (fh, th) = (self.procs[from.index()].host, self.procs[to.index()].host);
         let transit = self.net.transit(&mut self.rng, self.now, (from, fh), (to, th), msg.size());
-        self.record(
-            trace,
-            TraceEvent::Send {
-                msg: id,
-                from,
-                to,
-                kind: msg.kind(),
-                label: msg.label(),
-                deliver_at: transit.deliver_at,
-                req: msg.request_id(),
-            },
-        );
+        if !(self.quiet.gossip && msg.kind() == crate::process::MsgKind::Gossip) {
+            self.record(
+                trace,
+                TraceEvent::Send {
+                    msg: id,
+                    from,
+                    to,
+                    kind: msg.kind(),
+                    label: msg.label(),
+                    deliver_at: transit.deliver_at,
+                    req: msg.request_id(),
+                },
+            );
+        }
         let epoch = self.hosts[fh].power_epoch;
         self.queue.push(transit.deliver_at, Event::Deliver { id, from, to, msg, lost: transit.lost, epoch });
     }

@@ -100,4 +100,4 @@ fn a_sentinel_failover_is_deterministic_natively_and_in_wasm() {
     );
 }
 
-const EXPECTED_SENTINEL_HASH: u64 = 0x4fa1a6c0cd844244;
+const EXPECTED_SENTINEL_HASH: u64 = 0x054085e0aa80e154;

@@ -85,12 +85,16 @@ impl Server {
         self.config.cluster_node_timeout_ms.max(1)
     }
 
-    fn header(&self, kind: BusKind, c: &ClusterState) -> BusMsg {
-        let me = c.me();
-        let (config_epoch, slots) = match (&me.master, me.flags.master) {
-            (Some(m), false) => (c.nodes.get(m).map_or(0, |n| n.config_epoch), Rc::new(c.slots_of(m))),
-            _ => (me.config_epoch, Rc::new(c.slots_of(&me.id))),
+    fn header(&self, kind: BusKind, c: &mut ClusterState) -> BusMsg {
+        let (master, is_master, my_epoch, my_id) = {
+            let me = c.me();
+            (me.master.clone(), me.flags.master, me.config_epoch, me.id.clone())
         };
+        let (config_epoch, slots) = match (&master, is_master) {
+            (Some(m), false) => (c.nodes.get(m).map_or(0, |n| n.config_epoch), c.slots_of_cached(m)),
+            _ => (my_epoch, c.slots_of_cached(&my_id)),
+        };
+        let me = c.me();
         BusMsg {
             kind,
             sender: me.id.clone(),
@@ -109,10 +113,13 @@ impl Server {
 
     /// Send a bus message to node `to` (by id); false if it cannot be reached by address.
     pub(crate) fn bus_send(&mut self, ctx: &mut Ctx<'_>, to: &str, kind: BusKind) -> bool {
-        let Some(c) = self.cluster.as_ref() else { return false };
-        let Some(node) = c.nodes.get(to) else { return false };
-        let Some(pid) = ctx.resolve(&node.ip, node.port) else { return false };
-        let mut msg = self.header(kind, c);
+        let Some(mut c) = self.cluster.take() else { return false };
+        let Some(pid) = c.nodes.get(to).and_then(|node| ctx.resolve(&node.ip, node.port)) else {
+            self.cluster = Some(c);
+            return false;
+        };
+        let mut msg = self.header(kind, &mut c);
+        self.cluster = Some(c);
         if matches!(msg.kind, BusKind::Ping | BusKind::Pong | BusKind::Meet) {
             msg.gossip = self.gossip_for(ctx, to);
         }
@@ -144,19 +151,25 @@ impl Server {
             pfail: n.flags.pfail,
             fail: n.flags.fail,
         };
-        let others: Vec<&ClusterNode> = c.nodes.values().filter(|n| n.id != c.myself && n.id != to).collect();
-        let wanted = (c.nodes.len() / 10).max(3).min(others.len());
+        let others = c.ids.len().saturating_sub(2);
+        let wanted = (c.nodes.len() / 10).max(3).min(others);
         let mut out: Vec<Gossip> = Vec::new();
         let mut picked = std::collections::BTreeSet::new();
         let mut tries = 0;
+        // Random picks by index (no scan of every node per message: at 1000 nodes that would dominate).
         while out.len() < wanted && tries < wanted * 3 {
             tries += 1;
-            let n = others[ctx.rng.below(others.len() as u64) as usize];
-            if !n.flags.pfail && picked.insert(n.id.clone()) {
-                out.push(entry(n));
+            let id = &c.ids[ctx.rng.below(c.ids.len() as u64) as usize];
+            if *id == c.myself || id == to {
+                continue;
+            }
+            if let Some(n) = c.nodes.get(id) {
+                if !n.flags.pfail && picked.insert(id.as_str()) {
+                    out.push(entry(n));
+                }
             }
         }
-        out.extend(others.iter().filter(|n| n.flags.pfail).map(|n| entry(n)));
+        out.extend(c.pfail_ids.iter().filter(|id| id.as_str() != to).filter_map(|id| c.nodes.get(id)).map(entry));
         out
     }
 
@@ -184,10 +197,14 @@ impl Server {
                 }
             }
         }
+        let random_pick = to_ping.first().cloned();
         let mut possibly_failing = Vec::new();
         for n in c.nodes.values_mut().filter(|n| n.id != c.myself) {
             // Anyone not heard from for half the node timeout is pinged now.
-            if n.ping_sent.is_none() && now - n.pong_received > timeout / 2 && !to_ping.contains(&n.id) {
+            if n.ping_sent.is_none()
+                && now - n.pong_received > timeout / 2
+                && random_pick.as_deref() != Some(n.id.as_str())
+            {
                 to_ping.push(n.id.clone());
             }
             if let Some(sent) = n.ping_sent {
@@ -197,10 +214,14 @@ impl Server {
                 }
                 // Redis reconnects the link to an unresponsive node and pings again (keeping the first
                 // ping_sent): once a second here, so a node that comes back is noticed.
-                if c.cron_loops % 10 == 5 && now - sent > timeout / 2 && !to_ping.contains(&n.id) {
+                if c.cron_loops % 10 == 5 && now - sent > timeout / 2 && random_pick.as_deref() != Some(n.id.as_str()) {
                     to_ping.push(n.id.clone());
                 }
             }
+        }
+        c.pfail_ids = c.nodes.values().filter(|n| n.flags.pfail).map(|n| n.id.clone()).collect();
+        if !possibly_failing.is_empty() {
+            c.flags_gen += 1;
         }
         for id in possibly_failing {
             self.log(ctx, format!("*** NODE {id} possibly failing"));
@@ -238,16 +259,19 @@ impl Server {
         }
         // What the header says about the sender: alive, its role, its epoch.
         let mut cleared = None;
+        let mut flags_changed = false;
         if let Some(n) = c.nodes.get_mut(&msg.sender) {
             if matches!(msg.kind, BusKind::Pong | BusKind::Ping | BusKind::Meet) {
                 n.pong_received = now;
                 if msg.kind == BusKind::Pong {
                     n.ping_sent = None;
                 }
+                flags_changed |= n.flags.pfail;
                 n.flags.pfail = false;
                 n.fail_reports.clear();
             }
             n.repl_offset = msg.offset;
+            flags_changed |= n.flags.master != msg.is_master;
             n.flags.master = msg.is_master;
             n.master = if msg.is_master { None } else { msg.master.clone() };
             if msg.is_master {
@@ -261,8 +285,12 @@ impl Server {
                     n.flags.fail = false;
                     n.fail_time = None;
                     cleared = Some(n.id.clone());
+                    flags_changed = true;
                 }
             }
+        }
+        if flags_changed || !known {
+            c.flags_gen += 1;
         }
         if let Some(id) = cleared {
             self.log(ctx, format!("Clear FAIL state for node {id}: is reachable again."));
@@ -285,6 +313,9 @@ impl Server {
                         n.flags.pfail = false;
                         n.fail_time = Some(now);
                     }
+                }
+                if let Some(c) = self.cluster.as_mut() {
+                    c.flags_gen += 1;
                 }
             }
             BusKind::Update { node, config_epoch, slots } => {
@@ -336,7 +367,7 @@ impl Server {
         let timeout = self.cluster_node_timeout();
         let now = ctx.now;
         let Some(c) = self.cluster.as_mut() else { return };
-        let needed = c.slot_masters() / 2 + 1;
+        let needed = c.size_cache.max(1) / 2 + 1;
         let i_am_master = c.me().flags.master;
         let Some(n) = c.nodes.get_mut(id) else { return };
         if !n.flags.pfail || n.flags.fail {
@@ -350,6 +381,7 @@ impl Server {
         n.flags.pfail = false;
         n.flags.fail = true;
         n.fail_time = Some(now);
+        c.flags_gen += 1;
         self.log(ctx, format!("Marking node {id} as failing (quorum reached)."));
         self.bus_broadcast(ctx, BusKind::Fail { node: id.to_string() });
     }
@@ -360,7 +392,7 @@ impl Server {
         let Some(c) = self.cluster.as_mut() else { return };
         let me = c.myself.clone();
         let my_master = c.me().master.clone();
-        let had_slots = !c.slots_of(&me).is_empty();
+        let had_slots = c.serves_slots(&me);
         let mut changed = false;
         let mut stale_claim = None;
         for &s in slots {
@@ -396,8 +428,8 @@ impl Server {
             return;
         }
         let c = self.cluster.as_ref().unwrap_or_else(|| unreachable!());
-        let lost_all = had_slots && c.slots_of(&me).is_empty() && c.me().flags.master;
-        let master_lost_all = my_master.as_deref().is_some_and(|m| c.slots_of(m).is_empty());
+        let lost_all = had_slots && !c.serves_slots(&me) && c.me().flags.master;
+        let master_lost_all = my_master.as_deref().is_some_and(|m| !c.serves_slots(m));
         if lost_all || master_lost_all {
             let new = sender.to_string();
             self.log(ctx, format!("Configuration change detected. Reconfiguring myself as a replica of {new}"));
@@ -426,12 +458,18 @@ impl Server {
     pub(crate) fn update_cluster_state(&mut self, ctx: &mut Ctx<'_>) {
         let full_coverage = self.config.cluster_require_full_coverage;
         let Some(c) = self.cluster.as_mut() else { return };
+        // Nothing changed since the last evaluation: the state is what it was (clusterCron runs 10 times a
+        // second on every node; at 1000 nodes re-deriving it each time would dominate the run).
+        if c.evaluated_at == Some((c.slots_gen, c.flags_gen)) {
+            return;
+        }
+        c.evaluated_at = Some((c.slots_gen, c.flags_gen));
         let mut ok = true;
         if full_coverage {
-            let failing: Vec<bool> = c.ids.iter().map(|id| c.nodes.get(id).is_none_or(|n| n.flags.fail)).collect();
-            ok = c.slots.iter().all(|&o| o != super::state::UNASSIGNED && !failing[o as usize]);
+            ok = c.fully_covered();
         }
         let size = c.slot_masters();
+        c.size_cache = size;
         let reachable = c.nodes.values().filter(|n| n.flags.master && !n.failing() && c.serves_slots(&n.id)).count();
         if reachable < size / 2 + 1 {
             ok = false;
@@ -446,6 +484,7 @@ impl Server {
     pub(crate) fn cluster_set_my_master(&mut self, ctx: &mut Ctx<'_>, master: &str) {
         let Some(c) = self.cluster.as_mut() else { return };
         let Some((ip, port)) = c.nodes.get(master).map(|n| (n.ip.clone(), n.port)) else { return };
+        c.flags_gen += 1;
         let me = c.me_mut();
         me.flags.master = false;
         me.master = Some(master.to_string());

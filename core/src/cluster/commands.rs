@@ -94,6 +94,7 @@ impl Server {
                 }
                 c.failover = super::failover::Election::default();
                 c.ok = false;
+                c.evaluated_at = None;
                 self.log(ctx, format!("Node configuration loaded, I'm {}", c.myself));
                 let master = c.me().master.clone();
                 self.cluster = Some(Box::new(c));
@@ -128,6 +129,8 @@ impl Server {
             n.master = t.master.clone();
             n.config_epoch = t.config_epoch;
             n.pong_received = now;
+        }
+        for t in table {
             for &(a, b) in &t.slots {
                 for s in a..=b {
                     c.set_owner(s, Some(&t.id));
@@ -135,6 +138,7 @@ impl Server {
             }
         }
         c.current_epoch = table.iter().map(|t| t.config_epoch).max().unwrap_or(0);
+        c.flags_gen += 1;
         let mine = table.iter().find(|t| t.id == c.myself).and_then(|t| t.master.clone());
         if let Some(m) = mine {
             let (ip, port) = c.nodes.get(&m).map(|n| (n.ip.clone(), n.port)).unwrap_or_default();

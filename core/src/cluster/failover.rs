@@ -178,6 +178,7 @@ impl Server {
         for s in c.slots_of(old) {
             c.set_owner(s, Some(&me));
         }
+        c.flags_gen += 1;
         let m = c.me_mut();
         m.flags.master = true;
         m.master = None;
@@ -300,16 +301,25 @@ impl Server {
         let barrier = self.config.cluster_migration_barrier;
         let now = ctx.now;
         let Some(c) = self.cluster.as_mut() else { return };
-        let working =
-            |c: &super::state::ClusterState, m: &str| c.replicas_of(m).iter().filter(|r| !r.failing()).count();
-        let masters: Vec<String> = c
+        // Working replicas per master, in one pass over the nodes.
+        let mut working: BTreeMap<&str, usize> = BTreeMap::new();
+        for n in c.nodes.values() {
+            if let (Some(m), false) = (&n.master, n.failing()) {
+                *working.entry(m.as_str()).or_default() += 1;
+            }
+        }
+        let masters: Vec<(String, usize)> = c
             .nodes
             .values()
             .filter(|n| n.flags.master && !n.failing() && c.serves_slots(&n.id))
-            .map(|n| n.id.clone())
+            .map(|n| (n.id.clone(), working.get(n.id.as_str()).copied().unwrap_or(0)))
             .collect();
-        for m in &masters {
-            if working(c, m) == 0 {
+        let my_master = c.me().master.clone();
+        let smallest = my_master.as_deref().and_then(|m| {
+            c.nodes.values().filter(|r| r.master.as_deref() == Some(m) && !r.failing()).map(|r| r.id.clone()).min()
+        });
+        for (m, count) in &masters {
+            if *count == 0 {
                 c.failover.orphaned_since.entry(m.clone()).or_insert(now);
             } else {
                 c.failover.orphaned_since.remove(m);
@@ -318,13 +328,12 @@ impl Server {
         if !c.ok || c.me().flags.master {
             return;
         }
-        let Some(my_master) = c.me().master.clone() else { return };
-        let mine = working(c, &my_master);
+        let Some(my_master) = my_master else { return };
+        let mine = masters.iter().find(|(m, _)| *m == my_master).map_or(0, |(_, n)| *n);
         if mine <= barrier as usize {
             return;
         }
-        let most = masters.iter().map(|m| working(c, m)).max().unwrap_or(0);
-        let smallest = c.replicas_of(&my_master).iter().filter(|r| !r.failing()).map(|r| r.id.clone()).min();
+        let most = masters.iter().map(|(_, n)| *n).max().unwrap_or(0);
         if mine != most || smallest.as_deref() != Some(c.myself.as_str()) {
             return;
         }

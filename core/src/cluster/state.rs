@@ -69,8 +69,25 @@ pub struct ClusterState {
     pub nodes: BTreeMap<String, ClusterNode>,
     /// Node ids by index, for the slot table.
     pub ids: Vec<String>,
+    /// Node id → index in `ids`.
+    pub index: BTreeMap<String, u16>,
     /// Slot → index in `ids` (UNASSIGNED when no one serves it).
     pub slots: Rc<Vec<u16>>,
+    /// How many slots each index owns, and how many are unassigned: state checks without scanning 16384 slots.
+    pub owned: Vec<u32>,
+    pub unassigned: u32,
+    /// Bumped at every ownership change (caches of slot lists key on it).
+    pub slots_gen: u64,
+    /// The slot list of one node at one generation (the slots every bus header carries).
+    pub slots_cache: Option<(u64, String, Rc<Vec<u16>>)>,
+    /// Nodes flagged PFAIL, refreshed each cron (every gossip section carries them all).
+    pub pfail_ids: Vec<String>,
+    /// Bumped whenever a node's role or failure flags change; with `slots_gen`, decides whether the cluster
+    /// state needs evaluating again.
+    pub flags_gen: u64,
+    pub evaluated_at: Option<(u64, u64)>,
+    /// `slot_masters()` as of the last evaluation.
+    pub size_cache: usize,
     pub migrating: BTreeMap<u16, String>,
     pub importing: BTreeMap<u16, String>,
     pub ok: bool,
@@ -89,8 +106,17 @@ impl ClusterState {
             current_epoch: 0,
             last_vote_epoch: 0,
             nodes,
+            index: [(myself.clone(), 0u16)].into_iter().collect(),
             ids: vec![myself],
             slots: Rc::new(vec![UNASSIGNED; 16384]),
+            owned: vec![0],
+            unassigned: 16384,
+            slots_gen: 0,
+            slots_cache: None,
+            pfail_ids: Vec::new(),
+            flags_gen: 0,
+            evaluated_at: None,
+            size_cache: 0,
             migrating: BTreeMap::new(),
             importing: BTreeMap::new(),
             ok: false,
@@ -111,13 +137,14 @@ impl ClusterState {
     }
 
     fn index_of(&mut self, id: &str) -> u16 {
-        match self.ids.iter().position(|i| i == id) {
-            Some(i) => i as u16,
-            None => {
-                self.ids.push(id.to_string());
-                (self.ids.len() - 1) as u16
-            }
+        if let Some(&i) = self.index.get(id) {
+            return i;
         }
+        self.ids.push(id.to_string());
+        self.owned.push(0);
+        let i = (self.ids.len() - 1) as u16;
+        self.index.insert(id.to_string(), i);
+        i
     }
 
     pub fn owner(&self, slot: u16) -> Option<&str> {
@@ -130,13 +157,41 @@ impl ClusterState {
             Some(id) => self.index_of(id),
             None => UNASSIGNED,
         };
+        let old = self.slots[slot as usize];
+        if old == i {
+            return;
+        }
+        match old {
+            UNASSIGNED => self.unassigned -= 1,
+            o => self.owned[o as usize] -= 1,
+        }
+        match i {
+            UNASSIGNED => self.unassigned += 1,
+            n => self.owned[n as usize] += 1,
+        }
         Rc::make_mut(&mut self.slots)[slot as usize] = i;
+        self.slots_gen += 1;
     }
 
     /// The slots a node serves, in order.
     pub fn slots_of(&self, id: &str) -> Vec<u16> {
-        let Some(i) = self.ids.iter().position(|x| x == id) else { return Vec::new() };
-        self.slots.iter().enumerate().filter(|(_, o)| **o as usize == i).map(|(s, _)| s as u16).collect()
+        let Some(&i) = self.index.get(id) else { return Vec::new() };
+        if self.owned[i as usize] == 0 {
+            return Vec::new();
+        }
+        self.slots.iter().enumerate().filter(|(_, o)| **o == i).map(|(s, _)| s as u16).collect()
+    }
+
+    /// `slots_of`, cached until the ownership changes.
+    pub fn slots_of_cached(&mut self, id: &str) -> Rc<Vec<u16>> {
+        if let Some((gen, cid, slots)) = &self.slots_cache {
+            if *gen == self.slots_gen && cid == id {
+                return slots.clone();
+            }
+        }
+        let slots = Rc::new(self.slots_of(id));
+        self.slots_cache = Some((self.slots_gen, id.to_string(), slots.clone()));
+        slots
     }
 
     /// A node's slots as ranges, `0-5460 5461` style.
@@ -153,21 +208,25 @@ impl ClusterState {
 
     /// Masters that serve at least one slot: the voters of failure detection and failover elections.
     pub fn slot_masters(&self) -> usize {
-        let mut serving = vec![false; self.ids.len()];
-        for &o in self.slots.iter() {
-            if o != UNASSIGNED {
-                serving[o as usize] = true;
-            }
-        }
         self.ids
             .iter()
             .enumerate()
-            .filter(|(i, id)| serving[*i] && self.nodes.get(*id).is_some_and(|n| n.flags.master))
+            .filter(|(i, id)| self.owned[*i] > 0 && self.nodes.get(*id).is_some_and(|n| n.flags.master))
             .count()
     }
 
     pub fn serves_slots(&self, id: &str) -> bool {
-        self.ids.iter().position(|x| x == id).is_some_and(|i| self.slots.contains(&(i as u16)))
+        self.index.get(id).is_some_and(|&i| self.owned[i as usize] > 0)
+    }
+
+    /// Every slot is served by a master that is not FAIL (what cluster-require-full-coverage asks).
+    pub fn fully_covered(&self) -> bool {
+        self.unassigned == 0
+            && self
+                .ids
+                .iter()
+                .enumerate()
+                .all(|(i, id)| self.owned[i] == 0 || self.nodes.get(id).is_some_and(|n| !n.flags.fail))
     }
 
     pub fn replicas_of(&self, master: &str) -> Vec<&ClusterNode> {

@@ -25,8 +25,12 @@ impl Sentinel {
             self.check_sdown_all(ctx, &name);
             self.check_odown(ctx, &name);
             self.start_failover_if_needed(ctx, &name);
+            let started = self.masters.get(&name).is_some_and(|m| {
+                m.failover_state == FailoverState::WaitStart && m.failover_state_change_time == ctx.now
+            });
             self.failover_step(ctx, &name);
-            self.ask_other_sentinels(ctx, &name);
+            // A sentinel that just started a failover asks for votes at once (Redis's SENTINEL_ASK_FORCED).
+            self.ask_other_sentinels(ctx, &name, started);
             self.fix_replicas(ctx, &name);
         }
     }
@@ -44,6 +48,20 @@ impl Sentinel {
             let Some(inst) = self.instance_mut(name, &target) else { continue };
             let is_peer = matches!(target, Target::Peer(_));
             let link = &mut inst.link;
+            if link.disconnected {
+                // A dead link is retried once per PING period, not at every timer tick; the reconnection's
+                // first command is a PING.
+                if now - link.last_reconnect < PING_PERIOD_MS {
+                    continue;
+                }
+                link.last_reconnect = now;
+                link.last_ping_sent = now;
+                if link.act_ping.is_none() {
+                    link.act_ping = Some(now);
+                }
+                self.send(ctx, name, target.clone(), Ask::Ping, vec!["PING".into()]);
+                continue;
+            }
             let mut asks = Vec::new();
             if !is_peer && !link.subscribed && !link.disconnected {
                 link.subscribed = true;
@@ -156,7 +174,7 @@ impl Sentinel {
 
     /// While the master is SDOWN, ask every other sentinel each second whether it agrees; a candidate asks
     /// with its own run id, which is also a request for its vote.
-    fn ask_other_sentinels(&mut self, ctx: &mut Ctx<'_>, name: &str) {
+    fn ask_other_sentinels(&mut self, ctx: &mut Ctx<'_>, name: &str, forced: bool) {
         let Some(m) = self.masters.get_mut(name) else { return };
         if m.inst.sdown_since.is_none() {
             return;
@@ -166,14 +184,17 @@ impl Sentinel {
         let (ip, port) = (m.inst.ip.clone(), m.inst.port);
         let mut ask = Vec::new();
         for (id, p) in m.sentinels.iter_mut() {
-            if now - p.last_down_reply > ASK_PERIOD_MS {
-                // No fresh answer: its old opinion no longer counts.
+            if now - p.last_down_reply > 5 * ASK_PERIOD_MS {
+                // No fresh answer for a while: its old opinion no longer counts.
                 p.master_down = false;
                 p.leader = None;
             }
+            // Ask at most once per ASK_PERIOD, and not while a question is outstanding.
             let pending =
                 self.pending.values().any(|x| x.ask == Ask::IsMasterDown && x.target == Target::Peer(id.clone()));
-            if !pending && p.inst.sdown_since.is_none() {
+            let recent = now - p.last_asked < ASK_PERIOD_MS;
+            if (forced || (!pending && !recent)) && p.inst.sdown_since.is_none() && !p.inst.link.disconnected {
+                p.last_asked = now;
                 ask.push(id.clone());
             }
         }
@@ -696,6 +717,7 @@ impl Sentinel {
                     last_hello: now,
                     master_down: false,
                     last_down_reply: SimTime::ZERO,
+                    last_asked: SimTime::ZERO,
                     leader: None,
                     leader_epoch: 0,
                 },

@@ -18,6 +18,8 @@ pub struct Link {
     pub info_pending: bool,
     pub last_hello_sent: SimTime,
     pub subscribed: bool,
+    /// The last reconnection attempt of a disconnected link (Redis retries once per PING period).
+    pub last_reconnect: SimTime,
 }
 
 impl Link {
@@ -31,6 +33,7 @@ impl Link {
             info_pending: false,
             last_hello_sent: SimTime::ZERO,
             subscribed: false,
+            last_reconnect: SimTime::ZERO,
         }
     }
 }
@@ -96,6 +99,7 @@ pub struct Peer {
     /// Its last answer to IS-MASTER-DOWN-BY-ADDR: does it see the master down, and whom did it vote for.
     pub master_down: bool,
     pub last_down_reply: SimTime,
+    pub last_asked: SimTime,
     pub leader: Option<String>,
     pub leader_epoch: u64,
 }

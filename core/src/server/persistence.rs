@@ -50,7 +50,7 @@ impl Persistence {
             last_bgsave_ok: true,
             last_bgsave_ms: None,
             rdb_saves: 0,
-            aof: super::aof::AofState::default(),
+            aof: super::aof::AofState { last_rewrite_ok: true, ..Default::default() },
             next_child_pid: 0,
         }
     }
