@@ -106,6 +106,12 @@ fn creation_matches_redis_cli_and_keys_are_redirected() {
         sim.command("redis-1", "REPLICAOF NO ONE").unwrap(),
         "(error) ERR REPLICAOF not allowed in cluster mode."
     );
+    let shards = sim.command("redis-1", "CLUSTER SHARDS").unwrap();
+    assert!(
+        shards.starts_with("1) 1) \"slots\"\n   2) 1) (integer) 0\n      2) (integer) 5460\n   3) \"nodes\""),
+        "{shards}"
+    );
+    assert_eq!(shards.matches("\"replica\"").count(), 3);
     let slots = sim.command("redis-1", "CLUSTER SLOTS").unwrap();
     assert!(
         slots.starts_with("1) 1) (integer) 0\n   2) (integer) 5460\n   3) 1) \"10.0.0.1\"\n      2) (integer) 6379"),

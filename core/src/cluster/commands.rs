@@ -241,6 +241,51 @@ pub fn cluster(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Repl
             out.sort_by_key(|(a, _)| *a);
             Reply::Array(out.into_iter().map(|(_, r)| r).collect())
         }
+        "shards" => {
+            // One entry per master: its slot ranges, then every node of the shard (RESP2 maps as flat arrays).
+            let node_entry = |n: &ClusterNode, offset: u64| {
+                let health = if n.flags.fail || n.flags.pfail { "fail" } else { "online" };
+                Reply::Array(vec![
+                    Reply::bulk("id"),
+                    Reply::bulk(&n.id),
+                    Reply::bulk("port"),
+                    Reply::Int(i64::from(n.port)),
+                    Reply::bulk("ip"),
+                    Reply::bulk(&n.ip),
+                    Reply::bulk("endpoint"),
+                    Reply::bulk(&n.ip),
+                    Reply::bulk("role"),
+                    Reply::bulk(if n.flags.master { "master" } else { "replica" }),
+                    Reply::bulk("replication-offset"),
+                    Reply::Int(offset as i64),
+                    Reply::bulk("health"),
+                    Reply::bulk(health),
+                ])
+            };
+            let mut shards = Vec::new();
+            for m in c.nodes.values().filter(|n| n.flags.master) {
+                let mut slots = Vec::new();
+                for (a, b) in c.ranges_of(&m.id) {
+                    slots.push(Reply::Int(i64::from(a)));
+                    slots.push(Reply::Int(i64::from(b)));
+                }
+                let mut nodes = vec![node_entry(m, m.repl_offset)];
+                nodes.extend(c.replicas_of(&m.id).into_iter().map(|r| node_entry(r, r.repl_offset)));
+                let first = c.ranges_of(&m.id).first().map_or(u16::MAX, |r| r.0);
+                shards.push((
+                    first,
+                    Reply::Array(vec![
+                        Reply::bulk("slots"),
+                        Reply::Array(slots),
+                        Reply::bulk("nodes"),
+                        Reply::Array(nodes),
+                    ]),
+                ));
+            }
+            // Redis lists shards in no particular order; by first slot reads best.
+            shards.sort_by_key(|(first, _)| *first);
+            Reply::Array(shards.into_iter().map(|(_, r)| r).collect())
+        }
         "countkeysinslot" if args.len() == 3 => match parse_slot(&args[2]) {
             Ok(s) => Reply::Int(server.db.keys().filter(|k| key_slot(k) == s).count() as i64),
             Err(e) => e,
