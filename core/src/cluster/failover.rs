@@ -33,6 +33,11 @@ pub struct Election {
     pub cant_failover_logged: bool,
 }
 
+/// `clusterGetSlaveRank`: how many other replicas of the same master advertise a larger offset.
+fn replica_rank(c: &super::state::ClusterState, master: &str, me: &str, my_offset: u64) -> usize {
+    c.nodes.values().filter(|n| n.master.as_deref() == Some(master) && n.id != me && n.repl_offset > my_offset).count()
+}
+
 impl Server {
     /// The replica side of clusterCron: elections, manual failover, replica migration.
     pub(crate) fn cluster_replica_cron(&mut self, ctx: &mut Ctx<'_>) {
