@@ -98,15 +98,7 @@ impl Server {
         let e = &mut c.failover;
         if e.auth_time.is_none_or(|t| now > t + auth_retry) {
             // Schedule the election: a random delay, plus a second per replica with a better offset.
-            let rank = c
-                .nodes
-                .values()
-                .filter(|n| {
-                    n.master.as_deref() == Some(master_id.as_str())
-                        && n.id != me.id
-                        && n.repl_offset > master_offset_reached
-                })
-                .count();
+            let rank = replica_rank(c, &master_id, &me.id, master_offset_reached);
             let delay = if manual { 0 } else { 500 + ctx.rng.below(500) + rank as u64 * 1000 };
             let e = &mut c.failover;
             e.auth_time = Some(now + delay);
@@ -127,15 +119,7 @@ impl Server {
         }
         // Offsets heard from the other replicas since the delay was computed may lower our rank.
         if !e.auth_sent && !manual {
-            let rank = c
-                .nodes
-                .values()
-                .filter(|n| {
-                    n.master.as_deref() == Some(master_id.as_str())
-                        && n.id != me.id
-                        && n.repl_offset > master_offset_reached
-                })
-                .count();
+            let rank = replica_rank(c, &master_id, &me.id, master_offset_reached);
             if rank > c.failover.rank {
                 let added = (rank - c.failover.rank) as u64 * 1000;
                 c.failover.auth_time = c.failover.auth_time.map(|t| t + added);
