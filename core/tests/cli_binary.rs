@@ -56,3 +56,17 @@ fn bad_usage_exits_non_zero_with_a_message() {
     let (ok, _, err) = cli(&["frobnicate"]);
     assert!(!ok && err.contains("unknown command frobnicate"));
 }
+
+#[test]
+fn quiet_leaves_gossip_and_timers_out_of_the_trace() {
+    let (ok, loud, _) = cli(&["run", "builtin:cluster", "--until", "3000"]);
+    assert!(ok && loud.contains(" PING ") && loud.contains(" timer clusterCron"));
+    let (ok, quiet, _) = cli(&["run", "builtin:cluster", "--until", "3000", "--quiet", "gossip,timers"]);
+    assert!(ok);
+    assert!(!quiet.contains(" timer "));
+    let gossip = |t: &str| t.lines().filter(|l| l.contains(" PONG (due") && !l.starts_with("    0.0")).count();
+    assert!(gossip(&loud) > 20 && gossip(&quiet) == 0, "{} gossip lines left", gossip(&quiet));
+    assert!(quiet.contains("Cluster state changed: ok"));
+    let (ok, _, err) = cli(&["run", "builtin:cluster", "--quiet", "noise"]);
+    assert!(!ok && err.contains("--quiet takes gossip, timers or both, not noise"));
+}

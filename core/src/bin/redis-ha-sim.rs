@@ -15,17 +15,20 @@ const USAGE: &str = "usage:
 
   --seed N      the run's one seed (default 1)
   --until MS    virtual time to run to, in ms (default: the scenario's duration_ms, else 60000)
-  --format F    text (default): one line per trace record; json: JSON lines";
+  --format F    text (default): one line per trace record; json: JSON lines
+  --quiet LIST  leave parts of the trace out: gossip (cluster bus PING/PONG/MEET), timers, or both
+                (gossip,timers); the simulation itself is unchanged";
 
 struct Options {
     scenario: String,
     seed: u64,
     until: Option<u64>,
     json: bool,
+    quiet: redis_ha_sim::world::Quiet,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut opts = Options { scenario: String::new(), seed: 1, until: None, json: false };
+    let mut opts = Options { scenario: String::new(), seed: 1, until: None, json: false, quiet: Default::default() };
     let mut i = 0;
     while i < args.len() {
         let value = |i: usize| args.get(i + 1).ok_or_else(|| format!("{} needs a value", args[i]));
@@ -36,6 +39,15 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--until" => {
                 opts.until =
                     Some(value(i)?.parse().map_err(|_| format!("--until: not a whole number of ms: {}", args[i + 1]))?)
+            }
+            "--quiet" => {
+                for part in value(i)?.split(',') {
+                    match part {
+                        "gossip" => opts.quiet.gossip = true,
+                        "timers" => opts.quiet.timers = true,
+                        other => return Err(format!("--quiet takes gossip, timers or both, not {other}")),
+                    }
+                }
             }
             "--format" => {
                 opts.json = match value(i)?.as_str() {
@@ -85,6 +97,7 @@ fn run(args: &[String]) -> Result<(), String> {
         "run" | "hash" => {
             let opts = parse(&args[1..])?;
             let mut sim = Simulation::from_json(&load(&opts.scenario)?, opts.seed).map_err(|e| e.to_string())?;
+            sim.set_quiet(opts.quiet);
             let until = opts.until.or(sim.scenario().duration_ms).unwrap_or(60_000);
             sim.run_until(SimTime(until));
             if cmd == "hash" {
