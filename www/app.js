@@ -10,6 +10,7 @@ import { Console } from './console.js';
 import { renderChecks } from './checks.js';
 import { renderDisk } from './disk.js';
 import { renderEventLog, renderVotes, latestLeader } from './sentinel.js';
+import { clusterView, renderSlotMap, layoutHosts, clusterOverlay, resetClusterLayout, clusterWidth } from './cluster.js';
 
 const PKG = './pkg/redis_ha_sim_web.js';
 const BUILD_HINT = 'Build it from the repository root with:\n  wasm-pack build web --release --target web --out-dir ../www/pkg --no-pack';
@@ -48,7 +49,14 @@ const state = {
   eventsFollow: true,    // the event log scrolls with new events until the learner scrolls up
   scripted: [],          // the scenario's crash / power_off actions: {at, host|null, process|null, do}
   cuts: new Map(),       // host -> its disk just before its last crash or power loss, and what that cost
-  drawn: { topo: '', timeline: '', inspector: '', metrics: '', checks: '', events: '', votes: '' },
+  drawn: { topo: '', timeline: '', inspector: '', metrics: '', checks: '', events: '', votes: '', slots: '' },
+  cluster: false,        // the scenario runs Redis Cluster: shards in the topology, the slot map
+  gossip: false,         // draw the cluster bus's PING/PONG/MEET on the timeline
+  shadow: null,          // a throwaway copy of the simulation, to read CLUSTER NODES without acting
+  shadowActions: -1,
+  clusterView: null,     // the cluster as the nodes describe it (cluster.js), as of clusterAt
+  clusterAt: -1,
+  clusterTs: -Infinity,
 };
 
 // ---------------------------------------------------------------------------------------------- errors
@@ -106,7 +114,13 @@ function start(json, seed, source) {
   state.figuresTs = -Infinity;
   state.focus = null;
   state.cuts = new Map();
-  state.drawn = { topo: '', timeline: '', inspector: '', metrics: '', checks: '', events: '', votes: '' };
+  state.drawn = { topo: '', timeline: '', inspector: '', metrics: '', checks: '', events: '', votes: '', slots: '' };
+  if (state.shadow) state.shadow.free();
+  state.shadow = null;
+  state.clusterView = null;
+  state.clusterAt = -1;
+  state.clusterTs = -Infinity;
+  resetClusterLayout();
   $('seed').value = String(seed);
   $('step-status').textContent = STEP_HINT;
 
@@ -140,6 +154,11 @@ function start(json, seed, source) {
     if (diskScenario(json, snap)) con.print('# Persistence: BGSAVE, LASTSAVE, BGREWRITEAOF, INFO persistence, CONFIG SET appendfsync always', 'muted');
   }
   setSentinelMode(sentinels, snap);
+  state.cluster = /"cluster-enabled"\s*:\s*("yes"|true)/.test(json);
+  document.body.classList.toggle('has-cluster', state.cluster);
+  $('slots-panel').hidden = !state.cluster;
+  for (const el of document.querySelectorAll('.legend-cluster')) el.hidden = !state.cluster;
+  if (state.cluster) con.print('# Cluster: CLUSTER NODES, CLUSTER INFO, CLUSTER KEYSLOT foo, CLUSTER SLOTS', 'muted');
   // A scenario about persistence gets a taller inspector, where the disk panel is.
   document.body.classList.toggle('has-disk', !sentinels.length && diskScenario(json, snap));
   state.scripted = scriptedFaults(json, snap);
@@ -263,6 +282,9 @@ function lanesOf(snap) {
   const lanes = [];
   for (const h of snap.hosts) for (const id of h.processes) if (byId.has(id)) lanes.push(byId.get(id));
   for (const p of snap.processes) if (!lanes.includes(p)) lanes.push(p);
+  // In a cluster the client's lane (its MOVED / ASK redirects) and the resharding tool's come first: with seven
+  // nodes the lanes at the bottom are the ones that scroll out of sight.
+  if (state.cluster) return [...lanes.filter((p) => p.kind !== 'server'), ...lanes.filter((p) => p.kind === 'server')];
   return [...lanes.filter((p) => p.kind !== 'sentinel'), ...lanes.filter((p) => p.kind === 'sentinel')];
 }
 
@@ -324,7 +346,13 @@ function draw() {
   const topoSize = [topoEl.clientWidth, topoEl.clientHeight];
   const tlSize = [tlEl.clientWidth, tlEl.clientHeight];
 
-  const topo = renderTopology(snap, { width: topoSize[0], height: topoSize[1], selected: state.selected, leader: latestLeader(state.index) });
+  if (state.cluster) updateCluster(now);
+  const view = state.cluster ? state.clusterView : null;
+  // A cluster is laid out one column per shard (plus one for clients and tools), scaled down to fit if need be.
+  const topoW = view ? Math.max(topoSize[0], clusterWidth(snap, view)) : topoSize[0];
+  const shown = view ? { ...snap, hosts: layoutHosts(snap, view, topoW, topoSize[1]) } : snap;
+  let topo = renderTopology(shown, { width: topoW, height: topoSize[1], selected: state.selected, leader: latestLeader(state.index) });
+  if (view) topo = clusterOverlay(topo, shown, view, topoW, topoSize[1], topoSize[0], topoSize[1]);
   if (topo !== state.drawn.topo) {
     topoEl.innerHTML = topo;
     state.drawn.topo = topo;
@@ -333,7 +361,9 @@ function draw() {
   const { t0, t1 } = timeWindow(now);
   drawFigures();
   const tl = renderTimeline(state.index, lanesOf(snap), { t0, t1, now, width: tlSize[0], height: tlSize[1],
-    heartbeats: state.heartbeats, checks: state.checks, focus: state.focus });
+    heartbeats: state.heartbeats, gossip: state.gossip, nodeNames: view ? new Map(view.nodes.map((n) => [n.id.slice(0, 8), n.name])) : null,
+    // checks() judges against one serving master; in a cluster (its panel hidden) its lost writes are not drawn.
+    checks: state.cluster ? null : state.checks, focus: state.focus });
   if (tl !== state.drawn.timeline) {
     tlEl.innerHTML = tl;
     state.drawn.timeline = tl;
@@ -344,10 +374,50 @@ function draw() {
   $('duration').textContent = dur > 0 ? `/ ${formatSeconds(dur, 1000)}` : '';
   $('progress-fill').style.width = dur > 0 ? `${Math.min(100, (100 * now) / dur)}%` : '0%';
 
+  if (state.cluster) {
+    const slots = renderSlotMap(view, { width: Math.min(170, $('slotmap').clientWidth * 0.45) });
+    if (slots !== state.drawn.slots) {
+      $('slotmap').innerHTML = slots;
+      state.drawn.slots = slots;
+    }
+  }
   drawSelection(snap);
   drawInspector(snap);
   drawEvents();
   con.refreshPrompt();
+}
+
+/**
+ * Read the cluster as its nodes describe it (CLUSTER NODES of every up node) on a throwaway copy of the
+ * simulation, so that the learner's session records no console action. The copy is kept and advanced with
+ * the simulation; it is rebuilt after a seek backwards or an action from the page. At most 4 times a second
+ * while playing.
+ */
+function updateCluster(now) {
+  const sim = state.sim;
+  if (state.clusterAt === now) return;
+  const ts = performance.now();
+  if (state.playing && ts - state.clusterTs < 250) return;
+  state.clusterTs = ts;
+  const actions = sim.actions().length;
+  if (!state.shadow || state.shadow.now() > now || state.shadowActions !== actions) {
+    if (state.shadow) state.shadow.free();
+    state.shadow = state.wasm.Simulation.fromSession(sim.exportSession());
+    state.shadowActions = actions;
+  }
+  const shadow = state.shadow;
+  if (shadow.now() < now) shadow.runUntil(now);
+  const replies = [];
+  for (const p of shadow.snapshot().processes) {
+    if (p.kind !== 'server' || p.state !== 'up' || p.hostPowered === false) continue;
+    try {
+      replies.push({ name: p.name, reply: shadow.command(p.name, 'CLUSTER NODES') });
+    } catch {
+      // not a cluster node
+    }
+  }
+  state.clusterView = clusterView(replies, state.snapshot);
+  state.clusterAt = now;
 }
 
 /** The Sentinel events tab: who voted for whom, and the event stream in Redis's notation. */
@@ -927,6 +997,10 @@ function wireControls() {
     if (p) inject({ do: p.hostPowered === false ? 'power_on' : 'power_off', host: p.host });
   });
   $('follow').addEventListener('click', follow);
+  $('gossip').addEventListener('change', (e) => {
+    state.gossip = e.target.checked;
+    draw();
+  });
   $('heartbeats').addEventListener('change', (e) => {
     state.heartbeats = e.target.checked;
     draw();
@@ -1006,6 +1080,7 @@ const app = {
   get checks() { return state.checks; },
   get focus() { return state.focus; },
   get wasm() { return state.wasm; },
+  get clusterView() { return state.clusterView; },
   console: con,
   load: loadBuiltin,
   loadJson,

@@ -22,7 +22,7 @@ const MIN_LANE = 28;   // seven lanes (three servers, three sentinels, a client)
 const MAX_LANE = 120;
 
 export const OUTCOMES = ['ok', 'error', 'refused', 'timeout'];
-const COLOURS = ['ok', 'error', 'refused', 'timeout', 'pending', 'other', 'repl', 'heartbeat', 'sentinel'];
+const COLOURS = ['ok', 'error', 'refused', 'timeout', 'pending', 'other', 'repl', 'heartbeat', 'sentinel', 'cluster', 'gossip'];
 
 // Sentinel's routine traffic: monitoring PINGs, INFO every 10 s, hello messages, subscriptions. Drawn only
 // with the heartbeats; what is left (votes, REPLICAOF NO ONE, clients asking for the master) is the story.
@@ -97,6 +97,8 @@ export class TimelineIndex {
     this.openFailover = new Map();  // proc -> failover
     this.epochOf = new Map();       // proc -> the last epoch it announced (+new-epoch)
     this.leaders = [];              // {proc, t, epoch}: +elected-leader
+    this.redirects = [];            // MOVED / ASK a client got: {t, client, id, kind, slot, to}
+    this.cluster = [];              // cluster log lines worth a mark: {t, proc, cls, label, text}
   }
 
   get length() {
@@ -225,13 +227,19 @@ export class TimelineIndex {
       case 'console':
         this.consoles.push({ t: r.t, proc: r.proc, line: r.line, reply: r.reply });
         break;
-      case 'log':
+      case 'redirect':
+        this.redirects.push({ t: r.t, client: r.client, id: r.id, kind: r.kind, slot: r.slot, to: r.to });
+        break;
+      case 'log': {
         this.logs.push({ t: r.t, proc: r.proc, text: r.text });
+        const c = clusterEvent(r.text);
+        if (c) this.cluster.push({ t: r.t, proc: r.proc, ...c, text: r.text });
         // A foreground SAVE writes the RDB with no child; a BGSAVE's child says so itself.
         if (r.text === 'DB saved on disk' && !this.openChild.has(`${r.proc}:bgsave`)) {
           this.saves.push({ proc: r.proc, t: r.t, what: 'SAVE', ok: true });
         }
         break;
+      }
       case 'child': {
         const key = `${r.proc}:${r.job}`;
         if (!r.done) {
@@ -335,6 +343,8 @@ export class TimelineIndex {
       return 'sentinel';
     }
     if (m.kind === 'heartbeat') return 'heartbeat';
+    if (m.kind === 'gossip') return 'gossip';
+    if (m.kind === 'cluster_control') return 'cluster';
     if (m.how === 'drop' && m.reason === 'refused') return 'refused';
     const q = m.req ? this.requests.get(m.req) : null;
     if (q) return q.outcome || 'pending';
@@ -344,6 +354,26 @@ export class TimelineIndex {
     if (m.how === 'drop') return 'timeout';
     return m.end == null ? 'pending' : 'other';
   }
+}
+
+// Redis Cluster's log lines that tell the failover and the resharding, as marks: class and short label.
+const CLUSTER_EVENTS = [
+  [/^\*\*\* NODE (\w{8})\w* possibly failing/, 'pfail', (m) => `fail? ${m[1]}`],
+  [/^Marking node (\w{8})\w* as failing/, 'fail', (m) => `FAIL ${m[1]}`],
+  [/^Starting a failover election for epoch (\d+)/, 'election', (m) => `election epoch ${m[1]}`],
+  [/^Failover auth granted to (\w{8})\w* for epoch (\d+)/, 'vote', (m) => `vote → ${m[1]}`],
+  [/^Failover election won/, 'won', () => 'won: new master'],
+  [/^Cluster state changed: (\w+)/, 'state', (m) => `cluster ${m[1]}`],
+  [/^Configuration change detected\. Reconfiguring myself as a replica of (\w{8})/, 'reconf', (m) => `replica of ${m[1]}`],
+  [/^Moving slots (\S+)/, 'reshard', (m) => `moving ${m[1]}`],
+  [/^Resharding done/, 'reshard', () => 'resharded'],
+];
+function clusterEvent(text) {
+  for (const [re, cls, label] of CLUSTER_EVENTS) {
+    const m = re.exec(text);
+    if (m) return { cls, label: label(m) };
+  }
+  return null;
 }
 
 function esc(s) {
@@ -387,7 +417,7 @@ export function laneGeometry(n, height) {
  *   moment (or an interval) to highlight.
  * @returns {string} an `<svg>` element as a string
  */
-export function renderTimeline(index, lanes, { t0, t1, now, width, height, heartbeats = false, checks = null, focus = null }) {
+export function renderTimeline(index, lanes, { t0, t1, now, width, height, heartbeats = false, gossip = false, nodeNames = null, checks = null, focus = null }) {
   const plotW = Math.max(50, width - LABEL_W - INSET - RIGHT);
   const span = Math.max(1, t1 - t0);
   const X = (t) => LABEL_W + INSET + ((t - t0) / span) * plotW;
@@ -590,7 +620,10 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   const lookedFrom = index.msgs[first]?.t ?? Infinity;
   for (const m of index.open) if (m.t < lookedFrom && m.t <= t1) visible.push(m);
   const kindOf = new Map(lanes.map((p) => [p.id, p.kind]));
-  const shown = heartbeats ? visible : visible.filter((m) => index.colourOf(m, kindOf) !== 'heartbeat');
+  const shown = visible.filter((m) => {
+    const c = index.colourOf(m, kindOf);
+    return (heartbeats || c !== 'heartbeat') && (gossip || c !== 'gossip');
+  });
 
   const msgLabels = []; // placed after every mark's label, where there is room
   const arrows = [];
@@ -737,6 +770,53 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   for (const l of sentinelLabels) {
     const html = (ly) => `<text class="sentinel-label ${l.cls}" x="${l.x + 6}" y="${ly}">${esc(l.text)}</text>`;
     if (!maybe(html(l.y - 5), l.x + 6, l.y - 5, l.text, 6.6) && l.rank === 0) maybe(html(l.y + 13), l.x + 6, l.y + 13, l.text, 6.6);
+  }
+  // Redis Cluster: failure detection, elections, votes and resharding on the nodes' lanes (cluster state
+  // changes at time zero are left out: every node says "ok" once it is created); MOVED / ASK on the client's.
+  const clusterLabels = [];
+  for (let i = lowerBound(index.cluster, t0, (e) => e.t); i < index.cluster.length && index.cluster[i].t <= t1; i++) {
+    const e = index.cluster[i];
+    const y = laneY.get(e.proc);
+    if (y == null || (e.cls === 'state' && e.t === 0)) continue;
+    const x = X(e.t);
+    const r = e.cls === 'vote' || e.cls === 'pfail' ? 3.5 : 5;
+    out.push(`<g class="cluster-mark ${e.cls}" data-cluster-event="${e.cls}"><title>${esc(`${formatSeconds(e.t)} ${e.text}`)}</title>` +
+      `<path d="M${x},${y - r} L${x + r},${y} L${x},${y + r} L${x - r},${y} z"/></g>`);
+    const rank = { fail: 0, won: 0, election: 1, reconf: 1, reshard: 1, vote: 2, state: 2, pfail: 3 }[e.cls] ?? 3;
+    const text = nodeNames ? e.label.replace(/\b[0-9a-f]{8}\b/, (id) => nodeNames.get(id) ?? id) : e.label;
+    clusterLabels.push({ rank, x, y, cls: e.cls, text });
+  }
+  const redirs = [];
+  for (let i = lowerBound(index.redirects, t0, (e) => e.t); i < index.redirects.length && index.redirects[i].t <= t1; i++) {
+    const e = index.redirects[i];
+    const y = laneY.get(e.client);
+    if (y == null) continue;
+    const x = X(e.t);
+    const to = lanes.find((p) => p.id === e.to)?.name ?? `#${e.to}`;
+    out.push(`<g class="redirect-mark kind-${e.kind}" data-redirect="${e.kind}" data-slot="${e.slot}"><title>${esc(`${formatSeconds(e.t)} -${e.kind} ${e.slot} → ${to}`)}</title>` +
+      `<rect x="${x - 3}" y="${y - 9}" width="6" height="6" transform="rotate(45 ${x} ${y - 6})"/></g>`);
+    redirs.push({ x, y, kind: e.kind, text: `${e.kind} ${e.slot}→${to}` });
+  }
+  clusterLabels.sort((a, b) => a.rank - b.rank || a.x - b.x);
+  const said = new Map(); // a label said by several nodes at about the same time is said once
+  for (const l of clusterLabels) {
+    if (l.rank > 2 || Math.abs((said.get(l.text) ?? -Infinity) - l.x) < 150) continue;
+    const html = (ly) => `<text class="cluster-label ${l.cls}" x="${l.x + 6}" y="${ly}">${esc(l.text)}</text>`;
+    if (l.rank === 0) {
+      // FAIL and the election won always get their label, above the mark or, if that is taken, below it.
+      const up = isFree(boxOf(l.x + 6, l.y - 5, l.text, 6.2));
+      mark(html(up ? l.y - 5 : l.y + 14), l.x + 6, up ? l.y - 5 : l.y + 14, l.text, 6.2);
+      said.set(l.text, l.x);
+    } else if (maybe(html(l.y - 5), l.x + 6, l.y - 5, l.text, 6.2)) said.set(l.text, l.x);
+  }
+  // One label per kind and slot run: the first of a burst says it, the rest are marks.
+  let lastText = '';
+  let lastX = -Infinity;
+  for (const r of redirs) {
+    if (r.text === lastText && r.x - lastX < 160) continue;
+    mark(`<text class="redirect-label kind-${r.kind}" x="${r.x + 5}" y="${r.y - 12}">${esc(r.text)}</text>`, r.x + 5, r.y - 12, r.text, 6.2);
+    lastText = r.text;
+    lastX = r.x;
   }
   for (const w of warnings) maybe(`<text class="warn-label" x="${w.x + 4}" y="${w.y + 22}">${esc(w.text)}</text>`, w.x + 4, w.y + 22, w.text, 6.2);
 

@@ -228,6 +228,7 @@ function procLines(p, byId, extra = {}) {
       ? { badge: 'CLIENT', sub: `writes → ${name(p.target)}`, third: `reads → ${name(p.readTarget)}`, fourth: state, fourthCls: 'muted' }
       : { badge: 'CLIENT', sub: `sends to ${name(p.target)}`, third: state, fourth: '', fourthCls: 'muted' };
   }
+  if (p.kind === 'reshard') return { badge: 'TOOL', sub: `on ${p.host}`, third: p.state === 'up' ? '' : p.state.toUpperCase(), fourth: '', fourthCls: 'muted' };
   return { badge: (p.role || p.kind).toUpperCase(), sub: p.address || p.host, third: p.state === 'up' ? '' : p.state.toUpperCase(), fourth: '', fourthCls: 'muted' };
 }
 

@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod disk;
 pub mod error;
 pub mod glob;
+pub mod lesson;
 pub mod library;
 pub mod net;
 pub mod process;

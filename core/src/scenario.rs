@@ -45,6 +45,12 @@ pub struct Scenario {
     pub hosts: Vec<HostSpec>,
     #[serde(default)]
     pub actions: Vec<ScriptedAction>,
+    /// What to tell the learner, and when.
+    #[serde(default)]
+    pub narration: Vec<crate::lesson::Narration>,
+    /// What must be true at the end of the run (checked by `cargo test` and `redis-ha-sim check`).
+    #[serde(default)]
+    pub expect: Vec<crate::lesson::Expectation>,
 }
 
 fn default_sentinel_port() -> u16 {

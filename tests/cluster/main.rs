@@ -253,7 +253,7 @@ fn adding_a_master_and_resharding_live_shows_ask_then_moved_and_loses_nothing() 
             .trace()
             .iter()
             .filter_map(|r| match &r.event {
-                TraceEvent::Redirect { kind, slot, .. } if *slot == 15891 && r.t.ms() >= 6_000 => {
+                TraceEvent::Redirect { kind, slot, .. } if *slot == 15891 && r.t.ms() >= 9_000 => {
                     Some((r.t.ms(), kind.clone(), *slot))
                 }
                 _ => None,

@@ -3,6 +3,7 @@
 //!
 //!   redis-ha-sim run <scenario.json | builtin:ID> [--seed N] [--until MS] [--format text|json]
 //!   redis-ha-sim hash <scenario.json | builtin:ID> [--seed N] [--until MS]
+//!   redis-ha-sim check <scenario.json | builtin:ID> [--seed N] [--seeds A..B]
 //!   redis-ha-sim list
 
 use redis_ha_sim::{library, text, SimTime, Simulation};
@@ -11,10 +12,12 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   redis-ha-sim run <scenario.json | builtin:ID> [--seed N] [--until MS] [--format text|json]
   redis-ha-sim hash <scenario.json | builtin:ID> [--seed N] [--until MS]
+  redis-ha-sim check <scenario.json | builtin:ID> [--seed N] [--seeds A..B]
   redis-ha-sim list
 
   --seed N      the run's one seed (default 1)
   --until MS    virtual time to run to, in ms (default: the scenario's duration_ms, else 60000)
+  --seeds A..B  check: judge the scenario's expectations for every seed from A to B inclusive
   --format F    text (default): one line per trace record; json: JSON lines
   --quiet LIST  leave parts of the trace out: gossip (cluster bus PING/PONG/MEET), timers, or both
                 (gossip,timers); the simulation itself is unchanged";
@@ -22,19 +25,31 @@ const USAGE: &str = "usage:
 struct Options {
     scenario: String,
     seed: u64,
+    seeds: Option<(u64, u64)>,
     until: Option<u64>,
     json: bool,
     quiet: redis_ha_sim::world::Quiet,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut opts = Options { scenario: String::new(), seed: 1, until: None, json: false, quiet: Default::default() };
+    let mut opts =
+        Options { scenario: String::new(), seed: 1, seeds: None, until: None, json: false, quiet: Default::default() };
     let mut i = 0;
     while i < args.len() {
         let value = |i: usize| args.get(i + 1).ok_or_else(|| format!("{} needs a value", args[i]));
         match args[i].as_str() {
             "--seed" => {
                 opts.seed = value(i)?.parse().map_err(|_| format!("--seed: not a whole number: {}", args[i + 1]))?
+            }
+            "--seeds" => {
+                let v = value(i)?;
+                let bad = || format!("--seeds takes A..B (two whole numbers), not {v}");
+                let (a, b) = v.split_once("..").ok_or_else(bad)?;
+                let (a, b): (u64, u64) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+                if a > b {
+                    return Err(bad());
+                }
+                opts.seeds = Some((a, b));
             }
             "--until" => {
                 opts.until =
@@ -82,6 +97,19 @@ fn load(name: &str) -> Result<String, String> {
     std::fs::read_to_string(name).map_err(|e| format!("cannot read {name}: {e}"))
 }
 
+/// The error `run` returns when stdout was closed under us (`... | head`): not a failure of the run.
+const BROKEN_PIPE: &str = "broken pipe";
+
+/// Write to stdout, turning a closed pipe into [`BROKEN_PIPE`] instead of the panic `print!` would raise.
+fn out(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes()).map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => BROKEN_PIPE.to_string(),
+        _ => format!("cannot write output: {e}"),
+    })
+}
+
 fn run(args: &[String]) -> Result<(), String> {
     let Some(cmd) = args.first() else {
         return Err(USAGE.into());
@@ -90,7 +118,7 @@ fn run(args: &[String]) -> Result<(), String> {
         "list" => {
             for (id, json) in library::SCENARIOS {
                 let name = redis_ha_sim::Scenario::from_json(json).map(|s| s.name).unwrap_or_default();
-                println!("builtin:{id:<24} {name}");
+                out(&format!("builtin:{id:<24} {name}\n"))?;
             }
             Ok(())
         }
@@ -101,21 +129,41 @@ fn run(args: &[String]) -> Result<(), String> {
             let until = opts.until.or(sim.scenario().duration_ms).unwrap_or(60_000);
             sim.run_until(SimTime(until));
             if cmd == "hash" {
-                println!("{:016x}", sim.trace_hash());
+                out(&format!("{:016x}\n", sim.trace_hash()))?;
             } else if opts.json {
                 for r in sim.trace() {
-                    println!("{}", serde_json::to_string(r).map_err(|e| e.to_string())?);
+                    out(&(serde_json::to_string(r).map_err(|e| e.to_string())? + "\n"))?;
                 }
             } else {
-                print!("{}", text::render(sim.trace(), sim.world()));
-                print!("{}", text::checks_summary(&redis_ha_sim::check::checks(sim.world(), sim.trace()), sim.world()));
+                out(&text::render(sim.trace(), sim.world()))?;
+                out(&text::checks_summary(&redis_ha_sim::check::checks(sim.world(), sim.trace()), sim.world()))?;
             }
             Ok(())
         }
-        "-h" | "--help" | "help" => {
-            println!("{USAGE}");
+        "check" => {
+            let opts = parse(&args[1..])?;
+            let json = load(&opts.scenario)?;
+            let (first, last) = opts.seeds.unwrap_or((opts.seed, opts.seed));
+            let mut failures = 0;
+            for seed in first..=last {
+                let mut sim = Simulation::from_json(&json, seed).map_err(|e| e.to_string())?;
+                if sim.scenario().expect.is_empty() {
+                    return Err(format!("{} has no expectations (an \"expect\" list) to check", opts.scenario));
+                }
+                let until = sim.scenario().duration_ms.unwrap_or(60_000);
+                sim.run_until(SimTime(until));
+                for v in redis_ha_sim::lesson::judge(&sim, &sim.scenario().expect.clone()) {
+                    let mark = if v.passed { "ok  " } else { "FAIL" };
+                    out(&format!("seed {seed:<4} {mark} {} — {}\n", v.expectation, v.detail.replace('\n', " | ")))?;
+                    failures += usize::from(!v.passed);
+                }
+            }
+            if failures > 0 {
+                return Err(format!("{failures} expectation(s) failed"));
+            }
             Ok(())
         }
+        "-h" | "--help" | "help" => out(&format!("{USAGE}\n")),
         other => Err(format!("unknown command {other}\n{USAGE}")),
     }
 }
@@ -124,6 +172,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e == BROKEN_PIPE => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("redis-ha-sim: {e}");
             ExitCode::from(2)

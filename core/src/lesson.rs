@@ -1,0 +1,169 @@
+//! Lessons: a scenario's narration (what to say when) and expectations (what must be true of the run), so
+//! the same file teaches on the page and is checked by tests and the CLI. Expectations are predicates over
+//! the trace, the checkers and the final state — what a learner would check by hand.
+
+use crate::check;
+use crate::sim::Simulation;
+use crate::trace::TraceEvent;
+use serde::{Deserialize, Serialize};
+
+/// A line of narration shown from `at_ms` on; optionally a question to predict before the answer is shown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Narration {
+    pub at_ms: u64,
+    pub text: String,
+    #[serde(default)]
+    pub ask: Option<String>,
+    #[serde(default)]
+    pub answer: Option<String>,
+}
+
+/// Something that must be true of a run of the scenario (checked at the end of its `duration_ms`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "check", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expectation {
+    /// A Sentinel event (`+switch-master`), or a log line, fault or state change starting with `event`
+    /// (`Failover election won`, `power off`, `crashed`), happens between `after_ms` and `before_ms` — or, with
+    /// `absent`, never happens.
+    Event {
+        event: String,
+        #[serde(default)]
+        process: Option<String>,
+        #[serde(default)]
+        after_ms: Option<u64>,
+        #[serde(default)]
+        before_ms: Option<u64>,
+        #[serde(default)]
+        absent: bool,
+    },
+    /// The number of acknowledged writes lost is within bounds.
+    LostWrites {
+        #[serde(default)]
+        min: Option<u64>,
+        #[serde(default)]
+        max: Option<u64>,
+    },
+    /// The number of stale reads is within bounds.
+    StaleReads {
+        #[serde(default)]
+        min: Option<u64>,
+        #[serde(default)]
+        max: Option<u64>,
+    },
+    /// The time without a writable master, in ms, is within bounds.
+    NoMasterMs {
+        #[serde(default)]
+        min: Option<u64>,
+        #[serde(default)]
+        max: Option<u64>,
+    },
+    /// At the end, a command typed into `process` prints exactly `reply` (or, with `contains`, includes it).
+    Command {
+        process: String,
+        line: String,
+        reply: String,
+        #[serde(default)]
+        contains: bool,
+    },
+}
+
+/// The verdict on one expectation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Verdict {
+    pub expectation: String,
+    pub passed: bool,
+    pub detail: String,
+}
+
+fn within(v: u64, min: Option<u64>, max: Option<u64>) -> bool {
+    min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m)
+}
+
+fn bounds(min: Option<u64>, max: Option<u64>) -> String {
+    match (min, max) {
+        (Some(a), Some(b)) => format!("between {a} and {b}"),
+        (Some(a), None) => format!("at least {a}"),
+        (None, Some(b)) => format!("at most {b}"),
+        (None, None) => "any".into(),
+    }
+}
+
+/// When each matching record happened.
+fn event_times(sim: &Simulation, event: &str, process: Option<&str>) -> Vec<u64> {
+    let world = sim.world();
+    let pid = process.and_then(|p| world.proc_id(p).ok());
+    let by = |p: crate::process::ProcId| pid.is_none_or(|x| x == p);
+    sim.trace()
+        .iter()
+        .filter(|r| match &r.event {
+            TraceEvent::Sentinel { proc, event: e, .. } => by(*proc) && e == event,
+            TraceEvent::Log { proc, text } => by(*proc) && text.starts_with(event),
+            TraceEvent::Fault { fault } => pid.is_none() && fault.starts_with(event),
+            TraceEvent::State { proc, state } => by(*proc) && state.as_str() == event,
+            TraceEvent::Redirect { client, kind, .. } => by(*client) && kind == event,
+            _ => false,
+        })
+        .map(|r| r.t.ms())
+        .collect()
+}
+
+/// Judge every expectation against the run as it is now. Command expectations act on a copy, so judging
+/// does not change the run.
+pub fn judge(sim: &Simulation, expectations: &[Expectation]) -> Vec<Verdict> {
+    let checks = check::checks(sim.world(), sim.trace());
+    expectations
+        .iter()
+        .map(|e| match e {
+            Expectation::Event { event, process, after_ms, before_ms, absent } => {
+                let times = event_times(sim, event, process.as_deref());
+                let inside: Vec<u64> = times.iter().copied().filter(|t| within(*t, *after_ms, *before_ms)).collect();
+                let window = bounds(*after_ms, *before_ms);
+                let who = process.as_ref().map(|p| format!(" on {p}")).unwrap_or_default();
+                if *absent {
+                    Verdict {
+                        expectation: format!("no {event}{who} ({window} ms)"),
+                        passed: inside.is_empty(),
+                        detail: format!("seen at {inside:?}"),
+                    }
+                } else {
+                    Verdict {
+                        expectation: format!("{event}{who} ({window} ms)"),
+                        passed: !inside.is_empty(),
+                        detail: format!("seen at {times:?}"),
+                    }
+                }
+            }
+            Expectation::LostWrites { min, max } => {
+                let n = checks.lost_writes.len() as u64;
+                Verdict {
+                    expectation: format!("acknowledged writes lost {}", bounds(*min, *max)),
+                    passed: within(n, *min, *max),
+                    detail: format!("{n} lost"),
+                }
+            }
+            Expectation::StaleReads { min, max } => {
+                let n = checks.stale_reads.len() as u64;
+                Verdict {
+                    expectation: format!("stale reads {}", bounds(*min, *max)),
+                    passed: within(n, *min, *max),
+                    detail: format!("{n} stale reads"),
+                }
+            }
+            Expectation::NoMasterMs { min, max } => {
+                let n = checks.no_master_ms;
+                Verdict {
+                    expectation: format!("time without a writable master {} ms", bounds(*min, *max)),
+                    passed: within(n, *min, *max),
+                    detail: format!("{n} ms"),
+                }
+            }
+            Expectation::Command { process, line, reply, contains } => {
+                let mut copy = sim.clone();
+                let got = copy.command(process, line).unwrap_or_else(|e| e.to_string());
+                let passed = if *contains { got.contains(reply.as_str()) } else { got == *reply };
+                Verdict { expectation: format!("{process}> {line} → {reply}"), passed, detail: got }
+            }
+        })
+        .collect()
+}

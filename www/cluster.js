@@ -1,0 +1,253 @@
+// Redis Cluster views: pure functions from CLUSTER NODES text (read on a throwaway copy of the simulation, see
+// app.js) and `snapshot()` to SVG/HTML. The slot map shows who owns each of the 16384 hash slots, with
+// migrating / importing slots marked; the cluster topology groups the nodes by shard (a master and its replicas).
+
+import { esc, layout } from './topology.js';
+
+export const SLOTS = 16384;
+const SHARD_COLOURS = ['#2f6fde', '#1a9e63', '#d9822b', '#8e44ad', '#c0392b', '#16a2b8', '#7f8c2d', '#b5478c'];
+
+/** Parse redis-cli's quoted CLUSTER NODES reply into node records. */
+export function parseClusterNodes(reply) {
+  let text = String(reply || '').trim();
+  if (text.startsWith('"') && text.endsWith('"')) text = text.slice(1, -1).replace(/\\n/g, '\n').replace(/\\"/g, '"');
+  const nodes = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 8 || !/^[0-9a-f]{40}$/.test(f[0])) continue;
+    const flags = f[2].split(',');
+    const n = { id: f[0], address: f[1].split('@')[0], flags, myself: flags.includes('myself'),
+      master: f[3] === '-' ? null : f[3], configEpoch: Number(f[6]), link: f[7], ranges: [], migrating: [], importing: [],
+      role: flags.includes('master') ? 'master' : flags.includes('slave') ? 'replica' : '?',
+      fail: flags.includes('fail') ? 'fail' : flags.includes('fail?') ? 'fail?' : null };
+    for (const tok of f.slice(8)) {
+      let m;
+      if ((m = /^\[(\d+)->-([0-9a-f]+)\]$/.exec(tok))) n.migrating.push({ slot: Number(m[1]), to: m[2] });
+      else if ((m = /^\[(\d+)-<-([0-9a-f]+)\]$/.exec(tok))) n.importing.push({ slot: Number(m[1]), from: m[2] });
+      else if ((m = /^(\d+)(?:-(\d+))?$/.exec(tok))) n.ranges.push([Number(m[1]), Number(m[2] ?? m[1])]);
+    }
+    nodes.push(n);
+  }
+  return nodes;
+}
+
+/**
+ * The page's cluster view from each up node's CLUSTER NODES: the first up node's view of everyone (owners,
+ * roles, failure flags) plus each node's own migrating/importing slots (only the two nodes of a move know them).
+ * @param {{name:string, reply:string}[]} replies
+ * @param snapshot  to name nodes by address
+ */
+export function clusterView(replies, snapshot) {
+  const byAddress = new Map(snapshot.processes.filter((p) => p.kind === 'server').map((p) => [p.address, p]));
+  const parsed = replies.map((r) => ({ name: r.name, nodes: parseClusterNodes(r.reply) })).filter((r) => r.nodes.length);
+  if (!parsed.length) return null;
+  const base = parsed[0];
+  const nodes = base.nodes.map((n) => ({ ...n, name: byAddress.get(n.address)?.name ?? n.address, migrating: [], importing: [] }));
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  for (const r of parsed) {
+    const me = r.nodes.find((n) => n.myself);
+    const mine = me && byId.get(me.id);
+    if (!mine) continue;
+    mine.migrating = me.migrating;
+    mine.importing = me.importing;
+  }
+  // One colour per shard, in the order of the first slot a master owns (masters without slots after).
+  const masters = nodes.filter((n) => n.role === 'master');
+  const first = (n) => (n.ranges.length ? Math.min(...n.ranges.map((r) => r[0])) : SLOTS + nodes.indexOf(n));
+  masters.sort((a, b) => first(a) - first(b));
+  // A master that owns no slot (a node that just joined, a failed master whose replica took over) is grey.
+  masters.forEach((m, i) => { m.colour = m.ranges.length ? SHARD_COLOURS[i % SHARD_COLOURS.length] : '#9ca3af'; m.shard = i; });
+  for (const n of nodes) {
+    if (n.role === 'replica') {
+      const m = byId.get(n.master);
+      n.colour = m ? m.colour : '#888';
+      n.shard = m ? m.shard : 99;
+    }
+    n.slotCount = n.ranges.reduce((s, [a, b]) => s + b - a + 1, 0);
+  }
+  return { seenBy: base.name, nodes, byId, masters };
+}
+
+/** Slot ranges as Redis prints them: "0-5460 10923". */
+export function rangeText(ranges) {
+  return ranges.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(' ');
+}
+
+/** The 16384-slot map: a 128 × 128 grid of slots (row by row), coloured by owner, with a legend. */
+export function renderSlotMap(view, { width = 300 } = {}) {
+  if (!view) return '<p class="muted small">No up node to ask for CLUSTER NODES.</p>';
+  const COLS = 128;
+  const cell = Math.max(0.5, Math.min(1.25, (width - 8) / COLS));
+  const W = COLS * cell;
+  const out = [`<svg class="slotgrid" width="${W + 2}" height="${W + 2}" viewBox="-1 -1 ${W + 2} ${W + 2}" role="img" aria-label="16384 hash slots, 128 per row, coloured by owner">`];
+  out.push(`<rect class="slot-free" x="0" y="0" width="${W}" height="${W}"/>`);
+  const rects = (a, b, cls, style, attrs) => {
+    // Slots a..b, row-major, as up to three rectangles.
+    const parts = [];
+    const ra = Math.floor(a / COLS);
+    const rb = Math.floor(b / COLS);
+    const col = (s) => s % COLS;
+    if (ra === rb) parts.push([col(a), ra, col(b) - col(a) + 1, 1]);
+    else {
+      parts.push([col(a), ra, COLS - col(a), 1]);
+      if (rb - ra > 1) parts.push([0, ra + 1, COLS, rb - ra - 1]);
+      parts.push([0, rb, col(b) + 1, 1]);
+    }
+    return parts.map(([x, y, w, h]) => `<rect class="${cls}" ${attrs} x="${x * cell}" y="${y * cell}" width="${w * cell}" height="${h * cell}" style="${style}"/>`).join('');
+  };
+  for (const n of view.nodes) {
+    for (const [a, b] of n.ranges) out.push(`<g data-slot-owner="${esc(n.name)}" data-range="${a}-${b}"><title>${esc(`slots ${a}-${b}: ${n.name}`)}</title>${rects(a, b, 'slot-range', `fill:${n.colour}`, '')}</g>`);
+  }
+  // A range too small to see (less than a row) gets a ring in its owner's colour.
+  for (const n of view.nodes) {
+    for (const [a, b] of n.ranges) {
+      if (b - a + 1 >= COLS) continue;
+      const s = Math.floor((a + b) / 2);
+      out.push(`<circle class="slot-small" data-small-range="${a}-${b}" cx="${(s % COLS) * cell + cell / 2}" cy="${Math.floor(s / COLS) * cell + cell / 2}" r="5" style="stroke:${n.colour}"><title>${esc(`slots ${rangeText([[a, b]])}: ${n.name}`)}</title></circle>`);
+    }
+  }
+  const moves = [];
+  for (const n of view.nodes) {
+    for (const m of n.migrating) moves.push({ slot: m.slot, from: n, to: view.byId.get(m.to) });
+  }
+  for (const n of view.nodes) {
+    for (const m of n.importing) if (!moves.some((x) => x.slot === m.slot)) moves.push({ slot: m.slot, from: view.byId.get(m.from), to: n });
+  }
+  for (const mv of moves) {
+    const x = (mv.slot % COLS) * cell;
+    const y = Math.floor(mv.slot / COLS) * cell;
+    out.push(`<g class="slot-moving" data-moving-slot="${mv.slot}"><title>${esc(`slot ${mv.slot} moving ${mv.from?.name ?? '?'} → ${mv.to?.name ?? '?'}`)}</title>` +
+      `<circle class="halo" cx="${x + cell / 2}" cy="${y + cell / 2}" r="6"/><circle cx="${x + cell / 2}" cy="${y + cell / 2}" r="6"/>` +
+      `<rect x="${x}" y="${y}" width="${Math.max(cell, 1.5)}" height="${Math.max(cell, 1.5)}"/></g>`);
+  }
+  out.push('</svg>');
+  const legend = view.masters.map((m) => {
+    const note = m.fail ? ` <b class="slot-fail">${esc(m.fail)}</b>` : '';
+    return `<li title="${esc(`${m.name}: ${m.slotCount} slots${m.fail ? `, flagged ${m.fail}` : ''}`)}" data-legend-owner="${esc(m.name)}" data-ranges="${esc(rangeText(m.ranges))}"><i class="sw" style="background:${m.colour}"></i>` +
+      `<b>${esc(m.name)}</b>${note} <span class="mono">${m.ranges.length ? esc(rangeText(m.ranges)) : 'no slots'}</span>` +
+      '</li>';
+  });
+  for (const mv of moves) {
+    legend.push(`<li class="slot-move-legend" data-migrating="${mv.slot}"><i class="sw moving"></i><b>slot ${mv.slot}</b> migrating ` +
+      `${esc(mv.from?.name ?? '?')} → ${esc(mv.to?.name ?? '?')}</li>`);
+  }
+  return `<div class="slotmap-grid">${out.join('')}</div><div class="slotmap-side"><div class="slotmap-title">16384 slots <span class="muted">as ${esc(view.seenBy)} sees them</span></div>` +
+    `<ul class="slot-legend">${legend.join('')}</ul></div>`;
+}
+
+// Which shard each node was first seen in, so that a failover (master and replica swap roles) or a master
+// that lost its slots does not move its host box around. Forgotten when a new simulation starts.
+const groupOf = new Map();
+let groups = 0;
+export function resetClusterLayout() {
+  groupOf.clear();
+  groups = 0;
+}
+
+function updateGroups(view) {
+  for (const m of view.masters) {
+    const members = [m, ...view.nodes.filter((n) => n.master === m.id)];
+    const known = members.map((n) => groupOf.get(n.name)).find((g) => g != null);
+    if (known == null && !m.ranges.length && members.length === 1) {
+      // a master with no slots and no replicas (a node that just joined): a group of its own
+      if (!groupOf.has(m.name)) groupOf.set(m.name, groups++);
+      continue;
+    }
+    const g = known ?? groups++;
+    for (const n of members) if (!groupOf.has(n.name)) groupOf.set(n.name, g);
+  }
+}
+
+/** How wide the topology must be for one column per shard and one for clients and tools (150 px boxes). */
+export function clusterWidth(snapshot, view) {
+  updateGroups(view);
+  const cols = new Set();
+  let other = false;
+  snapshot.hosts.forEach((h, i) => {
+    const s = h.processes.map((id) => snapshot.processes.find((p) => p.id === id)).find((p) => p && p.kind === 'server');
+    if (!s) other = true;
+    else cols.add(groupOf.has(s.name) ? `g${groupOf.get(s.name)}` : `h${i}`);
+  });
+  const n = cols.size + (other ? 1 : 0);
+  return 24 + n * 150 + (n - 1) * 18;
+}
+
+/**
+ * Hosts arranged so that each shard is a column (its first node on top, then the others under it), as many
+ * shards side by side as the topology has columns; hosts without a cluster node (clients, tools) fill the
+ * places left free. A free place that nothing fills is a gap host (`__gap…`), removed from the drawing.
+ */
+export function layoutHosts(snapshot, view, width, height) {
+  updateGroups(view);
+  const byId = new Map(snapshot.processes.map((p) => [p.id, p]));
+  const servers = (h) => h.processes.map((id) => byId.get(id)).filter((p) => p && p.kind === 'server');
+  const shards = new Map();
+  const loose = [];
+  const others = [];
+  snapshot.hosts.forEach((h) => {
+    const s = servers(h);
+    if (!s.length) return others.push(h);
+    const g = groupOf.get(s[0].name);
+    if (g == null) return loose.push([h]);
+    if (!shards.has(g)) shards.set(g, []);
+    shards.get(g).push(h);
+  });
+  const columns = [...[...shards.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]), ...loose];
+  const cols = new Set([...layout(snapshot, width, height).hosts.values()].map((r) => r.x)).size;
+  const out = [];
+  let gaps = 0;
+  for (let b = 0; b < columns.length; b += cols) {
+    const block = columns.slice(b, b + cols);
+    const depth = Math.max(...block.map((c) => c.length));
+    for (let k = 0; k < depth; k++) {
+      for (let c = 0; c < cols; c++) {
+        const h = block[c] ? block[c][k] : null;
+        if (h) out.push(h);
+        else if (others.length) out.push(others.shift());
+        else if (k < depth - 1 || b + cols < columns.length) out.push({ name: `__gap${gaps++}`, ip: '', processes: [], powered: true, disk: [] });
+      }
+    }
+  }
+  return [...out, ...others];
+}
+
+/** Draw each node's shard colour, its flags (fail? / fail), its slots or its master over the topology SVG. */
+export function clusterOverlay(svg, snapshot, view, width, height, viewW = width, viewH = height) {
+  const L = layout(snapshot, width, height);
+  const byName = new Map(view.nodes.map((n) => [n.name, n]));
+  const out = [];
+  for (const p of snapshot.processes) {
+    const r = L.procs.get(p.id);
+    if (!r) continue;
+    if (p.kind === 'reshard') {
+      const moves = view.nodes.flatMap((n) => n.migrating.map((m) => ({ slot: m.slot, from: n.name, to: view.byId.get(m.to)?.name ?? '?' })));
+      const [a, b] = moves.length ? [`moving slot ${moves[0].slot}`, `${moves[0].from} → ${moves[0].to}`] : ['redis-cli --cluster', 'no slot moving'];
+      out.push(`<g class="cl-tool${moves.length ? ' active' : ''}" data-tool-moving="${moves.length ? moves[0].slot : ''}">` +
+        `<rect x="${r.x + 8}" y="${r.y + 38}" width="${r.w - 16}" height="28" style="fill:#fff"/>` +
+        `<text x="${r.x + 12}" y="${r.y + 48.5}">${esc(a)}</text><text x="${r.x + 12}" y="${r.y + 62}">${esc(b)}</text></g>`);
+      continue;
+    }
+    const n = byName.get(p.name);
+    if (!n || p.kind !== 'server') continue;
+    const master = n.master ? view.byId.get(n.master) : null;
+    const ranges = n.ranges.length > 1 ? `${n.slotCount} slots` : rangeText(n.ranges);
+    const tag = n.role === 'master' ? (n.ranges.length ? ranges : 'no slots') : `↳ ${master ? master.name : '?'}`;
+    const hr = L.hosts.get(p.host);
+    out.push(`<g class="cl-node" data-cluster-node="${esc(n.name)}" data-cluster-role="${n.role}" data-cluster-flags="${esc(n.flags.filter((f) => f !== 'myself').join(','))}"` +
+      ` data-slots="${esc(rangeText(n.ranges))}">` +
+      `<rect class="cl-stripe" x="${r.x}" y="${r.y}" width="6" height="${r.h}" rx="3" style="fill:${n.colour}"/>` +
+      (hr ? `<rect class="cl-tag-bg" x="${hr.x + hr.w - 12 - 7 * tag.length}" y="${hr.y + 5}" width="${7 * tag.length + 8}" height="17" rx="4" style="fill:${n.colour}"/>` +
+        `<text class="cl-tag" x="${hr.x + hr.w - 8}" y="${hr.y + 18}" text-anchor="end">${esc(tag)}</text>` : '') +
+      (n.fail ? `<g class="cl-fail ${n.fail === 'fail' ? 'fail' : 'pfail'}"><rect x="${r.x + r.w - 50}" y="${r.y + r.h - 20}" width="42" height="16" rx="3"/>` +
+        `<text x="${r.x + r.w - 29}" y="${r.y + r.h - 8}" text-anchor="middle">${n.fail === 'fail' ? 'FAIL' : 'fail?'}</text></g>` : '') +
+      '</g>');
+  }
+  let res = svg.replace(/<g class="host[^"]*" data-host="__gap\d+"[\s\S]*?<\/g>/g, '')
+    .replace(/<\/svg>$/, `<g class="cluster-overlay">${out.join('')}</g></svg>`);
+  // Wider or taller than the panel (a fourth shard, a tool): scale the drawing down rather than scroll it.
+  if ((L.height > viewH + 4 || L.width > viewW + 4) && viewH > 100) {
+    const k = Math.min(viewH / L.height, viewW / L.width);
+    res = res.replace(/^<svg([^>]*?) width="[^"]*" height="[^"]*"/, `<svg$1 width="${Math.floor(L.width * k)}" height="${Math.floor(height)}"`);
+  }
+  return res;
+}
