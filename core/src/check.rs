@@ -387,9 +387,22 @@ pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
                 .max()
                 .map(|(_, p)| p)
         };
+        let by_node_id = |id: &str| -> Option<&crate::server::Server> {
+            (0..world.procs().len()).find_map(|i| {
+                let s = server(ProcId(i as u32))?;
+                (s.cluster.as_ref()?.myself == id).then_some(&**s)
+            })
+        };
+        // While a slot migrates, a key lives on the source until MIGRATE moves it, then on the target: the
+        // cluster still holds it, as a client following ASK would find.
         let data = |key: &str| -> Option<String> {
-            let s = server(owner_of(crate::cluster::slot::key_slot(key.as_bytes()))?)?;
-            s.db.get(key.as_bytes(), unix).map(|v| String::from_utf8_lossy(v).into_owned())
+            let slot = crate::cluster::slot::key_slot(key.as_bytes());
+            let owner = server(owner_of(slot)?)?;
+            let value = owner.db.get(key.as_bytes(), unix).or_else(|| {
+                let target = owner.cluster.as_ref()?.migrating.get(&slot)?;
+                by_node_id(target)?.db.get(key.as_bytes(), unix)
+            });
+            value.map(|v| String::from_utf8_lossy(v).into_owned())
         };
         return Checks {
             serving_master: None,
