@@ -367,6 +367,8 @@ const CLUSTER_EVENTS = [
   [/^Configuration change detected\. Reconfiguring myself as a replica of (\w{8})/, 'reconf', (m) => `replica of ${m[1]}`],
   [/^Moving slots (\S+)/, 'reshard', (m) => `moving ${m[1]}`],
   [/^Resharding done/, 'reshard', () => 'resharded'],
+  [/^Rebalancing done/, 'reshard', () => 'rebalanced'],
+  [/^Moving (\d+) slots from/, 'reshard', (m) => `moving ${m[1]} slots`],
 ];
 function clusterEvent(text) {
   for (const [re, cls, label] of CLUSTER_EVENTS) {

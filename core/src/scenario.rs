@@ -195,6 +195,12 @@ pub enum ProcessSpec {
         #[serde(flatten)]
         spec: crate::cluster::reshard::ReshardSpec,
     },
+    /// `redis-cli --cluster rebalance` run from this host: even out the masters' slots.
+    Rebalance {
+        name: String,
+        #[serde(flatten)]
+        spec: crate::cluster::reshard::RebalanceSpec,
+    },
     /// An application sending a workload to the server named `target`.
     Client {
         name: String,
@@ -219,7 +225,8 @@ impl ProcessSpec {
             ProcessSpec::Server { name, .. }
             | ProcessSpec::Sentinel { name, .. }
             | ProcessSpec::Client { name, .. }
-            | ProcessSpec::Reshard { name, .. } => name,
+            | ProcessSpec::Reshard { name, .. }
+            | ProcessSpec::Rebalance { name, .. } => name,
         }
     }
 }
@@ -436,6 +443,14 @@ impl Scenario {
                     }
                     if spec.slots.0 > spec.slots.1 || spec.slots.1 > 16383 {
                         return bad(format!("reshard '{name}': slots must be a range within 0..=16383"));
+                    }
+                }
+                if let ProcessSpec::Rebalance { name, spec } = p {
+                    if proc_kinds.get(spec.via.as_str()) != Some(&true) {
+                        return bad(format!("rebalance '{name}': '{}' is not a server", spec.via));
+                    }
+                    if !(0.0..=100.0).contains(&spec.threshold) {
+                        return bad(format!("rebalance '{name}': threshold must be a percentage from 0 to 100"));
                     }
                 }
                 if let ProcessSpec::Client { name, target, read_target, workload, sentinel, cluster } = p {

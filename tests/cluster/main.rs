@@ -303,3 +303,55 @@ fn while_a_slot_migrates_its_moved_keys_count_as_held_not_lost() {
     }
     assert!(moving_seen > 0, "the probe caught the slot while it migrated");
 }
+
+#[test]
+fn rebalancing_after_adding_a_master_gives_every_master_its_quarter_under_load() {
+    // The cluster-reshard lesson's cluster, with `redis-cli --cluster rebalance --cluster-use-empty-masters`
+    // instead of a one-slot reshard.
+    let mut doc: serde_json::Value = serde_json::from_str(library::get("cluster-reshard").unwrap()).unwrap();
+    for h in doc["hosts"].as_array_mut().unwrap() {
+        for p in h["processes"].as_array_mut().unwrap() {
+            if p["kind"] == "reshard" {
+                *p = serde_json::json!({ "kind": "rebalance", "name": "rebalance", "via": "redis-1",
+                                         "use_empty_masters": true, "start_ms": 9000, "batch": 10 });
+            }
+        }
+    }
+    let mut sim = Simulation::from_json(&doc.to_string(), 4).unwrap();
+    sim.run_until(SimTime(90_000));
+    let mut lines: Vec<String> = logs(&sim, "rebalance").into_iter().map(|(_, t)| t).collect();
+    let last = lines.pop().unwrap();
+    assert!(last.starts_with("Rebalancing done: 4096 slots, ") && !last.contains(" 0 keys"), "{last}");
+    // The most loaded master gives first; the order of the two tied at 1365 follows CLUSTER NODES, as in redis-cli.
+    assert_eq!(
+        lines[..2],
+        [
+            ">>> Rebalancing across 4 nodes. Total weight = 4.00",
+            "Moving 1366 slots from 10.0.0.2:6379 to 10.0.0.7:6379"
+        ]
+    );
+    lines[2..].sort();
+    assert_eq!(
+        lines[2..],
+        [
+            "Moving 1365 slots from 10.0.0.1:6379 to 10.0.0.7:6379",
+            "Moving 1365 slots from 10.0.0.3:6379 to 10.0.0.7:6379"
+        ]
+    );
+    let nodes = sim.command("redis-2", "CLUSTER NODES").unwrap();
+    let slots_of = |addr: &str| -> String {
+        let line = nodes.trim_matches('"').split("\\n").find(|l| l.contains(addr)).unwrap().to_string();
+        line.split(' ').skip(8).collect::<Vec<_>>().join(" ")
+    };
+    assert_eq!(slots_of("10.0.0.7:6379"), "0-1364 5461-6826 10923-12287");
+    assert_eq!(slots_of("10.0.0.1:6379"), "1365-5460");
+    assert_eq!(slots_of("10.0.0.2:6379"), "6827-10922");
+    assert_eq!(slots_of("10.0.0.3:6379"), "12288-16383");
+    let c = check::checks(sim.world(), sim.trace());
+    assert!(
+        c.acked_writes > 1000 && c.lost_writes.is_empty(),
+        "{} acked, lost {:?}",
+        c.acked_writes,
+        c.lost_writes.len()
+    );
+}

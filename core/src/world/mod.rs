@@ -250,6 +250,13 @@ impl World {
                             None,
                         )
                     }
+                    ProcessSpec::Rebalance { spec, .. } => (
+                        Node::Reshard(Box::new(crate::cluster::reshard::Resharder::rebalance(
+                            ids[spec.via.as_str()],
+                            spec,
+                        ))),
+                        None,
+                    ),
                     ProcessSpec::Sentinel { port, monitor, .. } => {
                         world.addresses.insert((ip.clone(), *port), id);
                         (
