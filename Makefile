@@ -20,7 +20,7 @@ WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable
                  --enable-mutable-globals --enable-reference-types --enable-multivalue
 PORT ?= 8080
 
-.PHONY: serve test wasm bench setup-build setup-test apt-test rust-tools build-tools npm-deps clean
+.PHONY: serve test wasm bench bench-cluster bench-page setup-build setup-test apt-test rust-tools build-tools npm-deps clean
 
 serve: setup-build wasm
 	@echo
@@ -44,6 +44,15 @@ wasm:
 
 bench:
 	cargo bench -p redis-ha-sim --bench ping
+
+# The page's performance budget in headless Chromium: first render, fps while playing, seek time.
+bench-page: wasm setup-test
+	cd tests/e2e && npx playwright test -c perf.config.js
+
+# The 1000-node cluster, natively and under wasm (Node's V8). Slow: CLUSTER_VIRTUAL_MS sets the virtual time.
+bench-cluster: wasm
+	CLUSTER_VIRTUAL_MS=$${CLUSTER_VIRTUAL_MS:-10000} cargo bench -p redis-ha-sim --bench cluster
+	node web/bench/cluster.mjs
 
 # ---- installs: each step checks first ----
 

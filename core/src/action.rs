@@ -69,6 +69,22 @@ fn yes() -> bool {
 impl Action {
     /// Parse one action from JSON, e.g. `{"do":"crash","process":"redis"}`.
     pub fn from_json(json: &str) -> crate::error::Result<Action> {
-        serde_json::from_str(json).map_err(|e| crate::error::SimError::Action(e.to_string()))
+        let bad = |e: String| crate::error::SimError::Action(e);
+        let v: serde_json::Value = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
+        refuse_fields_of_heal(&v).map_err(bad)?;
+        // Parsed again from the text so that serde's messages keep their line and column.
+        serde_json::from_str(json).map_err(|e| bad(e.to_string()))
+    }
+}
+
+/// serde ignores unknown fields on a unit variant (`heal`) even with `deny_unknown_fields`; refuse them here
+/// so that a misspelled field is an error for every action alike.
+pub(crate) fn refuse_fields_of_heal(v: &serde_json::Value) -> Result<(), String> {
+    let Some(obj) = v.as_object() else { return Ok(()) };
+    match obj.keys().find(|k| *k != "do") {
+        Some(k) if obj.get("do").and_then(|d| d.as_str()) == Some("heal") => {
+            Err(format!("unknown field `{k}`: heal takes no fields"))
+        }
+        _ => Ok(()),
     }
 }

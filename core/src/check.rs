@@ -68,6 +68,8 @@ pub fn metrics(trace: &[Record], now: u64) -> Metrics {
 pub struct AckedWrite {
     pub client: ProcId,
     pub id: u64,
+    /// The server that acknowledged it.
+    pub server: ProcId,
     pub key: String,
     pub value: String,
     pub sent_at: u64,
@@ -156,6 +158,7 @@ fn history(trace: &[Record]) -> History {
                             h.acked.push(AckedWrite {
                                 client: *client,
                                 id: *id,
+                                server,
                                 key,
                                 value,
                                 sent_at,
@@ -175,16 +178,18 @@ fn history(trace: &[Record]) -> History {
     h
 }
 
-/// Acknowledged writes lost, judged against `data` (the serving master's keyspace at the chosen time).
+/// Acknowledged writes lost, judged against `data(server, key)`: the value the deployment of the server that
+/// acknowledged the write holds now (its serving master's keyspace).
 ///
 /// For each key, the final value came from some write F (values are unique per request). Every acknowledged
 /// write to that key that was sent after F was acknowledged is lost: it certainly came after F, yet F is what
 /// survived. When the key holds nothing (or a value no write produced), every acknowledged write to it is lost.
-pub fn lost_writes(trace: &[Record], data: &dyn Fn(&str) -> Option<String>) -> Vec<LostWrite> {
+pub fn lost_writes(trace: &[Record], data: &dyn Fn(ProcId, &str) -> Option<Option<String>>) -> Vec<LostWrite> {
     let h = history(trace);
     let mut lost = Vec::new();
     for w in &h.acked {
-        let found = data(&w.key);
+        // No serving master in that deployment now: nothing to judge the write against yet.
+        let Some(found) = data(w.server, &w.key) else { continue };
         if found.as_deref() == Some(w.value.as_str()) {
             continue;
         }
@@ -251,9 +256,15 @@ pub fn stale_reads(trace: &[Record]) -> Vec<StaleRead> {
     stale
 }
 
-/// Intervals `[from, to)` of virtual time during which `count(t)` writable masters existed, for a predicate on
-/// the count: no master at all, or more than one (split brain).
-pub fn master_windows(trace: &[Record], now: u64, pred: &dyn Fn(usize) -> bool) -> Vec<(u64, u64)> {
+/// Intervals `[from, to)` of virtual time during which some deployment had a number of writable masters that
+/// `pred` picks out: none at all, or more than one (split brain). `deployment` maps each server to its
+/// deployment (see [`deployments`]).
+pub fn master_windows(
+    trace: &[Record],
+    now: u64,
+    deployment: &dyn Fn(ProcId) -> usize,
+    pred: &dyn Fn(usize) -> bool,
+) -> Vec<(u64, u64)> {
     let mut up: BTreeMap<ProcId, bool> = BTreeMap::new();
     let mut master: BTreeMap<ProcId, bool> = BTreeMap::new();
     let mut windows: Vec<(u64, u64)> = Vec::new();
@@ -274,8 +285,13 @@ pub fn master_windows(trace: &[Record], now: u64, pred: &dyn Fn(usize) -> bool) 
             }
             i += 1;
         }
-        let count = master.iter().filter(|(p, m)| **m && up.get(p).copied().unwrap_or(false)).count();
-        match (pred(count), open) {
+        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+        for (p, m) in &master {
+            let c = counts.entry(deployment(*p)).or_default();
+            *c += usize::from(*m && up.get(p).copied().unwrap_or(false));
+        }
+        let hit = if counts.is_empty() { pred(0) } else { counts.values().any(|c| pred(*c)) };
+        match (hit, open) {
             (true, None) => open = Some(t),
             (false, Some(from)) => {
                 if t > from {
@@ -302,6 +318,8 @@ pub struct Checks {
     /// The server judged to be the master now (up, role master, most replicas).
     pub serving_master: Option<ProcId>,
     pub acked_writes: usize,
+    /// Acknowledged writes per client that wrote any: (client, count), by process id.
+    pub acked_by_client: Vec<(ProcId, usize)>,
     pub lost_writes: Vec<LostWrite>,
     pub stale_reads: Vec<StaleRead>,
     /// Intervals without any writable master.
@@ -395,18 +413,20 @@ pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
         };
         // While a slot migrates, a key lives on the source until MIGRATE moves it, then on the target: the
         // cluster still holds it, as a client following ASK would find.
-        let data = |key: &str| -> Option<String> {
+        let data = |_: ProcId, key: &str| -> Option<Option<String>> {
             let slot = crate::cluster::slot::key_slot(key.as_bytes());
-            let owner = server(owner_of(slot)?)?;
+            // A slot nobody up serves holds nothing the client could read: its writes are lost for now.
+            let Some(owner) = owner_of(slot).and_then(server) else { return Some(None) };
             let value = owner.db.get(key.as_bytes(), unix).or_else(|| {
                 let target = owner.cluster.as_ref()?.migrating.get(&slot)?;
                 by_node_id(target)?.db.get(key.as_bytes(), unix)
             });
-            value.map(|v| String::from_utf8_lossy(v).into_owned())
+            Some(value.map(|v| String::from_utf8_lossy(v).into_owned()))
         };
         return Checks {
             serving_master: None,
             acked_writes: history(trace).acked.len(),
+            acked_by_client: acked_by_client(trace),
             lost_writes: lost_writes(trace, &data),
             stale_reads: stale_reads(trace),
             no_master: Vec::new(),
@@ -416,21 +436,97 @@ pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
         };
     }
     let master = serving_master(world);
-    let data = |key: &str| -> Option<String> {
-        let s = server(master?)?;
-        s.db.get(key.as_bytes(), unix).map(|v| String::from_utf8_lossy(v).into_owned())
+    let group = deployments(world, trace);
+    let deployment = |p: ProcId| group.get(&p).copied().unwrap_or(p.index());
+    let data = |server_id: ProcId, key: &str| -> Option<Option<String>> {
+        let s = server(serving_master_of(world, deployment(server_id), &deployment)?)?;
+        Some(s.db.get(key.as_bytes(), unix).map(|v| String::from_utf8_lossy(v).into_owned()))
     };
-    let no_master = master_windows(trace, now, &|n| n == 0);
+    let no_master = master_windows(trace, now, &deployment, &|n| n == 0);
     Checks {
         serving_master: master,
         acked_writes: history(trace).acked.len(),
-        lost_writes: if master.is_some() { lost_writes(trace, &data) } else { Vec::new() },
+        acked_by_client: acked_by_client(trace),
+        lost_writes: lost_writes(trace, &data),
         stale_reads: stale_reads(trace),
         no_master_ms: no_master.iter().map(|(a, b)| b - a).sum(),
         no_master,
-        split_brain: master_windows(trace, now, &|n| n >= 2),
+        split_brain: master_windows(trace, now, &deployment, &|n| n >= 2),
         unavailable: unavailability(trace, now),
     }
+}
+
+fn acked_by_client(trace: &[Record]) -> Vec<(ProcId, usize)> {
+    let mut n: BTreeMap<ProcId, usize> = BTreeMap::new();
+    for w in history(trace).acked {
+        *n.entry(w.client).or_default() += 1;
+    }
+    n.into_iter().collect()
+}
+
+/// Which deployment each server belongs to (the index of one of its servers): servers linked by replication
+/// at any time of the run — a replica and the master it followed — are one deployment. Independent servers,
+/// as in a side-by-side comparison, are judged apart: one's keys are not another's lost writes.
+pub fn deployments(world: &crate::world::World, trace: &[Record]) -> BTreeMap<ProcId, usize> {
+    let n = world.procs().len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut link = |a: usize, b: usize| {
+        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+        parent[ra.max(rb)] = ra.min(rb);
+    };
+    let resolve = |addr: &str| {
+        let (ip, port) = addr.rsplit_once(':')?;
+        world.resolve(ip, port.parse().ok()?)
+    };
+    for r in trace {
+        if let TraceEvent::Role { proc, master: Some(addr), .. } = &r.event {
+            if let Some(m) = resolve(addr) {
+                link(proc.index(), m.index());
+            }
+        }
+    }
+    for (i, p) in world.procs().iter().enumerate() {
+        if let crate::world::Node::Server(s) = &p.node {
+            if let Some(m) = s.repl.master.as_ref().and_then(|m| world.resolve(&m.host, m.port)) {
+                link(i, m.index());
+            }
+        }
+    }
+    (0..n)
+        .filter(|&i| matches!(world.procs()[i].node, crate::world::Node::Server(_)))
+        .map(|i| (ProcId(i as u32), find(&mut parent, i)))
+        .collect()
+}
+
+/// The serving master of one deployment: up, role master; among several, the one with most replicas.
+fn serving_master_of(
+    world: &crate::world::World,
+    group: usize,
+    deployment: &dyn Fn(ProcId) -> usize,
+) -> Option<ProcId> {
+    world
+        .procs()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| match &p.node {
+            crate::world::Node::Server(s)
+                if p.state == crate::trace::ProcState::Up
+                    && !s.is_replica()
+                    && deployment(ProcId(i as u32)) == group =>
+            {
+                Some((s.repl.replicas.len(), std::cmp::Reverse(i), ProcId(i as u32)))
+            }
+            _ => None,
+        })
+        .max()
+        .map(|(_, _, id)| id)
 }
 
 /// The server that serves as master now: up, role master; among several, the one with most replicas.

@@ -37,8 +37,10 @@ pub enum Expectation {
         #[serde(default)]
         absent: bool,
     },
-    /// The number of acknowledged writes lost is within bounds.
+    /// The number of acknowledged writes lost (by `client` alone, if given) is within bounds.
     LostWrites {
+        #[serde(default)]
+        client: Option<String>,
         #[serde(default)]
         min: Option<u64>,
         #[serde(default)]
@@ -134,10 +136,20 @@ pub fn judge(sim: &Simulation, expectations: &[Expectation]) -> Vec<Verdict> {
                     }
                 }
             }
-            Expectation::LostWrites { min, max } => {
-                let n = checks.lost_writes.len() as u64;
+            Expectation::LostWrites { client, min, max } => {
+                let world = sim.world();
+                let by = client.as_deref().map(|c| world.proc_id(c).ok());
+                if let (Some(None), Some(c)) = (by, client) {
+                    return Verdict {
+                        expectation: format!("acknowledged writes lost by {c}"),
+                        passed: false,
+                        detail: format!("no process is named '{c}'"),
+                    };
+                }
+                let n = checks.lost_writes.iter().filter(|l| by.is_none_or(|id| id == Some(l.client))).count() as u64;
+                let whose = client.as_ref().map(|c| format!(" by {c}")).unwrap_or_default();
                 Verdict {
-                    expectation: format!("acknowledged writes lost {}", bounds(*min, *max)),
+                    expectation: format!("acknowledged writes lost{whose} {}", bounds(*min, *max)),
                     passed: within(n, *min, *max),
                     detail: format!("{n} lost"),
                 }

@@ -1,14 +1,27 @@
 //! The built-in scenarios, compiled into the core so that the page's picker, the CLI and the tests read the
 //! same files. Each is a scenario JSON file in `core/scenarios/`.
 
-/// (id, JSON text) of every built-in scenario, in the order the picker lists them.
+/// (id, JSON text) of every built-in scenario, in the order the picker lists them: the curriculum, from one
+/// server to persistence, replication, Sentinel and Cluster.
 pub const SCENARIOS: &[(&str, &str)] = &[
     ("standalone", include_str!("../scenarios/standalone.json")),
     ("standalone-crash", include_str!("../scenarios/standalone-crash.json")),
-    ("replication", include_str!("../scenarios/replication.json")),
     ("persistence", include_str!("../scenarios/persistence.json")),
+    ("persistence-compare", include_str!("../scenarios/persistence-compare.json")),
+    ("aof-rewrite", include_str!("../scenarios/aof-rewrite.json")),
+    ("replication", include_str!("../scenarios/replication.json")),
+    ("replication-stale-read", include_str!("../scenarios/replication-stale-read.json")),
+    ("replication-master-dies", include_str!("../scenarios/replication-master-dies.json")),
+    ("resync", include_str!("../scenarios/resync.json")),
+    ("persistence-off-trap", include_str!("../scenarios/persistence-off-trap.json")),
     ("sentinel", include_str!("../scenarios/sentinel.json")),
+    ("sentinel-two", include_str!("../scenarios/sentinel-two.json")),
+    ("split-brain", include_str!("../scenarios/split-brain.json")),
+    ("split-brain-min-replicas", include_str!("../scenarios/split-brain-min-replicas.json")),
+    ("jepsen-sentinel", include_str!("../scenarios/jepsen-sentinel.json")),
+    ("cluster-crossslot", include_str!("../scenarios/cluster-crossslot.json")),
     ("cluster", include_str!("../scenarios/cluster.json")),
+    ("cluster-replica-migration", include_str!("../scenarios/cluster-replica-migration.json")),
     ("cluster-reshard", include_str!("../scenarios/cluster-reshard.json")),
 ];
 

@@ -289,6 +289,7 @@ impl<'de> Deserialize<'de> for ScriptedAction {
         let at = obj.remove("at_ms").ok_or_else(|| D::Error::missing_field("at_ms"))?;
         let at_ms =
             at.as_u64().ok_or_else(|| D::Error::custom(format!("at_ms must be a non-negative integer, got {at}")))?;
+        crate::action::refuse_fields_of_heal(&v).map_err(D::Error::custom)?;
         let action = Action::deserialize(v).map_err(D::Error::custom)?;
         Ok(ScriptedAction { at_ms, action })
     }

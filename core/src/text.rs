@@ -78,6 +78,17 @@ pub fn checks_summary(c: &crate::check::Checks, world: &World) -> String {
     let master = c.serving_master.map(name).unwrap_or_else(|| "none".into());
     out.push_str(&format!("serving master: {master}\n"));
     out.push_str(&format!("acknowledged writes: {}, lost: {}\n", c.acked_writes, c.lost_writes.len()));
+    if c.acked_by_client.len() > 1 {
+        let each: Vec<String> = c
+            .acked_by_client
+            .iter()
+            .map(|(client, acked)| {
+                let lost = c.lost_writes.iter().filter(|l| l.client == *client).count();
+                format!("{} {lost} of {acked}", name(*client))
+            })
+            .collect();
+        out.push_str(&format!("  lost by client: {}\n", each.join(", ")));
+    }
     for l in &c.lost_writes {
         let found = l.found.clone().unwrap_or_else(|| "(nil)".into());
         out.push_str(&format!(

@@ -160,6 +160,9 @@ fn fuzzed_scenarios_and_command_lines_never_panic() {
     for _ in 0..400 {
         let mut doc = base.clone();
         for _ in 0..1 + rng.below(4) {
+            if doc.is_empty() {
+                break;
+            }
             let at = rng.below(doc.len() as u64) as usize;
             match rng.below(3) {
                 0 => doc[at] = alphabet[rng.below(alphabet.len() as u64) as usize],

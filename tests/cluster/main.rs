@@ -217,7 +217,7 @@ fn a_manual_failover_under_load_loses_no_acknowledged_write() {
     let json = with_app(
         &cluster_json(6, 1, "", actions),
         serde_json::json!({"kind": "client", "name": "app", "target": "redis-1", "cluster": {"seeds": ["redis-1", "redis-2", "redis-3"]},
-            "workload": {"interval_ms": 5, "timeout_ms": 2000, "ops": [{"command": "SET w:{seq} {value}"}]}}),
+            "workload": {"start_ms": 2500, "interval_ms": 5, "timeout_ms": 2000, "ops": [{"command": "SET w:{seq} {value}"}]}}),
         None,
     );
     let mut sim = Simulation::from_json(&json, 4).unwrap();
@@ -354,4 +354,41 @@ fn rebalancing_after_adding_a_master_gives_every_master_its_quarter_under_load()
         c.acked_writes,
         c.lost_writes.len()
     );
+}
+
+#[test]
+fn a_rebooted_master_waits_before_it_serves_and_a_minority_master_stops() {
+    // Killed and restarted within the node timeout: nobody failed it over, it comes back as the master of its
+    // slots, but (like Redis, CLUSTER_WRITABLE_DELAY) declares the cluster ok only 2 s after it started.
+    let json = cluster_json(
+        6,
+        1,
+        "",
+        r#",{"at_ms":5000,"do":"crash","process":"redis-1"},{"at_ms":5500,"do":"restart","process":"redis-1"}"#,
+    );
+    let mut sim = Simulation::from_json(&json, 2).unwrap();
+    sim.run_until(SimTime(7_400));
+    assert!(sim.command("redis-1", "CLUSTER INFO").unwrap().contains("cluster_state:fail"));
+    assert!(sim.command("redis-1", "SET foo bar").unwrap().starts_with("(error) CLUSTERDOWN"));
+    sim.run_until(SimTime(9_000));
+    let ok_at = logs(&sim, "redis-1")
+        .into_iter()
+        .find(|(t, text)| *t > 5_500 && text == "Cluster state changed: ok")
+        .map(|(t, _)| t)
+        .expect("redis-1 turned ok");
+    assert!((7_500..=7_700).contains(&ok_at), "ok at {ok_at}, 2 s after the restart at 5.5 s");
+    assert!(sim.command("redis-1", "ROLE").unwrap().contains("master"));
+
+    // Cut away from the other masters, a master turns its state to fail once it marks them failing.
+    let json = cluster_json(
+        6,
+        1,
+        "",
+        r#",{"at_ms":5000,"do":"partition","groups":[["node1"],["node2","node3","node4","node5","node6"]]}"#,
+    );
+    let mut sim = Simulation::from_json(&json, 2).unwrap();
+    sim.run_until(SimTime(12_000));
+    let fail_at =
+        logs(&sim, "redis-1").into_iter().find(|(t, text)| *t > 5_000 && text == "Cluster state changed: fail");
+    assert!(fail_at.as_ref().is_some_and(|(t, _)| *t < 9_000), "{fail_at:?}");
 }

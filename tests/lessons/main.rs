@@ -32,7 +32,7 @@ fn every_builtin_lesson_has_expectations_that_hold_for_twenty_seeds() {
 fn a_wrong_prediction_is_reported_with_what_really_happened() {
     // standalone-crash loses the writes acknowledged since the last snapshot; claiming none are lost fails.
     let sim = run("standalone-crash", 1);
-    let lost = judge(&sim, &[Expectation::LostWrites { min: None, max: Some(0) }]);
+    let lost = judge(&sim, &[Expectation::LostWrites { client: None, min: None, max: Some(0) }]);
     assert!(!lost[0].passed, "{lost:?}");
     assert!(lost[0].detail.ends_with(" lost") && lost[0].detail != "0 lost", "{lost:?}");
 

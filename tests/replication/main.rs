@@ -191,6 +191,20 @@ fn chained_replicas_get_every_write_at_the_same_offsets() {
 }
 
 #[test]
+fn a_replica_with_replicas_of_its_own_only_proxies_its_masters_pings() {
+    // replicationFeedSlaves returns at once on a replica: only the top master PINGs down the stream, so an
+    // intermediate replica never adds bytes of its own and the chain keeps the master's offsets.
+    let mut sim = Simulation::from_json(&scenario("replication-chain"), 5).unwrap();
+    sim.run_until(SimTime(31_500));
+    let offset = info_field(&mut sim, "master", "replication", "master_repl_offset");
+    for r in ["replica-1", "replica-2"] {
+        assert_eq!(info_field(&mut sim, r, "replication", "master_repl_offset"), offset, "{r}");
+        assert!(!logs(&sim, r).iter().any(|l| l.starts_with("Replication stream gap")), "{r}: {:?}", logs(&sim, r));
+    }
+    assert_eq!(info_field(&mut sim, "master", "stats", "sync_full"), "1", "replica-2 synced from replica-1 only");
+}
+
+#[test]
 fn min_replicas_refuses_writes_without_a_good_replica_and_wait_counts_acks() {
     let mut sim = Simulation::from_json(&scenario("replication-min-replicas"), 1).unwrap();
     sim.run_until(SimTime(2_000));

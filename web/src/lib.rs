@@ -60,6 +60,16 @@ pub fn builtin_scenarios() -> Result<JsValue, JsError> {
     to_js(&list)
 }
 
+/// A generated cluster of `nodes` servers, half masters and half replicas, on their own hosts (the scale
+/// benchmark's scenario, `library::cluster_fleet`).
+#[wasm_bindgen(js_name = clusterFleet)]
+pub fn cluster_fleet(nodes: usize, node_timeout_ms: f64) -> Result<String, JsError> {
+    if !(2..=1000).contains(&nodes) || nodes % 2 != 0 {
+        return Err(JsError::new(&format!("a fleet has an even number of nodes from 2 to 1000, not {nodes}")));
+    }
+    Ok(redis_ha_sim::library::cluster_fleet(nodes, time_from(node_timeout_ms)?.ms()))
+}
+
 /// A fresh seed from the browser's entropy, for the page's "new seed" button (never used inside a run).
 #[wasm_bindgen(js_name = randomSeed)]
 pub fn random_seed() -> Result<f64, JsError> {
@@ -100,8 +110,34 @@ impl Simulation {
         self.inner.scenario().duration_ms.unwrap_or(0) as f64
     }
 
+    /// The scenario's narration: `[{at_ms, text, ask, answer}]` (empty when the scenario is not a lesson).
+    pub fn narration(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.scenario().narration)
+    }
+
+    /// The scenario's expectations judged against the run as it is now: `[{expectation, passed, detail}]`
+    /// (empty when it has none). Command checks act on a copy, so judging records nothing.
+    pub fn judge(&self) -> Result<JsValue, JsError> {
+        to_js(&redis_ha_sim::lesson::judge(&self.inner, &self.inner.scenario().expect))
+    }
+
     pub fn seed(&self) -> f64 {
         self.inner.seed() as f64
+    }
+
+    /// Leave cluster-bus gossip and/or timer records out of the trace (the messages are still simulated),
+    /// as the CLI's `--quiet gossip,timers` does for big runs.
+    #[wasm_bindgen(js_name = setQuiet)]
+    pub fn set_quiet(&mut self, gossip: bool, timers: bool) {
+        self.inner.set_quiet(redis_ha_sim::world::Quiet { gossip, timers });
+    }
+
+    /// Take a checkpoint (for seeking back) every `ms` of virtual time; a huge value turns them off, as the
+    /// scale benchmark does.
+    #[wasm_bindgen(js_name = setCheckpointEveryMs)]
+    pub fn set_checkpoint_every_ms(&mut self, ms: f64) -> Result<(), JsError> {
+        self.inner.set_checkpoint_every_ms(time_from(ms)?.ms());
+        Ok(())
     }
 
     /// Run every event up to virtual time `ms`.
@@ -189,5 +225,12 @@ impl Simulation {
     /// The action log: `[{t, after_events, action}]`.
     pub fn actions(&self) -> Result<JsValue, JsError> {
         to_js(self.inner.actions())
+    }
+
+    /// The scenario as real Redis 7 files: `[{host, process, file, text}]`, each server's `redis.conf`, each
+    /// sentinel's `sentinel.conf`, the scripted steps and the `redis-cli --cluster` commands.
+    #[wasm_bindgen(js_name = deploymentConfig)]
+    pub fn deployment_config(&self) -> Result<JsValue, JsError> {
+        to_js(&redis_ha_sim::deploy::deployment(self.inner.scenario()))
     }
 }

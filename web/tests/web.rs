@@ -72,3 +72,19 @@ fn a_session_round_trips_through_its_export() {
     assert_eq!(a.trace_hash(), b.trace_hash());
     assert_eq!(a.now(), b.now());
 }
+
+#[wasm_bindgen_test]
+fn the_deployment_config_is_a_list_of_files() {
+    let sentinel = redis_ha_sim::library::get("sentinel").expect("built in");
+    let sim = Simulation::new(sentinel, 1.0).expect("valid");
+    let files = js_sys::Array::from(&sim.deployment_config().expect("ok"));
+    let field = |i: u32, name: &str| {
+        js_sys::Reflect::get(&files.get(i), &name.into()).expect("field").as_string().expect("a string")
+    };
+    assert_eq!(
+        (field(0, "host"), field(0, "process"), field(0, "file")),
+        ("db1".into(), "redis-1".into(), "redis.conf".into())
+    );
+    assert!(field(0, "text").contains("\nport 6379\n"));
+    assert!(field(1, "text").contains("sentinel monitor mymaster 10.0.0.1 6379 2\n"));
+}

@@ -1,39 +1,71 @@
 //! The native command line: runs a scenario headless and prints its trace, so that documentation builds and
 //! outside tools can drive the simulator without a browser. Only std: the library itself stays I/O-free.
 //!
-//!   redis-ha-sim run <scenario.json | builtin:ID> [--seed N] [--until MS] [--format text|json]
+//!   redis-ha-sim run <scenario.json | builtin:ID> [--seed N] [--until MS] [--format text|json|mermaid]
 //!   redis-ha-sim hash <scenario.json | builtin:ID> [--seed N] [--until MS]
 //!   redis-ha-sim check <scenario.json | builtin:ID> [--seed N] [--seeds A..B]
+//!   redis-ha-sim conf <scenario.json | builtin:ID>
 //!   redis-ha-sim list
 
-use redis_ha_sim::{library, text, SimTime, Simulation};
+use redis_ha_sim::{deploy, library, mermaid, text, SimTime, Simulation};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  redis-ha-sim run <scenario.json | builtin:ID> [--seed N] [--until MS] [--format text|json]
+  redis-ha-sim run <scenario.json | builtin:ID> [--seed N] [--until MS] [--format text|json|mermaid]
+                 [--from MS] [--max-lines N] [--every-message]
   redis-ha-sim hash <scenario.json | builtin:ID> [--seed N] [--until MS]
   redis-ha-sim check <scenario.json | builtin:ID> [--seed N] [--seeds A..B]
+  redis-ha-sim conf <scenario.json | builtin:ID>
   redis-ha-sim list
 
   --seed N      the run's one seed (default 1)
   --until MS    virtual time to run to, in ms (default: the scenario's duration_ms, else 60000)
   --seeds A..B  check: judge the scenario's expectations for every seed from A to B inclusive
-  --format F    text (default): one line per trace record; json: JSON lines
+  --format F    text (default): one line per trace record; json: JSON lines; mermaid: a Mermaid
+                sequenceDiagram (messages as arrows, faults and events as notes, keep-alives and
+                gossip left out)
+  --from MS     mermaid: leave out what happened before MS
+  --max-lines N mermaid: draw at most N arrows and notes, then say how many were left out (default 400)
+  --every-message  mermaid: draw each client request, reply and replication message (by default the
+                runs between two other lines are summarised, one arrow per pair of processes)
   --quiet LIST  leave parts of the trace out: gossip (cluster bus PING/PONG/MEET), timers, or both
-                (gossip,timers); the simulation itself is unchanged";
+                (gossip,timers); the simulation itself is unchanged
+
+  conf prints the deployment as real Redis 7 files: each server's redis.conf, each sentinel's
+  sentinel.conf, and the redis-cli commands that create (and reshard) a cluster, each file under a
+  '# ---- host/process: file ----' line.";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+    Mermaid,
+}
 
 struct Options {
     scenario: String,
     seed: u64,
     seeds: Option<(u64, u64)>,
     until: Option<u64>,
-    json: bool,
+    format: Format,
+    from: u64,
+    max_lines: usize,
+    every_message: bool,
     quiet: redis_ha_sim::world::Quiet,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut opts =
-        Options { scenario: String::new(), seed: 1, seeds: None, until: None, json: false, quiet: Default::default() };
+    let mut opts = Options {
+        scenario: String::new(),
+        seed: 1,
+        seeds: None,
+        until: None,
+        format: Format::Text,
+        from: 0,
+        max_lines: mermaid::Options::default().max_lines,
+        every_message: false,
+        quiet: Default::default(),
+    };
     let mut i = 0;
     while i < args.len() {
         let value = |i: usize| args.get(i + 1).ok_or_else(|| format!("{} needs a value", args[i]));
@@ -64,11 +96,25 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     }
                 }
             }
+            "--every-message" => {
+                opts.every_message = true;
+                i += 1;
+                continue;
+            }
+            "--from" => {
+                opts.from =
+                    value(i)?.parse().map_err(|_| format!("--from: not a whole number of ms: {}", args[i + 1]))?
+            }
+            "--max-lines" => {
+                opts.max_lines =
+                    value(i)?.parse().map_err(|_| format!("--max-lines: not a whole number: {}", args[i + 1]))?
+            }
             "--format" => {
-                opts.json = match value(i)?.as_str() {
-                    "json" => true,
-                    "text" => false,
-                    other => return Err(format!("--format must be text or json, not {other}")),
+                opts.format = match value(i)?.as_str() {
+                    "json" => Format::Json,
+                    "text" => Format::Text,
+                    "mermaid" => Format::Mermaid,
+                    other => return Err(format!("--format must be text, json or mermaid, not {other}")),
                 }
             }
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
@@ -130,15 +176,38 @@ fn run(args: &[String]) -> Result<(), String> {
             sim.run_until(SimTime(until));
             if cmd == "hash" {
                 out(&format!("{:016x}\n", sim.trace_hash()))?;
-            } else if opts.json {
+            } else if opts.format == Format::Json {
                 for r in sim.trace() {
                     out(&(serde_json::to_string(r).map_err(|e| e.to_string())? + "\n"))?;
                 }
+            } else if opts.format == Format::Mermaid {
+                let m = mermaid::Options {
+                    from_ms: opts.from,
+                    until_ms: Some(until),
+                    max_lines: opts.max_lines,
+                    every_message: opts.every_message,
+                    ..Default::default()
+                };
+                // The run as a comment just after the diagram's first line (Mermaid wants that line first).
+                let diagram = mermaid::render_world(sim.trace(), sim.world(), &m);
+                let (first, rest) = diagram.split_once('\n').unwrap_or((&diagram, ""));
+                let name = &sim.scenario().name;
+                out(&format!(
+                    "{first}\n    %% {name} (seed {}), {} to {}\n{rest}",
+                    opts.seed,
+                    SimTime(opts.from),
+                    SimTime(until)
+                ))?;
             } else {
                 out(&text::render(sim.trace(), sim.world()))?;
                 out(&text::checks_summary(&redis_ha_sim::check::checks(sim.world(), sim.trace()), sim.world()))?;
             }
             Ok(())
+        }
+        "conf" => {
+            let opts = parse(&args[1..])?;
+            let scenario = redis_ha_sim::Scenario::from_json(&load(&opts.scenario)?).map_err(|e| e.to_string())?;
+            out(&deploy::render(&deploy::deployment(&scenario)))
         }
         "check" => {
             let opts = parse(&args[1..])?;

@@ -454,13 +454,24 @@ impl Server {
     }
 
     /// clusterUpdateState: ok when every slot is served by a master that is not failing, and we can see a
-    /// majority of the slot-serving masters.
+    /// majority of the slot-serving masters. A master holds back from turning ok for CLUSTER_WRITABLE_DELAY
+    /// after it starts, and for the rejoin delay after it was among a minority, as Redis does, so that a
+    /// rebooted or partitioned-away master hears of a failover before it accepts writes again.
     pub(crate) fn update_cluster_state(&mut self, ctx: &mut Ctx<'_>) {
+        const CLUSTER_WRITABLE_DELAY: u64 = 2000;
         let full_coverage = self.config.cluster_require_full_coverage;
+        let rejoin_delay = self.cluster_node_timeout().clamp(500, 5000);
+        let now = ctx.now.ms();
         let Some(c) = self.cluster.as_mut() else { return };
+        let first = *c.first_evaluation_ms.get_or_insert(now);
+        let me_master = c.me().flags.master;
+        if me_master && !c.ok && now - first < CLUSTER_WRITABLE_DELAY {
+            return;
+        }
         // Nothing changed since the last evaluation: the state is what it was (clusterCron runs 10 times a
-        // second on every node; at 1000 nodes re-deriving it each time would dominate the run).
-        if c.evaluated_at == Some((c.slots_gen, c.flags_gen)) {
+        // second on every node; at 1000 nodes re-deriving it each time would dominate the run). A failed
+        // state is re-derived every time, as Redis's cron does, since its delays run out with time alone.
+        if c.ok && c.evaluated_at == Some((c.slots_gen, c.flags_gen)) {
             return;
         }
         c.evaluated_at = Some((c.slots_gen, c.flags_gen));
@@ -473,8 +484,12 @@ impl Server {
         let reachable = c.nodes.values().filter(|n| n.flags.master && !n.failing() && c.serves_slots(&n.id)).count();
         if reachable < size / 2 + 1 {
             ok = false;
+            c.among_minority_ms = Some(now);
         }
         if ok != c.ok {
+            if ok && me_master && c.among_minority_ms.is_some_and(|t| now - t < rejoin_delay) {
+                return;
+            }
             c.ok = ok;
             self.log(ctx, format!("Cluster state changed: {}", if ok { "ok" } else { "fail" }));
         }

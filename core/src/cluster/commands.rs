@@ -95,6 +95,8 @@ impl Server {
                 c.failover = super::failover::Election::default();
                 c.ok = false;
                 c.evaluated_at = None;
+                c.first_evaluation_ms = None;
+                c.among_minority_ms = None;
                 self.log(ctx, format!("Node configuration loaded, I'm {}", c.myself));
                 let master = c.me().master.clone();
                 self.cluster = Some(Box::new(c));

@@ -86,6 +86,12 @@ pub struct ClusterState {
     /// state needs evaluating again.
     pub flags_gen: u64,
     pub evaluated_at: Option<(u64, u64)>,
+    /// The first evaluation of the cluster state since the node started (Redis's `first_call_time`): a
+    /// master waits CLUSTER_WRITABLE_DELAY after it before turning ok, giving the cluster a chance to
+    /// reconfigure a rebooted master.
+    pub first_evaluation_ms: Option<u64>,
+    /// The last time this node found itself among a minority of masters (`among_minority_time`).
+    pub among_minority_ms: Option<u64>,
     /// `slot_masters()` as of the last evaluation.
     pub size_cache: usize,
     pub migrating: BTreeMap<u16, String>,
@@ -116,6 +122,8 @@ impl ClusterState {
             pfail_ids: Vec::new(),
             flags_gen: 0,
             evaluated_at: None,
+            first_evaluation_ms: None,
+            among_minority_ms: None,
             size_cache: 0,
             migrating: BTreeMap::new(),
             importing: BTreeMap::new(),

@@ -298,8 +298,10 @@ impl Server {
     /// The master's part of replicationCron.
     pub(crate) fn master_cron(&mut self, ctx: &mut Ctx<'_>) {
         let period = self.config.repl_ping_replica_period_secs.max(1);
-        if !self.repl.replicas.is_empty() && self.repl.cron_loops % period == 0 {
+        if !self.is_replica() && !self.repl.replicas.is_empty() && self.repl.cron_loops % period == 0 {
             // The master PINGs its replicas through the stream (it counts in the offset) so idle links live.
+            // A replica with replicas of its own only proxies its master's stream, PINGs included
+            // (replicationFeedSlaves returns at once when masterhost is set).
             self.feed_stream(ctx, vec![vec![b"PING".to_vec()]]);
         }
         let timeout_ms = self.config.repl_timeout_secs * 1000;
