@@ -70,3 +70,29 @@ fn quiet_leaves_gossip_and_timers_out_of_the_trace() {
     let (ok, _, err) = cli(&["run", "builtin:cluster", "--quiet", "noise"]);
     assert!(!ok && err.contains("--quiet takes gossip, timers or both, not noise"));
 }
+
+#[test]
+fn a_lesson_run_ends_with_its_expectations_judged_and_fails_when_one_does_not_hold() {
+    let (ok, out, _) = cli(&["run", "builtin:standalone-crash", "--seed", "3"]);
+    assert!(ok, "{out}");
+    let verdicts = out.split_once("\n-- expectations --\n").expect("the expectations follow the checks").1;
+    assert!(verdicts.lines().count() >= 3 && verdicts.lines().all(|l| l.starts_with("ok ")), "{verdicts}");
+
+    // Stopped early: not judged, and no failure.
+    let (ok, out, _) = cli(&["run", "builtin:standalone-crash", "--until", "3000"]);
+    assert!(ok && out.contains("not judged: the run stopped at 3.000s"), "{out}");
+
+    // A lesson whose prediction is wrong: the run says which and exits with status 2.
+    let dir = std::env::temp_dir().join(format!("redis-ha-sim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut doc: serde_json::Value =
+        serde_json::from_str(redis_ha_sim::library::get("standalone-crash").unwrap()).unwrap();
+    doc["expect"] = serde_json::json!([{ "check": "lost_writes", "max": 0 }]);
+    let file = dir.join("wrong.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_redis-ha-sim")).args(["run", file.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("FAIL acknowledged writes lost at most 0"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 expectation(s) failed"));
+}

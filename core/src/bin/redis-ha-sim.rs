@@ -156,6 +156,33 @@ fn out(text: &str) -> Result<(), String> {
     })
 }
 
+/// A text run of a lesson ends with its expectations judged (when it ran the scenario's whole length), and
+/// fails when one does not hold.
+fn judge_lesson(sim: &Simulation, until: u64) -> Result<(), String> {
+    let expect = &sim.scenario().expect;
+    if expect.is_empty() {
+        return Ok(());
+    }
+    let duration = sim.scenario().duration_ms.unwrap_or(until);
+    if until < duration {
+        return out(&format!(
+            "\n-- expectations --\nnot judged: the run stopped at {} before the scenario's {}\n",
+            SimTime(until),
+            SimTime(duration)
+        ));
+    }
+    out("\n-- expectations --\n")?;
+    let verdicts = redis_ha_sim::lesson::judge(sim, expect);
+    for v in &verdicts {
+        let mark = if v.passed { "ok  " } else { "FAIL" };
+        out(&format!("{mark} {} — {}\n", v.expectation, v.detail.replace('\n', " | ")))?;
+    }
+    match verdicts.iter().filter(|v| !v.passed).count() {
+        0 => Ok(()),
+        n => Err(format!("{n} expectation(s) failed")),
+    }
+}
+
 fn run(args: &[String]) -> Result<(), String> {
     let Some(cmd) = args.first() else {
         return Err(USAGE.into());
@@ -201,6 +228,7 @@ fn run(args: &[String]) -> Result<(), String> {
             } else {
                 out(&text::render(sim.trace(), sim.world()))?;
                 out(&text::checks_summary(&redis_ha_sim::check::checks(sim.world(), sim.trace()), sim.world()))?;
+                return judge_lesson(&sim, until);
             }
             Ok(())
         }
