@@ -250,3 +250,33 @@ fn console_replies(sim: &Simulation, line: &str) -> Vec<String> {
         })
         .collect()
 }
+
+#[test]
+fn a_diskless_master_forks_one_transfer_at_a_time_and_a_late_replica_waits_for_the_next() {
+    // replica-2 asks while the master's child is still streaming the snapshot to replica-1 (a 1 Mbit/s
+    // link): Redis does not attach it to a socket-target BGSAVE; it waits, then gets its own.
+    let json = r#"{"version":1,"network":{"latency_ms":1,"bandwidth_mbps":1},"hosts":[
+        {"name":"m","ip":"10.0.0.1","processes":[{"kind":"server","name":"master","config":{"save":"","repl-diskless-sync-delay":0}}]},
+        {"name":"r1","ip":"10.0.0.2","processes":[{"kind":"server","name":"replica-1","config":{"save":""}}]},
+        {"name":"r2","ip":"10.0.0.3","processes":[{"kind":"server","name":"replica-2","config":{"save":""}}]},
+        {"name":"app","ip":"10.0.0.9","processes":[{"kind":"client","name":"app","target":"master",
+          "workload":{"interval_ms":1,"stop_ms":2500,"keys":100000,"ops":[{"command":"SET {key} {value}"}]}}]}],
+      "actions":[{"at_ms":3000,"do":"command","process":"replica-1","line":"REPLICAOF 10.0.0.1 6379"},
+                 {"at_ms":3100,"do":"command","process":"replica-2","line":"REPLICAOF 10.0.0.1 6379"}]}"#;
+    let mut sim = Simulation::from_json(json, 1).unwrap();
+    sim.run_until(SimTime(12_000));
+    let log = logs(&sim, "master");
+    let forks: Vec<usize> = log
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| *l == "Starting BGSAVE for SYNC with target: replicas sockets")
+        .map(|(i, _)| i)
+        .collect();
+    let waited = log.iter().position(|l| l == "Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
+    let first_done = log.iter().position(|l| l == "Synchronization with replica 10.0.0.2:6379 succeeded");
+    assert_eq!(forks.len(), 2, "{log:#?}");
+    let (waited, first_done) = (waited.expect("replica-2 waited"), first_done.expect("replica-1 synced"));
+    assert!(forks[0] < waited && waited < first_done && first_done < forks[1], "{log:#?}");
+    assert_eq!(sim.command("replica-2", "DBSIZE").unwrap(), sim.command("master", "DBSIZE").unwrap());
+    assert_eq!(info_field(&mut sim, "master", "stats", "sync_full"), "2");
+}

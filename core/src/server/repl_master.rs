@@ -143,6 +143,11 @@ pub fn psync(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Option
             psync_request: Some(request),
         },
     );
+    if server.socket_transfer_running() {
+        // One fork at a time: the replica waits for the child streaming to the others to finish.
+        server.log(ctx, "Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
+        return None;
+    }
     let delay_ms =
         if server.config.repl_diskless_sync { server.config.repl_diskless_sync_delay_secs * 1000 } else { 0 };
     if delay_ms == 0 {
@@ -174,7 +179,7 @@ impl Server {
         }
         let waiting: Vec<ProcId> =
             self.repl.replicas.iter().filter(|(_, r)| r.state == ReplicaState::WaitBgsave).map(|(p, _)| *p).collect();
-        if waiting.is_empty() {
+        if waiting.is_empty() || self.socket_transfer_running() {
             return;
         }
         self.log(ctx, "Starting BGSAVE for SYNC with target: replicas sockets");
@@ -199,6 +204,33 @@ impl Server {
         self.repl.selected_db = false;
     }
 
+    /// A diskless full sync is streaming to some replica: its child is still alive (Redis forks one at a time).
+    /// The transfer counts as running until the replica has the snapshot (its first ACK).
+    pub(crate) fn socket_transfer_running(&self) -> bool {
+        self.config.repl_diskless_sync && self.repl.replicas.values().any(|r| r.state == ReplicaState::SendBulk)
+    }
+
+    /// After a socket transfer ends: replicas that waited for the next BGSAVE get one, once the oldest has
+    /// waited `repl-diskless-sync-delay` (replicationStartPendingFork).
+    fn start_pending_full_sync(&mut self, ctx: &mut Ctx<'_>) {
+        if self.socket_transfer_running() || self.repl.full_sync_scheduled {
+            return;
+        }
+        let Some(since) =
+            self.repl.replicas.values().filter(|r| r.state == ReplicaState::WaitBgsave).map(|r| r.last_ack).min()
+        else {
+            return;
+        };
+        let delay_ms = self.config.repl_diskless_sync_delay_secs * 1000;
+        let left = delay_ms.saturating_sub(ctx.now.saturating_sub(since));
+        if left == 0 {
+            self.start_full_sync(ctx);
+        } else {
+            self.repl.full_sync_scheduled = true;
+            ctx.out.set_timer(left, Timer::FullSyncStart);
+        }
+    }
+
     pub(crate) fn replica_ack(&mut self, ctx: &mut Ctx<'_>, pid: ProcId, offset: u64) {
         let Some(r) = self.repl.replicas.get_mut(&pid) else { return };
         r.ack_offset = offset;
@@ -207,6 +239,7 @@ impl Server {
             r.state = ReplicaState::Online;
             let (ip, port) = (r.ip.clone(), r.port);
             self.log(ctx, format!("Synchronization with replica {ip}:{port} succeeded"));
+            self.start_pending_full_sync(ctx);
         }
         self.unblock_waits(ctx, false);
     }
@@ -216,6 +249,9 @@ impl Server {
             self.log(ctx, format!("{why} {}:{}", r.ip, r.port));
             if self.repl.replicas.is_empty() {
                 self.repl.no_replicas_since = ctx.now;
+            }
+            if r.state == ReplicaState::SendBulk {
+                self.start_pending_full_sync(ctx);
             }
         }
     }
