@@ -290,7 +290,6 @@ impl Server {
                 self.repl.replid2, self.repl.second_replid_offset, self.repl.replid
             ),
         );
-        self.log(ctx, "MASTER MODE enabled (user request from 'id=3 addr=console')");
         self.note_role(ctx);
     }
 
@@ -302,6 +301,22 @@ impl Server {
     }
 }
 
+/// Who sent the command, as Redis's client list words it (shortened to id and addr): a process over the
+/// network, or the console's redis-cli on the server's own host. Client ports are not modelled: the port
+/// shown is a stable stand-in per process.
+fn requester(server: &Server, ctx: &Ctx<'_>) -> String {
+    match server.current {
+        Some((pid, _)) => {
+            let id = pid.index() + 3;
+            match ctx.addresses.iter().find(|(_, p)| **p == pid).map(|((ip, _), _)| ip) {
+                Some(ip) => format!("id={id} addr={ip}:{}", 40000 + pid.index()),
+                None => format!("id={id}"),
+            }
+        }
+        None => "id=3 addr=127.0.0.1:40000".into(),
+    }
+}
+
 /// REPLICAOF host port | REPLICAOF NO ONE (and SLAVEOF).
 pub fn replicaof(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Option<Reply> {
     if server.cluster.is_some() {
@@ -310,6 +325,8 @@ pub fn replicaof(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Op
     if args[1].eq_ignore_ascii_case(b"no") && args[2].eq_ignore_ascii_case(b"one") {
         if server.is_replica() {
             server.unset_master(ctx);
+            let who = requester(server, ctx);
+            server.log(ctx, format!("MASTER MODE enabled (user request from '{who}')"));
         }
         return Some(Reply::ok());
     }
@@ -323,7 +340,8 @@ pub fn replicaof(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Op
             return Some(Reply::Status("OK Already connected to specified master".into()));
         }
     }
-    server.log(ctx, format!("REPLICAOF {host}:{port} enabled (user request from 'id=3 addr=console')"));
+    let who = requester(server, ctx);
+    server.log(ctx, format!("REPLICAOF {host}:{port} enabled (user request from '{who}')"));
     server.set_master(ctx, host, port, false);
     Some(Reply::ok())
 }
