@@ -265,6 +265,17 @@ pub fn master_windows(
     deployment: &dyn Fn(ProcId) -> usize,
     pred: &dyn Fn(usize) -> bool,
 ) -> Vec<(u64, u64)> {
+    master_windows_among(trace, now, &|p| Some(deployment(p)), pred)
+}
+
+/// [`master_windows`] over the servers `deployment` places (`None`: leave the server out, as the cluster
+/// nodes of a scenario that also has Sentinel or standalone deployments: a cluster has no one master).
+fn master_windows_among(
+    trace: &[Record],
+    now: u64,
+    deployment: &dyn Fn(ProcId) -> Option<usize>,
+    pred: &dyn Fn(usize) -> bool,
+) -> Vec<(u64, u64)> {
     let mut up: BTreeMap<ProcId, bool> = BTreeMap::new();
     let mut master: BTreeMap<ProcId, bool> = BTreeMap::new();
     let mut windows: Vec<(u64, u64)> = Vec::new();
@@ -287,7 +298,8 @@ pub fn master_windows(
         }
         let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
         for (p, m) in &master {
-            let c = counts.entry(deployment(*p)).or_default();
+            let Some(d) = deployment(*p) else { continue };
+            let c = counts.entry(d).or_default();
             *c += usize::from(*m && up.get(p).copied().unwrap_or(false));
         }
         let hit = if counts.is_empty() { pred(0) } else { counts.values().any(|c| pred(*c)) };
@@ -345,7 +357,8 @@ pub struct Unavailable {
 pub fn unavailability(trace: &[Record], now: u64) -> Vec<Unavailable> {
     let mut sent: BTreeMap<(ProcId, u64), u64> = BTreeMap::new();
     let mut open: BTreeMap<ProcId, Unavailable> = BTreeMap::new();
-    let mut last_closed: BTreeMap<ProcId, u64> = BTreeMap::new();
+    // Per client: when its last window closed, and that window's index in `out`.
+    let mut last_closed: BTreeMap<ProcId, (u64, usize)> = BTreeMap::new();
     let mut out = Vec::new();
     for r in trace {
         match &r.event {
@@ -357,13 +370,19 @@ pub fn unavailability(trace: &[Record], now: u64) -> Vec<Unavailable> {
                 if *outcome == Outcome::Ok {
                     if let Some(mut w) = open.remove(client) {
                         w.to = r.t.ms();
-                        last_closed.insert(*client, w.to);
+                        last_closed.insert(*client, (w.to, out.len()));
                         out.push(w);
                     }
                 } else {
-                    // A request sent before the last window closed but failing after it starts the next window
-                    // at that close, so windows never overlap.
-                    let sent_at = sent_at.max(last_closed.get(client).copied().unwrap_or(0));
+                    // A straggler of the last window — sent while it was open, failing (a timeout) after a
+                    // success closed it — belongs to that window, not to a new one.
+                    if let Some(&(to, i)) = last_closed.get(client) {
+                        if sent_at < to && !open.contains_key(client) {
+                            out[i].failed_requests += 1;
+                            continue;
+                        }
+                    }
+                    let sent_at = sent_at.max(last_closed.get(client).map_or(0, |c| c.0));
                     let w = open.entry(*client).or_insert(Unavailable {
                         client: *client,
                         from: sent_at,
@@ -382,7 +401,11 @@ pub fn unavailability(trace: &[Record], now: u64) -> Vec<Unavailable> {
     out
 }
 
-/// Run every history check against the world as it is now.
+/// Run every history check against the world as it is now. Each acknowledged write is judged by the rules of
+/// its own deployment: a cluster node's writes against the master serving the key's slot, any other server's
+/// against the serving master of the servers linked to it by replication — so a cluster, a Sentinel-managed
+/// master and independent shards can run side by side in one scenario. The master windows (no master, split
+/// brain) are those of the non-cluster deployments: a cluster has no one master (one cluster per scenario).
 pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
     let now = world.now().ms();
     let unix = world.epoch_unix_ms() + now;
@@ -390,59 +413,60 @@ pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
         crate::world::Node::Server(s) if world.procs()[id.index()].state == crate::trace::ProcState::Up => Some(s),
         _ => None,
     };
-    let is_cluster =
-        world.procs().iter().any(|p| matches!(&p.node, crate::world::Node::Server(s) if s.cluster.is_some()));
-    if is_cluster {
-        // Sharded data: each key is judged against the up master that serves its slot (the newest claim wins).
-        let owner_of = |slot: u16| -> Option<ProcId> {
-            (0..world.procs().len())
-                .filter_map(|i| {
-                    let s = server(ProcId(i as u32))?;
-                    let c = s.cluster.as_ref()?;
-                    (c.me().flags.master && c.owner(slot) == Some(c.myself.as_str()))
-                        .then_some((c.me().config_epoch, ProcId(i as u32)))
-                })
-                .max()
-                .map(|(_, p)| p)
-        };
-        let by_node_id = |id: &str| -> Option<&crate::server::Server> {
-            (0..world.procs().len()).find_map(|i| {
+    // By configuration, so that a crashed cluster node (whose memory, cluster state included, is gone) is
+    // still judged as one.
+    let clustered = |id: ProcId| matches!(&world.procs()[id.index()].node, crate::world::Node::Server(s) if s.config.cluster_enabled);
+    let servers: Vec<ProcId> = (0..world.procs().len())
+        .map(|i| ProcId(i as u32))
+        .filter(|p| matches!(world.procs()[p.index()].node, crate::world::Node::Server(_)))
+        .collect();
+    let any_plain = servers.iter().any(|p| !clustered(*p));
+    // Sharded data: each key is judged against the up master that serves its slot (the newest claim wins).
+    let owner_of = |slot: u16| -> Option<ProcId> {
+        (0..world.procs().len())
+            .filter_map(|i| {
                 let s = server(ProcId(i as u32))?;
-                (s.cluster.as_ref()?.myself == id).then_some(&**s)
+                let c = s.cluster.as_ref()?;
+                (c.me().flags.master && c.owner(slot) == Some(c.myself.as_str()))
+                    .then_some((c.me().config_epoch, ProcId(i as u32)))
             })
-        };
-        // While a slot migrates, a key lives on the source until MIGRATE moves it, then on the target: the
-        // cluster still holds it, as a client following ASK would find.
-        let data = |_: ProcId, key: &str| -> Option<Option<String>> {
-            let slot = crate::cluster::slot::key_slot(key.as_bytes());
-            // A slot nobody up serves holds nothing the client could read: its writes are lost for now.
-            let Some(owner) = owner_of(slot).and_then(server) else { return Some(None) };
-            let value = owner.db.get(key.as_bytes(), unix).or_else(|| {
-                let target = owner.cluster.as_ref()?.migrating.get(&slot)?;
-                by_node_id(target)?.db.get(key.as_bytes(), unix)
-            });
-            Some(value.map(|v| String::from_utf8_lossy(v).into_owned()))
-        };
-        return Checks {
-            serving_master: None,
-            acked_writes: history(trace).acked.len(),
-            acked_by_client: acked_by_client(trace),
-            lost_writes: lost_writes(trace, &data),
-            stale_reads: stale_reads(trace),
-            no_master: Vec::new(),
-            no_master_ms: 0,
-            split_brain: Vec::new(),
-            unavailable: unavailability(trace, now),
-        };
-    }
-    let master = serving_master(world);
+            .max()
+            .map(|(_, p)| p)
+    };
+    let by_node_id = |id: &str| -> Option<&crate::server::Server> {
+        (0..world.procs().len()).find_map(|i| {
+            let s = server(ProcId(i as u32))?;
+            (s.cluster.as_ref()?.myself == id).then_some(&**s)
+        })
+    };
+    // While a slot migrates, a key lives on the source until MIGRATE moves it, then on the target: the
+    // cluster still holds it, as a client following ASK would find.
+    let cluster_data = |key: &str| -> Option<Option<String>> {
+        let slot = crate::cluster::slot::key_slot(key.as_bytes());
+        // A slot nobody up serves holds nothing the client could read: its writes are lost for now.
+        let Some(owner) = owner_of(slot).and_then(server) else { return Some(None) };
+        let value = owner.db.get(key.as_bytes(), unix).or_else(|| {
+            let target = owner.cluster.as_ref()?.migrating.get(&slot)?;
+            by_node_id(target)?.db.get(key.as_bytes(), unix)
+        });
+        Some(value.map(|v| String::from_utf8_lossy(v).into_owned()))
+    };
     let group = deployments(world, trace);
     let deployment = |p: ProcId| group.get(&p).copied().unwrap_or(p.index());
+    let plain = |p: ProcId| (!clustered(p)).then(|| deployment(p));
     let data = |server_id: ProcId, key: &str| -> Option<Option<String>> {
+        if clustered(server_id) {
+            return cluster_data(key);
+        }
         let s = server(serving_master_of(world, deployment(server_id), &deployment)?)?;
         Some(s.db.get(key.as_bytes(), unix).map(|v| String::from_utf8_lossy(v).into_owned()))
     };
-    let no_master = master_windows(trace, now, &deployment, &|n| n == 0);
+    let (no_master, split_brain) = if any_plain {
+        (master_windows_among(trace, now, &plain, &|n| n == 0), master_windows_among(trace, now, &plain, &|n| n >= 2))
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let master = if any_plain { serving_master_where(world, &|p| !clustered(p)) } else { None };
     Checks {
         serving_master: master,
         acked_writes: history(trace).acked.len(),
@@ -451,7 +475,7 @@ pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
         stale_reads: stale_reads(trace),
         no_master_ms: no_master.iter().map(|(a, b)| b - a).sum(),
         no_master,
-        split_brain: master_windows(trace, now, &deployment, &|n| n >= 2),
+        split_brain,
         unavailable: unavailability(trace, now),
     }
 }
@@ -531,16 +555,62 @@ fn serving_master_of(
 
 /// The server that serves as master now: up, role master; among several, the one with most replicas.
 pub fn serving_master(world: &crate::world::World) -> Option<ProcId> {
+    serving_master_where(world, &|_| true)
+}
+
+/// [`serving_master`] among the servers `keep` picks.
+fn serving_master_where(world: &crate::world::World, keep: &dyn Fn(ProcId) -> bool) -> Option<ProcId> {
     world
         .procs()
         .iter()
         .enumerate()
         .filter_map(|(i, p)| match &p.node {
-            crate::world::Node::Server(s) if p.state == crate::trace::ProcState::Up && !s.is_replica() => {
+            crate::world::Node::Server(s)
+                if p.state == crate::trace::ProcState::Up && !s.is_replica() && keep(ProcId(i as u32)) =>
+            {
                 Some((s.repl.replicas.len(), std::cmp::Reverse(i), ProcId(i as u32)))
             }
             _ => None,
         })
         .max()
         .map(|(_, _, id)| id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::SimTime;
+
+    fn req(t: u64, id: u64) -> Record {
+        let event =
+            TraceEvent::Request { client: ProcId(1), id, server: ProcId(0), command: vec!["GET".into(), "k".into()] };
+        Record { t: SimTime(t), event }
+    }
+
+    fn done(t: u64, id: u64, outcome: Outcome) -> Record {
+        Record {
+            t: SimTime(t),
+            event: TraceEvent::Outcome { client: ProcId(1), id, outcome, reply: String::new(), latency_ms: 0 },
+        }
+    }
+
+    #[test]
+    fn a_timeout_arriving_after_recovery_counts_in_the_outage_it_was_sent_in() {
+        // Sent at 100 and 200 during an outage; 200 is answered with an error at 250, a success at 300 ends
+        // the outage, and the request sent at 100 times out only at 1100: still the same single window.
+        let trace = vec![
+            req(100, 1),
+            req(200, 2),
+            done(250, 2, Outcome::Error),
+            req(290, 3),
+            done(300, 3, Outcome::Ok),
+            done(1100, 1, Outcome::Timeout),
+            req(1200, 4),
+            done(1210, 4, Outcome::Refused),
+        ];
+        let w = unavailability(&trace, 2000);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert_eq!((w[0].from, w[0].to, w[0].failed_requests), (200, 300, 2));
+        assert_eq!((w[1].from, w[1].to, w[1].failed_requests), (1200, 2000, 1));
+    }
 }

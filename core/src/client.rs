@@ -2,6 +2,14 @@
 //! steady rate, drawn from a weighted mix of command templates, and records each request and its outcome
 //! (reply, error, timeout, refused) in the trace. Checkers decide from those records which writes were
 //! acknowledged.
+//!
+//! Its client library may find the master through Sentinel, route by hash slot in a cluster, or shard keys
+//! over independent masters itself (`shards`: `CRC16(key) mod N`). With `cache_aside`, the application uses
+//! Redis as a look-aside cache in front of a database: each `GET` that misses, fails or times out in Redis is
+//! followed by a `QUERY <key>` to the database, and a miss (Redis answered, without the key) by a
+//! `SET <key> <row> EX <ttl_s>` that fills the cache. Each of these is a request of its own in the trace, with
+//! its own outcome, so the checkers read them as they read any other: the cache fills are acknowledged
+//! writes, the database's answers are successes that end an unavailability window.
 
 use crate::cli::{join_args, short_reply};
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
@@ -87,6 +95,27 @@ struct Pending {
     sent_at: crate::time::SimTime,
     args: Vec<Vec<u8>>,
     redirects: u32,
+    stage: Stage,
+}
+
+/// Where a request stands in the application's logic (look-aside caching has three steps).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// A workload command, nothing follows it.
+    Plain,
+    /// A cache-aside GET to Redis: a miss, an error or a timeout sends the read to the database.
+    CacheRead,
+    /// The read of a key from the database; `fill`: Redis answered (a miss), so put the row in the cache.
+    DbQuery { fill: bool },
+    /// `SET key row EX ttl`: filling the cache after a miss.
+    CacheFill,
+}
+
+/// The database behind a look-aside cache, and how long a filled entry lives.
+#[derive(Clone, Debug)]
+pub struct CacheAside {
+    pub database: ProcId,
+    pub ttl_s: u64,
 }
 
 /// A cluster-aware client library: a slot map loaded with CLUSTER SLOTS, refreshed after MOVED.
@@ -131,6 +160,10 @@ pub struct Client {
     pub discovery: Option<Discovery>,
     /// A cluster-aware client library: which node serves which slot.
     pub cluster: Option<SlotMap>,
+    /// Client-side sharding over independent masters: a key goes to `shards[CRC16(key) mod N]` (empty: off).
+    pub shards: Vec<ProcId>,
+    /// A look-aside cache in front of a database.
+    pub cache_aside: Option<CacheAside>,
 }
 
 /// How a Sentinel-aware client finds its master: it asks the sentinels (`SENTINEL get-master-addr-by-name`),
@@ -174,6 +207,8 @@ impl Client {
             pending: BTreeMap::new(),
             discovery: None,
             cluster: None,
+            shards: Vec::new(),
+            cache_aside: None,
         }
     }
 
@@ -260,22 +295,80 @@ impl Client {
         self.next_id += 1;
         let id = self.next_id;
         let args = self.expand(ctx, &template, id);
-        let read_only = crate::server::lookup(&args[0]).is_some_and(|c| c.flags.has(crate::server::Flags::READONLY));
-        let server = match (self.read_target, self.slot_owner(&args)) {
-            (_, Some(owner)) => owner,
-            (Some(replica), None) if read_only => replica,
-            _ => self.target,
-        };
+        let server = self.route(&args);
+        let cache_read = self.cache_aside.is_some() && args.len() == 2 && args[0].eq_ignore_ascii_case(b"GET");
+        self.issue(ctx, id, server, args, if cache_read { Stage::CacheRead } else { Stage::Plain });
+        ctx.out.set_timer(self.workload.interval_ms, Timer::ClientTick);
+    }
+
+    /// Send request `id` to `server`, with its record in the trace and its timeout.
+    fn issue(&mut self, ctx: &mut Ctx<'_>, id: u64, server: ProcId, args: Vec<Vec<u8>>, stage: Stage) {
         ctx.out.note(TraceEvent::Request {
             client: ctx.me,
             id,
             server,
             command: args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect(),
         });
-        self.pending.insert(id, Pending { sent_at: ctx.now, args: args.clone(), redirects: 0 });
+        self.pending.insert(id, Pending { sent_at: ctx.now, args: args.clone(), redirects: 0, stage });
         ctx.out.send(server, Message::Request { id, args });
         ctx.out.set_timer(self.workload.timeout_ms, Timer::RequestTimeout { id });
-        ctx.out.set_timer(self.workload.interval_ms, Timer::ClientTick);
+    }
+
+    /// Where a command goes: its slot's master (cluster), its key's shard (client-side sharding), the read
+    /// target for a read-only command (read/write split), else the target.
+    fn route(&self, args: &[Vec<u8>]) -> ProcId {
+        let read_only = crate::server::lookup(&args[0]).is_some_and(|c| c.flags.has(crate::server::Flags::READONLY));
+        match (self.read_target, self.slot_owner(args).or_else(|| self.shard_of(args))) {
+            (_, Some(owner)) => owner,
+            (Some(replica), None) if read_only => replica,
+            _ => self.target,
+        }
+    }
+
+    /// Client-side sharding: the shard of a command's first key is `CRC16(key) mod N`. Real libraries each
+    /// have their own hash (Jedis's ShardedJedis: MurmurHash on a ring of virtual nodes; twemproxy: a
+    /// configurable hash and distribution); what they share with this one is that the servers know nothing
+    /// of it, and a key whose shard is down has nowhere else to go.
+    fn shard_of(&self, args: &[Vec<u8>]) -> Option<ProcId> {
+        if self.shards.is_empty() {
+            return None;
+        }
+        let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+        let keys = crate::cluster::commands::command_keys(&name, args);
+        let key = keys.first()?;
+        Some(self.shards[crate::cluster::slot::crc16(key) as usize % self.shards.len()])
+    }
+
+    /// Look-aside caching: what follows a cache read that did not hit, and a database read after a miss.
+    fn follow_up(&mut self, ctx: &mut Ctx<'_>, p: &Pending, answer: Option<&Reply>) {
+        let Some(cache) = self.cache_aside.clone() else { return };
+        let Some(key) = p.args.get(1).cloned() else { return };
+        match p.stage {
+            Stage::CacheRead if !matches!(answer, Some(Reply::Bulk(_))) => {
+                // A miss (Redis answered nil) is filled after the database answers; an error or a timeout is not:
+                // Redis is not there to take the value.
+                let fill = matches!(answer, Some(Reply::Nil));
+                self.next_id += 1;
+                let id = self.next_id;
+                self.issue(ctx, id, cache.database, vec![b"QUERY".to_vec(), key], Stage::DbQuery { fill });
+            }
+            Stage::DbQuery { fill: true } => {
+                if let Some(Reply::Bulk(row)) = answer {
+                    self.next_id += 1;
+                    let id = self.next_id;
+                    let args =
+                        vec![b"SET".to_vec(), key, row.clone(), b"EX".to_vec(), cache.ttl_s.to_string().into_bytes()];
+                    let server = self.route(&args);
+                    self.issue(ctx, id, server, args, Stage::CacheFill);
+                }
+            }
+            Stage::Plain | Stage::CacheRead | Stage::DbQuery { .. } | Stage::CacheFill => {}
+        }
+    }
+
+    /// Whether request `id` went to the database (not to Redis): its failure says nothing about Redis.
+    fn to_database(&self, id: u64) -> bool {
+        self.pending.get(&id).is_some_and(|p| matches!(p.stage, Stage::DbQuery { .. }))
     }
 
     /// The node serving the slot of a command's first key, by the slot map (cluster mode).
@@ -362,9 +455,10 @@ impl Client {
         true
     }
 
-    fn finish(&mut self, ctx: &mut Ctx<'_>, id: u64, outcome: Outcome, reply: String) {
+    fn finish(&mut self, ctx: &mut Ctx<'_>, id: u64, outcome: Outcome, reply: String, answer: Option<&Reply>) {
         if let Some(p) = self.pending.remove(&id) {
             ctx.out.note(TraceEvent::Outcome { client: ctx.me, id, outcome, reply, latency_ms: ctx.now - p.sent_at });
+            self.follow_up(ctx, &p, answer);
         }
     }
 }
@@ -425,11 +519,11 @@ impl Process for Client {
             }
             Input::Timer(Timer::ClientTick) => self.tick(ctx),
             Input::Timer(Timer::RequestTimeout { id }) => {
-                if self.pending.contains_key(&id) {
+                if self.pending.contains_key(&id) && !self.to_database(id) {
                     self.discover(ctx, false);
                     self.refresh_after_failure(ctx);
                 }
-                self.finish(ctx, id, Outcome::Timeout, "(timeout)".into())
+                self.finish(ctx, id, Outcome::Timeout, "(timeout)".into(), None)
             }
             Input::Timer(_) => {}
             Input::Message { msg: Message::Response { id, reply }, .. } => {
@@ -442,15 +536,17 @@ impl Process for Client {
                 if matches!(&reply, Reply::Error(e) if e.starts_with("READONLY") || e.starts_with("MASTERDOWN")) {
                     self.discover(ctx, false);
                 }
-                self.finish(ctx, id, outcome, short_reply(&reply));
+                self.finish(ctx, id, outcome, short_reply(&reply), Some(&reply));
             }
             Input::Refused { msg: Message::Request { id, .. }, .. } => {
                 if self.discovery.as_mut().is_some_and(|d| d.internal.remove(&id).is_some()) {
                     return self.discover(ctx, true);
                 }
-                self.discover(ctx, false);
-                self.refresh_after_failure(ctx);
-                self.finish(ctx, id, Outcome::Refused, "Connection refused".into());
+                if !self.to_database(id) {
+                    self.discover(ctx, false);
+                    self.refresh_after_failure(ctx);
+                }
+                self.finish(ctx, id, Outcome::Refused, "Connection refused".into(), None);
             }
             Input::Message { .. } | Input::Refused { .. } | Input::Closed { .. } => {}
         }

@@ -52,7 +52,11 @@ pub fn deployment(s: &Scenario) -> Vec<ConfFile> {
                     file: "sentinel.conf".into(),
                     text: sentinel_conf(&s.name, name, &h.name, &ip_of_host[i], *port, monitor),
                 }),
-                ProcessSpec::Reshard { .. } | ProcessSpec::Rebalance { .. } | ProcessSpec::Client { .. } => {}
+                // The application and its database are not Redis's to configure.
+                ProcessSpec::Reshard { .. }
+                | ProcessSpec::Rebalance { .. }
+                | ProcessSpec::Client { .. }
+                | ProcessSpec::Database { .. } => {}
             }
         }
     }

@@ -11,6 +11,7 @@ pub mod check;
 pub mod cli;
 pub mod client;
 pub mod cluster;
+pub mod database;
 pub mod deploy;
 pub mod disk;
 pub mod error;

@@ -2,7 +2,8 @@
 //! same files. Each is a scenario JSON file in `core/scenarios/`.
 
 /// (id, JSON text) of every built-in scenario, in the order the picker lists them: the curriculum, from one
-/// server to persistence, replication, Sentinel and Cluster.
+/// server to persistence, replication, Sentinel (and a look-aside cache in front of a database), Cluster, and
+/// the three designs compared.
 pub const SCENARIOS: &[(&str, &str)] = &[
     ("standalone", include_str!("../scenarios/standalone.json")),
     ("standalone-crash", include_str!("../scenarios/standalone-crash.json")),
@@ -19,10 +20,12 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("split-brain", include_str!("../scenarios/split-brain.json")),
     ("split-brain-min-replicas", include_str!("../scenarios/split-brain-min-replicas.json")),
     ("jepsen-sentinel", include_str!("../scenarios/jepsen-sentinel.json")),
+    ("cache-aside", include_str!("../scenarios/cache-aside.json")),
     ("cluster-crossslot", include_str!("../scenarios/cluster-crossslot.json")),
     ("cluster", include_str!("../scenarios/cluster.json")),
     ("cluster-replica-migration", include_str!("../scenarios/cluster-replica-migration.json")),
     ("cluster-reshard", include_str!("../scenarios/cluster-reshard.json")),
+    ("compare-deployments", include_str!("../scenarios/compare-deployments.json")),
 ];
 
 pub fn get(id: &str) -> Option<&'static str> {

@@ -234,7 +234,9 @@ pub fn render(records: &[Record], procs: &[Participant], opts: &Options) -> Stri
                     None => format!("role: {role}"),
                 },
             )),
+            // A gauge changes with every query: too many notes for a diagram (the refusals are log lines).
             TraceEvent::Deliver { .. }
+            | TraceEvent::Gauge { .. }
             | TraceEvent::Drop { .. }
             | TraceEvent::Timer { .. }
             | TraceEvent::Request { .. }

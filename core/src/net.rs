@@ -136,6 +136,12 @@ impl Network {
     pub fn cuts(&self) -> impl Iterator<Item = (HostIx, HostIx)> + '_ {
         self.cut.iter().copied()
     }
+
+    /// The directed host pairs whose parameters differ from `default` (set by a `link` action), in a stable
+    /// order.
+    pub fn links(&self) -> impl Iterator<Item = ((HostIx, HostIx), LinkParams)> + '_ {
+        self.links.iter().map(|(k, v)| (*k, *v))
+    }
 }
 
 #[cfg(test)]

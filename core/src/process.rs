@@ -183,6 +183,8 @@ pub enum Timer {
     SentinelTimer,
     /// clusterCron: every 100 ms.
     ClusterCron,
+    /// A database has answered query `token`.
+    QueryDone { token: u64 },
 }
 
 impl Timer {
@@ -202,6 +204,7 @@ impl Timer {
             Timer::DatasetLoaded => "dataset-loaded",
             Timer::SentinelTimer => "sentinelTimer",
             Timer::ClusterCron => "clusterCron",
+            Timer::QueryDone { .. } => "query-done",
         }
     }
 }

@@ -201,6 +201,13 @@ pub enum ProcessSpec {
         #[serde(flatten)]
         spec: crate::cluster::reshard::RebalanceSpec,
     },
+    /// The application's database behind a look-aside cache: answers a query after `query_ms`, holds at most
+    /// `capacity` at once and refuses the rest.
+    Database {
+        name: String,
+        #[serde(flatten)]
+        spec: crate::database::DatabaseSpec,
+    },
     /// An application sending a workload to the server named `target`.
     Client {
         name: String,
@@ -214,6 +221,12 @@ pub enum ProcessSpec {
         /// A cluster-aware client: route by hash slot (map loaded from these seed nodes), follow MOVED and ASK.
         #[serde(default)]
         cluster: Option<ClusterClientSpec>,
+        /// Client-side sharding over independent masters: a key goes to `shards[CRC16(key) mod N]`.
+        #[serde(default)]
+        shards: Option<Vec<String>>,
+        /// A look-aside cache: reads that miss or fail in Redis go to this database, and misses are filled.
+        #[serde(default)]
+        cache_aside: Option<CacheAsideSpec>,
         #[serde(default)]
         workload: WorkloadSpec,
     },
@@ -225,6 +238,7 @@ impl ProcessSpec {
             ProcessSpec::Server { name, .. }
             | ProcessSpec::Sentinel { name, .. }
             | ProcessSpec::Client { name, .. }
+            | ProcessSpec::Database { name, .. }
             | ProcessSpec::Reshard { name, .. }
             | ProcessSpec::Rebalance { name, .. } => name,
         }
@@ -236,6 +250,22 @@ impl ProcessSpec {
 pub struct ClusterClientSpec {
     /// Names of cluster nodes to load the slot map from.
     pub seeds: Vec<String>,
+}
+
+/// A look-aside (cache-aside) application: GET from Redis; on a miss, an error or a timeout, query the
+/// database; when Redis answered (a miss), put the row in the cache with `SET key value EX ttl_s`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheAsideSpec {
+    /// The name of a database process.
+    pub database: String,
+    /// The cached row's time to live, in seconds.
+    #[serde(default = "default_ttl_s")]
+    pub ttl_s: u64,
+}
+
+fn default_ttl_s() -> u64 {
+    60
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -359,6 +389,13 @@ impl Scenario {
             .filter(|p| matches!(p, ProcessSpec::Sentinel { .. }))
             .map(|p| p.name())
             .collect();
+        let database_names: BTreeSet<&str> = self
+            .hosts
+            .iter()
+            .flat_map(|h| &h.processes)
+            .filter(|p| matches!(p, ProcessSpec::Database { .. }))
+            .map(|p| p.name())
+            .collect();
         for (i, h) in self.hosts.iter().enumerate() {
             check_name("host", &h.name)?;
             if !host_names.insert(h.name.as_str()) {
@@ -398,6 +435,20 @@ impl Scenario {
                         return bad(format!("two servers on host '{}' use port {port}", h.name));
                     }
                     server_config(name, port, config)?;
+                }
+                if let ProcessSpec::Database { name, spec } = p {
+                    if spec.port == 0 || !ports.insert(spec.port) {
+                        return bad(format!(
+                            "database '{name}': port {} is 0 or already used on host '{}'",
+                            spec.port, h.name
+                        ));
+                    }
+                    if spec.capacity == 0 || spec.capacity > 1_000_000 {
+                        return bad(format!("database '{name}': capacity must be between 1 and 1000000"));
+                    }
+                    if spec.query_ms > MAX_TIME_MS {
+                        return bad(format!("database '{name}': query_ms must be at most {MAX_TIME_MS}"));
+                    }
                 }
                 if let ProcessSpec::Sentinel { name, port, monitor } = p {
                     if *port == 0 || !ports.insert(*port) {
@@ -454,7 +505,41 @@ impl Scenario {
                         return bad(format!("rebalance '{name}': threshold must be a percentage from 0 to 100"));
                     }
                 }
-                if let ProcessSpec::Client { name, target, read_target, workload, sentinel, cluster } = p {
+                if let ProcessSpec::Client {
+                    name,
+                    target,
+                    read_target,
+                    workload,
+                    sentinel,
+                    cluster,
+                    shards,
+                    cache_aside,
+                } = p
+                {
+                    if let Some(shards) = shards {
+                        if shards.is_empty() {
+                            return bad(format!("client '{name}': shards needs at least one server"));
+                        }
+                        for s in shards {
+                            if proc_kinds.get(s.as_str()) != Some(&true) {
+                                return bad(format!("client '{name}': shard '{s}' is not a server"));
+                            }
+                        }
+                    }
+                    if let Some(c) = cache_aside {
+                        if !database_names.contains(c.database.as_str()) {
+                            return bad(format!(
+                                "client '{name}': cache_aside database '{}' is not a database",
+                                c.database
+                            ));
+                        }
+                        if c.ttl_s == 0 || c.ttl_s > MAX_TIME_MS / 1000 {
+                            return bad(format!(
+                                "client '{name}': cache_aside ttl_s must be between 1 and {}",
+                                MAX_TIME_MS / 1000
+                            ));
+                        }
+                    }
                     for seed in cluster.iter().flat_map(|c| &c.seeds) {
                         if proc_kinds.get(seed.as_str()) != Some(&true) {
                             return bad(format!("client '{name}': cluster seed '{seed}' is not a server"));

@@ -43,6 +43,19 @@ struct Checkpoint {
     applied: usize,
 }
 
+/// What the run had reached before a seek backwards: the records and checkpoints past the one restored.
+/// The run is a pure function of its actions, so until the next action they are exactly what replaying
+/// would produce again, and a seek forward can restore one of these checkpoints instead of replaying.
+#[derive(Clone)]
+struct Future {
+    /// Where `tail` begins in the trace (the restored checkpoint's `trace_len`).
+    start: usize,
+    tail: Vec<Record>,
+    /// How many checkpoints were kept when it was restored; `checkpoints` come after them.
+    base: usize,
+    checkpoints: Vec<Checkpoint>,
+}
+
 #[derive(Clone)]
 pub struct Simulation {
     scenario: Scenario,
@@ -55,6 +68,8 @@ pub struct Simulation {
     /// Every user action so far; after a seek backwards, those past `applied` wait to be replayed.
     actions: Vec<RecordedAction>,
     applied: usize,
+    /// The known future after a seek backwards (None once an action rewrites it).
+    future: Option<Future>,
 }
 
 impl Simulation {
@@ -72,6 +87,7 @@ impl Simulation {
             next_checkpoint: SimTime::ZERO,
             actions: Vec::new(),
             applied: 0,
+            future: None,
         };
         sim.take_checkpoint();
         Ok(sim)
@@ -84,6 +100,7 @@ impl Simulation {
     /// Leave parts of the trace out (cluster gossip, timers): for very large runs.
     pub fn set_quiet(&mut self, quiet: crate::world::Quiet) {
         self.world.quiet = quiet;
+        self.future = None;
     }
 
     /// Checkpoint spacing in ms of virtual time (more memory, faster seeks, or the reverse).
@@ -192,6 +209,7 @@ impl Simulation {
     pub fn act(&mut self, action: Action) -> Result<Option<String>> {
         self.world.check_action(&action)?;
         self.actions.truncate(self.applied);
+        self.future = None;
         let now = self.now();
         self.checkpoints.retain(|c| c.world.now() <= now && c.applied <= self.applied);
         let recorded = RecordedAction { t: now.ms(), after_events: self.world.processed(), action: action.clone() };
@@ -207,24 +225,71 @@ impl Simulation {
     }
 
     /// Move to virtual time `t`, backwards or forwards. Backwards restores the nearest earlier checkpoint
-    /// and replays events and recorded actions, so the state is exactly what it was at `t`.
+    /// and replays events and recorded actions, so the state is exactly what it was at `t`. Forwards into
+    /// a future already run (after a seek backwards, until the next action) restores the latest of its
+    /// checkpoints before `t` and replays from there, rather than everything in between.
     pub fn seek(&mut self, t: SimTime) {
         if t >= self.now() {
+            self.jump_forward(t);
             self.run_until(t);
             return;
         }
-        let Some(cp) = self.checkpoints.iter().rev().find(|c| c.world.now() <= t).cloned() else {
+        if !self.checkpoints.iter().any(|c| c.world.now() <= t) {
+            return;
+        }
+        self.absorb_future();
+        let Some(i) = self.checkpoints.iter().rposition(|c| c.world.now() <= t) else {
             return;
         };
-        self.world = cp.world;
-        self.trace.truncate(cp.trace_len);
-        self.applied = cp.applied;
-        self.next_checkpoint = self.world.now() + self.checkpoint_every_ms;
-        // Checkpoints after this one are still right (the run is deterministic), but they would be taken
-        // again as the replay passes them; drop them to keep one per interval.
-        let keep = self.checkpoints.iter().rposition(|c| c.world.now() <= t).map_or(0, |i| i + 1);
-        self.checkpoints.truncate(keep);
+        self.restore(i);
         self.run_until(t);
+    }
+
+    /// Restore checkpoint `i`; what came after it becomes the known future.
+    fn restore(&mut self, i: usize) {
+        let later = self.checkpoints.split_off(i + 1);
+        let cp = &self.checkpoints[i];
+        self.world = cp.world.clone();
+        self.applied = cp.applied;
+        let start = cp.trace_len;
+        let tail = self.trace.split_off(start);
+        self.next_checkpoint = self.world.now() + self.checkpoint_every_ms;
+        self.future = (!tail.is_empty() || !later.is_empty()).then_some(Future {
+            start,
+            tail,
+            base: self.checkpoints.len(),
+            checkpoints: later,
+        });
+    }
+
+    /// Put the known future back into the trace and the checkpoints, replacing what has been replayed of
+    /// it since (the same records, the same checkpoints). The world is left behind: a restore follows.
+    fn absorb_future(&mut self) {
+        let Some(mut f) = self.future.take() else {
+            return;
+        };
+        if self.trace.len() >= f.start + f.tail.len() {
+            return; // the run has gone past what was known: it knows more now
+        }
+        self.trace.truncate(f.start);
+        self.trace.append(&mut f.tail);
+        self.checkpoints.truncate(f.base);
+        self.checkpoints.append(&mut f.checkpoints);
+    }
+
+    /// Restore the latest checkpoint of the known future at or before `t`, if it is ahead of the run.
+    fn jump_forward(&mut self, t: SimTime) {
+        let Some(f) = &self.future else {
+            return;
+        };
+        let ahead = f.checkpoints.iter().rev().find(|c| c.world.now() <= t);
+        if !ahead.is_some_and(|c| c.trace_len > self.trace.len() && c.applied >= self.applied) {
+            return;
+        }
+        self.absorb_future();
+        if let Some(i) = self.checkpoints.iter().rposition(|c| c.world.now() <= t) {
+            self.restore(i);
+        }
     }
 
     pub fn export_session(&self) -> Session {
@@ -271,5 +336,45 @@ impl Simulation {
         let session: Session = serde_json::from_str(text).map_err(|e| SimError::Session(e.to_string()))?;
         session.scenario.validate()?;
         Simulation::import_session(session)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sim() -> Simulation {
+        let json = r#"{"version":1,"name":"t","hosts":[
+            {"name":"db","ip":"10.0.0.1","processes":[{"kind":"server","name":"redis"}]},
+            {"name":"app","ip":"10.0.0.2","processes":[{"kind":"client","name":"app","target":"redis",
+              "workload":{"interval_ms":50,"timeout_ms":500,"ops":[{"command":"SET {key} {value}"}]}}]}]}"#;
+        Simulation::from_json(json, 7).unwrap()
+    }
+
+    #[test]
+    fn seeking_forward_into_a_known_future_gives_the_same_trace_and_state() {
+        let mut a = sim();
+        a.run_until(SimTime(3_000));
+        a.command("redis", "SET typed 1").unwrap();
+        a.run_until(SimTime(9_000));
+        let full = a.trace().to_vec();
+        let mut b = a.clone();
+        for t in [500, 7_250, 1_200, 8_999, 4_000, 2_999, 3_000, 9_000, 6_500] {
+            a.seek(SimTime(t));
+            assert_eq!(a.now(), SimTime(t));
+            assert_eq!(a.trace(), &full[..a.trace().len()], "at {t} ms the trace is a prefix of the full run");
+            // The same moment reached by replaying from the start.
+            b.seek(SimTime(0));
+            b.future = None;
+            b.run_until(SimTime(t));
+            assert_eq!(a.trace_hash(), b.trace_hash(), "at {t} ms");
+            let view = |s: &Simulation| serde_json::to_string(&crate::view::world_view(s.world())).unwrap();
+            assert_eq!(view(&a), view(&b), "at {t} ms");
+            assert_eq!(a.actions().len(), b.actions().len(), "at {t} ms");
+            a.seek(SimTime(9_000));
+            b.seek(SimTime(9_000));
+        }
+        a.seek(SimTime(9_000));
+        assert_eq!(a.trace(), &full[..]);
     }
 }

@@ -52,6 +52,10 @@ pub fn line(record: &Record, names: &dyn Fn(crate::process::ProcId) -> String) -
             Some(m) => format!("{} role: {role} of {m}", names(*proc)),
             None => format!("{} role: {role}", names(*proc)),
         },
+        TraceEvent::Gauge { proc, name, value, limit } => match limit {
+            Some(l) => format!("{} {name} {value}/{l}", names(*proc)),
+            None => format!("{} {name} {value}", names(*proc)),
+        },
     };
     format!("{t}  {body}")
 }

@@ -46,6 +46,9 @@ pub enum TraceEvent {
     Child { proc: ProcId, job: String, done: bool, ok: bool },
     /// A server's role changed: `master`, or `replica` of `master` (`ip:port`).
     Role { proc: ProcId, role: String, master: Option<String> },
+    /// A number a process reports each time it changes, against its limit if it has one: a database's
+    /// `connections` (queries in flight) out of its capacity.
+    Gauge { proc: ProcId, name: String, value: u64, limit: Option<u64> },
 }
 
 impl TraceEvent {
@@ -66,6 +69,7 @@ impl TraceEvent {
             TraceEvent::Child { .. } => "child",
             TraceEvent::Sentinel { .. } => "sentinel",
             TraceEvent::Redirect { .. } => "redirect",
+            TraceEvent::Gauge { .. } => "gauge",
         }
     }
 }

@@ -16,6 +16,26 @@ pub struct WorldView {
     pub processes: Vec<ProcessView>,
     /// Cut directed links, as host-name pairs.
     pub cuts: Vec<(String, String)>,
+    /// The network's parameters between hosts unless a link says otherwise.
+    pub default_link: LinkView,
+    /// Directed host pairs changed by a `link` action, each with its parameters.
+    pub links: Vec<LinkView>,
+}
+
+/// One direction of a link between hosts (`from` and `to` empty for the network's default).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkView {
+    pub from: String,
+    pub to: String,
+    pub latency_ms: u64,
+    pub jitter_ms: u64,
+    /// Probability of losing a message, 0 to 1.
+    pub loss: f64,
+}
+
+fn link_view(from: String, to: String, p: crate::net::LinkParams) -> LinkView {
+    LinkView { from, to, latency_ms: p.latency_ms, jitter_ms: p.jitter_ms, loss: f64::from(p.loss_ppm) / 1_000_000.0 }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -60,8 +80,10 @@ pub struct ProcessView {
     pub target: Option<ProcId>,
     pub dbsize: Option<usize>,
     pub keys: Vec<KeyView>,
-    /// For clients: requests sent and not yet answered.
+    /// For clients: requests sent and not yet answered; for a database: queries it is answering.
     pub in_flight: Option<usize>,
+    /// For a database: the most queries it answers at once.
+    pub capacity: Option<u32>,
     pub run_id: Option<String>,
     /// For clients with a read/write split: where reads go.
     pub read_target: Option<ProcId>,
@@ -180,6 +202,7 @@ pub fn world_view(world: &World) -> WorldView {
                 dbsize: None,
                 keys: Vec::new(),
                 in_flight: None,
+                capacity: None,
                 run_id: None,
                 read_target: None,
                 replication: None,
@@ -263,11 +286,21 @@ pub fn world_view(world: &World) -> WorldView {
                     v.read_target = c.read_target;
                     v.in_flight = Some(c.in_flight());
                 }
+                Node::Database(d) => {
+                    v.in_flight = Some(d.in_flight());
+                    v.capacity = Some(d.capacity);
+                }
             }
             v
         })
         .collect();
     let cuts =
         world.network().cuts().map(|(a, b)| (world.hosts()[a].name.clone(), world.hosts()[b].name.clone())).collect();
-    WorldView { now: world.now().ms(), hosts, processes, cuts }
+    let net = world.network();
+    let default_link = link_view(String::new(), String::new(), net.default);
+    let links = net
+        .links()
+        .map(|((a, b), p)| link_view(world.hosts()[a].name.clone(), world.hosts()[b].name.clone(), p))
+        .collect();
+    WorldView { now: world.now().ms(), hosts, processes, cuts, default_link, links }
 }

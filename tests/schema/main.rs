@@ -331,6 +331,7 @@ fn types() -> Vec<(&'static str, Through)> {
         ("workload", through!(redis_ha_sim::client::WorkloadSpec)),
         ("sentinelDiscovery", through!(sc::SentinelDiscoverySpec)),
         ("clusterClient", through!(sc::ClusterClientSpec)),
+        ("cacheAside", through!(sc::CacheAsideSpec)),
         ("scriptedAction", through!(sc::ScriptedAction)),
         ("narration", through!(redis_ha_sim::lesson::Narration)),
         ("expectation", through!(redis_ha_sim::lesson::Expectation)),
@@ -461,7 +462,8 @@ fn named(kind: &str) -> impl Fn(&str, &Value) -> Option<Value> + '_ {
             (_, "line" | "command") => json!("PING"),
             (_, "reply") => json!("PONG"),
             (_, "event") => json!("+switch-master"),
-            (_, "nodes" | "seeds") => json!(["s1", "s2", "s3"]),
+            (_, "nodes" | "seeds" | "shards") => json!(["s1", "s2", "s3"]),
+            (_, "database") => json!("db"),
             (_, "groups") => json!([["h1"], ["h2"]]),
             (_, "sentinels") => json!(["sn"]),
             (_, "master_name") => json!("mymaster"),
@@ -481,7 +483,8 @@ fn every_action_expectation_and_process_the_schema_declares_loads_in_a_scenario(
                 {"kind": "server", "name": "s1"}, {"kind": "server", "name": "s2", "port": 6380},
                 {"kind": "server", "name": "s3", "port": 6381},
                 {"kind": "sentinel", "name": "sn", "monitor": [{"name": "mymaster", "host": "10.0.0.1", "quorum": 1}]}]},
-            {"name": "h2", "ip": "10.0.0.2", "processes": [{"kind": "client", "name": "app", "target": "s1"}]}]})
+            {"name": "h2", "ip": "10.0.0.2", "processes": [{"kind": "client", "name": "app", "target": "s1"},
+                {"kind": "database", "name": "db"}]}]})
     };
     let mut problems = Vec::new();
     let mut check = |what: String, scenario: Value| {

@@ -181,6 +181,13 @@ impl Simulation {
         to_js(self.inner.events_since(cursor))
     }
 
+    /// Trace records from `cursor` on as one JSON array: the same objects as `eventsSince`, several times
+    /// faster to bring across when there are many (the page parses them with `JSON.parse`).
+    #[wasm_bindgen(js_name = eventsSinceJson)]
+    pub fn events_since_json(&self, cursor: usize) -> Result<String, JsError> {
+        serde_json::to_string(self.inner.events_since(cursor)).map_err(err)
+    }
+
     /// How many trace records exist (after a seek backwards, fewer than before).
     #[wasm_bindgen(js_name = traceLen)]
     pub fn trace_len(&self) -> usize {

@@ -30,6 +30,7 @@ pub enum Node {
     Reshard(Box<crate::cluster::reshard::Resharder>),
     Sentinel(Box<crate::sentinel::Sentinel>),
     Client(Box<Client>),
+    Database(Box<crate::database::Database>),
 }
 
 impl Node {
@@ -39,6 +40,7 @@ impl Node {
             Node::Reshard(r) => r.as_mut(),
             Node::Sentinel(s) => s.as_mut(),
             Node::Client(c) => c.as_mut(),
+            Node::Database(d) => d.as_mut(),
         }
     }
 
@@ -48,6 +50,7 @@ impl Node {
             Node::Reshard(_) => "reshard",
             Node::Sentinel(_) => "sentinel",
             Node::Client(_) => "client",
+            Node::Database(_) => "database",
         }
     }
 }
@@ -264,7 +267,20 @@ impl World {
                             Some(*port),
                         )
                     }
-                    ProcessSpec::Client { name, target, read_target, workload, sentinel, cluster } => {
+                    ProcessSpec::Database { name, spec } => {
+                        world.addresses.insert((ip.clone(), spec.port), id);
+                        (Node::Database(Box::new(crate::database::Database::new(name.clone(), spec))), Some(spec.port))
+                    }
+                    ProcessSpec::Client {
+                        name,
+                        target,
+                        read_target,
+                        workload,
+                        sentinel,
+                        cluster,
+                        shards,
+                        cache_aside,
+                    } => {
                         let templates = workload
                             .ops
                             .iter()
@@ -286,6 +302,10 @@ impl World {
                         client.cluster = cluster
                             .as_ref()
                             .map(|c| crate::client::SlotMap::new(c.seeds.iter().map(|n| ids[n.as_str()]).collect()));
+                        client.shards = shards.iter().flatten().map(|n| ids[n.as_str()]).collect();
+                        client.cache_aside = cache_aside
+                            .as_ref()
+                            .map(|c| crate::client::CacheAside { database: ids[c.database.as_str()], ttl_s: c.ttl_s });
                         (Node::Client(Box::new(client)), None)
                     }
                 };
