@@ -5,16 +5,23 @@
 // browser console (`app.sim.traceText(0)`).
 
 import { renderTopology, esc, linkStatus, sentinelView, failoverWord } from './topology.js';
-import { TimelineIndex, renderTimeline, formatSeconds, OUTCOMES } from './timeline.js';
+import { TimelineIndex, renderTimeline, timelineHit, timelineGeometry, formatSeconds, OUTCOMES } from './timeline.js';
 import { Console } from './console.js';
 import { renderChecks } from './checks.js';
 import { renderDisk } from './disk.js';
-import { renderEventLog, renderVotes, latestLeader } from './sentinel.js';
+import { renderEventLog, renderVotes, latestLeader, eventFilter, eventLines, earlierLine, MAX_SHOWN } from './sentinel.js';
 import { clusterView, renderSlotMap, layoutHosts, clusterOverlay, resetClusterLayout, clusterWidth } from './cluster.js';
+import { LessonPanel, currentStep } from './lesson.js';
+import { encodeFragment, decodeFragment, shareLink, embedCode, embedOptions, applyEmbed, copyText } from './share.js';
+import { standaloneSvg, download, fileName } from './export.js';
+import { NetworkTool, partitionSides } from './network.js';
 
 const PKG = './pkg/redis_ha_sim_web.js';
 const BUILD_HINT = 'Build it from the repository root with:\n  wasm-pack build web --release --target web --out-dir ../www/pkg --no-pack';
-const MAX_FRAME_MS = 250;      // a frame after a long stall (hidden tab) advances at most this much real time
+const MAX_FRAME_MS = 250;
+const SIM_BUDGET_MS = 8;
+const PANELS_EVERY_MS = 100;
+const FIGURES_DEFER_MS = 8;    // metrics() and checks() taking longer than this are computed after a seek's redraw   // while playing, the topology and the panels are redrawn at most this often       // wall time a frame may spend running the simulation while playing      // a frame after a long stall (hidden tab) advances at most this much real time
 const STEP_HINT = '— press Step to process one event and see it described here';
 const FIGURES_EVERY_MS = 200;  // metrics() and checks() walk the whole trace: refresh them a few times a second
 const WINDOWS = [100, 1000, 5000, 20000, 60000]; // the timeline window choices, as in index.html
@@ -37,6 +44,15 @@ const state = {
   lastTs: 0,
   stopAtEnd: false,
   figuresTs: -Infinity,
+  figuresKey: '',        // trace length and time the figures were computed at
+  figuresCost: 0,        // how long metrics() and checks() took last time, in ms
+  figuresTimer: 0,       // a deferred refresh of the figures (see drawFigures)
+  panelsTs: -Infinity,   // when the topology and the panels were last redrawn while playing
+  chunkMs: 20,           // virtual ms the frame loop runs in one go (adapted to fit the frame's budget)
+  panMid: null,          // the middle of the timeline's window when the learner zoomed or panned it away from now
+  tlView: null,          // the arguments the timeline was last drawn with, for hovering
+  pointer: null,         // where the pointer is over the timeline: {x, y} in the SVG, clientX/Y, panel rect
+  drag: null,            // a drag that pans the timeline: {clientX, mid, span, plotW, moved}
   metrics: null,         // totals over clients: {sent, ok, errors, refused, timeouts}
   clients: [],           // metrics().clients: one tally per client
   checks: null,          // checks() as of the last refresh of the figures
@@ -57,6 +73,8 @@ const state = {
   clusterView: null,     // the cluster as the nodes describe it (cluster.js), as of clusterAt
   clusterAt: -1,
   clusterTs: -Infinity,
+  embed: null,           // the views shown in embed mode (?embed=1&views=…), or null for the full page
+  scrubbing: false,      // the learner is dragging the time scrubber
 };
 
 // ---------------------------------------------------------------------------------------------- errors
@@ -93,11 +111,14 @@ function seedFromField() {
   return raw === '' ? 1 : Number(raw);
 }
 
-/** Replace the running simulation. Returns true on success; on failure the old one keeps running. */
-function start(json, seed, source) {
-  let sim;
+/**
+ * Replace the running simulation. Returns true on success; on failure the old one keeps running. `prebuilt`
+ * is a simulation already made (a shared session, at its time); otherwise it starts at time zero.
+ */
+function start(json, seed, source, prebuilt = null) {
+  let sim = prebuilt;
   try {
-    sim = new state.wasm.Simulation(json, seed);
+    if (!sim) sim = new state.wasm.Simulation(json, seed);
   } catch (e) {
     const where = source.kind === 'builtin' ? `the built-in scenario "${source.id}"` : `"${source.name}"`;
     showError(`Could not load ${where}`, messageOf(e));
@@ -110,9 +131,12 @@ function start(json, seed, source) {
   state.json = json;
   state.source = source;
   state.index = new TimelineIndex();
-  state.virtual = 0;
+  state.virtual = sim.now();
   state.figuresTs = -Infinity;
+  state.figuresKey = '';
   state.focus = null;
+  state.panMid = null;
+  $('follow').hidden = true;
   state.cuts = new Map();
   state.drawn = { topo: '', timeline: '', inspector: '', metrics: '', checks: '', events: '', votes: '', slots: '' };
   if (state.shadow) state.shadow.free();
@@ -135,6 +159,8 @@ function start(json, seed, source) {
   $('description').title = description || '';
   $('description').hidden = !description;
 
+  // A share link's fragment describes the session it opened; once the page starts another one it no longer does.
+  if (!prebuilt && location.hash) history.replaceState(null, '', location.pathname + location.search);
   if (source.kind === 'builtin') {
     $('scenario').value = source.id;
     const url = new URL(location.href);
@@ -162,9 +188,28 @@ function start(json, seed, source) {
   // A scenario about persistence gets a taller inspector, where the disk panel is.
   document.body.classList.toggle('has-disk', !sentinels.length && diskScenario(json, snap));
   state.scripted = scriptedFaults(json, snap);
+  loadLesson(sim);
   setEnabled(true);
   refresh();
   return true;
+}
+
+/** The scenario's narration and expectations, in the lesson panel (hidden when it has neither). */
+function loadLesson(sim) {
+  let narration = [];
+  let expectations = 0;
+  try {
+    narration = sim.narration();
+    expectations = sim.judge().length;
+  } catch (e) {
+    console.warn(`narration() failed: ${messageOf(e)}`);
+  }
+  lesson.load(narration, expectations);
+  const on = lesson.active && (!state.embed || state.embed.includes('lesson'));
+  $('lesson-panel').hidden = !on;
+  document.body.classList.toggle('has-lesson', on);
+  $('lesson-progress').textContent = '';
+  document.querySelector('.lesson-foot').hidden = !lesson.asks;
 }
 
 /** The sentinel layout: a band of sentinel cards in a wider topology, and a tab with their events. */
@@ -245,8 +290,8 @@ function loadBuiltin(id, seed = seedFromField()) {
   return start(sc.json, seed, { kind: 'builtin', id });
 }
 
-function loadJson(json, seed = seedFromField(), name = 'scenario file') {
-  const ok = start(json, seed, { kind: 'file', name });
+function loadJson(json, seed = seedFromField(), name = 'scenario file', prebuilt = null) {
+  const ok = start(json, seed, { kind: 'file', name }, prebuilt);
   if (ok) {
     let opt = $('scenario').querySelector('option[data-file]');
     if (!opt) {
@@ -291,15 +336,160 @@ function lanesOf(snap) {
 function timeWindow(now) {
   const w = state.windowMs;
   const f = state.focus;
-  if (f) {
-    // A moment the learner asked to see sits in the middle (never before time zero).
-    const mid = (f.t + (f.t1 ?? f.t)) / 2;
+  if (state.panMid != null || f) {
+    // Where the learner panned to, or a moment they asked to see, sits in the middle (never before time zero).
+    const mid = state.panMid ?? (f.t + (f.t1 ?? f.t)) / 2;
     const t0 = Math.max(0, mid - w / 2);
     return { t0, t1: t0 + w };
   }
-  // "Now" sits near the right edge, leaving room to see in-flight messages heading for their delivery.
+  return followWindow(now, w);
+}
+
+// "Now" sits near the right edge, leaving room to see in-flight messages heading for their delivery.
+function followWindow(now, w) {
   const t1 = Math.max(w, now + w * 0.12);
   return { t0: t1 - w, t1 };
+}
+
+const MIN_WINDOW_MS = 10;
+const MAX_WINDOW_MS = 600000;
+
+/** Show `w` ms in the timeline; the window list names it (an extra entry when it is not one of its own). */
+function setWindow(w) {
+  state.windowMs = Math.round(Math.max(MIN_WINDOW_MS, Math.min(MAX_WINDOW_MS, w)));
+  const sel = $('window');
+  let custom = sel.querySelector('option[data-custom]');
+  if (WINDOWS.includes(state.windowMs)) {
+    if (custom) custom.remove();
+  } else {
+    if (!custom) {
+      custom = document.createElement('option');
+      custom.dataset.custom = '1';
+      sel.append(custom);
+    }
+    custom.value = String(state.windowMs);
+    const s = state.windowMs / 1000;
+    custom.textContent = `${s >= 10 ? s.toFixed(0) : s >= 1 ? s.toFixed(1) : s.toFixed(2)} s`;
+  }
+  sel.value = String(state.windowMs);
+}
+
+/**
+ * Zoom the timeline by `factor` (< 1 zooms in). With `px` (an x in the timeline), the time under it stays
+ * under it, which leaves "follow now" unless the simulation is playing; without, the window keeps its middle
+ * (or its right edge on "now").
+ */
+function zoomTimeline(factor, px = null) {
+  const v = state.tlView;
+  if (!v) return;
+  const w = Math.max(MIN_WINDOW_MS, Math.min(MAX_WINDOW_MS, state.windowMs * factor));
+  const following = state.panMid == null && !state.focus;
+  if (px != null && !(following && state.playing)) {
+    const g = timelineGeometry(v.lanes, v);
+    const at = Math.max(v.t0, Math.min(v.t1, g.T(px)));
+    const frac = (at - v.t0) / (v.t1 - v.t0);
+    panTo(at - frac * w + w / 2, w);
+  } else if (!following && state.panMid != null) {
+    panTo(state.panMid, w);
+  }
+  setWindow(w);
+  draw();
+}
+
+/** Centre the timeline's window (of `w` ms) on `mid`, no later than where following "now" would put it. */
+function panTo(mid, w = state.windowMs) {
+  const sim = state.sim;
+  if (!sim) return;
+  const latest = followWindow(sim.now(), w);
+  state.panMid = Math.max(w / 2, Math.min(mid, (latest.t0 + latest.t1) / 2));
+  $('follow').hidden = false;
+}
+
+/** The tooltip of the timeline: what the element under the pointer says, else the nearest arrow or outcome. */
+function drawTip() {
+  const tip = $('timeline-tip');
+  const p = state.pointer;
+  const v = state.tlView;
+  if (!p || !v || state.drag) {
+    tip.hidden = true;
+    return;
+  }
+  const el = document.elementFromPoint(p.clientX, p.clientY);
+  const own = el && el.closest && el.closest('#timeline [data-tip]');
+  const text = own ? own.dataset.tip : timelineHit(state.index, v.lanes, v, p.x, p.y);
+  if (!text) {
+    tip.hidden = true;
+    return;
+  }
+  if (tip.textContent !== text) tip.textContent = text;
+  tip.hidden = false;
+  // Beside the pointer, inside the panel (left of it near the right edge).
+  const panel = p.panel;
+  const left = p.clientX - panel.left + 14;
+  const top = p.clientY - panel.top + 16;
+  tip.style.left = `${Math.min(left, panel.width - 340)}px`;
+  tip.style.top = `${Math.min(top, panel.height - 60)}px`;
+}
+
+function wireTimeline() {
+  const el = $('timeline');
+  const at = (e) => {
+    const r = el.getBoundingClientRect();
+    const panel = el.parentElement.getBoundingClientRect();
+    // The SVG scrolls inside the view when its lanes do not fit.
+    return { x: e.clientX - r.left + el.scrollLeft, y: e.clientY - r.top + el.scrollTop, clientX: e.clientX, clientY: e.clientY, panel };
+  };
+  el.addEventListener('pointermove', (e) => {
+    state.pointer = at(e);
+    const d = state.drag;
+    if (d && e.buttons & 1) {
+      const dx = e.clientX - d.clientX;
+      if (!d.moved && Math.abs(dx) < 4) return;
+      if (!d.moved) el.setPointerCapture(e.pointerId);
+      d.moved = true;
+      el.classList.add('panning');
+      // Dragging right shows earlier times.
+      panTo(d.mid - (dx * d.span) / d.plotW);
+      draw();
+      return;
+    }
+    drawTip();
+  });
+  el.addEventListener('pointerleave', () => {
+    state.pointer = null;
+    drawTip();
+  });
+  el.addEventListener('pointerdown', (e) => {
+    const v = state.tlView;
+    if (e.button !== 0 || !v) return;
+    const g = timelineGeometry(v.lanes, v);
+    const p = at(e);
+    if (p.x < g.plotLeft) return;
+    state.drag = { clientX: e.clientX, mid: (v.t0 + v.t1) / 2, span: v.t1 - v.t0, plotW: g.plotW, moved: false };
+  });
+  const endDrag = () => {
+    state.drag = null;
+    el.classList.remove('panning');
+  };
+  el.addEventListener('pointerup', endDrag);
+  el.addEventListener('pointercancel', endDrag);
+  // Ctrl + wheel (and a trackpad's pinch) zooms around the pointer; a sideways wheel (or Shift + wheel) pans.
+  el.addEventListener('wheel', (e) => {
+    if (!state.tlView) return;
+    if (e.ctrlKey || e.metaKey) {
+      e.preventDefault();
+      zoomTimeline(Math.exp(Math.max(-1, Math.min(1, e.deltaY / 200))), at(e).x);
+    } else if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
+      e.preventDefault();
+      const v = state.tlView;
+      const g = timelineGeometry(v.lanes, v);
+      const d = e.shiftKey && !e.deltaX ? e.deltaY : e.deltaX;
+      panTo((v.t0 + v.t1) / 2 + (d * (v.t1 - v.t0)) / g.plotW);
+      draw();
+    }
+  }, { passive: false });
+  $('zoom-in').addEventListener('click', () => zoomTimeline(0.5));
+  $('zoom-out').addEventListener('click', () => zoomTimeline(2));
 }
 
 /**
@@ -309,20 +499,23 @@ function timeWindow(now) {
 function focusTime(t, t1 = null, label = '') {
   pause();
   state.focus = { t, t1, label };
+  state.panMid = null;
   const span = t1 == null ? 0 : t1 - t;
-  if (span * 1.25 > state.windowMs) {
-    const w = WINDOWS.find((x) => x >= span * 1.25) ?? WINDOWS[WINDOWS.length - 1];
-    state.windowMs = w;
-    $('window').value = String(w);
-  }
+  if (span * 1.25 > state.windowMs) setWindow(WINDOWS.find((x) => x >= span * 1.25) ?? WINDOWS[WINDOWS.length - 1]);
   $('follow').hidden = false;
   draw();
 }
 
 function follow() {
   state.focus = null;
+  state.panMid = null;
   $('follow').hidden = true;
   draw();
+}
+
+/** Trace records from `cursor` on; as one JSON string when the package can (much faster for many). */
+function recordsSince(sim, cursor) {
+  return typeof sim.eventsSinceJson === 'function' ? JSON.parse(sim.eventsSinceJson(cursor)) : sim.eventsSince(cursor);
 }
 
 /** Pull new trace records and a fresh snapshot, then redraw. */
@@ -331,9 +524,31 @@ function refresh() {
   if (!sim) return;
   const n = sim.traceLen();
   if (n < state.index.length) state.index.truncate(n);
-  if (n > state.index.length) state.index.add(sim.eventsSince(state.index.length));
+  if (n > state.index.length) state.index.advanceTo(n, (cursor) => recordsSince(sim, cursor), (i) => recordsSince(sim, i)[0]);
   state.snapshot = sim.snapshot();
   draw();
+}
+
+/** An element's content size, as its ResizeObserver last saw it (measured once when first asked). */
+const sizes = new Map();
+const resized = new ResizeObserver((entries) => {
+  let changed = false;
+  for (const e of entries) {
+    const size = [Math.floor(e.contentRect.width), Math.floor(e.contentRect.height)];
+    const old = sizes.get(e.target);
+    if (!old || old[0] !== size[0] || old[1] !== size[1]) changed = true;
+    sizes.set(e.target, size);
+  }
+  if (changed && !state.playing) draw();
+});
+function sizeOf(el) {
+  let size = sizes.get(el);
+  if (!size) {
+    size = [el.clientWidth, el.clientHeight];
+    sizes.set(el, size);
+    resized.observe(el);
+  }
+  return size;
 }
 
 function draw() {
@@ -343,48 +558,64 @@ function draw() {
   const now = sim.now();
   const topoEl = $('topology');
   const tlEl = $('timeline');
-  const topoSize = [topoEl.clientWidth, topoEl.clientHeight];
-  const tlSize = [tlEl.clientWidth, tlEl.clientHeight];
+  // Sizes come from ResizeObservers: reading clientWidth after the last frame's writes would force a layout.
+  const topoSize = sizeOf(topoEl);
+  const tlSize = sizeOf(tlEl);
 
   if (state.cluster) updateCluster(now);
   const view = state.cluster ? state.clusterView : null;
-  // A cluster is laid out one column per shard (plus one for clients and tools), scaled down to fit if need be.
-  const topoW = view ? Math.max(topoSize[0], clusterWidth(snap, view)) : topoSize[0];
-  const shown = view ? { ...snap, hosts: layoutHosts(snap, view, topoW, topoSize[1]) } : snap;
-  let topo = renderTopology(shown, { width: topoW, height: topoSize[1], selected: state.selected, leader: latestLeader(state.index) });
-  if (view) topo = clusterOverlay(topo, shown, view, topoW, topoSize[1], topoSize[0], topoSize[1]);
-  if (topo !== state.drawn.topo) {
-    topoEl.innerHTML = topo;
-    state.drawn.topo = topo;
+  // While playing, the topology and the panels of figures are redrawn a few times a second (their numbers
+  // change every frame, but nobody reads offsets at 60 Hz); the timeline, which moves, every frame.
+  const ts = performance.now();
+  const panels = !state.playing || ts - state.panelsTs >= PANELS_EVERY_MS;
+  if (panels) state.panelsTs = ts;
+  if (panels) {
+    // A cluster is laid out one column per shard (plus one for clients and tools), scaled down to fit if need be.
+    const topoW = view ? Math.max(topoSize[0], clusterWidth(snap, view)) : topoSize[0];
+    const shown = view ? { ...snap, hosts: layoutHosts(snap, view, topoW, topoSize[1]) } : snap;
+    let topo = renderTopology(shown, { width: topoW, height: topoSize[1], selected: state.selected, leader: latestLeader(state.index) });
+    if (view) topo = clusterOverlay(topo, shown, view, topoW, topoSize[1], topoSize[0], topoSize[1]);
+    if (topo !== state.drawn.topo) {
+      topoEl.innerHTML = topo;
+      state.drawn.topo = topo;
+    }
   }
 
   const { t0, t1 } = timeWindow(now);
   drawFigures();
-  const tl = renderTimeline(state.index, lanesOf(snap), { t0, t1, now, width: tlSize[0], height: tlSize[1],
+  const lanes = lanesOf(snap);
+  state.tlView = { lanes, t0, t1, now, width: tlSize[0], height: tlSize[1], heartbeats: state.heartbeats, gossip: state.gossip };
+  const tl = renderTimeline(state.index, lanes, { t0, t1, now, width: tlSize[0], height: tlSize[1],
     heartbeats: state.heartbeats, gossip: state.gossip, nodeNames: view ? new Map(view.nodes.map((n) => [n.id.slice(0, 8), n.name])) : null,
     // checks() judges against one serving master; in a cluster (its panel hidden) its lost writes are not drawn.
     checks: state.cluster ? null : state.checks, focus: state.focus });
   if (tl !== state.drawn.timeline) {
     tlEl.innerHTML = tl;
     state.drawn.timeline = tl;
+    if (state.pointer) drawTip();
   }
 
   $('time').textContent = `${(now / 1000).toFixed(3)} s`;
   const dur = sim.durationMs();
   $('duration').textContent = dur > 0 ? `/ ${formatSeconds(dur, 1000)}` : '';
   $('progress-fill').style.width = dur > 0 ? `${Math.min(100, (100 * now) / dur)}%` : '0%';
+  drawScrubber(now, dur);
+  drawLesson(now, dur);
 
   if (state.cluster) {
-    const slots = renderSlotMap(view, { width: Math.min(170, $('slotmap').clientWidth * 0.45) });
+    const slots = renderSlotMap(view, { width: Math.min(170, sizeOf($('slotmap'))[0] * 0.45) });
     if (slots !== state.drawn.slots) {
       $('slotmap').innerHTML = slots;
       state.drawn.slots = slots;
     }
   }
-  drawSelection(snap);
-  drawInspector(snap);
-  drawEvents();
-  con.refreshPrompt();
+  if (panels) {
+    drawSelection(snap);
+    drawNetwork(snap);
+    drawInspector(snap);
+    drawEvents();
+    con.refreshPrompt();
+  }
 }
 
 /**
@@ -429,12 +660,33 @@ function drawEvents() {
     $('votes').innerHTML = votes;
     state.drawn.votes = votes;
   }
-  const key = `${state.index.sentinel.length}|${state.eventsFilter}|${state.eventsImportant}`;
+  const events = state.index.sentinel;
+  const key = `${state.eventsFilter}|${state.eventsImportant}`;
   const log = $('event-log');
-  if (key !== state.drawn.events) {
-    log.innerHTML = renderEventLog(state.index, nameOf, { proc: state.eventsFilter, important: state.eventsImportant });
-    state.drawn.events = key;
+  const drawnTo = state.drawn.eventsTo ?? -1;
+  if (key === state.drawn.events && drawnTo === events.length) return; // reading the log's scroll size costs a layout
+  const filter = { proc: state.eventsFilter, important: state.eventsImportant };
+  const fresh = key === state.drawn.events && drawnTo > 0 && drawnTo < events.length && log.querySelector('.ev')
+    ? events.slice(drawnTo).filter(eventFilter(filter)) : null;
+  if (fresh) {
+    // Only new events: append their lines (and let the oldest go) rather than redraw hundreds of them.
+    if (fresh.length) {
+      log.insertAdjacentHTML('beforeend', eventLines(fresh, nameOf).join(''));
+      const lines = log.querySelectorAll('.ev');
+      const extra = lines.length - MAX_SHOWN;
+      if (extra > 0) {
+        for (let i = 0; i < extra; i++) lines[i].remove();
+        const earlier = log.querySelector('.ev-earlier');
+        const n = (earlier ? Number(earlier.dataset.earlier) : 0) + extra;
+        if (earlier) earlier.remove();
+        log.insertAdjacentHTML('afterbegin', earlierLine(n));
+      }
+    }
+  } else {
+    log.innerHTML = renderEventLog(state.index, nameOf, filter);
   }
+  state.drawn.events = key;
+  state.drawn.eventsTo = events.length;
   // Keep following the newest line unless the learner scrolled up to read older ones.
   if (state.eventsFollow && log.scrollTop + log.clientHeight < log.scrollHeight - 2) log.scrollTop = log.scrollHeight;
 }
@@ -443,7 +695,7 @@ function selectedProcess(snap = state.snapshot) {
   return snap ? snap.processes.find((p) => p.id === state.selected) : null;
 }
 
-const ACTIONS = ['kill', 'restart', 'promote', 'replicate', 'repoint', 'power'];
+const ACTIONS = ['kill', 'restart', 'promote', 'replicate', 'repoint', 'power', 'pause-proc', 'isolate'];
 
 function setButton(id, { show = true, enabled = true, label, text, title }) {
   const b = $(id);
@@ -492,15 +744,58 @@ function drawSelection(snap) {
       ? `Cut ${p.host}'s power: no FIN, in-flight data lost, peers notice only by timeouts; its disk keeps only the fsynced bytes`
       : `Power ${p.host} on: its processes boot from their configuration (and from what is left on the disk)`,
   });
+  const paused = p.state === 'paused';
+  setButton('pause-proc', {
+    enabled: powered && p.state !== 'crashed',
+    text: paused ? 'Resume' : 'Pause',
+    label: paused ? `Resume ${p.name} (SIGCONT)` : `Pause ${p.name} (SIGSTOP)`,
+    title: paused ? `SIGCONT ${p.name}: it handles what waited for it (messages, timers) and goes on`
+      : `SIGSTOP ${p.name}: it keeps its memory and connections but answers nothing; messages and timers wait until Resume`,
+  });
+  setButton('isolate', {
+    enabled: true,
+    label: `Isolate ${p.host}: partition it from every other host`,
+    title: `Open the Network tool with ${p.host} alone on one side of a partition and every other host on the other`,
+  });
 }
 
-/** Refresh metrics() and checks() (they walk the whole trace, so a few times a second while playing). */
+/** The partition strip under the topology: what is cut now, and Heal. */
+function drawNetwork(snap) {
+  const sides = partitionSides(snap);
+  const text = sides ? `✂ ${sides.text}` : '';
+  if ($('net-status').textContent !== text) $('net-status').textContent = text;
+  $('net-strip').hidden = !sides;
+  $('topo-hint').hidden = !!sides;
+}
+
+/**
+ * Refresh metrics() and checks(). They walk the whole trace: only when it changed, and while playing at most
+ * every FIGURES_EVERY_MS, or less often when they take long (a long trace), so that they never cost more
+ * than about one frame in twenty.
+ */
 function drawFigures(force = false) {
   const ts = performance.now();
-  if (!force && state.playing && ts - state.figuresTs < FIGURES_EVERY_MS) return;
+  const key = `${state.sim.traceLen()}|${state.sim.now()}`;
+  if (!force && key === state.figuresKey) return;
+  if (!force && state.playing && ts - state.figuresTs < Math.max(FIGURES_EVERY_MS, 20 * state.figuresCost)) return;
+  // Paused with a long trace: right after this frame, so that a seek or a step shows its moment at once and
+  // the figures (and the lost writes they mark on the timeline) a moment later.
+  if (!force && !state.playing && state.figuresCost > FIGURES_DEFER_MS) {
+    if (!state.figuresTimer) {
+      state.figuresTimer = setTimeout(() => {
+        state.figuresTimer = 0;
+        if (!state.sim) return;
+        drawFigures(true);
+        draw();
+      }, 0);
+    }
+    return;
+  }
   state.figuresTs = ts;
+  state.figuresKey = key;
   drawMetrics();
   drawChecks();
+  state.figuresCost = performance.now() - ts;
 }
 
 function drawChecks() {
@@ -586,6 +881,10 @@ function drawInspector(snap) {
       const t = state.clients.find((c) => c.client === p.id);
       if (t) rows.push(['outcomes', OUTCOMES.map((o) => `<span class="metric ${o}"><i class="sw ${o}"></i>${o} <b>${t[o === 'error' ? 'errors' : o === 'timeout' ? 'timeouts' : o]}</b></span>`).join(' '), 'wide']);
     }
+    if (p.kind === 'database') {
+      const full = p.inFlight >= p.capacity;
+      rows.push(['connections', `<b${full ? ' class="link-down"' : ''}>${p.inFlight ?? 0} / ${p.capacity}</b>${full ? ' <span class="muted">— at capacity: new queries are refused</span>' : ''}`, 'wide']);
+    }
     const facts = rows.map(([k, v, wide]) => `<dt${wide ? ' class="wide"' : ''}>${k}</dt><dd${wide ? ' class="wide"' : ''}>${v}</dd>`).join('');
     let keys = '';
     if (r && r.replicas.length && p.state !== 'crashed') {
@@ -626,7 +925,7 @@ function drawInspector(snap) {
 function play() {
   const sim = state.sim;
   if (!sim || state.playing) return;
-  if (state.focus) follow();
+  if (state.focus || state.panMid != null) follow();
   state.playing = true;
   state.virtual = sim.now();
   const dur = sim.durationMs();
@@ -667,11 +966,30 @@ function frame(ts) {
     target = dur;
     ended = true;
   }
+  // A lesson's question stops playback, so the learner can predict before seeing what happens.
+  const question = $('lesson-stop').checked && !$('lesson-panel').hidden ? lesson.questionBetween(sim.now(), target) : null;
+  if (question != null) {
+    target = question;
+    ended = false;
+  }
   if (target > sim.now()) {
-    guarded('The simulation stopped', () => advance(target));
+    guarded('The simulation stopped', () => advanceFor(target, SIM_BUDGET_MS));
     if (!state.playing) return; // it failed: guarded() paused and said why
   }
+  // At a speed the simulation cannot keep up with, play slower rather than let frames grow: the time not
+  // reached in this frame's budget is dropped, not owed.
+  const reached = sim.now() >= target;
+  if (!reached) state.virtual = sim.now();
   refresh();
+  if (!reached) {
+    requestAnimationFrame(frame);
+    return;
+  }
+  if (question != null) {
+    pause();
+    $('step-status').textContent = 'The lesson asks a question: predict, then Reveal (or press Play to go on).';
+    return;
+  }
   if (ended) {
     pause();
     $('step-status').textContent = `End of the scenario (${formatSeconds(dur, 1000)}). Play goes on from here.`;
@@ -695,7 +1013,25 @@ function step() {
   }
   state.virtual = sim.now();
   state.figuresTs = -Infinity;
+  state.figuresKey = '';
   refresh();
+}
+
+/**
+ * Run the simulation towards `target` for at most about `budgetMs` of wall time, in chunks of virtual time
+ * sized from how long the last ones took.
+ */
+function advanceFor(target, budgetMs) {
+  const sim = state.sim;
+  const start = performance.now();
+  while (sim.now() < target) {
+    const c0 = performance.now();
+    advance(Math.min(target, sim.now() + Math.max(1, Math.round(state.chunkMs))));
+    const c1 = performance.now();
+    if (c1 - c0 < budgetMs / 8) state.chunkMs = Math.min(60000, state.chunkMs * 2);
+    else if (c1 - c0 > budgetMs / 2) state.chunkMs = Math.max(1, state.chunkMs / 2);
+    if (c1 - start >= budgetMs) break;
+  }
 }
 
 /**
@@ -706,16 +1042,18 @@ function advance(target) {
   const sim = state.sim;
   for (const a of state.scripted) {
     if (a.at <= sim.now() || a.at > target) continue;
-    sim.runUntil(a.at - 1);
+    // seek() forwards is runUntil(), except that after a seek backwards it restores a later checkpoint of
+    // the future already run instead of replaying all of it.
+    sim.seek(a.at - 1);
     const snapBefore = sim.snapshot();
     const before = diskOf(snapBefore, a.host);
     const was = faultable(snapBefore, a);
-    sim.runUntil(a.at);
+    sim.seek(a.at);
     const snap = sim.snapshot();
     // Only when the fault happened now (a power cut on a host already off does nothing).
     if (before && was && !faultable(snap, a)) recordCut(a.host, a.do, a.at, before, snap);
   }
-  if (target > sim.now()) sim.runUntil(target);
+  if (target > sim.now()) sim.seek(target);
 }
 
 /** Whether a scripted fault would still do something: its host has power, its process runs. */
@@ -745,6 +1083,7 @@ function runUntil(ms) {
   guarded('The simulation stopped', () => advance(ms));
   state.virtual = sim.now();
   state.figuresTs = -Infinity;
+  state.figuresKey = '';
   refresh();
 }
 
@@ -759,9 +1098,11 @@ function inject(action) {
     host = action.do === 'power_off' ? action.host : snap.processes.find((p) => p.name === action.process)?.host;
     before = host ? diskOf(snap, host) : null;
   }
+  state.index.forgetAhead();
   const r = guarded('That action failed', () => sim.inject(JSON.stringify(action)));
   if (before && r !== undefined) recordCut(host, action.do, sim.now(), before, sim.snapshot());
   state.figuresTs = -Infinity;
+  state.figuresKey = '';
   refresh();
   return r;
 }
@@ -804,16 +1145,165 @@ function stepUntil(pred, limitMs = 60000) {
   });
   state.virtual = sim.now();
   state.figuresTs = -Infinity;
+  state.figuresKey = '';
   refresh();
   return found;
+}
+
+// ---------------------------------------------------------------------------------------------- time travel
+
+/** Go to virtual time `ms`, backwards (the core restores a checkpoint and replays) or forwards. */
+function seekTo(ms) {
+  const sim = state.sim;
+  if (!sim) return;
+  pause();
+  const t = Math.max(0, Math.round(ms));
+  if (t === sim.now()) return;
+  guarded('Could not go to that time', () => (t > sim.now() ? advance(t) : sim.seek(t)));
+  // A crash or power cut the page looked at that is now in the future has not happened yet.
+  for (const [host, cut] of state.cuts) if (cut.t > sim.now()) state.cuts.delete(host);
+  state.virtual = sim.now();
+  state.figuresTs = -Infinity;
+  state.figuresKey = '';
+  if (state.focus || state.panMid != null) follow();
+  refresh();
+}
+
+/** Back to just before the latest event that has happened (the mirror of Step). */
+function stepBack() {
+  const sim = state.sim;
+  if (!sim) return;
+  const now = sim.now();
+  const n = sim.traceLen();
+  if (n === 0 || now === 0) return;
+  const last = sim.eventsSince(n - 1)[0];
+  const t = last && last.t < now ? last.t : last ? last.t - 1 : now - 1;
+  seekTo(Math.max(0, t === now ? now - 1 : t));
+  $('step-status').textContent = `Back to ${formatSeconds(sim.now())}: Step goes forward again.`;
+}
+
+/** The scrubber spans [0, duration] (or a little past now when the run has gone on longer). */
+function drawScrubber(now, dur) {
+  const s = $('scrub');
+  const max = Math.max(dur, now, 1000);
+  if (Number(s.max) !== max) s.max = String(max);
+  if (!state.scrubbing && Number(s.value) !== now) s.value = String(now);
+  s.setAttribute('aria-valuetext', `${formatSeconds(now, 1)} of ${formatSeconds(max, 1000)}`);
+}
+
+function drawLesson(now, dur) {
+  if ($('lesson-panel').hidden) return;
+  lesson.update(now, dur, () => state.sim.judge(), state.sim.actions().length);
+  const cur = currentStep(lesson.narration, now);
+  const n = lesson.narration.length;
+  $('lesson-progress').textContent = n ? `step ${Math.max(0, cur + 1)} of ${n}` : '';
+}
+
+function setLessonOpen(open) {
+  document.body.classList.toggle('lesson-collapsed', !open);
+  const b = $('lesson-hide');
+  b.setAttribute('aria-expanded', String(open));
+  b.setAttribute('aria-label', open ? 'Hide the lesson' : 'Show the lesson');
+  b.title = open ? 'Hide the lesson' : 'Show the lesson';
+  b.textContent = open ? '▸' : '◂ Lesson';
+}
+
+// ---------------------------------------------------------------------------------------------- share, export
+
+async function currentFragment() {
+  const sim = state.sim;
+  return encodeFragment({ source: state.source, json: state.json, seed: sim.seed(), actions: sim.actions(), now: sim.now() });
+}
+
+function embedViews() {
+  return [...document.querySelectorAll('input[name="embed-view"]:checked')].map((i) => i.value);
+}
+
+async function drawEmbedCode() {
+  const sim = state.sim;
+  if (!sim) return;
+  const views = embedViews();
+  const plain = sim.actions().length === 0 && sim.now() === 0;
+  const title = `redis-ha-sim: ${state.source.kind === 'builtin' ? (state.scenarios.find((s) => s.id === state.source.id)?.name ?? state.source.id) : state.source.name}`;
+  const code = embedCode({ views: views.length ? views : ['topology'], autoplay: $('embed-autoplay').checked, source: state.source,
+    seed: sim.seed(), fragment: await currentFragment(), plain, title });
+  $('embed-code').value = code.html;
+  $('embed-code').dataset.src = code.src;
+}
+
+async function openShare() {
+  const sim = state.sim;
+  if (!sim) return;
+  pause();
+  $('share-status').textContent = '';
+  const link = shareLink(await currentFragment());
+  $('share-link').value = link;
+  await drawEmbedCode();
+  const dlg = $('share-dialog');
+  if (!dlg.open) dlg.showModal();
+  $('share-link').select();
+}
+
+async function copyFrom(field, what) {
+  const ok = await copyText(field.value, field);
+  $('share-status').textContent = ok ? `${what} copied to the clipboard.` : `Select the ${what.toLowerCase()} above and copy it (the clipboard refused).`;
+}
+
+function exportWhat(what) {
+  const sim = state.sim;
+  if (!sim) return;
+  pause();
+  const base = state.source.kind === 'builtin' ? state.source.id : state.source.name;
+  const name = (w, ext) => fileName(base, sim.seed(), sim.now(), w, ext);
+  const title = `${base}, seed ${sim.seed()}, at ${formatSeconds(sim.now())}`;
+  const svgOf = (id) => $(id).querySelector('svg');
+  const bg = getComputedStyle($('topology')).backgroundColor || '#ffffff';
+  if (what === 'topology' || what === 'timeline') {
+    const svg = svgOf(what);
+    if (!svg) return;
+    download(name(what, 'svg'), standaloneSvg(svg, { background: bg, title: `${what === 'topology' ? 'Topology' : 'Timeline'} — ${title}` }), 'image/svg+xml');
+  } else if (what === 'trace') {
+    download(name('trace', 'jsonl'), `${sim.traceJson()}\n`, 'application/x-ndjson');
+  } else if (what === 'session') {
+    download(name('session', 'json'), `${sim.exportSession()}\n`, 'application/json');
+  }
+}
+
+function setExportMenu(open) {
+  $('export-list').hidden = !open;
+  $('export').setAttribute('aria-expanded', String(open));
+  if (open) $('export-list').querySelector('button')?.focus();
+}
+
+/** Open the session a share link describes. Returns true when it did; on failure says why. */
+async function openShared(hash) {
+  let shared;
+  try {
+    shared = await decodeFragment(hash, state.scenarios);
+  } catch (e) {
+    showError('Could not open this link', messageOf(e));
+    return false;
+  }
+  let sim;
+  try {
+    sim = state.wasm.Simulation.fromSession(shared.session);
+  } catch (e) {
+    showError('Could not replay this link\'s session', `${messageOf(e)}\n\nThe link may come from another version of the simulator, or it was cut short when it was copied.`);
+    return false;
+  }
+  return shared.source.kind === 'builtin'
+    ? start(shared.json, shared.seed, shared.source, sim)
+    : loadJson(shared.json, shared.seed, shared.source.name, sim);
 }
 
 // ---------------------------------------------------------------------------------------------- controls
 
 const con = new Console($('console'), $('console-target'), {
   run: (target, line) => {
+    state.index.forgetAhead();
     const reply = state.sim.command(target, line);
     state.figuresTs = -Infinity;
+    state.figuresKey = '';
     refresh();
     return reply;
   },
@@ -826,6 +1316,17 @@ const con = new Console($('console'), $('console-target'), {
     const p = state.snapshot && state.snapshot.processes.find((q) => q.name === target);
     if (p) select(p.id);
   },
+});
+
+const lesson = new LessonPanel($('lesson-body'), { seek: seekTo });
+lesson.onChange = () => draw();
+
+// The Network tool (network.js): partitions, heal, link latency / jitter / loss, all through inject().
+const network = new NetworkTool({
+  snapshot: () => state.snapshot,
+  selected: () => selectedProcess(),
+  inject,
+  pause,
 });
 
 // ---------------------------------------------------------------------------------------------- picker
@@ -959,9 +1460,11 @@ function wireControls() {
     state.speed = Number(e.target.value);
   });
   $('window').addEventListener('change', (e) => {
-    state.windowMs = Number(e.target.value);
+    setWindow(Number(e.target.value));
+    if (state.panMid != null) panTo(state.panMid);
     draw();
   });
+  wireTimeline();
   $('scenario').addEventListener('change', (e) => {
     if (e.target.value !== '__file__') loadBuiltin(e.target.value);
   });
@@ -996,6 +1499,16 @@ function wireControls() {
     const p = selectedProcess();
     if (p) inject({ do: p.hostPowered === false ? 'power_on' : 'power_off', host: p.host });
   });
+  $('pause-proc').addEventListener('click', () => {
+    const p = selectedProcess();
+    if (p) inject({ do: p.state === 'paused' ? 'resume' : 'pause', process: p.name });
+  });
+  $('isolate').addEventListener('click', () => {
+    const p = selectedProcess();
+    if (p) network.open({ isolate: p.host });
+  });
+  $('network').addEventListener('click', () => network.open());
+  $('net-heal-now').addEventListener('click', () => inject({ do: 'heal' }));
   $('follow').addEventListener('click', follow);
   $('gossip').addEventListener('change', (e) => {
     state.gossip = e.target.checked;
@@ -1034,6 +1547,42 @@ function wireControls() {
     focusTime(Number(li.dataset.t), null, `${li.querySelector('.ev-who')?.textContent ?? ''} ${li.dataset.event}`);
   });
   $('error-close').addEventListener('click', hideError);
+  $('scrub').addEventListener('input', (e) => {
+    state.scrubbing = true;
+    seekTo(Number(e.target.value));
+  });
+  $('scrub').addEventListener('change', () => {
+    state.scrubbing = false;
+    draw();
+  });
+  $('lesson-hide').addEventListener('click', () => setLessonOpen(document.body.classList.contains('lesson-collapsed')));
+  $('share').addEventListener('click', () => {
+    openShare().catch((e) => showError('Could not make a share link', messageOf(e)));
+  });
+  $('share-copy').addEventListener('click', () => copyFrom($('share-link'), 'Link'));
+  $('embed-copy').addEventListener('click', () => copyFrom($('embed-code'), 'Embed code'));
+  $('share-dialog').addEventListener('change', (e) => {
+    if (e.target.name === 'embed-view' || e.target.id === 'embed-autoplay') drawEmbedCode();
+  });
+  $('export').addEventListener('click', () => setExportMenu($('export-list').hidden));
+  $('export-list').addEventListener('click', (e) => {
+    const b = e.target.closest && e.target.closest('[data-export]');
+    if (!b) return;
+    setExportMenu(false);
+    guarded('Export failed', () => exportWhat(b.dataset.export));
+  });
+  document.addEventListener('click', (e) => {
+    if (!$('export-list').hidden && !$('export-menu').contains(e.target)) setExportMenu(false);
+  });
+  $('export-menu').addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      setExportMenu(false);
+      $('export').focus();
+    }
+  });
+  window.addEventListener('hashchange', () => {
+    if (state.wasm && location.hash.length > 1) openShared(location.hash);
+  });
 
   const topo = $('topology');
   const pick = (e) => {
@@ -1060,6 +1609,15 @@ function wireControls() {
   });
   document.addEventListener('keyup', (e) => {
     if (e.code === 'Space' && !isTyping(e.target) && !$('picker').open) e.preventDefault();
+  });
+  // Arrows step: → one event forward, ← back to just before the latest event (not while typing or in a list).
+  document.addEventListener('keydown', (e) => {
+    if ((e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') || isTyping(e.target) || e.target.tagName === 'SELECT') return;
+    if (e.ctrlKey || e.metaKey || e.altKey || e.shiftKey || $('picker').open || $('share-dialog').open || !state.sim) return;
+    if (e.target.closest && e.target.closest('[role="menu"], .event-log')) return;
+    e.preventDefault();
+    if (e.key === 'ArrowRight') step();
+    else stepBack();
   });
 
   new ResizeObserver(() => {
@@ -1090,7 +1648,14 @@ const app = {
   step,
   runUntil,
   stepUntil,
+  seek: seekTo,
+  stepBack,
   inject,
+  get lesson() { return lesson; },
+  network,
+  share: async () => shareLink(await currentFragment()),
+  openShared,
+  exportSvg: (what) => { const svg = $(what).querySelector('svg'); return svg ? standaloneSvg(svg) : null; },
   showTab: setSideTab,
   get cuts() { return state.cuts; },
   command: commandOn,
@@ -1134,7 +1699,24 @@ async function main() {
   $('seed').value = seedParam ?? '1';
   const wanted = params.get('scenario');
   const first = state.scenarios[0] && state.scenarios[0].id;
-  if (wanted && !state.scenarios.some((s) => s.id === wanted)) {
+  const embed = embedOptions(params);
+  if (embed) {
+    state.embed = embed.views;
+    applyEmbed(embed.views, {
+      topology: document.querySelector('.topology-panel'), timeline: document.querySelector('.timeline-panel'),
+      inspector: document.querySelector('.inspector-panel'), checks: document.querySelector('.checks-panel'),
+      console: document.querySelector('.console-panel'), slots: $('slots-panel'), lesson: $('lesson-panel'),
+    });
+    const full = new URL(location.href);
+    for (const k of ['embed', 'views', 'autoplay']) full.searchParams.delete(k);
+    $('open-full').href = full.href;
+  }
+  // A share link: its fragment says everything; when it cannot be read, say why and show the usual page.
+  let sharedError = null;
+  if (location.hash.length > 1 && !(await openShared(location.hash))) sharedError = app.error();
+  if (state.sim) {
+    // opened from the link
+  } else if (wanted && !state.scenarios.some((s) => s.id === wanted)) {
     loadBuiltin(wanted, seed); // says what is wrong; then offer the first scenario so the page is usable
     const msg = $('error-message').textContent;
     if (first && start(state.scenarios[0].json, Number.isFinite(seed) ? seed : 1, { kind: 'builtin', id: first })) {
@@ -1142,6 +1724,13 @@ async function main() {
     }
   } else if (first) {
     loadBuiltin(wanted || first, seed);
+  }
+  if (sharedError) {
+    const [title, ...rest] = sharedError.split('\n');
+    const shown = state.source ? `\n\nShowing "${state.source.kind === 'builtin' ? state.source.id : state.source.name}" from the start instead.` : '';
+    showError(title, rest.join('\n') + shown);
+  } else if (embed && embed.error && $('error').hidden) {
+    showError('Some views could not be shown', embed.error);
   }
   $('loading').hidden = true;
   setEnabled(!!state.sim);

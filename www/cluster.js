@@ -51,6 +51,16 @@ export function clusterView(replies, snapshot) {
     mine.migrating = me.migrating;
     mine.importing = me.importing;
   }
+  // Failure detection as each master sees it: a master that flags a node "fail?" (PFAIL) holds a failure
+  // report against it, and gossips it; once a majority of masters agree, the node is marked FAIL.
+  for (const n of nodes) n.suspectedBy = [];
+  for (const r of parsed) {
+    const me = r.nodes.find((x) => x.myself);
+    if (!me || me.role !== 'master' || !me.ranges.length) continue;
+    for (const other of r.nodes) {
+      if (!other.myself && other.fail) byId.get(other.id)?.suspectedBy.push(r.name);
+    }
+  }
   // One colour per shard, in the order of the first slot a master owns (masters without slots after).
   const masters = nodes.filter((n) => n.role === 'master');
   const first = (n) => (n.ranges.length ? Math.min(...n.ranges.map((r) => r[0])) : SLOTS + nodes.indexOf(n));
@@ -65,7 +75,8 @@ export function clusterView(replies, snapshot) {
     }
     n.slotCount = n.ranges.reduce((s, [a, b]) => s + b - a + 1, 0);
   }
-  return { seenBy: base.name, nodes, byId, masters };
+  const voters = masters.filter((m) => m.ranges.length).length;
+  return { seenBy: base.name, nodes, byId, masters, voters, quorum: Math.floor(voters / 2) + 1 };
 }
 
 /** Slot ranges as Redis prints them: "0-5460 10923". */
@@ -123,8 +134,9 @@ export function renderSlotMap(view, { width = 300 } = {}) {
   out.push('</svg>');
   const legend = view.masters.map((m) => {
     const note = m.fail ? ` <b class="slot-fail">${esc(m.fail)}</b>` : '';
+    const epoch = ` <span class="muted small" data-config-epoch="${m.configEpoch}">epoch ${m.configEpoch}</span>`;
     return `<li title="${esc(`${m.name}: ${m.slotCount} slots${m.fail ? `, flagged ${m.fail}` : ''}`)}" data-legend-owner="${esc(m.name)}" data-ranges="${esc(rangeText(m.ranges))}"><i class="sw" style="background:${m.colour}"></i>` +
-      `<b>${esc(m.name)}</b>${note} <span class="mono">${m.ranges.length ? esc(rangeText(m.ranges)) : 'no slots'}</span>` +
+      `<b>${esc(m.name)}</b>${note} <span class="mono">${m.ranges.length ? esc(rangeText(m.ranges)) : 'no slots'}</span>${epoch}` +
       '</li>';
   });
   for (const mv of moves) {
@@ -212,6 +224,24 @@ export function layoutHosts(snapshot, view, width, height) {
 }
 
 /** Draw each node's shard colour, its flags (fail? / fail), its slots or its master over the topology SVG. */
+/**
+ * A node's failure state as the masters see it: "fail? 1/2" while some masters hold a failure report (out of
+ * the majority needed), "FAIL" once it is agreed.
+ */
+function failBadge(n, view, r) {
+  const k = n.suspectedBy.length;
+  if (!n.fail && !k) return '';
+  const agreed = n.fail === 'fail';
+  const text = agreed ? 'FAIL' : `fail? ${k}/${view.quorum}`;
+  const w = agreed ? 42 : 62;
+  const title = agreed
+    ? `FAIL: a majority of the ${view.voters} masters agreed`
+    : `PFAIL: ${k} of the ${view.quorum} masters needed hold a failure report (${n.suspectedBy.join(', ')})`;
+  return `<g class="cl-fail ${agreed ? 'fail' : 'pfail'}" data-suspected-by="${k}" role="img" aria-label="${esc(title)}">` +
+    `<rect x="${r.x + r.w - w - 8}" y="${r.y + r.h - 20}" width="${w}" height="16" rx="3"/>` +
+    `<text x="${r.x + r.w - 8 - w / 2}" y="${r.y + r.h - 8}" text-anchor="middle">${esc(text)}</text></g>`;
+}
+
 export function clusterOverlay(svg, snapshot, view, width, height, viewW = width, viewH = height) {
   const L = layout(snapshot, width, height);
   const byName = new Map(view.nodes.map((n) => [n.name, n]));
@@ -238,8 +268,7 @@ export function clusterOverlay(svg, snapshot, view, width, height, viewW = width
       `<rect class="cl-stripe" x="${r.x}" y="${r.y}" width="6" height="${r.h}" rx="3" style="fill:${n.colour}"/>` +
       (hr ? `<rect class="cl-tag-bg" x="${hr.x + hr.w - 12 - 7 * tag.length}" y="${hr.y + 5}" width="${7 * tag.length + 8}" height="17" rx="4" style="fill:${n.colour}"/>` +
         `<text class="cl-tag" x="${hr.x + hr.w - 8}" y="${hr.y + 18}" text-anchor="end">${esc(tag)}</text>` : '') +
-      (n.fail ? `<g class="cl-fail ${n.fail === 'fail' ? 'fail' : 'pfail'}"><rect x="${r.x + r.w - 50}" y="${r.y + r.h - 20}" width="42" height="16" rx="3"/>` +
-        `<text x="${r.x + r.w - 29}" y="${r.y + r.h - 8}" text-anchor="middle">${n.fail === 'fail' ? 'FAIL' : 'fail?'}</text></g>` : '') +
+      failBadge(n, view, r) +
       '</g>');
   }
   let res = svg.replace(/<g class="host[^"]*" data-host="__gap\d+"[\s\S]*?<\/g>/g, '')

@@ -5,7 +5,7 @@
 import { esc, sentinelView } from './topology.js';
 import { sentinelClass, sentinelRank } from './timeline.js';
 
-const MAX_SHOWN = 400; // the last events; older ones stay in the trace
+export const MAX_SHOWN = 400; // the last events; older ones stay in the trace
 
 /** The sentinel that won the latest election, from the trace: {proc, t, epoch} or null. */
 export function latestLeader(index) {
@@ -19,20 +19,34 @@ export function latestLeader(index) {
  * @param {{proc?: number|null, important?: boolean}} filter  one sentinel only; only the events that tell the story
  */
 export function renderEventLog(index, nameOf, { proc = null, important = false } = {}) {
-  const all = index.sentinel.filter((e) => (proc == null || e.proc === proc) && (!important || sentinelRank(e.event, e.detail) <= 1));
+  const all = index.sentinel.filter(eventFilter({ proc, important }));
   if (!all.length) {
     return `<li class="ev-empty muted">${index.sentinel.length ? 'No events for this filter yet.' : 'No Sentinel events yet. When the master stops answering, each sentinel logs +sdown, then +odown once a quorum agrees.'}</li>`;
   }
   const shown = all.slice(-MAX_SHOWN);
-  const lines = shown.map((e) => {
+  const lines = eventLines(shown, nameOf);
+  if (all.length > shown.length) lines.unshift(earlierLine(all.length - shown.length));
+  return lines.join('');
+}
+
+/** Which events the log shows: one sentinel's only; only the events that tell the story. */
+export function eventFilter({ proc = null, important = false } = {}) {
+  return (e) => (proc == null || e.proc === proc) && (!important || sentinelRank(e.event, e.detail) <= 1);
+}
+
+/** The log's line for each event (an array of `<li>` strings). */
+export function eventLines(events, nameOf) {
+  return events.map((e) => {
     const cls = sentinelClass(e.event, e.detail);
     return `<li class="ev ev-${cls}" data-t="${e.t}" data-proc="${e.proc}" data-event="${esc(e.event)}" title="Click to see this moment on the timeline">` +
       `<span class="ev-t">${(e.t / 1000).toFixed(3)}</span>` +
       `<span class="ev-who">${esc(nameOf(e.proc))}</span>` +
       `<span class="ev-text"><b class="ev-name">${esc(e.event)}</b> ${esc(e.detail)}</span></li>`;
   });
-  if (all.length > shown.length) lines.unshift(`<li class="ev-empty muted">… ${all.length - shown.length} earlier events</li>`);
-  return lines.join('');
+}
+
+export function earlierLine(n) {
+  return `<li class="ev-empty muted ev-earlier" data-earlier="${n}">… ${n} earlier events</li>`;
 }
 
 /**

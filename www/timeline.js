@@ -20,6 +20,9 @@ const RIGHT = 14;
 const INSET = 10;      // gap between the lane names and time t0, so arrowheads there are not cut
 const MIN_LANE = 28;   // seven lanes (three servers, three sentinels, a client) fit a 720 px high page
 const MAX_LANE = 120;
+const SPARSE_MSGS = 400;  // more arrows (or outcome dots) than this in the window: drawn as one path per colour
+const BIN_PX = 4;         // in a dense window, one arrow per lane pair and colour every this many pixels
+const MAX_MSG_LABELS = 300; // message labels tried per frame (placed only where they overlap nothing)
 
 export const OUTCOMES = ['ok', 'error', 'refused', 'timeout'];
 const COLOURS = ['ok', 'error', 'refused', 'timeout', 'pending', 'other', 'repl', 'heartbeat', 'sentinel', 'cluster', 'gossip'];
@@ -63,6 +66,8 @@ function lowerBound(arr, t, key) {
 export class TimelineIndex {
   constructor() {
     this.clear();
+    this.ahead = [];                // records known past `records` (cut by a seek backwards), see `advanceTo`
+    this.aheadAt = 0;
   }
 
   clear() {
@@ -99,21 +104,60 @@ export class TimelineIndex {
     this.leaders = [];              // {proc, t, epoch}: +elected-leader
     this.redirects = [];            // MOVED / ASK a client got: {t, client, id, kind, slot, to}
     this.cluster = [];              // cluster log lines worth a mark: {t, proc, cls, label, text}
+    this.gauges = new Map();        // proc -> [{t, value, limit}]: a database's connections in use
   }
 
   get length() {
     return this.records.length;
   }
 
-  /** Forget everything from record `n` on (after a seek backwards): rebuild from the kept prefix. */
+  /**
+   * Forget everything from record `n` on (after a seek backwards): rebuild from the kept prefix. The records
+   * cut off are kept aside: until an action rewrites the future (`forgetAhead`), going forward again brings
+   * the very same records, and `advanceTo` takes them from here instead of from the simulation.
+   */
   truncate(n) {
     if (n >= this.records.length) return;
+    const ahead = this.records.slice(n).concat(this.ahead.slice(this.aheadAt));
     const keep = this.records.slice(0, n);
     this.clear();
-    this.add(keep);
+    this.#addAll(keep);
+    this.ahead = ahead;
+    this.aheadAt = 0;
+  }
+
+  /** An action changed the future: the records kept aside by `truncate` are no longer what will happen. */
+  forgetAhead() {
+    this.ahead = [];
+    this.aheadAt = 0;
+  }
+
+  /**
+   * Digest records up to `n`: from those kept aside when they are there (and `check(i)`, the record `i` as
+   * the simulation has it, matches), else from `fetch(cursor)`.
+   */
+  advanceTo(n, fetch, check) {
+    const need = n - this.records.length;
+    if (need <= 0) return;
+    const at = this.aheadAt;
+    if (this.ahead.length - at >= need && JSON.stringify(this.ahead[at + need - 1]) === JSON.stringify(check(n - 1))) {
+      for (let i = at; i < at + need; i++) {
+        this.records.push(this.ahead[i]);
+        this.#digest(this.ahead[i]);
+      }
+      this.aheadAt = at + need;
+      return;
+    }
+    this.forgetAhead();
+    this.add(fetch(this.records.length));
   }
 
   add(records) {
+    if (this.aheadAt < this.ahead.length) this.forgetAhead();
+    this.#addAll(records);
+  }
+
+  #addAll(records) {
     for (const r of records) {
       this.records.push(r);
       this.#digest(r);
@@ -260,6 +304,11 @@ export class TimelineIndex {
       case 'sentinel':
         this.#sentinel(r);
         break;
+      case 'gauge': {
+        if (!this.gauges.has(r.proc)) this.gauges.set(r.proc, []);
+        this.gauges.get(r.proc).push({ t: r.t, value: r.value, limit: r.limit });
+        break;
+      }
       case 'role': {
         // The first role a process announces is its configuration, not a change: no mark for it.
         const now = `${r.role} ${r.master ?? ''}`;
@@ -408,6 +457,131 @@ export function laneGeometry(n, height) {
   return { top, laneH, height: Math.max(height, AXIS_H + used + BOTTOM) };
 }
 
+/** Where things go: the x of a time, the y of a lane, and back (`T`: the time at an x). */
+export function timelineGeometry(lanes, { t0, t1, width, height }) {
+  const plotW = Math.max(50, width - LABEL_W - INSET - RIGHT);
+  const span = Math.max(1, t1 - t0);
+  const X = (t) => LABEL_W + INSET + ((t - t0) / span) * plotW;
+  const T = (x) => t0 + ((x - LABEL_W - INSET) / plotW) * span;
+  const geo = laneGeometry(lanes.length, height);
+  const laneY = new Map(lanes.map((p, i) => [p.id, geo.top + (i + 0.5) * geo.laneH]));
+  return { plotW, span, X, T, geo, laneY, plotLeft: LABEL_W + INSET };
+}
+
+/** The messages whose arrows can be in the window [t0, t1], minus the hidden keep-alives and gossip. */
+function visibleMessages(index, lanes, { t0, t1, heartbeats, gossip }) {
+  const first = lowerBound(index.msgs, t0 - index.maxSpan, (m) => m.t);
+  const visible = [];
+  for (let i = first; i < index.msgs.length && index.msgs[i].t <= t1; i++) visible.push(index.msgs[i]);
+  const lookedFrom = index.msgs[first]?.t ?? Infinity;
+  for (const m of index.open) if (m.t < lookedFrom && m.t <= t1) visible.push(m);
+  if (heartbeats && gossip) return visible;
+  const kindOf = new Map(lanes.map((p) => [p.id, p.kind]));
+  return visible.filter((m) => {
+    const c = index.colourOf(m, kindOf);
+    return (heartbeats || c !== 'heartbeat') && (gossip || c !== 'gossip');
+  });
+}
+
+/**
+ * Where a message's arrow goes: from (xa, y0) to (xb, yb); `y1` is its receiver's lane, `due` the x where an
+ * in-flight message is due, `drop` whether it ends in a cross. Null when it is not on screen.
+ */
+function arrowGeometry(index, m, { X, laneY, hostOf, now, kindOf, t0 }) {
+  const y0 = laneY.get(m.from);
+  const y1 = laneY.get(m.to);
+  if (y0 == null || y1 == null) return null;
+  const end = m.end ?? now;
+  if (end < t0) return null;
+  const colour = index.colourOf(m, kindOf);
+  const xa = X(m.t);
+  if (m.end == null) {
+    // In flight: the arrow has come as far as the delivery time lets it; a faint dashed line shows
+    // where and when the network means to deliver it.
+    const f = m.deliverAt > m.t ? Math.min(1, Math.max(0, (now - m.t) / (m.deliverAt - m.t))) : 1;
+    const yb = y0 + (y1 - y0) * f;
+    return { colour, xa, y0, xb: X(now), yb, y1, due: f < 1 ? X(m.deliverAt) : null, drop: false };
+  }
+  if (m.how === 'drop') {
+    // A message its sender's power cut caught on the wire was lost at the cut, wherever the trace records
+    // the drop.
+    const cut = m.reason === 'host_down'
+      ? index.power.find((w) => w.host === hostOf.get(m.from) && w.t0 >= m.t && w.t0 <= m.end) : null;
+    const at = cut ? cut.t0 : m.end;
+    // Refused at the destination; lost with a dead host as far as it had come (at its destination when
+    // that host is the dead one); lost on the way (partition, loss) halfway.
+    const f = m.deliverAt > m.t ? Math.min(1, Math.max(0, (at - m.t) / (m.deliverAt - m.t))) : 1;
+    const yb = m.reason === 'refused' ? y1 : m.reason === 'host_down' ? y0 + (y1 - y0) * f : (y0 + y1) / 2;
+    return { colour, xa, y0, xb: X(at), yb, y1, due: null, drop: true };
+  }
+  return { colour, xa, y0, xb: X(m.end), yb: y1, y1, due: null, drop: false };
+}
+
+/** A filled arrowhead at (xb, yb) pointing along the arrow from (xa, ya), as a path (the markers' shape). */
+function headPath(xa, ya, xb, yb) {
+  const len = Math.hypot(xb - xa, yb - ya) || 1;
+  const ux = (xb - xa) / len;
+  const uy = (yb - ya) / len;
+  const L = 8;
+  const W = 4;
+  const bx = xb - ux * L;
+  const by = yb - uy * L;
+  const r = (v) => Math.round(v * 10) / 10;
+  return `M${r(xb)},${r(yb)}L${r(bx - uy * W)},${r(by + ux * W)}L${r(bx + uy * W)},${r(by - ux * W)}z`;
+}
+
+function segmentDistance(px, py, xa, ya, xb, yb) {
+  const dx = xb - xa;
+  const dy = yb - ya;
+  const l2 = dx * dx + dy * dy;
+  const f = l2 === 0 ? 0 : Math.max(0, Math.min(1, ((px - xa) * dx + (py - ya) * dy) / l2));
+  return Math.hypot(px - (xa + f * dx), py - (ya + f * dy));
+}
+
+/**
+ * What is under the pointer at (px, py) in a timeline drawn with the same arguments: the nearest message
+ * arrow or request outcome within a few pixels, as a tooltip's text, or null. Marks with a `data-tip` of
+ * their own (bands, flags, events) are found by the page from the element under the pointer.
+ */
+export function timelineHit(index, lanes, { t0, t1, now, width, height, heartbeats = false, gossip = false }, px, py) {
+  const { X, T, laneY, span, plotW } = timelineGeometry(lanes, { t0, t1, width, height });
+  if (px < LABEL_W) return null;
+  const near = 6;
+  const slack = (near * span) / plotW;
+  const tx = T(px);
+  let best = null;
+  let bestD = near;
+  // Request outcomes first: a dot sits on top of the arrows that end there.
+  for (let i = lowerBound(index.outcomes, tx - slack, (q) => q.outT); i < index.outcomes.length && index.outcomes[i].outT <= tx + slack; i++) {
+    const q = index.outcomes[i];
+    const y = laneY.get(q.client);
+    if (y == null) continue;
+    const d = Math.hypot(X(q.outT) - px, y - py);
+    if (d <= bestD) {
+      bestD = d;
+      best = `request #${q.id} ${q.command.join(' ')}\n${q.outcome} after ${q.latency} ms: ${q.reply}`;
+    }
+  }
+  if (best) return best;
+  const kindOf = new Map(lanes.map((p) => [p.id, p.kind]));
+  const hostOf = new Map(lanes.map((p) => [p.id, p.host]));
+  const shown = visibleMessages(index, lanes, { t0: Math.max(t0, tx - slack), t1: Math.min(t1, tx + slack), heartbeats, gossip });
+  let hit = null;
+  for (const m of shown) {
+    const g = arrowGeometry(index, m, { X, laneY, hostOf, now, kindOf, t0 });
+    if (!g) continue;
+    const d = segmentDistance(px, py, g.xa, g.y0, g.xb, g.yb);
+    if (d <= bestD) {
+      bestD = d;
+      hit = m;
+    }
+  }
+  if (!hit) return null;
+  const status = hit.end == null ? 'in flight' : hit.how === 'drop' ? `dropped (${hit.reason})` : `delivered at ${formatSeconds(hit.end)}`;
+  const name = (id) => lanes.find((p) => p.id === id)?.name ?? `#${id}`;
+  return `#${hit.id} ${hit.label}\n${name(hit.from)} → ${name(hit.to)}: ${hit.kind}, sent at ${formatSeconds(hit.t)}, ${status}`;
+}
+
 /**
  * Render the timeline.
  * @param {TimelineIndex} index
@@ -420,11 +594,7 @@ export function laneGeometry(n, height) {
  * @returns {string} an `<svg>` element as a string
  */
 export function renderTimeline(index, lanes, { t0, t1, now, width, height, heartbeats = false, gossip = false, nodeNames = null, checks = null, focus = null }) {
-  const plotW = Math.max(50, width - LABEL_W - INSET - RIGHT);
-  const span = Math.max(1, t1 - t0);
-  const X = (t) => LABEL_W + INSET + ((t - t0) / span) * plotW;
-  const geo = laneGeometry(lanes.length, height);
-  const laneY = new Map(lanes.map((p, i) => [p.id, geo.top + (i + 0.5) * geo.laneH]));
+  const { plotW, span, X, geo, laneY } = timelineGeometry(lanes, { t0, t1, width, height });
   const H = geo.height;
   const plotTop = AXIS_H;
   const plotBottom = H - BOTTOM;
@@ -499,7 +669,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     if (b < t0 || a > t1) continue;
     const x0 = X(Math.max(a, t0));
     const x1 = X(Math.min(b, t1));
-    out.push(`<g class="nomaster" data-nomaster="${a}"><title>No writable master from ${formatSeconds(a)} to ${formatSeconds(b)}: writes cannot succeed</title>` +
+    out.push(`<g class="nomaster" data-nomaster="${a}" data-tip="No writable master from ${formatSeconds(a)} to ${formatSeconds(b)}: writes cannot succeed">` +
       `<rect x="${x0}" y="${plotTop + 1}" width="${Math.max(2, x1 - x0)}" height="7"/></g>`);
   }
 
@@ -509,7 +679,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     if (e < t0 || b.t0 > t1) continue;
     const x0 = X(Math.max(b.t0, t0));
     const x1 = X(Math.min(e, t1));
-    out.push(`<g class="band partition" data-band="partition"><title>${esc(b.label)} (${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)})</title>` +
+    out.push(`<g class="band partition" data-band="partition" data-tip="${esc(b.label)} (${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)})">` +
       `<rect x="${x0}" y="${plotTop}" width="${Math.max(2, x1 - x0)}" height="${plotBottom - plotTop}"/></g>`);
     mark(`<text class="band-label partition" x="${x0 + 5}" y="${plotTop + 13}">✂ ${esc(clip(b.label, 40))}</text>`, x0 + 5, plotTop + 13, `✂ ${clip(b.label, 40)}`);
   }
@@ -517,7 +687,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     if (f.t < t0 || f.t > t1) continue;
     if (f.host) continue;
     const x = X(f.t);
-    out.push(`<g class="fault-mark"><title>${esc(f.label)} at ${formatSeconds(f.t)}</title>` +
+    out.push(`<g class="fault-mark" data-tip="${esc(f.label)} at ${formatSeconds(f.t)}">` +
       `<line x1="${x}" y1="${plotTop}" x2="${x}" y2="${plotBottom}"/></g>`);
     // At the bottom, so a heal does not write over the label of the partition it ends.
     mark(`<text class="fault-label" x="${x + 4}" y="${plotBottom - 6}">${esc(clip(f.label, 30))}</text>`, x + 4, plotBottom - 6, clip(f.label, 30));
@@ -533,7 +703,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const h = Math.min(geo.laneH - 6, 30);
     const power = b.state === 'crashed' && powerCutAt(b.proc, b.t0);
     const what = power ? 'host powered off' : b.state;
-    out.push(`<g class="band ${b.state}${power ? ' power' : ''}" data-band="${power ? 'power' : b.state}"><title>${what} ${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)}</title>` +
+    out.push(`<g class="band ${b.state}${power ? ' power' : ''}" data-band="${power ? 'power' : b.state}" data-tip="${what} ${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)}">` +
       `<rect x="${x0}" y="${y - h / 2}" width="${Math.max(2, x1 - x0)}" height="${h}" rx="3"/>` +
       (b.t0 >= t0 ? `<line class="edge" x1="${x0}" y1="${y - geo.laneH / 2 + 3}" x2="${x0}" y2="${y + geo.laneH / 2 - 3}"/>` : '') +
       '</g>');
@@ -541,12 +711,37 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const word = power ? '■ power off' : b.state === 'crashed' ? '✖ crashed' : '❚❚ paused';
     if (b.t1 == null || x1 - x0 > 70) mark(`<text class="band-label ${b.state}${power ? ' power' : ''}" x="${x0 + 5}" y="${y - 5}">${word}</text>`, x0 + 5, y - 5, word);
   }
+  // A gauge (a database's connections in use out of its capacity) as a step line across its lane, red where
+  // it is at the limit.
+  for (const [proc, points] of index.gauges) {
+    const y = laneY.get(proc);
+    if (y == null || !points.length) continue;
+    const h = Math.min(geo.laneH - 8, 28);
+    const base = y + h / 2;
+    const Y = (p) => base - (h * p.value) / Math.max(1, p.limit);
+    let i = Math.max(0, lowerBound(points, t0, (p) => p.t) - 1);
+    let d = `M${X(Math.max(points[i].t, t0))},${Y(points[i])}`;
+    const full = [];
+    for (; i < points.length && points[i].t <= t1; i++) {
+      const p = points[i];
+      const x = X(Math.max(p.t, t0));
+      if (i > 0 && p.t > t0) d += `H${x}V${Y(p)}`;
+      if (p.value >= p.limit) {
+        const next = points[i + 1]?.t ?? now;
+        full.push(`<rect x="${x}" y="${base - h}" width="${Math.max(1, X(Math.min(next, t1)) - x)}" height="${h}"/>`);
+      }
+    }
+    d += `H${X(Math.min(now, t1))}`;
+    const last = points[Math.max(0, i - 1)];
+    out.push(`<g class="gauge" data-gauge="${proc}" data-tip="connections in use: ${last.value} of ${last.limit}">` +
+      `<g class="gauge-full">${full.join('')}</g><path d="${d}"/></g>`);
+  }
   for (const r of index.restarts) {
     const y = laneY.get(r.proc);
     if (y == null || r.t < t0 || r.t > t1) continue;
     const x = X(r.t);
     const word = r.from !== 'crashed' ? '▶ resumed' : powerBackAt(r.proc, r.t) ? '↑ power on' : '↻ restarted';
-    out.push(`<g class="restart-mark"><title>${word.slice(2)} at ${formatSeconds(r.t)}</title>` +
+    out.push(`<g class="restart-mark" data-tip="${word.slice(2)} at ${formatSeconds(r.t)}">` +
       `<line x1="${x}" y1="${y - geo.laneH / 2 + 3}" x2="${x}" y2="${y + geo.laneH / 2 - 3}"/></g>`);
     mark(`<text class="restart-label" x="${x + 5}" y="${y - 5}">${word}</text>`, x + 5, y - 5, word);
   }
@@ -560,7 +755,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const x0 = X(Math.max(b.t0, t0));
     const x1 = X(Math.min(e, t1));
     const h = geo.laneH - (b.status === 'odown' ? 8 : 4);
-    out.push(`<g class="sentinel-band ${b.status}" data-sentinel-band="${b.status}"><title>${esc(`${b.status.toUpperCase()}: ${b.status === 'sdown' ? 'this sentinel no longer gets valid PING replies from the master' : 'a quorum of sentinels agrees the master is down'} (${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)})`)}</title>` +
+    out.push(`<g class="sentinel-band ${b.status}" data-sentinel-band="${b.status}" data-tip="${esc(`${b.status.toUpperCase()}: ${b.status === 'sdown' ? 'this sentinel no longer gets valid PING replies from the master' : 'a quorum of sentinels agrees the master is down'} (${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)})`)}">` +
       `<rect x="${x0}" y="${y - h / 2}" width="${Math.max(2, x1 - x0)}" height="${h}" rx="3"/></g>`);
   }
   for (const f of index.failovers) {
@@ -571,7 +766,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const x1 = X(Math.min(e, t1));
     const yb = y + geo.laneH / 2 - 5;
     const how = f.end == null ? 'in progress' : f.end === 'end' ? 'done' : f.end;
-    out.push(`<g class="failover-span${f.end && f.end !== 'end' ? ' aborted' : ''}" data-failover="${f.epoch ?? ''}"><title>${esc(`failover${f.epoch != null ? ` of epoch ${f.epoch}` : ''}: ${formatSeconds(f.t0)}–${f.t1 == null ? 'now' : formatSeconds(f.t1)} (${how})`)}</title>` +
+    out.push(`<g class="failover-span${f.end && f.end !== 'end' ? ' aborted' : ''}" data-failover="${f.epoch ?? ''}" data-tip="${esc(`failover${f.epoch != null ? ` of epoch ${f.epoch}` : ''}: ${formatSeconds(f.t0)}–${f.t1 == null ? 'now' : formatSeconds(f.t1)} (${how})`)}">` +
       `<rect x="${x0}" y="${yb - 2}" width="${Math.max(3, x1 - x0)}" height="4" rx="2"/></g>`);
   }
 
@@ -586,7 +781,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const how = c.t1 == null ? 'running' : c.ok ? `done in ${c.t1 - c.t0} ms` : 'failed';
     const cls = c.t1 == null ? 'running' : c.ok ? 'ok' : 'failed';
     const yc = y + 6;
-    out.push(`<g class="child-span ${cls}" data-child="${esc(c.job)}"><title>${esc(`${what} (a forked child): started ${formatSeconds(c.t0)}, ${how}`)}</title>` +
+    out.push(`<g class="child-span ${cls}" data-child="${esc(c.job)}" data-tip="${esc(`${what} (a forked child): started ${formatSeconds(c.t0)}, ${how}`)}">` +
       `<rect x="${x0}" y="${yc}" width="${x1 - x0}" height="7" rx="2"/></g>`);
     const word = `${what}${c.t1 == null ? '…' : c.ok ? ' ✓' : ' ✗'}`;
     mark(`<text class="child-label ${cls}" x="${x1 + 4}" y="${yc + 7}">${esc(word)}</text>`, x1 + 4, yc + 7, word);
@@ -606,7 +801,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const y = laneY.get(f.proc);
     if (y == null || f.t < t0 || f.t > t1) continue;
     const x = X(f.t);
-    out.push(`<g class="${f.cls}" data-flag="${esc(f.text)}"><title>${esc(`${f.tip} at ${formatSeconds(f.t)}`)}</title>` +
+    out.push(`<g class="${f.cls}" data-flag="${esc(f.text)}" data-tip="${esc(`${f.tip} at ${formatSeconds(f.t)}`)}">` +
       `<line x1="${x}" y1="${y - geo.laneH / 2 + 3}" x2="${x}" y2="${y + geo.laneH / 2 - 3}"/></g>`);
     // Above the lane, unless a band or restart label of the same instant is there already.
     const up = isFree(boxOf(x + 5, y - 5, f.text, 6.8));
@@ -616,84 +811,88 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
 
   // Messages. Arrows that start before the window can still end inside it: look back by the longest
   // finished message, and separately at the few still in flight.
-  const first = lowerBound(index.msgs, t0 - index.maxSpan, (m) => m.t);
-  const visible = [];
-  for (let i = first; i < index.msgs.length && index.msgs[i].t <= t1; i++) visible.push(index.msgs[i]);
-  const lookedFrom = index.msgs[first]?.t ?? Infinity;
-  for (const m of index.open) if (m.t < lookedFrom && m.t <= t1) visible.push(m);
+  const shown = visibleMessages(index, lanes, { t0, t1, heartbeats, gossip });
   const kindOf = new Map(lanes.map((p) => [p.id, p.kind]));
-  const shown = visible.filter((m) => {
-    const c = index.colourOf(m, kindOf);
-    return (heartbeats || c !== 'heartbeat') && (gossip || c !== 'gossip');
-  });
-
+  // Up to SPARSE_MSGS arrows each get an element of their own (with the kind and how it ended in its
+  // classes); past that the window is denser than its pixels can show: the arrows of one colour are drawn as
+  // one path, arrows landing on the same pixels only once, and hovering finds the message (`timelineHit`).
+  const dense = shown.length > SPARSE_MSGS;
+  const agg = new Map(); // colour -> {lines: [], inflight: [], heads: [], drops: [], due: [], seen: Set}
+  const aggOf = (c) => {
+    let a = agg.get(c);
+    if (!a) agg.set(c, (a = { lines: [], inflight: [], heads: [], drops: [], due: [], seen: new Set() }));
+    return a;
+  };
+  const r1 = (v) => Math.round(v * 10) / 10;
   const msgLabels = []; // placed after every mark's label, where there is room
   const arrows = [];
-  for (let m of shown) {
-    const y0 = laneY.get(m.from);
-    const y1 = laneY.get(m.to);
-    if (y0 == null || y1 == null) continue;
-    const end = m.end ?? now;
-    if (end < t0) continue;
-    const colour = index.colourOf(m, kindOf);
-    const xa = X(m.t);
-    let xb;
-    let yb;
-    let tip = '';
-    if (m.end == null) {
-      // In flight: the arrow has come as far as the delivery time lets it; a faint dashed line shows
-      // where and when the network means to deliver it.
-      const f = m.deliverAt > m.t ? Math.min(1, Math.max(0, (now - m.t) / (m.deliverAt - m.t))) : 1;
-      xb = X(now);
-      yb = y0 + (y1 - y0) * f;
-      if (f < 1) tip = `<line class="due" x1="${xb}" y1="${yb}" x2="${X(m.deliverAt)}" y2="${y1}"/>`;
-    } else if (m.how === 'drop') {
-      // A message its sender's power cut caught on the wire was lost at the cut, wherever the trace records
-      // the drop.
-      const cut = m.reason === 'host_down'
-        ? index.power.find((w) => w.host === hostOf.get(m.from) && w.t0 >= m.t && w.t0 <= m.end) : null;
-      if (cut) m = { ...m, end: cut.t0 };
-      xb = X(m.end);
-      // Refused at the destination; lost with a dead host as far as it had come (at its destination when
-      // that host is the dead one); lost on the way (partition, loss) halfway.
-      const f = m.deliverAt > m.t ? Math.min(1, Math.max(0, (m.end - m.t) / (m.deliverAt - m.t))) : 1;
-      yb = m.reason === 'refused' ? y1 : m.reason === 'host_down' ? y0 + (y1 - y0) * f : (y0 + y1) / 2;
-      tip = `<path class="drop-x ${colour}" d="M${xb - 4},${yb - 4} L${xb + 4},${yb + 4} M${xb - 4},${yb + 4} L${xb + 4},${yb - 4}"/>`;
+  for (const m of shown) {
+    const g = arrowGeometry(index, m, { X, laneY, hostOf, now, kindOf, t0 });
+    if (!g) continue;
+    const { colour, xa, y0, xb, yb, y1 } = g;
+    if (dense) {
+      const a = aggOf(colour);
+      // One arrow per lane pair and BIN_PX of sending time stands for those sent in the same pixels.
+      const key = `${m.from}>${m.to}|${Math.floor(xa / BIN_PX)}|${m.end == null ? 1 : g.drop ? 2 : 0}`;
+      if (a.seen.has(key)) continue;
+      a.seen.add(key);
+      (m.end == null ? a.inflight : a.lines).push(`M${r1(xa)},${r1(y0)}L${r1(xb)},${r1(yb)}`);
+      if (g.due) a.due.push(`M${r1(xb)},${r1(yb)}L${r1(g.due)},${r1(y1)}`);
+      if (g.drop) a.drops.push(`M${r1(xb - 4)},${r1(yb - 4)}l8,8m-8,0l8,-8`);
+      else if (Math.hypot(xb - xa, yb - y0) >= 3) a.heads.push(headPath(xa, y0, xb, yb));
     } else {
-      xb = X(m.end);
-      yb = y1;
+      const tip = g.due ? `<line class="due" x1="${xb}" y1="${yb}" x2="${g.due}" y2="${y1}"/>`
+        : g.drop ? `<path class="drop-x ${colour}" d="M${xb - 4},${yb - 4} L${xb + 4},${yb + 4} M${xb - 4},${yb + 4} L${xb + 4},${yb - 4}"/>` : '';
+      // No arrowhead on a drop (it ends in a cross) or on an arrow too short to have a direction yet.
+      const head = g.drop || Math.hypot(xb - xa, yb - y0) < 3 ? '' : ` marker-end="url(#tl-${colour})"`;
+      arrows.push(`<g class="msg ${colour} kind-${esc(m.kind)}${m.end == null ? ' inflight' : ''}" data-msg="${m.id}">` +
+        `${tip}<line x1="${xa}" y1="${y0}" x2="${xb}" y2="${yb}"${head}/></g>`);
     }
-    const status = m.end == null ? 'in flight' : m.how === 'drop' ? `dropped (${m.reason})` : `delivered at ${formatSeconds(m.end)}`;
-    // No arrowhead on a drop (it ends in a cross) or on an arrow too short to have a direction yet.
-    const head = m.how === 'drop' || Math.hypot(xb - xa, yb - y0) < 3 ? '' : ` marker-end="url(#tl-${colour})"`;
-    arrows.push(`<g class="msg ${colour} kind-${esc(m.kind)}${m.end == null ? ' inflight' : ''}" data-msg="${m.id}">` +
-      `<title>${esc(`#${m.id} ${m.label}\n${m.kind}, sent at ${formatSeconds(m.t)}, ${status}`)}</title>` +
-      `${tip}<line x1="${xa}" y1="${y0}" x2="${xb}" y2="${yb}"${head}/></g>`);
-
     // A label near the sending end, if there is room for it (heartbeats stay unlabelled: hover them).
-    const text = clip(m.label, 26);
-    const lx = xa + (xb - xa) * 0.22 + 5;
-    const ly = y0 + (yb - y0) * 0.22 + (y1 > y0 ? 4 : 10);
-    if (colour !== 'heartbeat' && lx >= LABEL_W && lx <= width - 20) {
-      msgLabels.push({ html: `<text class="msg-label ${colour}" x="${lx}" y="${ly}">${esc(text)}</text>`, x: lx, y: ly, text });
+    if (colour !== 'heartbeat' && msgLabels.length < MAX_MSG_LABELS) {
+      const lx = xa + (xb - xa) * 0.22 + 5;
+      const ly = y0 + (yb - y0) * 0.22 + (y1 > y0 ? 4 : 10);
+      if (lx >= LABEL_W && lx <= width - 20) msgLabels.push({ m, colour, x: lx, y: ly });
     }
   }
-  out.push(`<g class="msgs">${arrows.join('')}</g>`);
+  for (const [c, a] of agg) {
+    const cls = `msg-agg ${c}`;
+    if (a.lines.length) arrows.push(`<path class="${cls}" data-msgs="${c}" d="${a.lines.join('')}"/>`);
+    if (a.inflight.length) arrows.push(`<path class="${cls} inflight" data-msgs="${c}" d="${a.inflight.join('')}"/>`);
+    if (a.due.length) arrows.push(`<path class="msg-agg due" d="${a.due.join('')}"/>`);
+    if (a.heads.length) arrows.push(`<path class="head ${c}" d="${a.heads.join('')}"/>`);
+    if (a.drops.length) arrows.push(`<path class="drop-x ${c}" d="${a.drops.join('')}"/>`);
+  }
+  out.push(`<g class="msgs${dense ? ' dense' : ''}" data-shown="${shown.length}">${arrows.join('')}</g>`);
 
-  // How each request ended, on the client's lane.
+  // How each request ended, on the client's lane: a dot each, or one path per outcome when they crowd.
   const firstOut = lowerBound(index.outcomes, t0, (q) => q.outT);
   const timeoutEnds = new Map();
-  for (let i = firstOut; i < index.outcomes.length && index.outcomes[i].outT <= t1; i++) {
+  let lastOut = firstOut;
+  while (lastOut < index.outcomes.length && index.outcomes[lastOut].outT <= t1) lastOut++;
+  const denseOut = lastOut - firstOut > SPARSE_MSGS;
+  const dots = new Map(); // outcome -> [path]
+  const dotSeen = new Set();
+  for (let i = firstOut; i < lastOut; i++) {
     const q = index.outcomes[i];
     const y = laneY.get(q.client);
     if (y == null) continue;
     const x = X(q.outT);
-    out.push(`<circle class="outcome ${q.outcome}" data-outcome="${q.outcome}" cx="${x}" cy="${y}" r="3.5">` +
-      `<title>${esc(`request #${q.id} ${q.command.join(' ')}\n${q.outcome} after ${q.latency} ms: ${q.reply}`)}</title></circle>`);
+    if (denseOut) {
+      const key = `${q.outcome}${Math.round(x)},${y}`;
+      if (!dotSeen.has(key)) {
+        dotSeen.add(key);
+        if (!dots.has(q.outcome)) dots.set(q.outcome, []);
+        dots.get(q.outcome).push(`M${r1(x - 3.5)},${y}a3.5,3.5 0 1,0 7,0a3.5,3.5 0 1,0 -7,0`);
+      }
+    } else {
+      out.push(`<circle class="outcome ${q.outcome}" data-outcome="${q.outcome}" cx="${x}" cy="${y}" r="3.5"/>`);
+    }
     if (q.outcome === 'timeout' && x > (timeoutEnds.get(q.client) ?? -Infinity) + 6) {
       if (maybe(`<text class="msg-label timeout" x="${x + 5}" y="${y + 15}">timeout</text>`, x + 5, y + 15, 'timeout')) timeoutEnds.set(q.client, x + 50);
     }
   }
+  for (const [o, d] of dots) out.push(`<path class="outcome ${o}" data-outcomes="${o}" d="${d.join('')}"/>`);
 
   // Acknowledged writes that the serving master does not have (from the checks): a red ring where the
   // client saw the acknowledgement.
@@ -701,7 +900,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const y = laneY.get(w.client);
     if (y == null || w.ackedAt < t0 || w.ackedAt > t1) continue;
     const x = X(w.ackedAt);
-    out.push(`<g class="lost-mark" data-lost="${esc(w.key)}"><title>${esc(`acknowledged write lost: SET ${w.key} ${w.value} (acknowledged at ${formatSeconds(w.ackedAt)}); the master now has ${w.found == null ? 'nothing' : w.found}`)}</title>` +
+    out.push(`<g class="lost-mark" data-lost="${esc(w.key)}" data-tip="${esc(`acknowledged write lost: SET ${w.key} ${w.value} (acknowledged at ${formatSeconds(w.ackedAt)}); the master now has ${w.found == null ? 'nothing' : w.found}`)}">` +
       `<circle cx="${x}" cy="${y}" r="7"/></g>`);
     mark(`<text class="lost-label" x="${x + 9}" y="${y - 8}">lost ${esc(clip(w.key, 14))}</text>`, x + 9, y - 8, `lost ${clip(w.key, 14)}`);
   }
@@ -715,7 +914,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     if (y == null) continue;
     const x = X(c.t);
     const err = /^\(error\)|^Could not connect/.test(c.reply) ? ' error' : '';
-    out.push(`<g class="console-mark${err}" data-console="${esc(c.line)}"><title>${esc(`> ${c.line}\n${c.reply}`)}</title>` +
+    out.push(`<g class="console-mark${err}" data-console="${esc(c.line)}" data-tip="${esc(`> ${c.line}\n${c.reply}`)}">` +
       `<path d="M${x},${y - 6} L${x + 6},${y} L${x},${y + 6} L${x - 6},${y} z"/></g>`);
     const text = clip(`> ${c.line}`, 30);
     const rows = consoleRows.get(c.proc) ?? [];
@@ -737,7 +936,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     if (y == null) continue;
     const x = X(l.t);
     const warn = /^!!!|warning|short read|truncat|refus|error/i.test(l.text) && kindOf.get(l.proc) !== 'client';
-    out.push(`<line class="log-mark${warn ? ' warn' : ''}" x1="${x}" y1="${y + 4}" x2="${x}" y2="${y + 11}"><title>${esc(`${formatSeconds(l.t)} ${l.text}`)}</title></line>`);
+    out.push(`<line class="log-mark${warn ? ' warn' : ''}" x1="${x}" y1="${y + 4}" x2="${x}" y2="${y + 11}" data-tip="${esc(`${formatSeconds(l.t)} ${l.text}`)}"></line>`);
     if (warn && /^!!!/.test(l.text)) warnings.push({ x, y, text: `⚠ ${clip(l.text.replace(/^!!!\s*|\s*!!!$/g, ''), 44)}` });
   }
 
@@ -760,8 +959,8 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const rank = sentinelRank(head.event, head.detail);
     const tip = g.events.map((e) => `${e.event} ${e.detail}`).join('\n');
     const r = rank <= 1 ? 5 : 3.5;
-    out.push(`<g class="sentinel-mark ${cls}" data-sentinel-event="${esc(head.event)}" data-events="${esc(g.events.map((e) => e.event).join(' '))}">` +
-      `<title>${esc(`${formatSeconds(g.t)}\n${tip}`)}</title>` +
+    out.push(`<g class="sentinel-mark ${cls}" data-sentinel-event="${esc(head.event)}" data-events="${esc(g.events.map((e) => e.event).join(' '))}" data-tip="${esc(`${formatSeconds(g.t)}\n${tip}`)}">` +
+      `` +
       `<path d="M${x},${y - r} L${x + r},${y} L${x},${y + r} L${x - r},${y} z"/></g>`);
     if (rank <= 2) {
       const more = g.events.length > 1 ? ` +${g.events.length - 1}` : '';
@@ -782,7 +981,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     if (y == null || (e.cls === 'state' && e.t === 0)) continue;
     const x = X(e.t);
     const r = e.cls === 'vote' || e.cls === 'pfail' ? 3.5 : 5;
-    out.push(`<g class="cluster-mark ${e.cls}" data-cluster-event="${e.cls}"><title>${esc(`${formatSeconds(e.t)} ${e.text}`)}</title>` +
+    out.push(`<g class="cluster-mark ${e.cls}" data-cluster-event="${e.cls}" data-tip="${esc(`${formatSeconds(e.t)} ${e.text}`)}">` +
       `<path d="M${x},${y - r} L${x + r},${y} L${x},${y + r} L${x - r},${y} z"/></g>`);
     const rank = { fail: 0, won: 0, election: 1, reconf: 1, reshard: 1, vote: 2, state: 2, pfail: 3 }[e.cls] ?? 3;
     const text = nodeNames ? e.label.replace(/\b[0-9a-f]{8}\b/, (id) => nodeNames.get(id) ?? id) : e.label;
@@ -795,7 +994,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     if (y == null) continue;
     const x = X(e.t);
     const to = lanes.find((p) => p.id === e.to)?.name ?? `#${e.to}`;
-    out.push(`<g class="redirect-mark kind-${e.kind}" data-redirect="${e.kind}" data-slot="${e.slot}"><title>${esc(`${formatSeconds(e.t)} -${e.kind} ${e.slot} → ${to}`)}</title>` +
+    out.push(`<g class="redirect-mark kind-${e.kind}" data-redirect="${e.kind}" data-slot="${e.slot}" data-tip="${esc(`${formatSeconds(e.t)} -${e.kind} ${e.slot} → ${to}`)}">` +
       `<rect x="${x - 3}" y="${y - 9}" width="6" height="6" transform="rotate(45 ${x} ${y - 6})"/></g>`);
     redirs.push({ x, y, kind: e.kind, text: `${e.kind} ${e.slot}→${to}` });
   }
@@ -822,7 +1021,10 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   }
   for (const w of warnings) maybe(`<text class="warn-label" x="${w.x + 4}" y="${w.y + 22}">${esc(w.text)}</text>`, w.x + 4, w.y + 22, w.text, 6.2);
 
-  for (const l of msgLabels) maybe(l.html, l.x, l.y, l.text, 6.6);
+  for (const l of msgLabels) {
+    const text = clip(l.m.label, 26);
+    maybe(`<text class="msg-label ${l.colour}" x="${l.x}" y="${l.y}">${esc(text)}</text>`, l.x, l.y, text, 6.6);
+  }
   out.push(`<g class="labels">${labels.join('')}</g>`);
 
   // The moment (or interval) the learner asked to look at.

@@ -9,6 +9,8 @@
 // with its view of the master (OK / SDOWN / ODOWN), its epoch and vote, and the failover it runs; the host a
 // sentinel runs on names it in its title strip.
 
+import { partitionSides } from './network.js';
+
 const PAD = 12;          // space around the drawing
 const GAP = 18;          // least space between host boxes
 const ROW_GAP = 34;      // between rows of hosts: room for a replication label between them
@@ -228,6 +230,12 @@ function procLines(p, byId, extra = {}) {
       ? { badge: 'CLIENT', sub: `writes → ${name(p.target)}`, third: `reads → ${name(p.readTarget)}`, fourth: state, fourthCls: 'muted' }
       : { badge: 'CLIENT', sub: `sends to ${name(p.target)}`, third: state, fourth: '', fourthCls: 'muted' };
   }
+  if (p.kind === 'database') {
+    // The database behind a look-aside cache: its connections in use out of its capacity.
+    const full = p.inFlight != null && p.capacity != null && p.inFlight >= p.capacity;
+    const third = off ? 'POWER OFF' : p.state !== 'up' ? p.state.toUpperCase() : `${p.inFlight ?? 0}/${p.capacity ?? '?'} connections`;
+    return { badge: 'DATABASE', sub: p.address || p.host, third, fourth: full && !off ? 'at capacity: refusing' : '', fourthCls: full ? 'link-down' : 'muted' };
+  }
   if (p.kind === 'reshard') return { badge: 'TOOL', sub: `on ${p.host}`, third: p.state === 'up' ? '' : p.state.toUpperCase(), fourth: '', fourthCls: 'muted' };
   return { badge: (p.role || p.kind).toUpperCase(), sub: p.address || p.host, third: p.state === 'up' ? '' : p.state.toUpperCase(), fourth: '', fourthCls: 'muted' };
 }
@@ -255,7 +263,7 @@ export function replicationLinks(snapshot) {
       label = ['replica', 'down'];
     } else if (isCut) {
       cls = 'down';
-      label = ['partitioned'];
+      label = ['✂ partitioned'];
     } else if (r.link === 'connected' && seen && seen.state === 'online') {
       cls = 'up';
       label = [`ack ${seen.ackOffset}`, `lag ${seen.lagBytes} B`];
@@ -313,9 +321,14 @@ function placePill(a, b, { w, h }, obstacles, placed) {
       if (!best || score < best.score) best = { score, x, y, rect };
     }
   }
-  placed.push(best.rect);
+  // Whether it had to cover another label or a card to go there.
+  best.clash = placed.some((p) => overlap(best.rect, p) > 0) || obstacles.some((o) => o.weight >= 2 && overlap(best.rect, o) > 0);
   return best;
 }
+
+// Up to this many replication links, each keeps its label wherever it goes; past it (a master and many
+// replicas) a label is drawn only where it covers no other label and no card, the selected process's first.
+const FEW_LINKS = 4;
 
 /**
  * Render the topology.
@@ -353,8 +366,10 @@ export function renderTopology(snapshot, { width, height, selected = null, leade
       `<rect class="host-box" x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" rx="10"/>` +
       `<text class="host-name" x="${r.x + 10}" y="${r.y + 18}">${esc(h.name)}</text>${sentNote}` +
       (onlySentinels ? `<text class="host-empty" x="${r.x + r.w / 2}" y="${r.y + HOST_HEAD + 30}" text-anchor="middle">only sentinels here →</text>` : '') +
+      // The IP only where the title leaves room for it (every card repeats it in its address).
       (on
-        ? `<text class="host-ip" x="${r.x + r.w - 10}" y="${r.y + 18}" text-anchor="end">${esc(h.ip || '')}</text>`
+        ? (r.w - 20 - 8 * h.name.length - (sents.length ? 7 * (2 + sents.map((p) => p.name).join(', ').length) : 0) >= 7 * (h.ip || '').length
+          ? `<text class="host-ip" x="${r.x + r.w - 10}" y="${r.y + 18}" text-anchor="end">${esc(h.ip || '')}</text>` : '')
         : `<text class="host-off" x="${r.x + r.w - 10}" y="${r.y + 18}" text-anchor="end">POWER OFF</text>`) +
       '</g>');
   }
@@ -370,26 +385,31 @@ export function renderTopology(snapshot, { width, height, selected = null, leade
       (q != null ? `<text class="band-quorum" x="${b.x + b.w - 10}" y="${b.y + 18}" text-anchor="end">quorum ${q}</text>` : '') + '</g>');
   }
 
-  // Cut links between hosts: a dashed "wall" across the gap between the two boxes (one per unordered
-  // pair), labelled beyond its end, so it never hides the cards or the arrows that cross it.
-  const drawnCuts = new Set();
-  for (const [a, b] of snapshot.cuts || []) {
-    const key = [a, b].sort().join('\u0000');
-    if (drawnCuts.has(key)) continue;
-    drawnCuts.add(key);
-    const ra = L.hosts.get(a);
-    const rb = L.hosts.get(b);
-    if (!ra || !rb) continue;
-    const pa = exitPoint(ra, center(rb), 0);
-    const pb = exitPoint(rb, center(ra), 0);
-    const m = { x: (pa.x + pb.x) / 2, y: (pa.y + pb.y) / 2 };
-    const len = Math.hypot(pb.x - pa.x, pb.y - pa.y) || 1;
-    let n = { x: -(pb.y - pa.y) / len, y: (pb.x - pa.x) / len };
-    if (n.y < 0 || (n.y === 0 && n.x < 0)) n = { x: -n.x, y: -n.y }; // label below (or right of) the wall
-    const half = Math.min(ra.h, rb.h) / 2 + 8;
-    out.push(`<g class="cut" data-cut="${esc(a)}|${esc(b)}"><title>${esc(`${a} and ${b} cannot reach each other`)}</title>` +
-      `<line x1="${m.x - n.x * half}" y1="${m.y - n.y * half}" x2="${m.x + n.x * half}" y2="${m.y + n.y * half}"/>` +
-      `<text x="${m.x + n.x * (half + 16)}" y="${m.y + n.y * (half + 16) + 4}" text-anchor="middle">✂ partitioned</text></g>`);
+  // A partition: each host a cut touches is outlined (dashed) and tagged with its side, A, B…, as the strip
+  // under the topology names them ("partitioned: db1 | db2, db3"); arrows that cross a cut are drawn cut
+  // below. Hosts no cut touches still reach everyone and are left as they are.
+  const sides = partitionSides(snapshot);
+  const cutTags = []; // the side tags, which the replication labels keep clear of
+  const tagSvg = [];
+  if (sides) {
+    sides.groups.forEach((g, i) => {
+      const letter = String.fromCharCode(65 + i);
+      const oneWay = sides.oneWay.find((w) => w.from[0] === g[0]);
+      const tag = oneWay ? `✂ ${letter} ↛ ${sides.oneWay.length === 1 ? String.fromCharCode(65 + sides.groups.findIndex((x) => x.includes(oneWay.to[0]))) : '…'}` : `✂ side ${letter}`;
+      for (const h of g) {
+        const r = L.hosts.get(h);
+        if (!r) continue;
+        const tip = oneWay ? `${h}'s messages to ${oneWay.to.join(', ')} are lost` : `${h} is on side ${letter} of the partition: it cannot reach the other side`;
+        const w = tag.length * 7 + 12;
+        cutTags.push({ x: r.x + 10, y: r.y + r.h - 4, w, h: 16 });
+        out.push(`<g class="cut side-${letter}" data-cut-host="${esc(h)}" data-side="${letter}"><title>${esc(tip)}</title>` +
+          `<rect class="cut-ring" x="${r.x - 4}" y="${r.y - 4}" width="${r.w + 8}" height="${r.h + 8}" rx="13"/></g>`);
+        // The tag goes over the arrows (with the labels), at the box's lower left where arrows seldom pass.
+        tagSvg.push(`<g class="cut cut-label" data-cut-tag="${esc(h)}"><title>${esc(tip)}</title>` +
+          `<rect class="cut-tag" x="${r.x + 10}" y="${r.y + r.h - 4}" width="${w}" height="16" rx="8"/>` +
+          `<text x="${r.x + 10 + w / 2}" y="${r.y + r.h + 8}" text-anchor="middle">${esc(tag)}</text></g>`);
+      }
+    });
   }
 
   const labels = []; // pills and arrow words, drawn over every arrow
@@ -397,10 +417,15 @@ export function renderTopology(snapshot, { width, height, selected = null, leade
   const obstacles = [];
   for (const r of L.procs.values()) obstacles.push({ ...r, weight: 3 });
   for (const r of L.hosts.values()) obstacles.push({ x: r.x, y: r.y, w: r.w, h: HOST_HEAD, weight: 2 });
+  for (const t of cutTags) obstacles.push({ ...t, weight: 3 });
   const pills = [];
 
   // Replication links: master -> replica, the direction the data flows.
-  for (const link of replicationLinks(snapshot)) {
+  const links = replicationLinks(snapshot);
+  const mine = (l) => (l.from === selected || l.to === selected ? 0 : 1);
+  const many = links.length > FEW_LINKS;
+  if (many) links.sort((x, y) => mine(x) - mine(y));
+  for (const link of links) {
     const from = L.procs.get(link.from);
     const to = L.procs.get(link.to);
     if (!from || !to) continue;
@@ -413,8 +438,10 @@ export function renderTopology(snapshot, { width, height, selected = null, leade
         (link.ackOffset != null ? `\n${rp.name} acknowledged offset ${link.ackOffset} (REPLCONF ACK, once a second); ` +
           `${m.name} has sent ${link.lagBytes} bytes more since` : ''))}</title>` +
       `<line x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" marker-end="url(#topo-arrow-repl-${link.cls})"/></g>`);
-    const { x: mx, y: my } = placePill(a, b, pillSize(link.label), obstacles, pills);
-    labels.push(`<g class="repl-label" data-repl-label="${link.from}-${link.to}">${pill(mx, my, link.label, `repl-${link.cls}`)}</g>`);
+    const spot = placePill(a, b, pillSize(link.label), obstacles, pills);
+    if (many && spot.clash) continue; // its figures stay in the arrow's tooltip and the inspector
+    pills.push(spot.rect);
+    labels.push(`<g class="repl-label" data-repl-label="${link.from}-${link.to}">${pill(spot.x, spot.y, link.label, `repl-${link.cls}`)}</g>`);
   }
 
   // Client -> target arrows (writes, or everything), and a dashed one to where reads go when they split.
@@ -431,7 +458,14 @@ export function renderTopology(snapshot, { width, height, selected = null, leade
       `x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" marker-end="url(#${bad ? 'topo-arrow-bad' : 'topo-arrow'})"/>`);
     if (p.readTarget != null && p.readTarget !== p.target) {
       const f = 0.5;
-      labels.push(`<text class="link-word${read ? ' read' : ''}" x="${a.x + (b.x - a.x) * f + 6}" y="${a.y + (b.y - a.y) * f - 4}">${read ? 'reads' : 'writes'}</text>`);
+      const x = a.x + (b.x - a.x) * f + 6;
+      const y = a.y + (b.y - a.y) * f - 4;
+      const word = read ? 'reads' : 'writes';
+      // Many applications: a word only where it covers no other label.
+      const box = { x: x - 2, y: y - 11, w: word.length * 6.6 + 4, h: 14 };
+      if (pills.some((q) => overlap(box, q) > 0)) return;
+      pills.push(box);
+      labels.push(`<text class="link-word${read ? ' read' : ''}" x="${x}" y="${y}">${word}</text>`);
     }
   };
   for (const p of snapshot.processes) {
@@ -475,7 +509,7 @@ export function renderTopology(snapshot, { width, height, selected = null, leade
       (fourth ? `<text class="proc-fourth ${fourthCls}" x="${r.x + 12}" y="${r.y + 62}"${fit(fourth, room, fourthCls === 'muted' ? 'sans' : 'bold')}>${esc(fourth)}</text>` : '') +
       '</g>');
   }
-  out.push(`<g class="labels">${labels.join('')}</g>`);
+  out.push(`<g class="labels">${tagSvg.join('')}${labels.join('')}</g>`);
   out.push('</svg>');
   return out.join('');
 }

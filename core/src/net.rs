@@ -184,4 +184,15 @@ mod tests {
         net.partition_one_way(&[0], &[1]);
         assert!(net.is_cut(0, 1) && !net.is_cut(1, 0));
     }
+
+    #[test]
+    fn changed_links_are_listed_for_the_view() {
+        let d = LinkParams { latency_ms: 1, jitter_ms: 0, loss_ppm: 0, bytes_per_ms: 125_000 };
+        let mut net = Network::new(d);
+        assert_eq!(net.links().count(), 0);
+        let slow = LinkParams { latency_ms: 250, ..d };
+        net.set_link(1, 0, slow);
+        assert_eq!(net.links().collect::<Vec<_>>(), vec![((1, 0), slow)]);
+        assert_eq!(net.params(0, 1), d);
+    }
 }

@@ -66,6 +66,24 @@ test('cluster: the slot map before and after a failover, and the old master back
   await expect(page.locator('#timeline .msg.gossip')).toHaveCount(0);
   await page.screenshot({ path: 'results/cluster-1-before.png' });
 
+  // Created by redis-cli: config epochs 1..3 for the three masters, shown in the slot map's legend.
+  await expect(page.locator('#slotmap [data-legend-owner="redis-1"] [data-config-epoch]')).toHaveText('epoch 1');
+
+  // ---- Failure detection: a master flags redis-1 PFAIL ("possibly failing"); the card counts the masters that
+  // hold a failure report against it, out of the majority needed, as CLUSTER NODES of each master says.
+  const pfail = await page.evaluate(() => window.app.stepUntil((r) => r.type === 'log' && /possibly failing/.test(r.text), 20000));
+  expect(pfail).not.toBeNull();
+  await page.evaluate(() => window.app.refresh());
+  await expect(node(page, 'redis-1').locator('.cl-fail')).toHaveText(/^fail\? [12]\/2$/);
+  const suspects = Number(await node(page, 'redis-1').locator('.cl-fail').getAttribute('data-suspected-by'));
+  let flagged = 0;
+  for (const m of ['redis-2', 'redis-3']) {
+    const v = await clusterNodes(page, m);
+    if (/fail/.test(v['redis-1'].flags)) flagged += 1;
+  }
+  expect(suspects).toBe(flagged);
+  await page.screenshot({ path: 'results/cluster-1b-pfail.png' });
+
   // ---- After the failover: the election was won by redis-4, which now owns 0-5460; redis-1 is marked failing.
   const won = await page.evaluate(() => window.app.stepUntil((r) => r.type === 'log' && /^Failover election won/.test(r.text), 20000));
   expect(won).not.toBeNull();
@@ -78,6 +96,8 @@ test('cluster: the slot map before and after a failover, and the old master back
   await expect(node(page, 'redis-4')).toHaveAttribute('data-cluster-role', 'master');
   await expect(node(page, 'redis-4')).toContainText('0-5460');
   await expect(node(page, 'redis-1').locator('.cl-fail')).toHaveText('FAIL');
+  // The winner took a new config epoch, greater than any before.
+  expect(Number(await page.locator('#slotmap [data-legend-owner="redis-4"] [data-config-epoch]').getAttribute('data-config-epoch'))).toBeGreaterThan(3);
   await expect(page.locator('#topology [data-proc-name="redis-4"] .badge-text')).toHaveText('MASTER');
   // The story on the timeline: FAIL, the election, the votes, the win (the window shows 10-15 s).
   await page.locator('#window').selectOption('5000');

@@ -1,0 +1,101 @@
+// Measures the page against the performance budget of the page issue and prints the figures:
+// first render after load, frames per second while playing a 30-process scenario, and the time to seek
+// anywhere in a 10-minute trace. Budgets are printed beside each figure; nothing here fails on speed.
+const { test, expect } = require('@playwright/test');
+
+/** A 30-process deployment: a master, 11 replicas, 3 sentinels and 15 applications. */
+function thirtyProcesses() {
+  const monitor = [{ name: 'mymaster', host: '10.0.0.1', port: 6379, quorum: 2, down_after_ms: 2000, failover_timeout_ms: 60000 }];
+  const hosts = [];
+  for (let i = 0; i < 12; i++) {
+    const server = { kind: 'server', name: `redis-${i}`, config: { save: '', 'repl-diskless-sync-delay': 0 } };
+    if (i > 0) server.config.replicaof = '10.0.0.1 6379';
+    const processes = [server];
+    if (i < 3) processes.push({ kind: 'sentinel', name: `sentinel-${i}`, monitor });
+    hosts.push({ name: `db${i}`, ip: `10.0.0.${i + 1}`, processes });
+  }
+  for (let i = 0; i < 15; i++) {
+    hosts.push({
+      name: `app${i}`, ip: `10.0.1.${i + 1}`,
+      processes: [{ kind: 'client', name: `app-${i}`, target: 'redis-0', read_target: `redis-${1 + (i % 11)}`,
+        workload: { interval_ms: 100, timeout_ms: 1000, ops: [{ command: 'SET {key} {value}' }, { command: 'GET {key}' }] } }],
+    });
+  }
+  return JSON.stringify({ version: 1, name: 'perf: 30 processes', duration_ms: 120000, network: { latency_ms: 1, jitter_ms: 1 }, hosts,
+    actions: [{ at_ms: 20000, do: 'crash', process: 'redis-0' }] });
+}
+
+const figures = [];
+function report(what, value, budget) {
+  figures.push(`${what.padEnd(58)} ${value.padStart(12)}   budget ${budget}`);
+}
+
+test.afterAll(() => {
+  console.log(`\npage performance (headless Chromium ${process.env.CHROMIUM_VERSION || ''}, 1280×720)\n${figures.join('\n')}`);
+});
+
+test('first render, playing 30 processes, seeking in a 10-minute trace', async ({ page }) => {
+  // First render: from navigation start to the topology drawn.
+  await page.goto('/?scenario=sentinel&seed=1');
+  await page.waitForFunction(() => window.app && window.app.status === 'ready' && document.querySelector('#topology svg'));
+  const firstRender = await page.evaluate(() => performance.now());
+  const nav = await page.evaluate(() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd);
+  report('first render after load (topology drawn)', `${firstRender.toFixed(0)} ms`, '≤ 1000 ms');
+  report('  of which HTML parsed (DOMContentLoaded)', `${nav.toFixed(0)} ms`, '');
+
+  // Playing a 30-process scenario: count animation frames over 5 s of real time at 1× and at 10×.
+  await page.evaluate((json) => window.app.loadJson(json, 1, 'perf-30.json'), thirtyProcesses());
+  expect(await page.evaluate(() => window.app.snapshot.processes.length)).toBe(30);
+  for (const speed of ['1', '10']) {
+    await page.selectOption('#speed', speed);
+    const r = await page.evaluate(async () => {
+      window.app.play();
+      const gaps = [];
+      let last = performance.now();
+      const start = last;
+      await new Promise((done) => {
+        const tick = (t) => {
+          gaps.push(t - last);
+          last = t;
+          if (t - start < 5000) requestAnimationFrame(tick); else done();
+        };
+        requestAnimationFrame(tick);
+      });
+      window.app.pause();
+      gaps.sort((a, b) => a - b);
+      const msgs = document.querySelector('#timeline .msgs');
+      return { fps: gaps.length / 5, p95: gaps[Math.floor(gaps.length * 0.95)], now: window.app.sim.now(),
+        elements: document.querySelectorAll('#timeline svg *').length, arrows: msgs ? msgs.dataset.shown : '?' };
+    });
+    report(`playing 30 processes at ${speed}× (virtual time reached ${(r.now / 1000).toFixed(1)} s)`, `${r.fps.toFixed(0)} fps`, '60 fps');
+    report('  95th percentile frame time', `${r.p95.toFixed(1)} ms`, '≤ 16.7 ms');
+    report('  timeline elements / arrows in its window', `${r.elements} / ${r.arrows}`, '');
+    await page.screenshot({ path: `results/perf-30-${speed}x.png` });
+  }
+
+  // Seeking: the Sentinel failover scenario run for 10 minutes, then seeks to scattered times (backwards
+  // ones restore a checkpoint and replay). Each seek is timed with the redraw it causes.
+  const runMs = await page.evaluate(() => {
+    const s = JSON.parse(window.app.scenarios.find((x) => x.id === 'sentinel').json);
+    s.duration_ms = 600000;
+    window.app.loadJson(JSON.stringify(s), 1, 'sentinel-10min.json');
+    const t0 = performance.now();
+    window.app.runUntil(600000);
+    return performance.now() - t0;
+  });
+  const seeks = await page.evaluate(() => {
+    const times = [];
+    for (const target of [599000, 5000, 300000, 12345, 450000, 15000, 100, 598000, 250000, 60000, 11000, 420000]) {
+      const t0 = performance.now();
+      window.app.seek(target);
+      window.app.refresh();
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return { median: times[times.length >> 1], max: times[times.length - 1], records: window.app.sim.traceLen() };
+  });
+  report(`running the 10-minute Sentinel scenario (${seeks.records} trace records)`, `${(runMs / 1000).toFixed(1)} s`, '');
+  report('seek anywhere in the 10-minute trace, median', `${seeks.median.toFixed(0)} ms`, '≤ 100 ms');
+  report('seek anywhere in the 10-minute trace, worst of 12', `${seeks.max.toFixed(0)} ms`, '≤ 100 ms');
+  await page.screenshot({ path: 'results/perf-after-seeks.png' });
+});

@@ -1,0 +1,100 @@
+// The lesson panel: a scenario's narration shown as virtual time passes (and going back with it), questions
+// to predict before the answer is revealed, and the verdicts on the scenario's expectations at the end.
+const fs = require('fs');
+const path = require('path');
+const { test, expect } = require('@playwright/test');
+const { trackErrors, open } = require('./helpers');
+
+const LESSON_FILE = path.resolve(__dirname, '../../scenarios/lesson-test.json');
+
+const steps = (page) => page.locator('#lesson-body .lesson-step');
+const current = (page) => page.locator('#lesson-body .lesson-step.current');
+
+test('narration advances with virtual time, goes back with a seek; a question waits for a prediction', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=standalone&seed=4');
+  const narration = JSON.parse(fs.readFileSync(LESSON_FILE, 'utf8')).narration;
+  await page.locator('#load-json-file').setInputFiles(LESSON_FILE);
+  await expect(page.locator('#scenario')).toHaveValue('__file__');
+
+  // The panel shows what the core says the narration is.
+  const fromCore = await page.evaluate(() => window.app.sim.narration());
+  expect(fromCore.map((n) => n.text)).toEqual(narration.map((n) => n.text));
+  const panel = page.locator('#lesson-panel');
+  await expect(panel).toBeVisible();
+  await expect(steps(page)).toHaveCount(1);
+  await expect(current(page)).toContainText(narration[0].text);
+  await expect(page.locator('#lesson-progress')).toHaveText('step 1 of 4');
+  await expect(panel).toContainText('3 more steps ahead');
+  await expect(panel).toContainText('3 expectations, judged at the end of the run (12 s)');
+  await page.screenshot({ path: 'results/lesson-1-start.png' });
+
+  await page.evaluate(() => window.app.runUntil(2500));
+  await expect(steps(page)).toHaveCount(2);
+  await expect(current(page)).toContainText(narration[1].text);
+  await expect(page.locator('#lesson-body .lesson-step.past')).toContainText(narration[0].text);
+
+  // Playing stops at the question, before the answer can be seen.
+  await page.locator('#speed').selectOption('10');
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await expect.poll(() => page.evaluate(() => window.app.playing), { timeout: 15_000 }).toBe(false);
+  expect(await page.evaluate(() => window.app.sim.now())).toBe(narration[2].at_ms);
+  await expect(page.locator('#step-status')).toContainText('The lesson asks a question');
+  await expect(current(page)).toContainText(narration[2].ask);
+  await expect(page.locator('#lesson-body .lesson-answer')).toHaveCount(0);
+  await page.getByRole('textbox', { name: /Your prediction/ }).fill('No, they time out');
+  await page.screenshot({ path: 'results/lesson-2-question.png' });
+  await page.getByRole('button', { name: /Reveal the answer/ }).click();
+  await expect(page.locator('#lesson-body .lesson-answer')).toContainText(narration[2].answer);
+  await expect(page.locator('#lesson-body .lesson-guessed')).toContainText('No, they time out');
+  await page.screenshot({ path: 'results/lesson-3-revealed.png' });
+
+  // Seeking back (the step's time, then the scrubber) shows the narration of that moment.
+  await page.locator('#lesson-body .lesson-at[data-at="2000"]').first().click();
+  expect(await page.evaluate(() => window.app.sim.now())).toBe(2000);
+  await expect(steps(page)).toHaveCount(2);
+  await expect(current(page)).toContainText(narration[1].text);
+  await page.locator('#scrub').fill('500');
+  expect(await page.evaluate(() => window.app.sim.now())).toBe(500);
+  await expect(steps(page)).toHaveCount(1);
+  await expect(page.locator('#time')).toHaveText('0.500 s');
+  expect(errors).toEqual([]);
+});
+
+test('an answer shows once the story moves past its question; verdicts at the end; hidden without narration', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=standalone&seed=4');
+  const scenario = JSON.parse(fs.readFileSync(LESSON_FILE, 'utf8'));
+  // One expectation that cannot hold, to see a failed verdict too.
+  scenario.expect.push({ check: 'lost_writes', min: 100000 });
+  await page.evaluate((json) => window.app.loadJson(json, 4, 'lesson-failing.json'), JSON.stringify(scenario));
+  await page.evaluate(() => window.app.runUntil(8500));
+  await expect(steps(page)).toHaveCount(4);
+  await expect(page.locator('#lesson-body .lesson-answer')).toContainText(scenario.narration[2].answer);
+  await expect(page.locator('#lesson-body .lesson-guess')).toHaveCount(0);
+  await expect(page.locator('#lesson-body .verdict')).toHaveCount(0);
+
+  await page.evaluate(() => window.app.runUntil(12000));
+  const verdicts = await page.evaluate(() => window.app.sim.judge());
+  expect(verdicts.map((v) => v.passed)).toEqual([true, true, true, false]);
+  const rows = page.locator('#lesson-body .verdict');
+  await expect(rows).toHaveCount(4);
+  for (let i = 0; i < 4; i++) {
+    await expect(rows.nth(i)).toHaveClass(verdicts[i].passed ? /pass/ : /fail/);
+    await expect(rows.nth(i)).toContainText(`${verdicts[i].passed ? '✓' : '✗'}${verdicts[i].expectation}`);
+  }
+  await expect(rows.nth(0)).toContainText('power off (between 4000 and 6000 ms)');
+  await expect(page.locator('#lesson-body .lesson-verdicts h3')).toContainText('3 of 4 held in this run');
+  await page.screenshot({ path: 'results/lesson-4-verdicts.png' });
+
+  // Hide and show again.
+  await page.getByRole('button', { name: 'Hide the lesson' }).click();
+  await expect(page.locator('#lesson-body')).toBeHidden();
+  await page.getByRole('button', { name: 'Show the lesson' }).click();
+  await expect(page.locator('#lesson-body')).toBeVisible();
+
+  // A scenario with no narration and no expectations: no panel.
+  await page.locator('#load-json-file').setInputFiles(path.resolve(__dirname, '../../scenarios/standalone-crash.json'));
+  await expect(page.locator('#lesson-panel')).toBeHidden();
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,119 @@
+// The timeline's zoom, pan and hover: + / − and Ctrl + wheel change the window, a drag pans back in time
+// (leaving "follow now" until Follow now), one tooltip says what is under the pointer; a window with more
+// arrows than its pixels can show draws them as one path per colour and stays small.
+const { test, expect } = require('@playwright/test');
+const { trackErrors, open } = require('./helpers');
+
+/** The window the timeline shows now, from its SVG's label ("Timeline from 1.000 s to 6.000 s"). */
+async function shown(page) {
+  const label = await page.locator('#timeline svg').getAttribute('aria-label');
+  const [, a, b] = /from ([\d.]+) s to ([\d.]+) s/.exec(label);
+  return { t0: Number(a) * 1000, t1: Number(b) * 1000 };
+}
+
+test('zoom with + / − and Ctrl + wheel, pan by dragging, hover for details', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=standalone&seed=3');
+  await page.evaluate(() => window.app.runUntil(12000));
+  await expect(page.locator('#window')).toHaveValue('5000');
+  let w = await shown(page);
+  expect(w.t1 - w.t0).toBe(5000);
+
+  // + halves the window and keeps following "now" (no Follow now button).
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  await expect(page.locator('#window')).toHaveValue('2500');
+  w = await shown(page);
+  expect(w.t1 - w.t0).toBe(2500);
+  expect(w.t1).toBeGreaterThan(12000);
+  await expect(page.locator('#follow')).toBeHidden();
+  await page.getByRole('button', { name: 'Zoom out' }).click();
+  await expect(page.locator('#window')).toHaveValue('5000');
+
+  // Ctrl + wheel zooms around the pointer: the time under it stays under it.
+  const box = await page.locator('#timeline').boundingBox();
+  const px = box.x + box.width * 0.5;
+  const py = box.y + 60;
+  await page.mouse.move(px, py);
+  const before = await shown(page);
+  const x0 = (await page.locator('#timeline svg').boundingBox()).x;
+  const geo = await page.evaluate(() => ({ w: document.querySelector('#timeline svg').width.baseVal.value }));
+  // the plot starts at 142 px (lane names + inset) and ends 14 px before the right edge
+  const timeAt = (win) => win.t0 + ((px - x0 - 142) / (geo.w - 142 - 14)) * (win.t1 - win.t0);
+  const anchor = timeAt(before);
+  await page.keyboard.down('Control');
+  await page.mouse.wheel(0, -200);
+  await page.keyboard.up('Control');
+  await expect.poll(async () => { const v = await shown(page); return v.t1 - v.t0; }).toBeLessThan(5000);
+  const after = await shown(page);
+  expect(Math.abs(timeAt(after) - anchor)).toBeLessThan(20);
+  await expect(page.locator('#follow')).toBeVisible();
+  await page.screenshot({ path: 'results/timeline-1-zoomed.png' });
+
+  // Drag to the right: earlier times come into view; Follow now returns to the present.
+  const span = after.t1 - after.t0;
+  await page.mouse.move(px, py);
+  await page.mouse.down();
+  await page.mouse.move(px + 100, py, { steps: 5 });
+  await page.mouse.move(px + 300, py, { steps: 5 });
+  await page.mouse.up();
+  const panned = await shown(page);
+  expect(panned.t1 - panned.t0).toBeCloseTo(span, -1);
+  expect(panned.t0).toBeLessThan(after.t0 - span * 0.2);
+  expect(await page.evaluate(() => window.app.sim.now())).toBe(12000); // panning does not move the simulation
+  await page.screenshot({ path: 'results/timeline-2-panned.png' });
+  await page.locator('#follow').click();
+  await expect(page.locator('#follow')).toBeHidden();
+  expect((await shown(page)).t1).toBeGreaterThan(12000);
+
+  // Hover: one tooltip for what is under the pointer (no <title> elements in the timeline).
+  expect(await page.locator('#timeline title').count()).toBe(0);
+  const dot = page.locator('#timeline .outcome.ok').last();
+  const d = await dot.boundingBox();
+  await page.mouse.move(d.x + d.width / 2, d.y + d.height / 2);
+  await expect(page.locator('#timeline-tip')).toBeVisible();
+  await expect(page.locator('#timeline-tip')).toContainText(/request #\d+ (SET|GET) .*\nok after \d+ ms/);
+  await page.screenshot({ path: 'results/timeline-3-hover-outcome.png' });
+  // An arrow: the nearest message, with its sender, receiver and times.
+  const arrow = page.locator('#timeline .msg.kind-command:not(.inflight) line').last();
+  const [ax1, ay1, ax2, ay2] = await arrow.evaluate((l) => ['x1', 'y1', 'x2', 'y2'].map((k) => l[k].baseVal.value));
+  const svgBox = await page.locator('#timeline svg').boundingBox();
+  await page.mouse.move(svgBox.x + ax1 + (ax2 - ax1) * 0.5, svgBox.y + ay1 + (ay2 - ay1) * 0.5);
+  await expect(page.locator('#timeline-tip')).toContainText(/^#\d+ .+\napp → redis: command, sent at [\d.]+ s, delivered at [\d.]+ s/);
+  await page.screenshot({ path: 'results/timeline-4-hover-arrow.png' });
+  // Leaving the timeline hides it.
+  await page.mouse.move(5, 5);
+  await expect(page.locator('#timeline-tip')).toBeHidden();
+  expect(errors).toEqual([]);
+});
+
+test('a window denser than its pixels draws one path per colour, and hovering still finds a message', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=sentinel&seed=1');
+  await page.evaluate(() => window.app.runUntil(30000));
+  await page.locator('#window').selectOption('60000');
+  await page.locator('#heartbeats').check();
+  const dense = page.locator('#timeline .msgs.dense');
+  await expect(dense).toHaveCount(1);
+  const shownArrows = Number(await dense.getAttribute('data-shown'));
+  expect(shownArrows).toBeGreaterThan(400);
+  // A few hundred elements, not one (or three) per message.
+  expect(await page.locator('#timeline svg *').count()).toBeLessThan(1200);
+  expect(await page.locator('#timeline .msg').count()).toBe(0);
+  expect(await page.locator('#timeline path.msg-agg.heartbeat').count()).toBeGreaterThan(0);
+  await page.screenshot({ path: 'results/timeline-5-dense.png' });
+  // Hover along a lane pair: the tooltip names a message.
+  const svgBox = await page.locator('#timeline svg').boundingBox();
+  const found = await page.evaluate(() => {
+    const v = window.app.index;
+    const m = v.msgs.filter((x) => x.end != null && x.t > 20000).at(-1);
+    return m ? m.id : null;
+  });
+  expect(found).not.toBeNull();
+  const path = page.locator('#timeline path.msg-agg').first();
+  const d = await path.getAttribute('d');
+  const [, x, y] = /^M([\d.]+),([\d.]+)/.exec(d);
+  await page.mouse.move(svgBox.x + Number(x) + 1, svgBox.y + Number(y) + 1);
+  await expect(page.locator('#timeline-tip')).toContainText(/^#\d+ /);
+  await page.screenshot({ path: 'results/timeline-6-dense-hover.png' });
+  expect(errors).toEqual([]);
+});
