@@ -1266,6 +1266,8 @@ function exportWhat(what) {
     download(name('trace', 'jsonl'), `${sim.traceJson()}\n`, 'application/x-ndjson');
   } else if (what === 'session') {
     download(name('session', 'json'), `${sim.exportSession()}\n`, 'application/json');
+  } else if (what === 'config') {
+    download(name('redis-config', 'txt'), sim.deploymentText(), 'text/plain');
   }
 }
 

@@ -240,4 +240,11 @@ impl Simulation {
     pub fn deployment_config(&self) -> Result<JsValue, JsError> {
         to_js(&redis_ha_sim::deploy::deployment(self.inner.scenario()))
     }
+
+    /// The same files as one text, each under a `# ---- host/process: file ----` line (what `redis-ha-sim conf`
+    /// prints), for the page's "Redis config files" download.
+    #[wasm_bindgen(js_name = deploymentText)]
+    pub fn deployment_text(&self) -> String {
+        redis_ha_sim::deploy::render(&redis_ha_sim::deploy::deployment(self.inner.scenario()))
+    }
 }

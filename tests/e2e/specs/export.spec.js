@@ -1,5 +1,5 @@
 // Export: the topology and the timeline as standalone SVG files (styles inlined: they render alone, with no
-// page stylesheet), the trace as JSON lines and the session as JSON.
+// page stylesheet), the trace as JSON lines, the session as JSON and the deployment as Redis config files.
 const fs = require('fs');
 const { test, expect } = require('@playwright/test');
 const { trackErrors, open } = require('./helpers');
@@ -61,5 +61,15 @@ test('topology and timeline download as SVG files that render on their own; trac
   const parsed = JSON.parse(session.text);
   expect(parsed.seed).toBe(2);
   expect(parsed.now).toBe(6000);
+
+  // The deployment as real Redis files: each server's redis.conf (the replicas' replicaof lines), what
+  // `redis-ha-sim conf` prints and tests/deploy starts in a real redis-server.
+  const conf = await exportFile(page, 'Redis config files (text)');
+  expect(conf.name).toMatch(/redis-config.*\.txt$/);
+  expect(conf.text).toBe(await page.evaluate(() => window.app.sim.deploymentText()));
+  const files = await page.evaluate(() => window.app.sim.deploymentConfig());
+  for (const f of files) expect(conf.text).toContain(`# ---- ${f.host ? `${f.host}/` : ''}${f.process}: ${f.file} ----`);
+  expect(conf.text).toMatch(/^replicaof 10\.0\.0\.1 6379$/m);
+  expect(conf.text).toMatch(/^port 6379$/m);
   expect(errors).toEqual([]);
 });
