@@ -20,6 +20,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("split-brain", include_str!("../scenarios/split-brain.json")),
     ("split-brain-min-replicas", include_str!("../scenarios/split-brain-min-replicas.json")),
     ("jepsen-sentinel", include_str!("../scenarios/jepsen-sentinel.json")),
+    ("jepsen-sentinel-async", include_str!("../scenarios/jepsen-sentinel-async.json")),
     ("cache-aside", include_str!("../scenarios/cache-aside.json")),
     ("cluster-crossslot", include_str!("../scenarios/cluster-crossslot.json")),
     ("cluster", include_str!("../scenarios/cluster.json")),
