@@ -50,7 +50,8 @@ pub enum Message {
 #[derive(Clone, Debug)]
 pub enum ReplPayload {
     /// The snapshot taken when the full sync's BGSAVE forked: the data at replication offset `offset`.
-    Rdb { replid: String, offset: u64, data: Rc<Keyspace>, bytes: u64 },
+    /// `diskless`: streamed from the fork to the socket with an EOF mark (`repl-diskless-sync yes`), not a file.
+    Rdb { replid: String, offset: u64, data: Rc<Keyspace>, bytes: u64, diskless: bool },
     /// Commands as they enter the replication stream. `from_offset` is the master's offset before them, so a
     /// replica notices a gap (a lost message) and resynchronizes instead of diverging.
     Stream { from_offset: u64, bytes: u64, commands: Rc<Vec<Vec<Vec<u8>>>> },

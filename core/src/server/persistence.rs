@@ -201,6 +201,7 @@ impl Server {
                 offset: job.repl_offset,
                 bytes: job.image.size(),
                 data,
+                diskless: false,
             };
             ctx.out.send(pid, Message::Repl(payload));
         }

@@ -197,6 +197,7 @@ impl Server {
                 offset: self.repl.offset,
                 data: data.clone(),
                 bytes,
+                diskless: true,
             };
             ctx.out.send(pid, Message::Repl(payload));
         }

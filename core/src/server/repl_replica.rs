@@ -170,11 +170,19 @@ impl Server {
         }
         m.last_io = ctx.now;
         match payload {
-            ReplPayload::Rdb { replid, offset, data, bytes } => {
+            ReplPayload::Rdb { replid, offset, data, bytes, diskless } => {
                 if m.state != LinkState::Sync {
                     return;
                 }
-                self.log(ctx, format!("MASTER <-> REPLICA sync: receiving {bytes} bytes from master to disk"));
+                // A diskless master sends no length up front ($EOF:<mark>): the replica cannot say how much.
+                self.log(
+                    ctx,
+                    if diskless {
+                        "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk".to_string()
+                    } else {
+                        format!("MASTER <-> REPLICA sync: receiving {bytes} bytes from master to disk")
+                    },
+                );
                 self.log(ctx, "MASTER <-> REPLICA sync: Flushing old data");
                 self.log(ctx, "MASTER <-> REPLICA sync: Loading DB in memory");
                 self.db = (*data).clone();
