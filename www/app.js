@@ -15,18 +15,31 @@ import { LessonPanel, currentStep } from './lesson.js';
 import { encodeFragment, decodeFragment, shareLink, embedCode, embedOptions, applyEmbed, copyText } from './share.js';
 import { standaloneSvg, download, fileName } from './export.js';
 import { NetworkTool, partitionSides } from './network.js';
+import { CanvasPainter } from './paint.js';
 
 const PKG = './pkg/redis_ha_sim_web.js';
 const BUILD_HINT = 'Build it from the repository root with:\n  wasm-pack build web --release --target web --out-dir ../www/pkg --no-pack';
-const MAX_FRAME_MS = 250;
-const SIM_BUDGET_MS = 8;
-const PANELS_EVERY_MS = 100;
-const FIGURES_DEFER_MS = 8;    // metrics() and checks() taking longer than this are computed after a seek's redraw   // while playing, the topology and the panels are redrawn at most this often       // wall time a frame may spend running the simulation while playing      // a frame after a long stall (hidden tab) advances at most this much real time
+const MAX_FRAME_MS = 250;      // a frame after a long stall (hidden tab) advances at most this much real time
+const SIM_BUDGET_MS = 8;       // wall time a frame may spend running the simulation while playing
+const PANELS_EVERY_MS = 250;   // while playing, the topology and the panels are redrawn at most this often
+const PANEL_JOBS = 4;          // ...in this many groups, one group per frame
+const FIGURES_DEFER_MS = 8;    // metrics() and checks() taking longer than this are computed after a seek's redraw
 const STEP_HINT = '— press Step to process one event and see it described here';
 const FIGURES_EVERY_MS = 200;  // metrics() and checks() walk the whole trace: refresh them a few times a second
 const WINDOWS = [100, 1000, 5000, 20000, 60000]; // the timeline window choices, as in index.html
 
 const $ = (id) => document.getElementById(id);
+// Writes that change nothing still cost the browser a style and layout pass (a text node replaced, an
+// attribute set): the panels redrawn while playing only write what differs.
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+function setAttr(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+function setFlag(el, name, on) {
+  if (el[name] !== on) el[name] = on;
+}
 
 const state = {
   wasm: null,
@@ -47,7 +60,8 @@ const state = {
   figuresKey: '',        // trace length and time the figures were computed at
   figuresCost: 0,        // how long metrics() and checks() took last time, in ms
   figuresTimer: 0,       // a deferred refresh of the figures (see drawFigures)
-  panelsTs: -Infinity,   // when the topology and the panels were last redrawn while playing
+  panelsTs: -Infinity,   // when a group of panels was last redrawn while playing
+  panelTurn: 0,          // which group is next
   chunkMs: 20,           // virtual ms the frame loop runs in one go (adapted to fit the frame's budget)
   panMid: null,          // the middle of the timeline's window when the learner zoomed or panned it away from now
   tlView: null,          // the arguments the timeline was last drawn with, for hovering
@@ -529,6 +543,12 @@ function refresh() {
   draw();
 }
 
+let timelinePainter = null;
+function painter(el) {
+  if (!timelinePainter || timelinePainter.container !== el) timelinePainter = new CanvasPainter(el);
+  return timelinePainter;
+}
+
 /** An element's content size, as its ResizeObserver last saw it (measured once when first asked). */
 const sizes = new Map();
 const resized = new ResizeObserver((entries) => {
@@ -566,10 +586,16 @@ function draw() {
   const view = state.cluster ? state.clusterView : null;
   // While playing, the topology and the panels of figures are redrawn a few times a second (their numbers
   // change every frame, but nobody reads offsets at 60 Hz); the timeline, which moves, every frame.
+  // Each group has a frame of its own (topology, figures, side panels, event log, in turn), so that no
+  // frame carries them all.
   const ts = performance.now();
-  const panels = !state.playing || ts - state.panelsTs >= PANELS_EVERY_MS;
-  if (panels) state.panelsTs = ts;
-  if (panels) {
+  let job = -1;
+  if (state.playing && ts - state.panelsTs >= PANELS_EVERY_MS / PANEL_JOBS) {
+    state.panelsTs = ts;
+    job = state.panelTurn++ % PANEL_JOBS;
+  }
+  const all = !state.playing;
+  if (all || job === 0) {
     // A cluster is laid out one column per shard (plus one for clients and tools), scaled down to fit if need be.
     const topoW = view ? Math.max(topoSize[0], clusterWidth(snap, view)) : topoSize[0];
     const shown = view ? { ...snap, hosts: layoutHosts(snap, view, topoW, topoSize[1]) } : snap;
@@ -582,23 +608,32 @@ function draw() {
   }
 
   const { t0, t1 } = timeWindow(now);
-  drawFigures();
+  if (all || job === 1) drawFigures();
   const lanes = lanesOf(snap);
   state.tlView = { lanes, t0, t1, now, width: tlSize[0], height: tlSize[1], heartbeats: state.heartbeats, gossip: state.gossip };
   const tl = renderTimeline(state.index, lanes, { t0, t1, now, width: tlSize[0], height: tlSize[1],
     heartbeats: state.heartbeats, gossip: state.gossip, nodeNames: view ? new Map(view.nodes.map((n) => [n.id.slice(0, 8), n.name])) : null,
     // checks() judges against one serving master; in a cluster (its panel hidden) its lost writes are not drawn.
     checks: state.cluster ? null : state.checks, focus: state.focus });
-  if (tl !== state.drawn.timeline) {
+  // Playing, the timeline is painted on a canvas from the same SVG (a new SVG document every frame costs
+  // the browser more than the frame has); paused, it is the SVG itself, whose marks can be hovered,
+  // clicked, exported and read by a screen reader.
+  if (state.playing) {
+    if (tl !== state.drawn.timeline || !painter(tlEl).showing) {
+      painter(tlEl).paint(tl, tlSize[0], tlSize[1]);
+      state.drawn.timeline = tl;
+    }
+  } else if (tl !== state.drawn.timeline || painter(tlEl).showing) {
     tlEl.innerHTML = tl;
     state.drawn.timeline = tl;
     if (state.pointer) drawTip();
   }
 
-  $('time').textContent = `${(now / 1000).toFixed(3)} s`;
+  setText($('time'), `${(now / 1000).toFixed(3)} s`);
   const dur = sim.durationMs();
-  $('duration').textContent = dur > 0 ? `/ ${formatSeconds(dur, 1000)}` : '';
-  $('progress-fill').style.width = dur > 0 ? `${Math.min(100, (100 * now) / dur)}%` : '0%';
+  setText($('duration'), dur > 0 ? `/ ${formatSeconds(dur, 1000)}` : '');
+  const fill = dur > 0 ? `${Math.min(100, (100 * now) / dur).toFixed(2)}%` : '0%';
+  if ($('progress-fill').style.width !== fill) $('progress-fill').style.width = fill;
   drawScrubber(now, dur);
   drawLesson(now, dur);
 
@@ -609,13 +644,13 @@ function draw() {
       state.drawn.slots = slots;
     }
   }
-  if (panels) {
+  if (all || job === 2) {
     drawSelection(snap);
     drawNetwork(snap);
     drawInspector(snap);
-    drawEvents();
     con.refreshPrompt();
   }
+  if (all || job === 3) drawEvents();
 }
 
 /**
@@ -699,19 +734,19 @@ const ACTIONS = ['kill', 'restart', 'promote', 'replicate', 'repoint', 'power', 
 
 function setButton(id, { show = true, enabled = true, label, text, title }) {
   const b = $(id);
-  b.hidden = !show;
-  b.disabled = !enabled;
-  if (label) b.setAttribute('aria-label', label);
-  if (text != null && b.textContent !== text) b.textContent = text;
-  if (title) b.title = title;
+  setFlag(b, 'hidden', !show);
+  setFlag(b, 'disabled', !enabled);
+  if (label) setAttr(b, 'aria-label', label);
+  if (text != null) setText(b, text);
+  if (title) setAttr(b, 'title', title);
 }
 
 function drawSelection(snap) {
   const p = selectedProcess(snap);
-  $('selected-name').textContent = p ? p.name : '—';
-  $('selected-kind').textContent = p ? `${p.role || p.kind} on ${p.host}` : '';
+  setText($('selected-name'), p ? p.name : '—');
+  setText($('selected-kind'), p ? `${p.role || p.kind} on ${p.host}` : '');
   if (!p || !state.sim) {
-    for (const id of ACTIONS) $(id).disabled = true;
+    for (const id of ACTIONS) setFlag($(id), 'disabled', true);
     return;
   }
   const server = p.kind === 'server';
@@ -763,9 +798,9 @@ function drawSelection(snap) {
 function drawNetwork(snap) {
   const sides = partitionSides(snap);
   const text = sides ? `✂ ${sides.text}` : '';
-  if ($('net-status').textContent !== text) $('net-status').textContent = text;
-  $('net-strip').hidden = !sides;
-  $('topo-hint').hidden = !!sides;
+  setText($('net-status'), text);
+  setFlag($('net-strip'), 'hidden', !sides);
+  setFlag($('topo-hint'), 'hidden', !!sides);
 }
 
 /**
@@ -1188,7 +1223,7 @@ function drawScrubber(now, dur) {
   const max = Math.max(dur, now, 1000);
   if (Number(s.max) !== max) s.max = String(max);
   if (!state.scrubbing && Number(s.value) !== now) s.value = String(now);
-  s.setAttribute('aria-valuetext', `${formatSeconds(now, 1)} of ${formatSeconds(max, 1000)}`);
+  setAttr(s, 'aria-valuetext', `${formatSeconds(now, 100)} of ${formatSeconds(max, 1000)}`);
 }
 
 function drawLesson(now, dur) {

@@ -63,6 +63,20 @@ function lowerBound(arr, t, key) {
   return lo;
 }
 
+/** A key for (sender, receiver, request id): a number while it fits in one exactly, else a string. */
+function connReq(from, to, req) {
+  return req < 2097152 && from < 65536 && to < 65536 ? (req * 65536 + from) * 65536 + to : `${from}>${to}#${req}`;
+}
+
+const UNDO_POP = 0;
+const UNDO_MAP_SET = 1;
+const UNDO_MAP_DELETE = 2;
+const UNDO_SET_DELETE = 3;
+const UNDO_SET_ADD = 4;
+const UNDO_FIELD = 5;
+// Undoing a record costs about a fifth of digesting it (measured on a 10-minute Sentinel trace).
+const UNDO_VS_DIGEST = 5;
+
 export class TimelineIndex {
   constructor() {
     this.clear();
@@ -72,8 +86,10 @@ export class TimelineIndex {
 
   clear() {
     this.records = [];
+    this.undo = [];                 // how to undo each change the records made, in order (see `truncate`)
+    this.marks = [];                // record i -> the length of `undo` before it
     this.msgs = [];                 // by send time: {id, t, from, to, kind, label, deliverAt, end, how, reason, req}
-    this.msgById = new Map();
+    this.msgById = [];              // message id -> message (ids are dense: the simulation counts them)
     this.open = new Set();          // messages neither delivered nor dropped yet
     this.maxSpan = 0;               // longest finished message, in ms: how far back a visible arrow can start
     this.requests = new Map();      // "client:id" -> {client, id, server, t, command, outcome, reply, outT, latency}
@@ -90,7 +106,7 @@ export class TimelineIndex {
     this.lastRole = new Map();      // proc -> "role master" it last announced
     this.consoles = [];             // {t, proc, line, reply}
     this.logs = [];                 // {t, proc, text}
-    this.cmdOf = new Map();         // "from>to#req" -> a command's message, so that its reply can be classified
+    this.cmdOf = new Map();         // connection and request id (`connReq`) -> a command's message, so that its reply can be classified
     this.lastAnswer = new Map();    // "from>to|question" -> the last answer a sentinel got to it
     this.children = [];             // forked children: {proc, job: bgsave|aof-rewrite, t0, t1|null, ok|null}
     this.openChild = new Map();     // "proc:job" -> child
@@ -112,16 +128,24 @@ export class TimelineIndex {
   }
 
   /**
-   * Forget everything from record `n` on (after a seek backwards): rebuild from the kept prefix. The records
-   * cut off are kept aside: until an action rewrites the future (`forgetAhead`), going forward again brings
-   * the very same records, and `advanceTo` takes them from here instead of from the simulation.
+   * Forget everything from record `n` on (after a seek backwards), by undoing what those records did (or,
+   * when that is most of them, by digesting the prefix kept again): the cost is that of the smaller part. The records cut off are kept aside: until an
+   * action rewrites the future (`forgetAhead`), going forward again brings the very same records, and
+   * `advanceTo` takes them from here instead of from the simulation.
    */
   truncate(n) {
     if (n >= this.records.length) return;
     const ahead = this.records.slice(n).concat(this.ahead.slice(this.aheadAt));
-    const keep = this.records.slice(0, n);
-    this.clear();
-    this.#addAll(keep);
+    if (n * UNDO_VS_DIGEST < this.records.length - n) {
+      // Undoing most of the records costs more than digesting the few kept again.
+      const keep = this.records.slice(0, n);
+      this.clear();
+      for (const r of keep) this.#take(r);
+    } else {
+      this.#undoTo(this.marks[n]);
+      this.marks.length = n;
+      this.records.length = n;
+    }
     this.ahead = ahead;
     this.aheadAt = 0;
   }
@@ -141,10 +165,7 @@ export class TimelineIndex {
     if (need <= 0) return;
     const at = this.aheadAt;
     if (this.ahead.length - at >= need && JSON.stringify(this.ahead[at + need - 1]) === JSON.stringify(check(n - 1))) {
-      for (let i = at; i < at + need; i++) {
-        this.records.push(this.ahead[i]);
-        this.#digest(this.ahead[i]);
-      }
+      for (let i = at; i < at + need; i++) this.#take(this.ahead[i]);
       this.aheadAt = at + need;
       return;
     }
@@ -154,24 +175,72 @@ export class TimelineIndex {
 
   add(records) {
     if (this.aheadAt < this.ahead.length) this.forgetAhead();
-    this.#addAll(records);
+    for (const r of records) this.#take(r);
   }
 
-  #addAll(records) {
-    for (const r of records) {
-      this.records.push(r);
-      this.#digest(r);
+  #take(r) {
+    this.marks.push(this.undo.length);
+    this.records.push(r);
+    this.#digest(r);
+  }
+
+  // Every change a record makes goes through these, which log how to undo it (see `truncate`): four slots
+  // per change, [what, object, key, old value], in one flat array (a closure each would cost the garbage
+  // collector more than the digest itself).
+  #push(arr, v) {
+    arr.push(v);
+    this.undo.push(UNDO_POP, arr, null, null);
+  }
+  #set(map, k, v) {
+    if (map.has(k)) this.undo.push(UNDO_MAP_SET, map, k, map.get(k));
+    else this.undo.push(UNDO_MAP_DELETE, map, k, null);
+    map.set(k, v);
+  }
+  #delete(map, k) {
+    if (!map.has(k)) return;
+    this.undo.push(UNDO_MAP_SET, map, k, map.get(k));
+    map.delete(k);
+  }
+  #add(set, v) {
+    if (set.has(v)) return;
+    set.add(v);
+    this.undo.push(UNDO_SET_DELETE, set, v, null);
+  }
+  #remove(set, v) {
+    if (!set.has(v)) return;
+    set.delete(v);
+    this.undo.push(UNDO_SET_ADD, set, v, null);
+  }
+  #field(obj, k, v) {
+    const old = obj[k];
+    if (old === v) return;
+    obj[k] = v;
+    this.undo.push(UNDO_FIELD, obj, k, old);
+  }
+
+  #undoTo(to) {
+    const u = this.undo;
+    for (let i = u.length - 4; i >= to; i -= 4) {
+      const what = u[i];
+      const obj = u[i + 1];
+      if (what === UNDO_POP) obj.pop();
+      else if (what === UNDO_MAP_SET) obj.set(u[i + 2], u[i + 3]);
+      else if (what === UNDO_MAP_DELETE) obj.delete(u[i + 2]);
+      else if (what === UNDO_SET_DELETE) obj.delete(u[i + 2]);
+      else if (what === UNDO_SET_ADD) obj.add(u[i + 2]);
+      else obj[u[i + 2]] = u[i + 3];
     }
+    u.length = to;
   }
 
   #finish(r, how) {
-    const m = this.msgById.get(r.msg);
+    const m = this.msgById[r.msg];
     if (!m) return null;
-    m.end = r.t;
-    m.how = how;
-    if (how === 'drop') m.reason = r.reason;
-    this.open.delete(m);
-    this.maxSpan = Math.max(this.maxSpan, m.end - m.t);
+    this.#field(m, 'end', r.t);
+    this.#field(m, 'how', how);
+    if (how === 'drop') this.#field(m, 'reason', r.reason);
+    this.#remove(this.open, m);
+    this.#field(this, 'maxSpan', Math.max(this.maxSpan, m.end - m.t));
     return m;
   }
 
@@ -185,11 +254,11 @@ export class TimelineIndex {
           end: null, how: null, reason: null, req, cmd: null };
         // Remember which command a reply answers (by the sender's request id on that connection).
         if (r.req != null && r.kind === 'command') {
-          this.cmdOf.set(`${r.from}>${r.to}#${r.req}`, m);
+          this.#set(this.cmdOf, connReq(r.from, r.to, r.req), m);
         } else if (r.req != null && r.kind === 'reply') {
-          const k = `${r.to}>${r.from}#${r.req}`;
+          const k = connReq(r.to, r.from, r.req);
           const c = this.cmdOf.get(k);
-          this.cmdOf.delete(k);
+          this.#delete(this.cmdOf, k);
           m.cmd = c ? c.label : null;
           // Sentinels ask each other "is the master down?" (and for votes) over and over: a question
           // that gets the same answer as last time tells nothing new, and is drawn with the keep-alives.
@@ -197,14 +266,14 @@ export class TimelineIndex {
             const q = `${c.from}>${c.to}|${c.label}`;
             if (this.lastAnswer.get(q) === r.label) {
               m.routine = true;
-              c.routine = true;
+              this.#field(c, 'routine', true);
             }
-            this.lastAnswer.set(q, r.label);
+            this.#set(this.lastAnswer, q, r.label);
           }
         }
-        this.msgs.push(m);
-        this.msgById.set(m.id, m);
-        this.open.add(m);
+        this.#push(this.msgs, m);
+        this.#field(this.msgById, m.id, m);
+        this.#add(this.open, m);
         break;
       }
       case 'deliver':
@@ -215,9 +284,9 @@ export class TimelineIndex {
         break;
       case 'request': {
         const key = `${r.client}:${r.id}`;
-        this.requests.set(key, { client: r.client, id: r.id, server: r.server, t: r.t, command: r.command,
+        this.#set(this.requests, key, { client: r.client, id: r.id, server: r.server, t: r.t, command: r.command,
           outcome: null, reply: null, outT: null, latency: null });
-        this.clients.add(r.client);
+        this.#add(this.clients, r.client);
         break;
       }
       case 'outcome': {
@@ -225,26 +294,26 @@ export class TimelineIndex {
         let q = this.requests.get(key);
         if (!q) {
           q = { client: r.client, id: r.id, server: null, t: r.t, command: [] };
-          this.requests.set(key, q);
+          this.#set(this.requests, key, q);
         }
-        q.outcome = r.outcome;
-        q.reply = r.reply;
-        q.outT = r.t;
-        q.latency = r.latency_ms;
-        this.outcomes.push(q);
+        this.#field(q, 'outcome', r.outcome);
+        this.#field(q, 'reply', r.reply);
+        this.#field(q, 'outT', r.t);
+        this.#field(q, 'latency', r.latency_ms);
+        this.#push(this.outcomes, q);
         break;
       }
       case 'state': {
         const open = this.openBand.get(r.proc);
         if (open) {
-          open.t1 = r.t;
-          this.openBand.delete(r.proc);
-          if (r.state === 'up') this.restarts.push({ proc: r.proc, t: r.t, from: open.state });
+          this.#field(open, 't1', r.t);
+          this.#delete(this.openBand, r.proc);
+          if (r.state === 'up') this.#push(this.restarts, { proc: r.proc, t: r.t, from: open.state });
         }
         if (r.state === 'crashed' || r.state === 'paused') {
           const band = { proc: r.proc, state: r.state, t0: r.t, t1: null };
-          this.bands.push(band);
-          this.openBand.set(r.proc, band);
+          this.#push(this.bands, band);
+          this.#set(this.openBand, r.proc, band);
         }
         break;
       }
@@ -252,35 +321,35 @@ export class TimelineIndex {
         const f = String(r.fault);
         let m;
         if ((m = /^power off (\S+)$/.exec(f))) {
-          this.power.push({ host: m[1], t0: r.t, t1: null });
+          this.#push(this.power, { host: m[1], t0: r.t, t1: null });
         } else if ((m = /^power on (\S+)$/.exec(f))) {
-          for (const p of this.power) if (p.host === m[1] && p.t1 == null) p.t1 = r.t;
+          for (const p of this.power) if (p.host === m[1] && p.t1 == null) this.#field(p, 't1', r.t);
         } else if ((m = /^(\S+) repointed to (.+)$/.exec(f))) {
-          this.repoints.push({ t: r.t, name: m[1], label: `repointed to ${m[2]}` });
+          this.#push(this.repoints, { t: r.t, name: m[1], label: `repointed to ${m[2]}` });
         } else if (f.startsWith('partition')) {
-          for (const p of this.partitions) if (p.t1 == null) p.t1 = r.t;
-          this.partitions.push({ label: f, t0: r.t, t1: null });
+          for (const p of this.partitions) if (p.t1 == null) this.#field(p, 't1', r.t);
+          this.#push(this.partitions, { label: f, t0: r.t, t1: null });
         } else if (f === 'heal' || f.startsWith('heal')) {
-          for (const p of this.partitions) if (p.t1 == null) p.t1 = r.t;
-          this.faults.push({ t: r.t, label: f });
+          for (const p of this.partitions) if (p.t1 == null) this.#field(p, 't1', r.t);
+          this.#push(this.faults, { t: r.t, label: f });
         } else {
-          this.faults.push({ t: r.t, label: f });
+          this.#push(this.faults, { t: r.t, label: f });
         }
         break;
       }
       case 'console':
-        this.consoles.push({ t: r.t, proc: r.proc, line: r.line, reply: r.reply });
+        this.#push(this.consoles, { t: r.t, proc: r.proc, line: r.line, reply: r.reply });
         break;
       case 'redirect':
-        this.redirects.push({ t: r.t, client: r.client, id: r.id, kind: r.kind, slot: r.slot, to: r.to });
+        this.#push(this.redirects, { t: r.t, client: r.client, id: r.id, kind: r.kind, slot: r.slot, to: r.to });
         break;
       case 'log': {
-        this.logs.push({ t: r.t, proc: r.proc, text: r.text });
+        this.#push(this.logs, { t: r.t, proc: r.proc, text: r.text });
         const c = clusterEvent(r.text);
-        if (c) this.cluster.push({ t: r.t, proc: r.proc, ...c, text: r.text });
+        if (c) this.#push(this.cluster, { t: r.t, proc: r.proc, ...c, text: r.text });
         // A foreground SAVE writes the RDB with no child; a BGSAVE's child says so itself.
         if (r.text === 'DB saved on disk' && !this.openChild.has(`${r.proc}:bgsave`)) {
-          this.saves.push({ proc: r.proc, t: r.t, what: 'SAVE', ok: true });
+          this.#push(this.saves, { proc: r.proc, t: r.t, what: 'SAVE', ok: true });
         }
         break;
       }
@@ -288,16 +357,16 @@ export class TimelineIndex {
         const key = `${r.proc}:${r.job}`;
         if (!r.done) {
           const c = { proc: r.proc, job: r.job, t0: r.t, t1: null, ok: null };
-          this.children.push(c);
-          this.openChild.set(key, c);
+          this.#push(this.children, c);
+          this.#set(this.openChild, key, c);
         } else {
           const c = this.openChild.get(key);
           if (c) {
-            c.t1 = r.t;
-            c.ok = r.ok;
-            this.openChild.delete(key);
+            this.#field(c, 't1', r.t);
+            this.#field(c, 'ok', r.ok);
+            this.#delete(this.openChild, key);
           }
-          this.saves.push({ proc: r.proc, t: r.t, what: r.job === 'bgsave' ? 'BGSAVE' : 'AOF rewrite', ok: r.ok });
+          this.#push(this.saves, { proc: r.proc, t: r.t, what: r.job === 'bgsave' ? 'BGSAVE' : 'AOF rewrite', ok: r.ok });
         }
         break;
       }
@@ -305,16 +374,16 @@ export class TimelineIndex {
         this.#sentinel(r);
         break;
       case 'gauge': {
-        if (!this.gauges.has(r.proc)) this.gauges.set(r.proc, []);
-        this.gauges.get(r.proc).push({ t: r.t, value: r.value, limit: r.limit });
+        if (!this.gauges.has(r.proc)) this.#set(this.gauges, r.proc, []);
+        this.#push(this.gauges.get(r.proc), { t: r.t, value: r.value, limit: r.limit });
         break;
       }
       case 'role': {
         // The first role a process announces is its configuration, not a change: no mark for it.
         const now = `${r.role} ${r.master ?? ''}`;
         const before = this.lastRole.get(r.proc);
-        this.lastRole.set(r.proc, now);
-        if (before !== undefined && before !== now) this.roles.push({ t: r.t, proc: r.proc, role: r.role, master: r.master });
+        this.#set(this.lastRole, r.proc, now);
+        if (before !== undefined && before !== now) this.#push(this.roles, { t: r.t, proc: r.proc, role: r.role, master: r.master });
         break;
       }
       default:
@@ -324,27 +393,27 @@ export class TimelineIndex {
   }
 
   #sentinel(r) {
-    this.sentinel.push({ t: r.t, proc: r.proc, event: r.event, detail: r.detail });
+    this.#push(this.sentinel, { t: r.t, proc: r.proc, event: r.event, detail: r.detail });
     const master = String(r.detail).startsWith('master ');
     const open = (status) => {
       const key = `${r.proc}:${status}`;
       if (this.openSentinelBand.has(key)) return;
       const b = { proc: r.proc, status, t0: r.t, t1: null };
-      this.sentinelBands.push(b);
-      this.openSentinelBand.set(key, b);
+      this.#push(this.sentinelBands, b);
+      this.#set(this.openSentinelBand, key, b);
     };
     const close = (status) => {
       const key = `${r.proc}:${status}`;
       const b = this.openSentinelBand.get(key);
-      if (b) b.t1 = r.t;
-      this.openSentinelBand.delete(key);
+      if (b) this.#field(b, 't1', r.t);
+      this.#delete(this.openSentinelBand, key);
     };
     const endFailover = (how) => {
       const f = this.openFailover.get(r.proc);
       if (!f) return;
-      f.t1 = r.t;
-      f.end = how;
-      this.openFailover.delete(r.proc);
+      this.#field(f, 't1', r.t);
+      this.#field(f, 'end', how);
+      this.#delete(this.openFailover, r.proc);
     };
     switch (r.event) {
       case '+sdown': if (master) open('sdown'); break;
@@ -356,19 +425,19 @@ export class TimelineIndex {
         close('sdown');
         close('odown');
         break;
-      case '+new-epoch': this.epochOf.set(r.proc, Number(r.detail)); break;
+      case '+new-epoch': this.#set(this.epochOf, r.proc, Number(r.detail)); break;
       case '+try-failover': {
         endFailover('retried');
         const f = { proc: r.proc, epoch: this.epochOf.get(r.proc) ?? null, t0: r.t, t1: null, elected: null, end: null };
-        this.failovers.push(f);
-        this.openFailover.set(r.proc, f);
+        this.#push(this.failovers, f);
+        this.#set(this.openFailover, r.proc, f);
         break;
       }
       case '+elected-leader': {
         const epoch = this.epochOf.get(r.proc) ?? null;
-        this.leaders.push({ proc: r.proc, t: r.t, epoch });
+        this.#push(this.leaders, { proc: r.proc, t: r.t, epoch });
         const f = this.openFailover.get(r.proc);
-        if (f) f.elected = r.t;
+        if (f) this.#field(f, 'elected', r.t);
         break;
       }
       case '+failover-end': endFailover('end'); break;
@@ -474,7 +543,11 @@ function visibleMessages(index, lanes, { t0, t1, heartbeats, gossip }) {
   const visible = [];
   for (let i = first; i < index.msgs.length && index.msgs[i].t <= t1; i++) visible.push(index.msgs[i]);
   const lookedFrom = index.msgs[first]?.t ?? Infinity;
-  for (const m of index.open) if (m.t < lookedFrom && m.t <= t1) visible.push(m);
+  // (In send order: the set's own order is not the same after a seek back.)
+  const early = [];
+  for (const m of index.open) if (m.t < lookedFrom && m.t <= t1) early.push(m);
+  if (early.length > 1) early.sort((a, b) => a.id - b.id);
+  for (const m of early) visible.push(m);
   if (heartbeats && gossip) return visible;
   const kindOf = new Map(lanes.map((p) => [p.id, p.kind]));
   return visible.filter((m) => {
@@ -833,7 +906,9 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     if (dense) {
       const a = aggOf(colour);
       // One arrow per lane pair and BIN_PX of sending time stands for those sent in the same pixels.
-      const key = `${m.from}>${m.to}|${Math.floor(xa / BIN_PX)}|${m.end == null ? 1 : g.drop ? 2 : 0}`;
+      // (A number, not a string: this runs for every arrow of every frame while playing.)
+      const bin = Math.min(99999, Math.max(0, Math.floor(xa / BIN_PX) + 50000));
+      const key = (((m.from * 65536 + m.to) * 3 + (m.end == null ? 1 : g.drop ? 2 : 0)) * 100000) + bin;
       if (a.seen.has(key)) continue;
       a.seen.add(key);
       (m.end == null ? a.inflight : a.lines).push(`M${r1(xa)},${r1(y0)}L${r1(xb)},${r1(yb)}`);

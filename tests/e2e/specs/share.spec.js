@@ -151,7 +151,8 @@ test('embed mode: the generated snippet renders topology and timeline in a 600 p
   expect(await frame.evaluate(() => window.app.error())).toBeNull();
   const f = doc.frameLocator('iframe');
   await expect(f.locator('#topology svg')).toBeVisible();
-  await expect(f.locator('#timeline svg')).toBeVisible();
+  // Autoplaying, the timeline is painted on a canvas; paused, it is an SVG.
+  await expect(f.locator('#timeline > svg.timeline-svg:not(.paint-probe), #timeline > canvas.timeline-canvas').first()).toBeVisible();
   for (const hidden of ['.bar.top', '.inspector-panel', '.checks-panel', '.console-panel', '#step', '#metrics', '#description']) {
     await expect(f.locator(hidden)).toBeHidden();
   }

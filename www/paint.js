@@ -1,0 +1,208 @@
+// The timeline while the simulation plays: its SVG painted on a canvas. The timeline changes every frame,
+// and handing the browser a fresh SVG document 60 times a second costs far more (parsing, style, layout and
+// paint of thousands of elements) than drawing the same shapes on a canvas. The SVG stays the one
+// description of the drawing: paint-ops.js reads and draws it, in a worker on an OffscreenCanvas where the
+// browser has them (so that rasterising runs beside the page's thread), else here. This side owns the canvas
+// and answers the one question only the page can: the computed style of a class chain, read from probe
+// elements under the same container as the SVG would be.
+
+import { OpsPainter } from './paint-ops.js';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** A painter for one container: `paint(svgString, width, height)` shows the SVG, painted, in the container. */
+export class CanvasPainter {
+  constructor(container) {
+    this.container = container;
+    this.canvas = null;
+    this.probe = null; // a hidden <svg> whose elements tell the stylesheet's computed styles
+    this.theme = '';
+    this.known = new Set(); // class chains whose style the drawing side has
+    this.fresh = {}; // styles resolved since the last frame sent
+    this.worker = null; // the painting worker, or null to draw here
+    this.local = null; // the drawing side when there is no worker
+    this.busy = false; // a frame is with the worker: frames never queue up
+    this.pending = null; // the newest frame made while it was
+    // Followed with a listener: reading scrollTop while painting could force a layout mid-frame.
+    this.scrollTop = container.scrollTop;
+    container.addEventListener('scroll', () => {
+      this.scrollTop = container.scrollTop;
+    }, { passive: true });
+  }
+
+  /** Whether the container currently shows this painter's canvas (else something replaced it). */
+  get showing() {
+    return this.canvas != null && this.canvas.parentNode === this.container;
+  }
+
+  paint(svg, width, height) {
+    this.ensureCanvas();
+    const theme = `${document.documentElement.className}|${document.documentElement.dataset.theme ?? ''}|${document.body.className}`;
+    if (theme !== this.theme) {
+      this.theme = theme;
+      this.known.clear();
+      this.fresh = {};
+      if (this.local) this.local.styles.clear();
+      else this.startWorker(); // a fresh worker knows no styles
+    }
+    const rootH = /<svg[^>]*\sheight="([\d.]+)"/.exec(svg);
+    const h = rootH ? Number(rootH[1]) : height;
+    if (this.canvas.style.width !== `${width}px` || this.canvas.style.height !== `${h}px`) {
+      this.canvas.style.width = `${width}px`;
+      this.canvas.style.height = `${h}px`;
+    }
+    // Only the rows scrolled into view are painted (a tall timeline scrolls): rasterising the rest would be
+    // most of the work, for nothing. A scroll while playing repaints at the next frame.
+    const clipY = h > height + 1 ? [this.scrollTop - 20, this.scrollTop + height + 20] : null;
+    this.send({ svg, width, height: h, dpr: window.devicePixelRatio || 1, clipY });
+  }
+
+  send(frame) {
+    if (this.worker && this.busy) {
+      this.pending = frame;
+      return;
+    }
+    frame.styles = this.fresh;
+    this.fresh = {};
+    if (this.worker) {
+      this.busy = true;
+      this.worker.postMessage({ frame });
+      return;
+    }
+    const missing = this.local.draw(this.canvas, frame);
+    if (missing.length) {
+      // Here, what was missing can be drawn at once.
+      this.resolve(missing);
+      frame.styles = this.fresh;
+      this.fresh = {};
+      this.local.draw(this.canvas, frame);
+    }
+  }
+
+  resolve(chains) {
+    for (const key of chains) {
+      if (this.known.has(key)) continue;
+      this.known.add(key);
+      this.fresh[key] = this.styleOf(key);
+    }
+  }
+
+  ensureCanvas() {
+    if (this.showing && this.probe && this.probe.parentNode === this.container) return;
+    this.container.innerHTML = '';
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'timeline-canvas';
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', 'Timeline (playing; pause to inspect it)');
+    this.probe = document.createElementNS(SVG_NS, 'svg');
+    this.probe.setAttribute('class', 'timeline-svg paint-probe');
+    this.probe.setAttribute('aria-hidden', 'true');
+    // Not visibility:hidden: the probes would inherit it. A box of no size shows nothing.
+    this.probe.style.cssText = 'position:absolute;left:0;top:0;width:0;height:0;overflow:hidden;pointer-events:none';
+    this.container.append(this.canvas, this.probe);
+    this.startWorker();
+  }
+
+  startWorker() {
+    if (this.worker) this.worker.terminate();
+    this.worker = null;
+    this.local = null;
+    this.busy = false;
+    this.pending = null;
+    this.known.clear();
+    this.fresh = {};
+    if (typeof this.canvas.transferControlToOffscreen === 'function' && typeof Worker === 'function') {
+      try {
+        // A canvas hands its control over once: a new worker needs a new canvas.
+        if (this.canvas.dataset.transferred) {
+          const fresh = this.canvas.cloneNode(false);
+          delete fresh.dataset.transferred;
+          this.canvas.replaceWith(fresh);
+          this.canvas = fresh;
+        }
+        const offscreen = this.canvas.transferControlToOffscreen();
+        this.canvas.dataset.transferred = '1';
+        const worker = new Worker(new URL('./paint-worker.js', import.meta.url), { type: 'module' });
+        worker.onmessage = (e) => {
+          if (e.data.error) console.warn(`timeline painter: ${e.data.error}`);
+          if (e.data.missing) this.resolve(e.data.missing);
+          this.busy = false;
+          const next = this.pending;
+          this.pending = null;
+          if (next) this.send(next);
+        };
+        worker.onerror = (e) => {
+          // A worker that cannot start (a page opened from file://, say): draw here from now on.
+          console.warn(`timeline painter worker failed (${e.message || 'no details'}); painting on the page`);
+          e.preventDefault();
+          this.useLocal();
+        };
+        worker.postMessage({ canvas: offscreen }, [offscreen]);
+        this.worker = worker;
+        return;
+      } catch (e) {
+        console.warn(`timeline painter: no worker (${e.message}); painting on the page`);
+      }
+    }
+    this.useLocal();
+  }
+
+  useLocal() {
+    if (this.worker) this.worker.terminate();
+    this.worker = null;
+    this.busy = false;
+    this.pending = null;
+    this.known.clear();
+    this.fresh = {};
+    this.local = new OpsPainter();
+    if (this.canvas.dataset.transferred) {
+      const fresh = this.canvas.cloneNode(false);
+      delete fresh.dataset.transferred;
+      this.canvas.replaceWith(fresh);
+      this.canvas = fresh;
+    }
+  }
+
+  /** The computed style of the element at class chain `key` (`>tag.classes>tag.classes…`), from probes. */
+  styleOf(key) {
+    let el = this.probe;
+    for (const part of key.split('>').slice(1)) {
+      const dot = part.indexOf('.');
+      const child = document.createElementNS(SVG_NS, part.slice(0, dot));
+      const cls = part.slice(dot + 1);
+      if (cls) child.setAttribute('class', cls);
+      if (child.tagName === 'text') child.textContent = 'x';
+      el.appendChild(child);
+      el = child;
+    }
+    const cs = getComputedStyle(el);
+    const num = (v) => parseFloat(v) || 0;
+    const paintOf = (v) => (!v || v === 'none' || v.startsWith('url(') ? null : v);
+    let opacity = 1;
+    let hidden = cs.visibility === 'hidden';
+    for (let e = el; e && e !== this.probe; e = e.parentNode) {
+      const c = getComputedStyle(e);
+      opacity *= num(c.opacity || '1');
+      if (c.display === 'none') hidden = true;
+    }
+    const dash = cs.strokeDasharray && cs.strokeDasharray !== 'none' ? cs.strokeDasharray.split(/[\s,]+/).map(num) : null;
+    const style = {
+      hidden,
+      fill: paintOf(cs.fill),
+      fillOpacity: num(cs.fillOpacity || '1'),
+      stroke: paintOf(cs.stroke),
+      strokeOpacity: num(cs.strokeOpacity || '1'),
+      strokeWidth: num(cs.strokeWidth || '1'),
+      dash,
+      lineJoin: cs.strokeLinejoin || 'miter',
+      lineCap: cs.strokeLinecap || 'butt',
+      opacity,
+      font: `${cs.fontStyle === 'italic' ? 'italic ' : ''}${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`,
+      anchor: cs.textAnchor || 'start',
+      strokeFirst: (cs.paintOrder || '').startsWith('stroke'),
+      strike: (cs.textDecorationLine || cs.textDecoration || '').includes('line-through'),
+    };
+    this.probe.replaceChildren();
+    return style;
+  }
+}
