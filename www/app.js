@@ -541,6 +541,47 @@ function refresh() {
   if (n > state.index.length) state.index.advanceTo(n, (cursor) => recordsSince(sim, cursor), (i) => recordsSince(sim, i)[0]);
   state.snapshot = sim.snapshot();
   draw();
+  announce();
+}
+
+/**
+ * While playing, tell a screen reader what changes the story (a crash, a power cut, a new master, the
+ * sentinels agreeing the master is down, +switch-master), in the polite live region #announcer. Not when
+ * stepping (the Status line says each event) nor after a seek (it would read out everything skipped).
+ */
+const heard = { index: null, bands: 0, power: 0, roles: 0, sentinel: 0, said: new Map() };
+function announce() {
+  const ix = state.index;
+  const lens = { bands: ix.bands.length, power: ix.power.length, roles: ix.roles.length, sentinel: ix.sentinel.length };
+  const fresh = heard.index === ix && state.playing;
+  if (heard.index !== ix) heard.said.clear();
+  const lines = [];
+  if (fresh) {
+    const procs = state.snapshot.processes;
+    const nameOf = (id) => procs.find((q) => q.id === id)?.name ?? `#${id}`;
+    const byAddress = (addr) => procs.find((q) => q.address === addr)?.name ?? addr;
+    for (const b of ix.bands.slice(heard.bands)) if (b.state === 'crashed') lines.push([b.t0, `${nameOf(b.proc)} crashed`]);
+    for (const w of ix.power.slice(heard.power)) lines.push([w.t0, `${w.host} lost power`]);
+    for (const r of ix.roles.slice(heard.roles)) {
+      lines.push([r.t, r.role === 'master' ? `${nameOf(r.proc)} is now a master`
+        : `${nameOf(r.proc)} now replicates from ${r.master ? byAddress(r.master) : 'nobody'}`]);
+    }
+    for (const e of ix.sentinel.slice(heard.sentinel)) {
+      if (e.event !== '+odown' && e.event !== '+switch-master') continue;
+      // Every sentinel logs these: say each once.
+      const key = `${e.event} ${String(e.detail).split(' #')[0]}`;
+      if (heard.said.has(key) && e.t - heard.said.get(key) < 5000) continue;
+      heard.said.set(key, e.t);
+      const d = String(e.detail).split(' ');
+      lines.push([e.t, e.event === '+odown' ? `sentinels agree the master ${d[1] ?? ''} is down (+odown)`
+        : `sentinels switched ${d[0]} to ${byAddress(`${d[3]}:${d[4]}`)} (+switch-master)`]);
+    }
+  }
+  Object.assign(heard, lens, { index: ix });
+  if (lines.length) {
+    lines.sort((a, b) => a[0] - b[0]);
+    $('announcer').textContent = `${lines.slice(-3).map((l) => l[1]).join('. ')}.`;
+  }
 }
 
 let timelinePainter = null;
@@ -1490,6 +1531,29 @@ function isTyping(el) {
   return el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.isContentEditable);
 }
 
+/**
+ * The topology is a new SVG whenever it changes (a selection, a crash, a replica's offset while playing).
+ * When the card that had the keyboard focus goes with the old SVG, focus the same process's new card: else
+ * a keyboard user would be thrown back to the top of the page at every redraw.
+ */
+function keepCardFocus(topo) {
+  let focused = null; // the data-proc-id of the card with the focus
+  topo.addEventListener('focusin', (e) => {
+    focused = e.target.closest && e.target.closest('[data-proc-id]') ? e.target.dataset.procId : null;
+  });
+  // Chrome fires focusout for a removed element while it is still in the page: it is a real blur (the
+  // learner moved on) only if the card is still there once the redraw is over.
+  topo.addEventListener('focusout', (e) => {
+    if (e.relatedTarget) focused = null;
+    else queueMicrotask(() => { if (e.target.isConnected) focused = null; });
+  });
+  new MutationObserver(() => {
+    const active = document.activeElement;
+    if (focused == null || (active && active !== document.body)) return;
+    topo.querySelector(`[data-proc-id="${focused}"]`)?.focus({ preventScroll: true });
+  }).observe(topo, { childList: true });
+}
+
 function wireControls() {
   $('play').addEventListener('click', () => (state.playing ? pause() : play()));
   $('step').addEventListener('click', step);
@@ -1634,23 +1698,29 @@ function wireControls() {
     return p ? select(p.id) : undefined;
   };
   topo.addEventListener('click', pick);
+  // A card is a button (tabindex, role): Enter selects it. Space stays play/pause, as on every other button.
   topo.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') pick(e);
   });
+  keepCardFocus(topo);
 
-  // Space plays and pauses unless the learner is typing; on a focused button it must not also click it.
+  // Space plays and pauses unless the learner is typing, is in a dialog or the Export menu (there Space
+  // presses the button); on any other focused button it must not also click it.
+  const ownSpace = (e) => isTyping(e.target) || !!document.querySelector('dialog[open]') ||
+    !!(e.target.closest && e.target.closest('[role="menu"]'));
   document.addEventListener('keydown', (e) => {
-    if (e.code !== 'Space' || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey || $('picker').open) return;
+    if (e.code !== 'Space' || ownSpace(e) || e.ctrlKey || e.metaKey || e.altKey) return;
     e.preventDefault();
     if (!e.repeat && state.sim) (state.playing ? pause() : play());
   });
   document.addEventListener('keyup', (e) => {
-    if (e.code === 'Space' && !isTyping(e.target) && !$('picker').open) e.preventDefault();
+    if (e.code === 'Space' && !ownSpace(e)) e.preventDefault();
   });
-  // Arrows step: → one event forward, ← back to just before the latest event (not while typing or in a list).
+  // Arrows step: → one event forward, ← back to just before the latest event (not while typing, in a list
+  // or in a dialog, whose radio buttons and sliders the arrows move).
   document.addEventListener('keydown', (e) => {
     if ((e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') || isTyping(e.target) || e.target.tagName === 'SELECT') return;
-    if (e.ctrlKey || e.metaKey || e.altKey || e.shiftKey || $('picker').open || $('share-dialog').open || !state.sim) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || e.shiftKey || document.querySelector('dialog[open]') || !state.sim) return;
     if (e.target.closest && e.target.closest('[role="menu"], .event-log')) return;
     e.preventDefault();
     if (e.key === 'ArrowRight') step();

@@ -37,7 +37,9 @@ export class CanvasPainter {
 
   paint(svg, width, height) {
     this.ensureCanvas();
-    const theme = `${document.documentElement.className}|${document.documentElement.dataset.theme ?? ''}|${document.body.className}`;
+    // The styles hold while the classes that scope them and the colour scheme do.
+    const dark = window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches;
+    const theme = `${dark}|${document.documentElement.className}|${document.body.className}`;
     if (theme !== this.theme) {
       this.theme = theme;
       this.known.clear();

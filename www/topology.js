@@ -240,6 +240,28 @@ function procLines(p, byId, extra = {}) {
   return { badge: (p.role || p.kind).toUpperCase(), sub: p.address || p.host, third: p.state === 'up' ? '' : p.state.toUpperCase(), fourth: '', fourthCls: 'muted' };
 }
 
+/**
+ * What a screen reader says for a process card, e.g. "redis-1, master on db1, up, 3 keys": the card's facts
+ * in words (no arrows or badges), so that a learner who cannot see the drawing can still tell who is who.
+ */
+export function cardLabel(p, byId) {
+  const off = p.hostPowered === false;
+  const running = !off && (p.state === 'up' || p.state === 'paused');
+  const name = (id) => (id != null && byId.get(id) ? byId.get(id).name : 'nothing');
+  const facts = [p.name, `${p.kind === 'server' ? p.role || 'server' : p.kind} on ${p.host}`, off ? 'powered off' : p.state];
+  if (p.kind === 'server') {
+    facts.push(running ? plural(p.dbsize ?? 0, 'key') : 'memory lost');
+    const link = running && p.role === 'replica' ? linkStatus(p, byId) : null;
+    if (link) facts.push(`replicates from ${name(p.replication.master)}, ${link.text.replace(' ⚠', '')}${link.note ? ` (${link.note})` : ''}`);
+  } else if (p.kind === 'client') {
+    const split = p.readTarget != null && p.readTarget !== p.target;
+    facts.push(split ? `writes to ${name(p.target)}, reads from ${name(p.readTarget)}` : `sends to ${name(p.target)}`);
+  } else if (p.kind === 'database' && running) {
+    facts.push(`${p.inFlight ?? 0} of ${p.capacity ?? '?'} connections in use`);
+  }
+  return facts.join(', ');
+}
+
 /** The replication links to draw: one per replica that names a master in the snapshot. */
 export function replicationLinks(snapshot) {
   const byId = new Map(snapshot.processes.map((p) => [p.id, p]));
@@ -346,7 +368,9 @@ export function renderTopology(snapshot, { width, height, selected = null, leade
   const cut = new Set((snapshot.cuts || []).map(([a, b]) => `${a}\u0000${b}`));
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="topology-svg" width="${L.width}" height="${L.height}" ` +
-    `viewBox="0 0 ${L.width} ${L.height}" role="img" aria-label="Topology">`);
+    // A group, not an img: an img's children are presentational, and the process cards inside are buttons.
+    `viewBox="0 0 ${L.width} ${L.height}" role="group" aria-describedby="topo-hint" ` +
+    `aria-label="Topology: ${plural(snapshot.hosts.length, 'host')}, ${snapshot.processes.length} process${snapshot.processes.length === 1 ? '' : 'es'}">`);
   const marker = (id, cls) => `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" ` +
     `orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="topo-arrowhead ${cls}"/></marker>`;
   out.push(`<defs>${marker('topo-arrow', '')}${marker('topo-arrow-bad', 'bad')}` +
@@ -497,8 +521,8 @@ export function renderTopology(snapshot, { width, height, selected = null, leade
     if (link && link.note) tip.push(`${link.text.replace(' ⚠', '')}: ${link.note} (a replica declares the link down after repl-timeout without data)`);
     out.push(`<g class="${cls}" data-proc-id="${p.id}" data-proc-name="${esc(p.name)}" data-proc-kind="${esc(p.kind)}" ` +
       `data-proc-state="${esc(p.state)}"${p.role ? ` data-role="${esc(p.role)}"` : ''}${link ? ` data-repl-link="${esc(p.replication.link)}"` : ''} ` +
-      `tabindex="0" role="button" aria-label="${esc(`${p.name}: ${badge.toLowerCase()}, ${off ? 'powered off' : p.state}`)}">` +
-      `<title>${esc(tip.join('\n'))}</title>` +
+      `tabindex="0" role="button" aria-pressed="${selected === p.id}" aria-label="${esc(cardLabel(p, byId))}">` +
+      `<title>${esc(tip.join('\n'))}</title>${focusRing(r)}` +
       `<rect class="card" x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" rx="8"/>` +
       `<rect class="stripe" x="${r.x}" y="${r.y}" width="6" height="${r.h}" rx="3"/>` +
       `<text class="proc-name" x="${r.x + 12}" y="${r.y + 18}">${esc(p.name)}</text>${strike}` +
@@ -512,6 +536,11 @@ export function renderTopology(snapshot, { width, height, selected = null, leade
   out.push(`<g class="labels">${tagSvg.join('')}${labels.join('')}</g>`);
   out.push('</svg>');
   return out.join('');
+}
+
+/** The keyboard focus ring, just outside a card (drawn only on :focus-visible, see style.css). */
+function focusRing(r) {
+  return `<rect class="focus-ring" x="${r.x - 4}" y="${r.y - 4}" width="${r.w + 8}" height="${r.h + 8}" rx="11"/>`;
 }
 
 function sentinelCard(p, r, { byAddress, byRunId, leader, selected }) {
@@ -535,8 +564,9 @@ function sentinelCard(p, r, { byAddress, byRunId, leader, selected }) {
     ? `<line class="strike" x1="${r.x + 10}" y1="${r.y + 13}" x2="${r.x + 12 + nameW}" y2="${r.y + 13}"/>` : '';
   return `<g class="${cls}" data-proc-id="${p.id}" data-proc-name="${esc(p.name)}" data-proc-kind="sentinel" ` +
     `data-proc-state="${esc(p.state)}" data-view="${esc(status || '')}" data-failover-state="${esc(m ? m.failoverState : '')}"${isLeader ? ' data-leader="true"' : ''} ` +
-    `tabindex="0" role="button" aria-label="${esc(`${p.name}: sentinel, ${off ? 'powered off' : p.state}${status ? `, sees the master ${status}` : ''}`)}">` +
-    `<title>${esc(tip.join('\n'))}</title>` +
+    `tabindex="0" role="button" aria-pressed="${selected === p.id}" ` +
+    `aria-label="${esc(`${p.name}, sentinel on ${p.host}, ${off ? 'powered off' : p.state}${status ? `, sees the master ${status}` : ''}${isLeader ? ', failover leader' : ''}`)}">` +
+    `<title>${esc(tip.join('\n'))}</title>${focusRing(r)}` +
     `<rect class="card" x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" rx="8"/>` +
     `<rect class="stripe" x="${r.x}" y="${r.y}" width="6" height="${r.h}" rx="3"/>` +
     `<text class="proc-name" x="${r.x + 12}" y="${r.y + 16}">${esc(p.name)}</text>${strike}` +

@@ -185,7 +185,10 @@ fn history(trace: &[Record]) -> History {
 /// write to that key that was sent after F was acknowledged is lost: it certainly came after F, yet F is what
 /// survived. When the key holds nothing (or a value no write produced), every acknowledged write to it is lost.
 pub fn lost_writes(trace: &[Record], data: &dyn Fn(ProcId, &str) -> Option<Option<String>>) -> Vec<LostWrite> {
-    let h = history(trace);
+    lost_writes_in(&history(trace), data)
+}
+
+fn lost_writes_in(h: &History, data: &dyn Fn(ProcId, &str) -> Option<Option<String>>) -> Vec<LostWrite> {
     let mut lost = Vec::new();
     for w in &h.acked {
         // No serving master in that deployment now: nothing to judge the write against yet.
@@ -219,7 +222,10 @@ pub fn lost_writes(trace: &[Record], data: &dyn Fn(ProcId, &str) -> Option<Optio
 
 /// Reads that returned a value older than the latest write acknowledged before the read was sent.
 pub fn stale_reads(trace: &[Record]) -> Vec<StaleRead> {
-    let h = history(trace);
+    stale_reads_in(&history(trace))
+}
+
+fn stale_reads_in(h: &History) -> Vec<StaleRead> {
     let mut by_key: BTreeMap<&str, Vec<&AckedWrite>> = BTreeMap::new();
     for w in &h.acked {
         by_key.entry(w.key.as_str()).or_default().push(w);
@@ -265,21 +271,22 @@ pub fn master_windows(
     deployment: &dyn Fn(ProcId) -> usize,
     pred: &dyn Fn(usize) -> bool,
 ) -> Vec<(u64, u64)> {
-    master_windows_among(trace, now, &|p| Some(deployment(p)), pred)
+    master_windows_among(trace, now, &|p| Some(deployment(p)), &[pred]).swap_remove(0)
 }
 
 /// [`master_windows`] over the servers `deployment` places (`None`: leave the server out, as the cluster
-/// nodes of a scenario that also has Sentinel or standalone deployments: a cluster has no one master).
+/// nodes of a scenario that also has Sentinel or standalone deployments: a cluster has no one master), for
+/// several predicates in one pass over the trace (the page asks for these a few times a second).
 fn master_windows_among(
     trace: &[Record],
     now: u64,
     deployment: &dyn Fn(ProcId) -> Option<usize>,
-    pred: &dyn Fn(usize) -> bool,
-) -> Vec<(u64, u64)> {
+    preds: &[&dyn Fn(usize) -> bool],
+) -> Vec<Vec<(u64, u64)>> {
     let mut up: BTreeMap<ProcId, bool> = BTreeMap::new();
     let mut master: BTreeMap<ProcId, bool> = BTreeMap::new();
-    let mut windows: Vec<(u64, u64)> = Vec::new();
-    let mut open: Option<u64> = None;
+    let mut all: Vec<Vec<(u64, u64)>> = vec![Vec::new(); preds.len()];
+    let mut opens: Vec<Option<u64>> = vec![None; preds.len()];
     let mut i = 0;
     while i < trace.len() {
         let t = trace[i].t.ms();
@@ -302,24 +309,28 @@ fn master_windows_among(
             let c = counts.entry(d).or_default();
             *c += usize::from(*m && up.get(p).copied().unwrap_or(false));
         }
-        let hit = if counts.is_empty() { pred(0) } else { counts.values().any(|c| pred(*c)) };
-        match (hit, open) {
-            (true, None) => open = Some(t),
-            (false, Some(from)) => {
-                if t > from {
-                    windows.push((from, t));
+        for ((pred, open), windows) in preds.iter().zip(opens.iter_mut()).zip(all.iter_mut()) {
+            let hit = if counts.is_empty() { pred(0) } else { counts.values().any(|c| pred(*c)) };
+            match (hit, *open) {
+                (true, None) => *open = Some(t),
+                (false, Some(from)) => {
+                    if t > from {
+                        windows.push((from, t));
+                    }
+                    *open = None;
                 }
-                open = None;
+                _ => {}
             }
-            _ => {}
         }
     }
-    if let Some(from) = open {
-        if now > from {
-            windows.push((from, now));
+    for (open, windows) in opens.into_iter().zip(all.iter_mut()) {
+        if let Some(from) = open {
+            if now > from {
+                windows.push((from, now));
+            }
         }
     }
-    windows
+    all
 }
 
 /// Windows are `[from, to)` pairs of virtual ms.
@@ -462,17 +473,21 @@ pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
         Some(s.db.get(key.as_bytes(), unix).map(|v| String::from_utf8_lossy(v).into_owned()))
     };
     let (no_master, split_brain) = if any_plain {
-        (master_windows_among(trace, now, &plain, &|n| n == 0), master_windows_among(trace, now, &plain, &|n| n >= 2))
+        let mut w = master_windows_among(trace, now, &plain, &[&|n| n == 0, &|n| n >= 2]);
+        let split = w.pop().unwrap_or_default();
+        (w.pop().unwrap_or_default(), split)
     } else {
         (Vec::new(), Vec::new())
     };
+    // One pass over the trace for the writes and reads, shared by the checks below.
+    let h = history(trace);
     let master = if any_plain { serving_master_where(world, &|p| !clustered(p)) } else { None };
     Checks {
         serving_master: master,
-        acked_writes: history(trace).acked.len(),
-        acked_by_client: acked_by_client(trace),
-        lost_writes: lost_writes(trace, &data),
-        stale_reads: stale_reads(trace),
+        acked_writes: h.acked.len(),
+        acked_by_client: acked_by_client(&h),
+        lost_writes: lost_writes_in(&h, &data),
+        stale_reads: stale_reads_in(&h),
         no_master_ms: no_master.iter().map(|(a, b)| b - a).sum(),
         no_master,
         split_brain,
@@ -480,9 +495,9 @@ pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
     }
 }
 
-fn acked_by_client(trace: &[Record]) -> Vec<(ProcId, usize)> {
+fn acked_by_client(h: &History) -> Vec<(ProcId, usize)> {
     let mut n: BTreeMap<ProcId, usize> = BTreeMap::new();
-    for w in history(trace).acked {
+    for w in &h.acked {
         *n.entry(w.client).or_default() += 1;
     }
     n.into_iter().collect()

@@ -8,6 +8,8 @@ test('play draws requests on the timeline and counts them; pause and step work',
   expect(await metric(page, 'ok')).toBe(0);
 
   await page.locator('#speed').selectOption('10'); // 100x would finish the 30 s scenario before we pause
+  // The lesson's question at 5 s would pause playback before the test does.
+  await page.locator('#lesson-stop').uncheck();
   const play = page.getByRole('button', { name: 'Play', exact: true });
   await play.click();
   await expect(page.getByRole('button', { name: 'Pause', exact: true })).toHaveAttribute('aria-pressed', 'true');
