@@ -1,6 +1,6 @@
 //! The wasm boundary: one exported class, `Simulation`, that owns a core simulation. Methods take scalars
-//! or strings and return small plain objects (serde-wasm-bindgen); errors cross as JS `Error`s with the
-//! core's message. No simulation logic lives here.
+//! or strings and return small plain objects (serialized as JSON, parsed by the browser); errors cross as JS
+//! `Error`s with the core's message. No simulation logic lives here.
 #![deny(clippy::unwrap_used)]
 
 use redis_ha_sim::{view, Action, SimTime};
@@ -11,9 +11,11 @@ use wasm_bindgen::prelude::*;
 const MAX_SAFE_SEED: f64 = 9_007_199_254_740_991.0;
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
-    // Maps (e.g. per-client tallies) become plain objects, not JS Maps, so the page can index them.
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    value.serialize(&ser).map_err(|e| JsError::new(&e.to_string()))
+    // Through JSON text rather than a second serde back end (serde-wasm-bindgen): every type serialized to
+    // the page would be compiled twice, and the package's size is on a budget. JSON.parse is as fast.
+    // Maps (e.g. per-client tallies) become plain objects, as the page expects.
+    let text = serde_json::to_string(value).map_err(err)?;
+    js_sys::JSON::parse(&text).map_err(|_| JsError::new("internal: a view did not serialize to valid JSON"))
 }
 
 fn err(e: impl std::fmt::Display) -> JsError {
