@@ -16,6 +16,7 @@ import { encodeFragment, decodeFragment, shareLink, embedCode, embedOptions, app
 import { standaloneSvg, download, fileName } from './export.js';
 import { NetworkTool, partitionSides } from './network.js';
 import { CanvasPainter } from './paint.js';
+import { morph } from './morph.js';
 
 const PKG = './pkg/redis_ha_sim_web.js';
 const BUILD_HINT = 'Build it from the repository root with:\n  wasm-pack build web --release --target web --out-dir ../www/pkg --no-pack';
@@ -643,7 +644,7 @@ function draw() {
     let topo = renderTopology(shown, { width: topoW, height: topoSize[1], selected: state.selected, leader: latestLeader(state.index) });
     if (view) topo = clusterOverlay(topo, shown, view, topoW, topoSize[1], topoSize[0], topoSize[1]);
     if (topo !== state.drawn.topo) {
-      topoEl.innerHTML = topo;
+      morph(topoEl, topo);
       state.drawn.topo = topo;
     }
   }
