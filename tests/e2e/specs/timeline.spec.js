@@ -150,12 +150,23 @@ test('the timeline index cut back by a seek is the index of the records kept, an
       results.push({ n, same: differ.length === 0, differ });
     }
     // Forward again, from the records kept aside.
-    full.advanceTo(records.length, () => { throw new Error('fetched'); }, (i) => records[i]);
-    return { len: records.length, results, regrown: view(full) === fullView, marks: [...new Set(records.map((x) => x.type))] };
+    const fromAhead = (ix, n) => ix.advanceTo(n, () => { throw new Error('fetched'); }, (i) => records[i]);
+    fromAhead(full, records.length);
+    const regrown = view(full) === fullView;
+    // Back and forth as a learner scrubbing would: cuts undone and redone, each state that of the prefix.
+    const steps = [];
+    const at = (f) => Math.floor(records.length * f);
+    for (const [how, n] of [['cut', at(0.5)], ['grow', at(0.8)], ['cut', at(0.7)], ['cut', at(0.65)], ['grow', at(0.9)],
+      ['cut', at(0.1)], ['grow', at(0.4)], ['cut', at(0.35)], ['grow', records.length]]) {
+      if (how === 'cut') full.truncate(n); else fromAhead(full, n);
+      steps.push({ how, n, same: view(full) === view(built(n)) });
+    }
+    return { len: records.length, results, regrown, steps, marks: [...new Set(records.map((x) => x.type))] };
   });
   expect(r.len).toBeGreaterThan(1000);
   expect(r.marks).toEqual(expect.arrayContaining(['send', 'deliver', 'request', 'outcome', 'sentinel', 'fault', 'role', 'state']));
   for (const x of r.results) expect(x, `cut at record ${x.n}`).toEqual({ n: x.n, same: true, differ: [] });
   expect(r.regrown).toBe(true);
+  for (const x of r.steps) expect(x, `${x.how} to record ${x.n}`).toEqual({ how: x.how, n: x.n, same: true });
   expect(errors).toEqual([]);
 });
