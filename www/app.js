@@ -1533,9 +1533,9 @@ function isTyping(el) {
 }
 
 /**
- * The topology is a new SVG whenever it changes (a selection, a crash, a replica's offset while playing).
- * When the card that had the keyboard focus goes with the old SVG, focus the same process's new card: else
- * a keyboard user would be thrown back to the top of the page at every redraw.
+ * The topology is updated in place (morph.js), but a card is still replaced when the layout puts another
+ * process where it was (a cluster's shards regrouped, say). When the card that had the keyboard focus goes,
+ * focus the same process's new card: else a keyboard user would be thrown back to the top of the page.
  */
 function keepCardFocus(topo) {
   let focused = null; // the data-proc-id of the card with the focus
@@ -1552,7 +1552,7 @@ function keepCardFocus(topo) {
     const active = document.activeElement;
     if (focused == null || (active && active !== document.body)) return;
     topo.querySelector(`[data-proc-id="${focused}"]`)?.focus({ preventScroll: true });
-  }).observe(topo, { childList: true });
+  }).observe(topo, { childList: true, subtree: true });
 }
 
 function wireControls() {
