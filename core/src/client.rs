@@ -15,8 +15,8 @@ use crate::cli::{join_args, short_reply};
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::trace::{Outcome, TraceEvent};
+use crate::vecmap::{VecMap, VecSet};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// A command template: arguments in which `{key}` becomes a random key `key:<n>`, `{value}` a value unique
 /// to this request (`<client>:<seq>`), and `{seq}` the request's sequence number.
@@ -125,7 +125,7 @@ pub struct SlotMap {
     next_seed: usize,
     last_refresh: Option<crate::time::SimTime>,
     pub owners: std::rc::Rc<Vec<Option<ProcId>>>,
-    internal: std::collections::BTreeSet<u64>,
+    internal: VecSet<u64>,
     pub redirects: u64,
 }
 
@@ -155,7 +155,7 @@ pub struct Client {
     templates: Vec<Template>,
     total_weight: u64,
     next_id: u64,
-    pending: BTreeMap<u64, Pending>,
+    pending: VecMap<u64, Pending>,
     /// A Sentinel-aware client library: where to ask for the master's address.
     pub discovery: Option<Discovery>,
     /// A cluster-aware client library: which node serves which slot.
@@ -175,12 +175,12 @@ pub struct Discovery {
     next_sentinel: usize,
     last_query: Option<crate::time::SimTime>,
     /// Requests of the library itself (queries, subscriptions), not of the application.
-    internal: BTreeMap<u64, ProcId>,
+    internal: VecMap<u64, ProcId>,
 }
 
 impl Discovery {
     pub fn new(master_name: String, sentinels: Vec<ProcId>) -> Discovery {
-        Discovery { master_name, sentinels, next_sentinel: 0, last_query: None, internal: BTreeMap::new() }
+        Discovery { master_name, sentinels, next_sentinel: 0, last_query: None, internal: VecMap::new() }
     }
 }
 
@@ -204,7 +204,7 @@ impl Client {
             templates,
             total_weight,
             next_id: 0,
-            pending: BTreeMap::new(),
+            pending: VecMap::new(),
             discovery: None,
             cluster: None,
             shards: Vec::new(),

@@ -11,8 +11,8 @@
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::trace::TraceEvent;
+use crate::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// PostgreSQL's error (and log line) for a connection past `max_connections`.
 pub const TOO_MANY: &str = "FATAL: sorry, too many clients already";
@@ -64,7 +64,7 @@ pub struct Database {
     pub name: String,
     pub capacity: u32,
     pub query_ms: u64,
-    in_flight: BTreeMap<u64, Query>,
+    in_flight: VecMap<u64, Query>,
     next_token: u64,
     /// The most queries it held at once since it started.
     pub peak: u64,
@@ -78,7 +78,7 @@ impl Database {
             name,
             capacity: spec.capacity,
             query_ms: spec.query_ms,
-            in_flight: BTreeMap::new(),
+            in_flight: VecMap::new(),
             next_token: 0,
             peak: 0,
             served: 0,

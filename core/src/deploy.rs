@@ -10,6 +10,7 @@ use crate::cluster::reshard::ReshardSpec;
 use crate::scenario::{ConfigValue, ProcessSpec, Scenario};
 use crate::sentinel::MonitorSpec;
 use crate::server::config::canonical;
+use crate::vecmap::VecMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -133,7 +134,7 @@ fn redis_conf(
     host: &str,
     ip: &str,
     port: u16,
-    config: &BTreeMap<String, ConfigValue>,
+    config: &VecMap<String, ConfigValue>,
     shared_host: bool,
 ) -> String {
     let mut out = format!("# redis.conf for {name} on host {host} ({ip})\n# {}.\n", scenario_words(scenario));
@@ -148,7 +149,7 @@ fn redis_conf(
     }
     // Canonical names (the old slave-* aliases become their replica-* names); replicaof and cluster mode
     // first because they say what the server is, the rest in name order.
-    let options: BTreeMap<String, String> =
+    let options: VecMap<String, String> =
         config.iter().map(|(k, v)| (canonical(&k.to_ascii_lowercase()).to_string(), v.as_redis_text())).collect();
     let first = ["replicaof", "cluster-enabled"];
     for key in first.iter().copied().chain(options.keys().map(String::as_str).filter(|k| !first.contains(k))) {

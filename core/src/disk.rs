@@ -9,7 +9,7 @@
 use crate::resp::command_len;
 use crate::rng::Rng;
 use crate::server::keyspace::Keyspace;
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 use std::rc::Rc;
 
 /// An RDB file: the dataset, and the replication id and offset it was taken at (so that a restarted replica
@@ -137,12 +137,12 @@ impl Default for DiskParams {
 #[derive(Clone, Debug, Default)]
 pub struct Disk {
     pub params: DiskParams,
-    files: BTreeMap<String, File>,
+    files: VecMap<String, File>,
 }
 
 impl Disk {
     pub fn new(params: DiskParams) -> Disk {
-        Disk { params, files: BTreeMap::new() }
+        Disk { params, files: VecMap::new() }
     }
 
     pub fn files(&self) -> impl Iterator<Item = (&String, &File)> {

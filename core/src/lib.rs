@@ -31,6 +31,7 @@ pub mod sim;
 pub mod text;
 pub mod time;
 pub mod trace;
+pub mod vecmap;
 pub mod view;
 pub mod world;
 

@@ -9,6 +9,7 @@ use crate::cli::split_args;
 use crate::client::WorkloadSpec;
 use crate::error::{Result, SimError};
 use crate::server::ServerConfig;
+use crate::vecmap::{VecMap, VecSet};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{BTreeMap, BTreeSet};
@@ -180,7 +181,7 @@ pub enum ProcessSpec {
         #[serde(default)]
         port: Option<u16>,
         #[serde(default)]
-        config: BTreeMap<String, ConfigValue>,
+        config: VecMap<String, ConfigValue>,
     },
     /// A redis-sentinel, monitoring the masters listed (`sentinel monitor ...` in sentinel.conf).
     Sentinel {
@@ -420,7 +421,7 @@ impl Scenario {
             if !ips.insert(ip.clone()) {
                 return bad(format!("two hosts have ip {ip}"));
             }
-            let mut ports = BTreeSet::new();
+            let mut ports = VecSet::new();
             for p in &h.processes {
                 check_name("process", p.name())?;
                 if proc_kinds.insert(p.name(), matches!(p, ProcessSpec::Server { .. })).is_some() {
@@ -583,7 +584,7 @@ impl Scenario {
 }
 
 /// Build a server's configuration from a scenario's config map, with Redis's wording for bad values.
-pub fn server_config(name: &str, port: u16, config: &BTreeMap<String, ConfigValue>) -> Result<ServerConfig> {
+pub fn server_config(name: &str, port: u16, config: &VecMap<String, ConfigValue>) -> Result<ServerConfig> {
     let mut c = ServerConfig { port, ..ServerConfig::default() };
     for (key, value) in config {
         let key_lc = key.to_ascii_lowercase();

@@ -3,6 +3,7 @@
 //! even for a 1000-node cluster.
 
 use crate::time::SimTime;
+use crate::vecmap::VecMap;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -94,8 +95,8 @@ pub struct ClusterState {
     pub among_minority_ms: Option<u64>,
     /// `slot_masters()` as of the last evaluation.
     pub size_cache: usize,
-    pub migrating: BTreeMap<u16, String>,
-    pub importing: BTreeMap<u16, String>,
+    pub migrating: VecMap<u16, String>,
+    pub importing: VecMap<u16, String>,
     pub ok: bool,
     pub cron_loops: u64,
     pub failover: super::failover::Election,
@@ -125,8 +126,8 @@ impl ClusterState {
             first_evaluation_ms: None,
             among_minority_ms: None,
             size_cache: 0,
-            migrating: BTreeMap::new(),
-            importing: BTreeMap::new(),
+            migrating: VecMap::new(),
+            importing: VecMap::new(),
             ok: false,
             cron_loops: 0,
             failover: super::failover::Election::default(),

@@ -9,6 +9,7 @@ use super::{
 use crate::process::Ctx;
 use crate::resp::Reply;
 use crate::time::SimTime;
+use crate::vecmap::VecMap;
 
 /// Leaders must be elected within this time (or failover-timeout if shorter).
 const ELECTION_TIMEOUT_MS: u64 = 10_000;
@@ -243,7 +244,7 @@ impl Sentinel {
     /// `sentinelGetLeader`: the winner needs votes ≥ max(majority of all sentinels, quorum).
     fn leader_of(&mut self, ctx: &mut Ctx<'_>, name: &str, epoch: u64) -> Option<String> {
         let m = &self.masters[name];
-        let mut counters: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+        let mut counters: VecMap<String, u32> = VecMap::new();
         for p in m.sentinels.values() {
             if let (Some(l), true) = (&p.leader, p.leader_epoch == epoch) {
                 *counters.entry(l.clone()).or_default() += 1;
@@ -251,7 +252,7 @@ impl Sentinel {
         }
         let voters = m.sentinels.len() as u32 + 1;
         let quorum = m.quorum;
-        let best = |c: &std::collections::BTreeMap<String, u32>| {
+        let best = |c: &VecMap<String, u32>| {
             c.iter().max_by_key(|(id, n)| (**n, std::cmp::Reverse((*id).clone()))).map(|(id, n)| (id.clone(), *n))
         };
         let candidate = best(&counters).map(|(id, _)| id).unwrap_or_else(|| self.run_id.clone());

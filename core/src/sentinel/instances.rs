@@ -3,7 +3,7 @@
 
 use super::MonitorSpec;
 use crate::time::SimTime;
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 /// The state of one connection from the sentinel to an instance.
 #[derive(Clone, Debug)]
@@ -139,8 +139,8 @@ pub struct MasterState {
     pub parallel_syncs: u32,
     pub config_epoch: u64,
     pub odown_since: Option<SimTime>,
-    pub replicas: BTreeMap<(String, u16), Instance>,
-    pub sentinels: BTreeMap<String, Peer>,
+    pub replicas: VecMap<(String, u16), Instance>,
+    pub sentinels: VecMap<String, Peer>,
     /// This sentinel's vote: for whom, in which epoch.
     pub leader: Option<String>,
     pub leader_epoch: u64,
@@ -165,8 +165,8 @@ impl MasterState {
             parallel_syncs: spec.parallel_syncs.max(1),
             config_epoch: 0,
             odown_since: None,
-            replicas: BTreeMap::new(),
-            sentinels: BTreeMap::new(),
+            replicas: VecMap::new(),
+            sentinels: VecMap::new(),
             leader: None,
             leader_epoch: 0,
             failover_state: FailoverState::None,

@@ -12,9 +12,10 @@ use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
+use crate::vecmap::VecMap;
 pub use instances::{FailoverState, Instance, MasterState, Peer};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// PING period (ms), INFO periods (ms) normal and during a failover, hello period (ms).
 pub const PING_PERIOD_MS: u64 = 1000;
@@ -91,11 +92,11 @@ pub struct Sentinel {
     pub port: u16,
     pub run_id: String,
     pub current_epoch: u64,
-    pub masters: BTreeMap<String, MasterState>,
+    pub masters: VecMap<String, MasterState>,
     pub(crate) next_request: u64,
-    pub(crate) pending: BTreeMap<u64, Pending>,
+    pub(crate) pending: VecMap<u64, Pending>,
     /// Clients subscribed to event channels (`+switch-master`, ...).
-    pub(crate) subscribers: BTreeMap<Vec<u8>, BTreeSet<ProcId>>,
+    pub(crate) subscribers: VecMap<Vec<u8>, BTreeSet<ProcId>>,
 }
 
 impl Sentinel {
@@ -108,8 +109,8 @@ impl Sentinel {
             current_epoch: 0,
             masters,
             next_request: 0,
-            pending: BTreeMap::new(),
-            subscribers: BTreeMap::new(),
+            pending: VecMap::new(),
+            subscribers: VecMap::new(),
         }
     }
 

@@ -18,11 +18,12 @@ mod table;
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::time::SimTime;
+use crate::vecmap::VecMap;
 use backlog::Chunk;
 pub use config::ServerConfig;
 use keyspace::Keyspace;
 use replication::{LinkState, Replication};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 pub use table::{command_names, lookup, CommandSpec, Flags};
 
 /// Counters reported by INFO stats.
@@ -54,7 +55,7 @@ pub struct Server {
     pub ip: String,
     pub repl: Replication,
     /// Ports announced by connecting replicas (`REPLCONF listening-port`).
-    pub(crate) announced_ports: BTreeMap<ProcId, u16>,
+    pub(crate) announced_ports: VecMap<ProcId, u16>,
     /// The connection and request being executed (`None` for the console).
     pub(crate) current: Option<(ProcId, u64)>,
     /// Loading an RDB: commands without the LOADING flag get `-LOADING`.
@@ -71,7 +72,7 @@ pub struct Server {
     /// The command just executed must wait for the AOF fsync before its reply (appendfsync always).
     pub(crate) reply_after_fsync: bool,
     /// Pub/sub: channel → subscribed connections.
-    pub(crate) subscribers: BTreeMap<Vec<u8>, BTreeSet<ProcId>>,
+    pub(crate) subscribers: VecMap<Vec<u8>, BTreeSet<ProcId>>,
     /// Cluster mode: what this node knows of the cluster.
     pub cluster: Option<Box<crate::cluster::state::ClusterState>>,
     /// Connections that sent ASKING (for their next command only) and READONLY (replica reads).
@@ -80,8 +81,8 @@ pub struct Server {
     /// Writes held while a manual failover has paused this master.
     pub(crate) held_requests: Vec<(ProcId, u64, Vec<Vec<u8>>)>,
     /// MIGRATEs waiting for their target: request id → the first request id of its MIGRATE.
-    pub(crate) migrations: BTreeMap<u64, u64>,
-    pub(crate) pending_migrate: BTreeMap<u64, crate::cluster::migrate::PendingMigrate>,
+    pub(crate) migrations: VecMap<u64, u64>,
+    pub(crate) pending_migrate: VecMap<u64, crate::cluster::migrate::PendingMigrate>,
 }
 
 impl Server {
@@ -96,7 +97,7 @@ impl Server {
             connections: BTreeSet::new(),
             ip,
             repl: Replication::new(),
-            announced_ports: BTreeMap::new(),
+            announced_ports: VecMap::new(),
             current: None,
             loading: false,
             stream_held: Vec::new(),
@@ -105,13 +106,13 @@ impl Server {
             persist: persistence::Persistence::new(),
             replaying: false,
             reply_after_fsync: false,
-            subscribers: BTreeMap::new(),
+            subscribers: VecMap::new(),
             cluster: None,
             asking: BTreeSet::new(),
             readonly_clients: BTreeSet::new(),
             held_requests: Vec::new(),
-            migrations: BTreeMap::new(),
-            pending_migrate: BTreeMap::new(),
+            migrations: VecMap::new(),
+            pending_migrate: VecMap::new(),
         }
     }
 

@@ -9,7 +9,7 @@ use crate::process::{Ctx, Message, ProcId, ReplPayload};
 use crate::resp::{command_len, Reply};
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 use std::rc::Rc;
 
 /// `replid2` when there is no previous replication history.
@@ -93,7 +93,7 @@ pub struct MasterLink {
     pub last_io: SimTime,
     /// When a connected link went down (`master_link_down_since_seconds`; -1 before any link).
     pub down_since: Option<SimTime>,
-    pub pending: BTreeMap<u64, Step>,
+    pub pending: VecMap<u64, Step>,
     /// The snapshot being loaded after a full resync: (replid, offset).
     pub loading: Option<(String, u64)>,
 }
@@ -116,7 +116,7 @@ pub struct Replication {
     /// `master_repl_offset`: bytes of replication stream produced (master) or processed (replica).
     pub offset: u64,
     pub backlog: Option<Backlog>,
-    pub replicas: BTreeMap<ProcId, ReplicaLink>,
+    pub replicas: VecMap<ProcId, ReplicaLink>,
     pub master: Option<MasterLink>,
     /// Whether PSYNC can offer our replid and offset (we synced once, or were a master).
     pub has_cached_master: bool,
@@ -127,7 +127,7 @@ pub struct Replication {
     /// Replicas whose last ACK is recent enough (`repl_good_slaves_count`), refreshed each second.
     pub good_replicas: u64,
     /// Each client's offset after its last write (`c->woff`), for WAIT.
-    pub woff: BTreeMap<Option<ProcId>, u64>,
+    pub woff: VecMap<Option<ProcId>, u64>,
     pub blocked: Vec<BlockedWait>,
     pub next_request: u64,
     pub cron_loops: u64,
@@ -141,14 +141,14 @@ impl Replication {
             second_replid_offset: -1,
             offset: 0,
             backlog: None,
-            replicas: BTreeMap::new(),
+            replicas: VecMap::new(),
             master: None,
             has_cached_master: false,
             selected_db: false,
             no_replicas_since: SimTime::ZERO,
             full_sync_scheduled: false,
             good_replicas: 0,
-            woff: BTreeMap::new(),
+            woff: VecMap::new(),
             blocked: Vec::new(),
             next_request: 0,
             cron_loops: 0,
@@ -262,7 +262,7 @@ impl Server {
             state: LinkState::Connect,
             last_io: ctx.now,
             down_since: None,
-            pending: BTreeMap::new(),
+            pending: VecMap::new(),
             loading: None,
         });
         self.note_role(ctx);
