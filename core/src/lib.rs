@@ -12,6 +12,7 @@ pub mod cli;
 pub mod client;
 pub mod cluster;
 pub mod database;
+pub mod decode;
 pub mod deploy;
 pub mod disk;
 pub mod error;

@@ -1,0 +1,347 @@
+//! Reading JSON into the core's types: the scenario format, actions and sessions.
+//!
+//! Text is parsed by serde_json into a `Value` (one parser, whose syntax errors carry line and column); the
+//! types are then read from the value by small hand-written `Decode` impls built on `Fields`. Why not
+//! `#[derive(Deserialize)]`: the derived visitors, and serde's buffering of internally tagged and flattened
+//! enums, were a fifth of the page's WebAssembly; reading a `Value` is one non-generic path.
+//!
+//! Messages keep serde's words ("unknown field `x`, expected one of `a`, `b`", "missing field `x`",
+//! "invalid type: string \"5\", expected u64", "unknown variant `x`") and say where: `at hosts[0].processes[1]`.
+
+use crate::vecmap::{VecMap, VecSet};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// What went wrong, and where in the document (a path such as `hosts[0].processes[1].port`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError {
+    message: String,
+    /// Innermost first: errors gather their location as they return through the enclosing values.
+    path: Vec<Step>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+pub type Result<T> = std::result::Result<T, DecodeError>;
+
+impl DecodeError {
+    pub fn new(message: impl Into<String>) -> DecodeError {
+        DecodeError { message: message.into(), path: Vec::new() }
+    }
+
+    /// serde's wording for a value of the wrong kind.
+    pub fn invalid_type(got: &Value, expected: &str) -> DecodeError {
+        DecodeError::new(format!("invalid type: {}, expected {expected}", unexpected(got)))
+    }
+
+    pub fn at_key(mut self, key: &str) -> DecodeError {
+        self.path.push(Step::Key(key.to_string()));
+        self
+    }
+
+    pub fn at_index(mut self, index: usize) -> DecodeError {
+        self.path.push(Step::Index(index));
+        self
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        for (i, step) in self.path.iter().rev().enumerate() {
+            match step {
+                Step::Key(k) if i == 0 => write!(f, " at {k}")?,
+                Step::Key(k) => write!(f, ".{k}")?,
+                Step::Index(n) if i == 0 => write!(f, " at [{n}]")?,
+                Step::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How serde describes the value it did not expect.
+fn unexpected(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("boolean `{b}`"),
+        Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
+        Value::Number(n) => format!("integer `{n}`"),
+        Value::String(s) => format!("string {s:?}"),
+        Value::Array(_) => "sequence".into(),
+        Value::Object(_) => "map".into(),
+    }
+}
+
+/// A type read from a JSON value.
+pub trait Decode: Sized {
+    fn decode(v: &Value) -> Result<Self>;
+}
+
+/// Parse `text` and read a `T` from it. Syntax errors are serde_json's (with line and column).
+pub fn from_str<T: Decode>(text: &str) -> std::result::Result<T, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    T::decode(&value).map_err(|e| e.to_string())
+}
+
+/// The fields of a JSON object read into a struct or an enum variant. Unknown fields are refused when the
+/// object is opened (serde's `deny_unknown_fields`), so a misspelled option is never silently ignored.
+pub struct Fields<'a> {
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Fields<'a> {
+    /// Open `v` as an object with the fields `known`; `what` names it in a type error (`struct Scenario`).
+    pub fn new(v: &'a Value, what: &str, known: &[&str]) -> Result<Fields<'a>> {
+        Fields::open(v, what, None, known)
+    }
+
+    /// Open a variant of an internally tagged enum: the tag field `tag` is allowed besides `known`.
+    pub fn variant(v: &'a Value, tag: &str, known: &[&str]) -> Result<Fields<'a>> {
+        Fields::open(v, "internally tagged enum", Some(tag), known)
+    }
+
+    fn open(v: &'a Value, what: &str, tag: Option<&str>, known: &[&str]) -> Result<Fields<'a>> {
+        let Value::Object(map) = v else { return Err(DecodeError::invalid_type(v, what)) };
+        if let Some(k) = map.keys().find(|k| Some(k.as_str()) != tag && !known.contains(&k.as_str())) {
+            return Err(DecodeError::new(unknown("field", k, known)));
+        }
+        Ok(Fields { map })
+    }
+
+    /// The tag of an internally tagged enum (`"kind": "server"`), which must be one of `variants`.
+    pub fn tag(v: &'a Value, tag: &str, variants: &[&str]) -> Result<&'a str> {
+        let Value::Object(map) = v else { return Err(DecodeError::invalid_type(v, "internally tagged enum")) };
+        let Some(t) = map.get(tag) else { return Err(DecodeError::new(format!("missing field `{tag}`"))) };
+        let Value::String(name) = t else { return Err(DecodeError::invalid_type(t, "variant identifier").at_key(tag)) };
+        if !variants.contains(&name.as_str()) {
+            return Err(DecodeError::new(unknown("variant", name, variants)));
+        }
+        Ok(name)
+    }
+
+    /// A field that must be present.
+    pub fn req<T: Decode>(&self, key: &str) -> Result<T> {
+        match self.map.get(key) {
+            Some(v) => T::decode(v).map_err(|e| e.at_key(key)),
+            None => Err(DecodeError::new(format!("missing field `{key}`"))),
+        }
+    }
+
+    /// An optional field: absent or null is `None`.
+    pub fn opt<T: Decode>(&self, key: &str) -> Result<Option<T>> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => T::decode(v).map(Some).map_err(|e| e.at_key(key)),
+        }
+    }
+
+    /// A field with a default when absent.
+    pub fn or<T: Decode>(&self, key: &str, default: impl FnOnce() -> T) -> Result<T> {
+        match self.map.get(key) {
+            None => Ok(default()),
+            Some(v) => T::decode(v).map_err(|e| e.at_key(key)),
+        }
+    }
+
+    /// A field that is its type's default when absent.
+    pub fn or_default<T: Decode + Default>(&self, key: &str) -> Result<T> {
+        self.or(key, T::default)
+    }
+
+    /// Whether the object has this field at all.
+    pub fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+}
+
+/// serde's message for a name that is not one of those expected.
+fn unknown(what: &str, name: &str, expected: &[&str]) -> String {
+    let list = expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>();
+    match list.len() {
+        0 => format!("unknown {what} `{name}`, there are no {what}s"),
+        1 => format!("unknown {what} `{name}`, expected {}", list[0]),
+        2 => format!("unknown {what} `{name}`, expected {} or {}", list[0], list[1]),
+        _ => format!("unknown {what} `{name}`, expected one of {}", list.join(", ")),
+    }
+}
+
+/// A unit-only enum written as its name (`"master"`): the index of `name` in `variants`.
+pub fn variant_index(v: &Value, variants: &[&str]) -> Result<usize> {
+    let Value::String(name) = v else { return Err(DecodeError::invalid_type(v, "variant identifier")) };
+    variants.iter().position(|x| x == name).ok_or_else(|| DecodeError::new(unknown("variant", name, variants)))
+}
+
+impl Decode for Value {
+    fn decode(v: &Value) -> Result<Self> {
+        Ok(v.clone())
+    }
+}
+
+impl Decode for bool {
+    fn decode(v: &Value) -> Result<Self> {
+        v.as_bool().ok_or_else(|| DecodeError::invalid_type(v, "a boolean"))
+    }
+}
+
+impl Decode for String {
+    fn decode(v: &Value) -> Result<Self> {
+        v.as_str().map(str::to_string).ok_or_else(|| DecodeError::invalid_type(v, "a string"))
+    }
+}
+
+impl Decode for f64 {
+    fn decode(v: &Value) -> Result<Self> {
+        v.as_f64().ok_or_else(|| DecodeError::invalid_type(v, "f64"))
+    }
+}
+
+/// Integers: serde's messages for a float, a negative number or one out of range.
+fn integer(v: &Value, name: &str, min: i128, max: i128) -> Result<i128> {
+    let n = match v {
+        Value::Number(n) if n.is_u64() => n.as_u64().map(i128::from),
+        Value::Number(n) if n.is_i64() => n.as_i64().map(i128::from),
+        _ => None,
+    };
+    match n {
+        Some(n) if (min..=max).contains(&n) => Ok(n),
+        Some(n) => Err(DecodeError::new(format!("invalid value: integer `{n}`, expected {name}"))),
+        None => Err(DecodeError::invalid_type(v, name)),
+    }
+}
+
+macro_rules! decode_integer {
+    ($($t:ty),*) => {$(
+        impl Decode for $t {
+            fn decode(v: &Value) -> Result<Self> {
+                // The range check above makes the conversion exact.
+                integer(v, stringify!($t), <$t>::MIN as i128, <$t>::MAX as i128).map(|n| n as $t)
+            }
+        }
+    )*};
+}
+decode_integer!(u8, u16, u32, u64, usize, i32, i64);
+
+impl<T: Decode> Decode for Option<T> {
+    fn decode(v: &Value) -> Result<Self> {
+        match v {
+            Value::Null => Ok(None),
+            v => T::decode(v).map(Some),
+        }
+    }
+}
+
+impl<T: Decode> Decode for Vec<T> {
+    fn decode(v: &Value) -> Result<Self> {
+        let Value::Array(items) = v else { return Err(DecodeError::invalid_type(v, "a sequence")) };
+        items.iter().enumerate().map(|(i, item)| T::decode(item).map_err(|e| e.at_index(i))).collect()
+    }
+}
+
+/// Objects read as maps from field name to value, in key order.
+fn entries<T: Decode>(v: &Value) -> Result<Vec<(String, T)>> {
+    let Value::Object(map) = v else { return Err(DecodeError::invalid_type(v, "a map")) };
+    map.iter().map(|(k, item)| T::decode(item).map(|t| (k.clone(), t)).map_err(|e| e.at_key(k))).collect()
+}
+
+impl<T: Decode> Decode for BTreeMap<String, T> {
+    fn decode(v: &Value) -> Result<Self> {
+        entries(v).map(|e| e.into_iter().collect())
+    }
+}
+
+impl<T: Decode> Decode for VecMap<String, T> {
+    fn decode(v: &Value) -> Result<Self> {
+        let mut map = VecMap::new();
+        for (k, t) in entries(v)? {
+            map.insert(k, t);
+        }
+        Ok(map)
+    }
+}
+
+impl<T: Decode + Ord> Decode for BTreeSet<T> {
+    fn decode(v: &Value) -> Result<Self> {
+        Vec::<T>::decode(v).map(|items| items.into_iter().collect())
+    }
+}
+
+impl<T: Decode + Ord> Decode for VecSet<T> {
+    fn decode(v: &Value) -> Result<Self> {
+        let mut set = VecSet::new();
+        for item in Vec::<T>::decode(v)? {
+            set.insert(item);
+        }
+        Ok(set)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    struct Point {
+        x: u16,
+        y: u64,
+        label: Option<String>,
+    }
+
+    impl Decode for Point {
+        fn decode(v: &Value) -> Result<Self> {
+            let f = Fields::new(v, "struct Point", &["x", "y", "label"])?;
+            Ok(Point { x: f.req("x")?, y: f.or("y", || 7)?, label: f.opt("label")? })
+        }
+    }
+
+    fn error<T: Decode>(text: &str) -> String {
+        match from_str::<T>(text) {
+            Ok(_) => panic!("{text} decoded"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn fields_required_defaulted_and_optional() {
+        let p: Point = from_str(r#"{"x": 3}"#).unwrap();
+        assert_eq!((p.x, p.y, p.label), (3, 7, None));
+        let p: Point = from_str(r#"{"x": 3, "y": 4, "label": "a"}"#).unwrap();
+        assert_eq!((p.x, p.y, p.label.as_deref()), (3, 4, Some("a")));
+    }
+
+    #[test]
+    fn messages_use_serde_words_and_say_where() {
+        assert_eq!(error::<Point>(r#"{"x": 1, "z": 2}"#), "unknown field `z`, expected one of `x`, `y`, `label`");
+        assert_eq!(error::<Point>("{}"), "missing field `x`");
+        assert_eq!(error::<Point>("[]"), "invalid type: sequence, expected struct Point");
+        assert_eq!(error::<Point>(r#"{"x": 70000}"#), "invalid value: integer `70000`, expected u16 at x");
+        assert_eq!(error::<Point>(r#"{"x": -1}"#), "invalid value: integer `-1`, expected u16 at x");
+        assert_eq!(error::<Point>(r#"{"x": "1"}"#), "invalid type: string \"1\", expected u16 at x");
+        assert_eq!(error::<Point>(r#"{"x": 1.5}"#), "invalid type: floating point `1.5`, expected u16 at x");
+        assert_eq!(
+            error::<Vec<VecMap<String, Point>>>(r#"[{}, {"a": {"x": 1, "y": null}}]"#),
+            "invalid type: null, expected u64 at [1].a.y"
+        );
+        assert!(error::<Point>("{\"x\": ").contains("line 1 column 6"), "{}", error::<Point>("{\"x\": "));
+    }
+
+    #[test]
+    fn tags_and_unit_variants() {
+        let v = json!({"kind": "sentinal"});
+        let e = Fields::tag(&v, "kind", &["server", "sentinel", "client"]).unwrap_err();
+        assert_eq!(e.to_string(), "unknown variant `sentinal`, expected one of `server`, `sentinel`, `client`");
+        assert_eq!(Fields::tag(&json!({}), "kind", &["a"]).unwrap_err().to_string(), "missing field `kind`");
+        let v = json!({"kind": "server", "name": "r"});
+        assert!(Fields::variant(&v, "kind", &["name"]).is_ok());
+        assert_eq!(variant_index(&json!("b"), &["a", "b"]).unwrap(), 1);
+        assert_eq!(
+            variant_index(&json!("c"), &["a", "b"]).unwrap_err().to_string(),
+            "unknown variant `c`, expected `a` or `b`"
+        );
+    }
+}
