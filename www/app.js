@@ -19,7 +19,10 @@ import { CanvasPainter } from './paint.js';
 import { morph } from './morph.js';
 
 const PKG = './pkg/redis_ha_sim_web.js';
-const BUILD_HINT = 'Build it from the repository root with:\n  wasm-pack build web --release --target web --out-dir ../www/pkg --no-pack';
+// The built-in scenarios, `[{id, name, description, json}]` in the picker's order, each `json` the scenario
+// file's text: written beside the package by `make wasm` (the wasm does not embed them).
+const SCENARIOS_URL = new URL('./pkg/scenarios.json', import.meta.url);
+const BUILD_HINT = 'Build it from the repository root with:\n  make wasm';
 const MAX_FRAME_MS = 250;      // a frame after a long stall (hidden tab) advances at most this much real time
 const SIM_BUDGET_MS = 8;       // wall time a frame may spend running the simulation while playing
 const PANELS_EVERY_MS = 250;   // while playing, the topology and the panels are redrawn at most this often
@@ -1776,19 +1779,46 @@ const app = {
 };
 window.app = app;
 
+/** The built-in scenarios' bundle, checked enough that a wrong file is said plainly, not a broken picker. */
+async function loadScenarios() {
+  const where = SCENARIOS_URL.pathname;
+  const res = await fetch(SCENARIOS_URL);
+  if (!res.ok) throw new Error(`${where}: HTTP ${res.status} ${res.statusText}`.trim());
+  let list;
+  try {
+    list = await res.json();
+  } catch (e) {
+    throw new Error(`${where} is not valid JSON: ${messageOf(e)}`);
+  }
+  if (!Array.isArray(list) || !list.every((s) => s && typeof s.id === 'string' && typeof s.json === 'string')) {
+    throw new Error(`${where} is not a list of scenarios [{id, name, description, json}]`);
+  }
+  return list;
+}
+
 async function main() {
   wireControls();
   setEnabled(false);
+  const scenarios = loadScenarios(); // in parallel with the wasm package
+  scenarios.catch(() => {});         // (its failure is reported below, after the package's)
   try {
     const wasm = await import(PKG);
     await wasm.default();
     state.wasm = wasm;
-    state.scenarios = wasm.builtinScenarios();
   } catch (e) {
     app.status = 'failed';
     $('loading').hidden = true;
     showError('Could not load the simulator',
       `${messageOf(e)}\n\nThe WebAssembly package in www/pkg/ is missing or could not be loaded. ${BUILD_HINT}`);
+    return;
+  }
+  try {
+    state.scenarios = await scenarios;
+  } catch (e) {
+    app.status = 'failed';
+    $('loading').hidden = true;
+    showError('Could not load the built-in scenarios',
+      `${messageOf(e)}\n\nThe scenarios' bundle www/pkg/scenarios.json is missing or could not be read. ${BUILD_HINT}`);
     return;
   }
 

@@ -88,8 +88,9 @@ function wholeNumber(p, key, what) {
 }
 
 /**
- * Read a share fragment. `builtins` is `builtinScenarios()`. Returns {source, json, seed, session} where
- * `session` is the JSON `Simulation.fromSession` takes; throws an Error whose message a learner can read.
+ * Read a share fragment. `builtins` is the built-in scenarios (the page's `pkg/scenarios.json`). Returns
+ * {source, json, seed, session} where `session` is the JSON `Simulation.fromSession` takes; throws an Error
+ * whose message a learner can read.
  */
 export async function decodeFragment(hash, builtins) {
   const text = hash.replace(/^#/, '');

@@ -1,34 +1,46 @@
-//! The built-in scenarios, compiled into the core so that the page's picker, the CLI and the tests read the
-//! same files. Each is a scenario JSON file in `core/scenarios/`.
+//! The built-in scenarios and the generated ones (the benchmark fleets). Each built-in is a scenario JSON file
+//! in `core/scenarios/`, compiled in with the `builtin-scenarios` feature (on by default) for the CLI and the
+//! tests. The page's wasm package leaves them out: `make wasm` bundles the same files, in the order of
+//! `core/scenarios/index.txt`, into `www/pkg/scenarios.json`, which the page fetches.
+
+/// `(id, the text of core/scenarios/<id>.json)` for each id.
+#[cfg(any(test, feature = "builtin-scenarios"))]
+macro_rules! builtin {
+    ($($id:literal),* $(,)?) => {
+        &[$(($id, include_str!(concat!("../scenarios/", $id, ".json")))),*]
+    };
+}
 
 /// (id, JSON text) of every built-in scenario, in the order the picker lists them: the curriculum, from one
 /// server to persistence, replication, Sentinel (and a look-aside cache in front of a database), Cluster, and
-/// the three designs compared.
-pub const SCENARIOS: &[(&str, &str)] = &[
-    ("standalone", include_str!("../scenarios/standalone.json")),
-    ("standalone-crash", include_str!("../scenarios/standalone-crash.json")),
-    ("persistence", include_str!("../scenarios/persistence.json")),
-    ("persistence-compare", include_str!("../scenarios/persistence-compare.json")),
-    ("aof-rewrite", include_str!("../scenarios/aof-rewrite.json")),
-    ("replication", include_str!("../scenarios/replication.json")),
-    ("replication-stale-read", include_str!("../scenarios/replication-stale-read.json")),
-    ("replication-master-dies", include_str!("../scenarios/replication-master-dies.json")),
-    ("resync", include_str!("../scenarios/resync.json")),
-    ("persistence-off-trap", include_str!("../scenarios/persistence-off-trap.json")),
-    ("sentinel", include_str!("../scenarios/sentinel.json")),
-    ("sentinel-two", include_str!("../scenarios/sentinel-two.json")),
-    ("split-brain", include_str!("../scenarios/split-brain.json")),
-    ("split-brain-min-replicas", include_str!("../scenarios/split-brain-min-replicas.json")),
-    ("jepsen-sentinel", include_str!("../scenarios/jepsen-sentinel.json")),
-    ("jepsen-sentinel-async", include_str!("../scenarios/jepsen-sentinel-async.json")),
-    ("cache-aside", include_str!("../scenarios/cache-aside.json")),
-    ("cluster-crossslot", include_str!("../scenarios/cluster-crossslot.json")),
-    ("cluster", include_str!("../scenarios/cluster.json")),
-    ("cluster-replica-migration", include_str!("../scenarios/cluster-replica-migration.json")),
-    ("cluster-reshard", include_str!("../scenarios/cluster-reshard.json")),
-    ("compare-deployments", include_str!("../scenarios/compare-deployments.json")),
+/// the three designs compared. `core/scenarios/index.txt` lists the same ids in the same order (tested).
+#[cfg(any(test, feature = "builtin-scenarios"))]
+pub const SCENARIOS: &[(&str, &str)] = builtin![
+    "standalone",
+    "standalone-crash",
+    "persistence",
+    "persistence-compare",
+    "aof-rewrite",
+    "replication",
+    "replication-stale-read",
+    "replication-master-dies",
+    "resync",
+    "persistence-off-trap",
+    "sentinel",
+    "sentinel-two",
+    "split-brain",
+    "split-brain-min-replicas",
+    "jepsen-sentinel",
+    "jepsen-sentinel-async",
+    "cache-aside",
+    "cluster-crossslot",
+    "cluster",
+    "cluster-replica-migration",
+    "cluster-reshard",
+    "compare-deployments",
 ];
 
+#[cfg(any(test, feature = "builtin-scenarios"))]
 pub fn get(id: &str) -> Option<&'static str> {
     SCENARIOS.iter().find(|(i, _)| *i == id).map(|(_, s)| *s)
 }
@@ -64,4 +76,20 @@ pub fn cluster_fleet(n: usize, node_timeout_ms: u64) -> String {
     serde_json::json!({"version": 1, "name": format!("{n}-node cluster"), "network": {"latency_ms": 1, "jitter_ms": 1}, "hosts": hosts,
         "actions": [{"at_ms": 0, "do": "cluster_create", "nodes": nodes, "replicas": 1}]})
     .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    /// The page's bundle (`www/pkg/scenarios.json`) is built from `core/scenarios/index.txt`: it must name
+    /// the same scenarios as `SCENARIOS`, in the same order, or the picker and `builtin:ID` would differ.
+    #[test]
+    fn the_bundle_index_lists_the_built_in_scenarios_in_order() {
+        let index: Vec<&str> = include_str!("../scenarios/index.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        let ids: Vec<&str> = super::SCENARIOS.iter().map(|(id, _)| *id).collect();
+        assert_eq!(index, ids, "core/scenarios/index.txt and library::SCENARIOS disagree");
+    }
 }

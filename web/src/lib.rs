@@ -41,27 +41,6 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// The built-in scenarios: `[{id, name, description, json}]`.
-#[wasm_bindgen(js_name = builtinScenarios)]
-pub fn builtin_scenarios() -> Result<JsValue, JsError> {
-    #[derive(Serialize)]
-    struct Entry {
-        id: &'static str,
-        name: String,
-        description: String,
-        json: &'static str,
-    }
-    let list: Vec<Entry> = redis_ha_sim::library::SCENARIOS
-        .iter()
-        .map(|(id, json)| {
-            let (name, description) =
-                redis_ha_sim::Scenario::from_json(json).map(|s| (s.name, s.description)).unwrap_or_default();
-            Entry { id, name, description, json }
-        })
-        .collect();
-    to_js(&list)
-}
-
 /// A generated cluster of `nodes` servers, half masters and half replicas, on their own hosts (the scale
 /// benchmark's scenario, `library::cluster_fleet`).
 #[wasm_bindgen(js_name = clusterFleet)]

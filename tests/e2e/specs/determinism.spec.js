@@ -22,7 +22,7 @@ test('trace hash in the page equals the native CLI', async ({ page }) => {
     sim.free();
     return hash;
   });
-  // A mismatch right after a core change can also mean www/pkg/ is stale: rebuild it with wasm-pack first.
+  // A mismatch right after a core change can also mean www/pkg/ is stale: rebuild it with `make wasm` first.
   expect(inPage, `wasm and native traces differ; reproduce with: ${CLI}`).toBe(native);
 
   // The page's own simulation, driven through the page, agrees too.

@@ -57,7 +57,20 @@ test('a missing wasm package is explained with the build command', async ({ page
   const box = page.locator('#error');
   await expect(box).toBeVisible();
   await expect(box).toContainText('Could not load the simulator');
-  await expect(box).toContainText('wasm-pack build web --release --target web --out-dir ../www/pkg --no-pack');
+  await expect(box).toContainText('make wasm');
   await expect(page.locator('.brand')).toBeVisible();
   await page.screenshot({ path: 'results/error-no-wasm.png' });
+});
+
+test('a missing scenarios bundle is explained with the build command', async ({ page }) => {
+  await page.route('**/pkg/scenarios.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await open(page);
+  expect(await page.evaluate(() => window.app.status)).toBe('failed');
+  const box = page.locator('#error');
+  await expect(box).toBeVisible();
+  await expect(box).toContainText('Could not load the built-in scenarios');
+  await expect(box).toContainText('scenarios.json: HTTP 404');
+  await expect(box).toContainText('make wasm');
+  await expect(page.locator('.brand')).toBeVisible();
+  await page.screenshot({ path: 'results/error-no-scenarios.png' });
 });

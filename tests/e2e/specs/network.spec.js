@@ -19,7 +19,7 @@ const lastAction = (page) => page.evaluate(() => { const a = window.app.sim.acti
 async function openSentinelWithoutFaults(page) {
   await open(page, `?scenario=sentinel&seed=${SEED}`);
   await page.evaluate((seed) => {
-    const s = JSON.parse(window.app.wasm.builtinScenarios().find((x) => x.id === 'sentinel').json);
+    const s = JSON.parse(window.app.scenarios.find((x) => x.id === 'sentinel').json);
     s.actions = [];
     s.narration = [];
     s.expect = [];
