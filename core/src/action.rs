@@ -1,10 +1,12 @@
 //! Actions: what a scenario script or a user does to a running simulation — faults, repairs and typed
 //! commands. They are data, so a session can be recorded, replayed, shared and turned into a test.
 
-use serde::{Deserialize, Serialize};
+use crate::decode::{self, Decode, DecodeError, Fields};
+use serde::Serialize;
+use serde_json::Value;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
 pub enum Action {
     /// Kill a process (SIGKILL): its memory is lost; clients' connections are refused until it restarts.
     Crash { process: String },
@@ -18,12 +20,7 @@ pub enum Action {
     Command { process: String, line: String },
     /// Point an application at another server (what an operator does after promoting a replica by hand).
     /// `read_target` changes where its reads go; omit it to keep reads where they were.
-    Repoint {
-        process: String,
-        target: String,
-        #[serde(default)]
-        read_target: Option<String>,
-    },
+    Repoint { process: String, target: String, read_target: Option<String> },
     /// Cut a host's power: every process on it dies with no chance to close its connections (peers notice
     /// only through timeouts), and whatever it had sent that was still in flight is lost.
     PowerOff { host: String },
@@ -32,11 +29,7 @@ pub enum Action {
     /// What `redis-cli --cluster create <nodes> --cluster-replicas <replicas>` does: the first nodes become
     /// masters with the slot ranges redis-cli computes and config epochs 1..masters, the rest replicas assigned
     /// in turn, and every node knows every other.
-    ClusterCreate {
-        nodes: Vec<String>,
-        #[serde(default)]
-        replicas: u32,
-    },
+    ClusterCreate { nodes: Vec<String>, replicas: u32 },
     /// Delete a file (or a directory, e.g. `appendonlydir`) from a host's disk, as an operator might.
     RemoveFile { host: String, path: String },
     /// Cut `bytes` off the end of an AOF file, as a torn write leaves it.
@@ -51,13 +44,9 @@ pub enum Action {
     Link {
         from: String,
         to: String,
-        #[serde(default)]
         latency_ms: Option<u64>,
-        #[serde(default)]
         jitter_ms: Option<u64>,
-        #[serde(default)]
         loss: Option<f64>,
-        #[serde(default = "yes")]
         symmetric: bool,
     },
 }
@@ -69,22 +58,89 @@ fn yes() -> bool {
 impl Action {
     /// Parse one action from JSON, e.g. `{"do":"crash","process":"redis"}`.
     pub fn from_json(json: &str) -> crate::error::Result<Action> {
-        let bad = |e: String| crate::error::SimError::Action(e);
-        let v: serde_json::Value = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
-        refuse_fields_of_heal(&v).map_err(bad)?;
-        // Parsed again from the text so that serde's messages keep their line and column.
-        serde_json::from_str(json).map_err(|e| bad(e.to_string()))
+        decode::from_str(json).map_err(crate::error::SimError::Action)
     }
 }
 
-/// serde ignores unknown fields on a unit variant (`heal`) even with `deny_unknown_fields`; refuse them here
-/// so that a misspelled field is an error for every action alike.
-pub(crate) fn refuse_fields_of_heal(v: &serde_json::Value) -> Result<(), String> {
-    let Some(obj) = v.as_object() else { return Ok(()) };
-    match obj.keys().find(|k| *k != "do") {
-        Some(k) if obj.get("do").and_then(|d| d.as_str()) == Some("heal") => {
-            Err(format!("unknown field `{k}`: heal takes no fields"))
-        }
-        _ => Ok(()),
+impl Decode for Action {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        const ACTIONS: &[&str] = &[
+            "crash",
+            "restart",
+            "pause",
+            "resume",
+            "command",
+            "repoint",
+            "power_off",
+            "power_on",
+            "cluster_create",
+            "remove_file",
+            "truncate_file",
+            "partition",
+            "partition_one_way",
+            "heal",
+            "link",
+        ];
+        let tag = "do";
+        let fields = |known: &[&str]| Fields::variant(v, tag, known);
+        Ok(match Fields::tag(v, tag, ACTIONS)? {
+            kind @ ("crash" | "restart" | "pause" | "resume") => {
+                let process = fields(&["process"])?.req("process")?;
+                match kind {
+                    "crash" => Action::Crash { process },
+                    "restart" => Action::Restart { process },
+                    "pause" => Action::Pause { process },
+                    _ => Action::Resume { process },
+                }
+            }
+            "command" => {
+                let f = fields(&["process", "line"])?;
+                Action::Command { process: f.req("process")?, line: f.req("line")? }
+            }
+            "repoint" => {
+                let f = fields(&["process", "target", "read_target"])?;
+                Action::Repoint {
+                    process: f.req("process")?,
+                    target: f.req("target")?,
+                    read_target: f.opt("read_target")?,
+                }
+            }
+            "power_off" => Action::PowerOff { host: fields(&["host"])?.req("host")? },
+            "power_on" => Action::PowerOn { host: fields(&["host"])?.req("host")? },
+            "cluster_create" => {
+                let f = fields(&["nodes", "replicas"])?;
+                Action::ClusterCreate { nodes: f.req("nodes")?, replicas: f.or_default("replicas")? }
+            }
+            "remove_file" => {
+                let f = fields(&["host", "path"])?;
+                Action::RemoveFile { host: f.req("host")?, path: f.req("path")? }
+            }
+            "truncate_file" => {
+                let f = fields(&["host", "path", "bytes"])?;
+                Action::TruncateFile { host: f.req("host")?, path: f.req("path")?, bytes: f.req("bytes")? }
+            }
+            "partition" => Action::Partition { groups: fields(&["groups"])?.req("groups")? },
+            "partition_one_way" => {
+                let f = fields(&["from", "to"])?;
+                Action::PartitionOneWay { from: f.req("from")?, to: f.req("to")? }
+            }
+            "heal" => {
+                if let Some(k) = v.as_object().and_then(|o| o.keys().find(|k| *k != tag)) {
+                    return Err(DecodeError::new(format!("unknown field `{k}`: heal takes no fields")));
+                }
+                Action::Heal
+            }
+            _ => {
+                let f = fields(&["from", "to", "latency_ms", "jitter_ms", "loss", "symmetric"])?;
+                Action::Link {
+                    from: f.req("from")?,
+                    to: f.req("to")?,
+                    latency_ms: f.opt("latency_ms")?,
+                    jitter_ms: f.opt("jitter_ms")?,
+                    loss: f.opt("loss")?,
+                    symmetric: f.or("symmetric", yes)?,
+                }
+            }
+        })
     }
 }

@@ -12,19 +12,19 @@
 //! writes, the database's answers are successes that end an unavailability window.
 
 use crate::cli::{join_args, short_reply};
+use crate::decode::{self, Decode, Fields};
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::trace::{Outcome, TraceEvent};
 use crate::vecmap::{VecMap, VecSet};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 /// A command template: arguments in which `{key}` becomes a random key `key:<n>`, `{value}` a value unique
 /// to this request (`<client>:<seq>`), and `{seq}` the request's sequence number.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpSpec {
     pub command: String,
-    #[serde(default = "one")]
     pub weight: u32,
 }
 
@@ -33,27 +33,20 @@ fn one() -> u32 {
 }
 
 /// What a client does and how fast. Defaults make a gentle read/write load.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkloadSpec {
     /// Time between two requests, in ms of virtual time (the client does not wait for replies: like a pool
     /// of application threads, it keeps sending).
-    #[serde(default = "default_interval_ms")]
     pub interval_ms: u64,
     /// How long to wait for a reply before counting a request as timed out, in ms.
-    #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
     /// When the first request goes out, in ms of virtual time.
-    #[serde(default)]
     pub start_ms: u64,
     /// When to stop sending (none: never).
-    #[serde(default)]
     pub stop_ms: Option<u64>,
     /// How many distinct keys `{key}` draws from.
-    #[serde(default = "default_keys")]
     pub keys: u32,
     /// The mix of commands; by default half `SET {key} {value}`, half `GET {key}`.
-    #[serde(default = "default_ops")]
     pub ops: Vec<OpSpec>,
 }
 
@@ -66,6 +59,31 @@ fn default_timeout_ms() -> u64 {
 fn default_keys() -> u32 {
     100
 }
+impl Decode for OpSpec {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let f = Fields::new(v, "struct OpSpec", &["command", "weight"])?;
+        Ok(OpSpec { command: f.req("command")?, weight: f.or("weight", one)? })
+    }
+}
+
+impl Decode for WorkloadSpec {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let f = Fields::new(
+            v,
+            "struct WorkloadSpec",
+            &["interval_ms", "timeout_ms", "start_ms", "stop_ms", "keys", "ops"],
+        )?;
+        Ok(WorkloadSpec {
+            interval_ms: f.or("interval_ms", default_interval_ms)?,
+            timeout_ms: f.or("timeout_ms", default_timeout_ms)?,
+            start_ms: f.or_default("start_ms")?,
+            stop_ms: f.opt("stop_ms")?,
+            keys: f.or("keys", default_keys)?,
+            ops: f.or("ops", default_ops)?,
+        })
+    }
+}
+
 fn default_ops() -> Vec<OpSpec> {
     vec![OpSpec { command: "SET {key} {value}".into(), weight: 1 }, OpSpec { command: "GET {key}".into(), weight: 1 }]
 }

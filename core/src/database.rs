@@ -8,11 +8,12 @@
 //! The number of queries in flight goes to the trace as a [`TraceEvent::Gauge`] each time it changes, so the
 //! spike is visible on the timeline and in the text trace.
 
+use crate::decode::{self, Fields};
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::trace::TraceEvent;
 use crate::vecmap::VecMap;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// PostgreSQL's error (and log line) for a connection past `max_connections`.
 pub const TOO_MANY: &str = "FATAL: sorry, too many clients already";
@@ -21,17 +22,13 @@ pub const TOO_MANY: &str = "FATAL: sorry, too many clients already";
 pub const GAUGE: &str = "connections";
 
 /// A database in a scenario: `{"kind": "database", "name": "db", "capacity": 20, "query_ms": 50}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatabaseSpec {
     /// Its port (PostgreSQL's by default): shown on the page, unique on its host.
-    #[serde(default = "default_port")]
     pub port: u16,
     /// The most queries (connections) it serves at once (PostgreSQL's `max_connections`, default 100).
-    #[serde(default = "default_capacity")]
     pub capacity: u32,
     /// How long one query takes, in ms of virtual time.
-    #[serde(default = "default_query_ms")]
     pub query_ms: u64,
 }
 
@@ -43,6 +40,17 @@ fn default_capacity() -> u32 {
 }
 fn default_query_ms() -> u64 {
     50
+}
+
+impl DatabaseSpec {
+    /// Read from the process spec that holds these fields beside its own (and has refused unknown ones).
+    pub(crate) fn from_fields(f: &Fields) -> decode::Result<Self> {
+        Ok(DatabaseSpec {
+            port: f.or("port", default_port)?,
+            capacity: f.or("capacity", default_capacity)?,
+            query_ms: f.or("query_ms", default_query_ms)?,
+        })
+    }
 }
 
 impl Default for DatabaseSpec {

@@ -243,6 +243,21 @@ impl<T: Decode> Decode for Vec<T> {
     }
 }
 
+/// A pair written as a two-element array (`"slots": [0, 5460]`).
+impl<A: Decode, B: Decode> Decode for (A, B) {
+    fn decode(v: &Value) -> Result<Self> {
+        match v {
+            Value::Array(items) if items.len() == 2 => {
+                Ok((A::decode(&items[0]).map_err(|e| e.at_index(0))?, B::decode(&items[1]).map_err(|e| e.at_index(1))?))
+            }
+            Value::Array(items) => {
+                Err(DecodeError::new(format!("invalid length {}, expected a tuple of size 2", items.len())))
+            }
+            _ => Err(DecodeError::invalid_type(v, "a tuple of size 2")),
+        }
+    }
+}
+
 /// Objects read as maps from field name to value, in key order.
 fn entries<T: Decode>(v: &Value) -> Result<Vec<(String, T)>> {
     let Value::Object(map) = v else { return Err(DecodeError::invalid_type(v, "a map")) };

@@ -3,71 +3,84 @@
 //! the trace, the checkers and the final state — what a learner would check by hand.
 
 use crate::check;
+use crate::decode::{self, Decode, Fields};
 use crate::sim::Simulation;
 use crate::trace::TraceEvent;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 /// A line of narration shown from `at_ms` on; optionally a question to predict before the answer is shown.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Narration {
     pub at_ms: u64,
     pub text: String,
-    #[serde(default)]
     pub ask: Option<String>,
-    #[serde(default)]
     pub answer: Option<String>,
 }
 
 /// Something that must be true of a run of the scenario (checked at the end of its `duration_ms`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "check", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "check", rename_all = "snake_case")]
 pub enum Expectation {
     /// A Sentinel event (`+switch-master`), or a log line, fault or state change starting with `event`
     /// (`Failover election won`, `power off`, `crashed`), happens between `after_ms` and `before_ms` — or, with
     /// `absent`, never happens.
-    Event {
-        event: String,
-        #[serde(default)]
-        process: Option<String>,
-        #[serde(default)]
-        after_ms: Option<u64>,
-        #[serde(default)]
-        before_ms: Option<u64>,
-        #[serde(default)]
-        absent: bool,
-    },
+    Event { event: String, process: Option<String>, after_ms: Option<u64>, before_ms: Option<u64>, absent: bool },
     /// The number of acknowledged writes lost (by `client` alone, if given) is within bounds.
-    LostWrites {
-        #[serde(default)]
-        client: Option<String>,
-        #[serde(default)]
-        min: Option<u64>,
-        #[serde(default)]
-        max: Option<u64>,
-    },
+    LostWrites { client: Option<String>, min: Option<u64>, max: Option<u64> },
     /// The number of stale reads is within bounds.
-    StaleReads {
-        #[serde(default)]
-        min: Option<u64>,
-        #[serde(default)]
-        max: Option<u64>,
-    },
+    StaleReads { min: Option<u64>, max: Option<u64> },
     /// The time without a writable master, in ms, is within bounds.
-    NoMasterMs {
-        #[serde(default)]
-        min: Option<u64>,
-        #[serde(default)]
-        max: Option<u64>,
-    },
+    NoMasterMs { min: Option<u64>, max: Option<u64> },
     /// At the end, a command typed into `process` prints exactly `reply` (or, with `contains`, includes it).
-    Command {
-        process: String,
-        line: String,
-        reply: String,
-        #[serde(default)]
-        contains: bool,
-    },
+    Command { process: String, line: String, reply: String, contains: bool },
+}
+
+impl Decode for Narration {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let f = Fields::new(v, "struct Narration", &["at_ms", "text", "ask", "answer"])?;
+        Ok(Narration { at_ms: f.req("at_ms")?, text: f.req("text")?, ask: f.opt("ask")?, answer: f.opt("answer")? })
+    }
+}
+
+impl Decode for Expectation {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        const CHECKS: &[&str] = &["event", "lost_writes", "stale_reads", "no_master_ms", "command"];
+        let tag = "check";
+        Ok(match Fields::tag(v, tag, CHECKS)? {
+            "event" => {
+                let f = Fields::variant(v, tag, &["event", "process", "after_ms", "before_ms", "absent"])?;
+                Expectation::Event {
+                    event: f.req("event")?,
+                    process: f.opt("process")?,
+                    after_ms: f.opt("after_ms")?,
+                    before_ms: f.opt("before_ms")?,
+                    absent: f.or_default("absent")?,
+                }
+            }
+            "lost_writes" => {
+                let f = Fields::variant(v, tag, &["client", "min", "max"])?;
+                Expectation::LostWrites { client: f.opt("client")?, min: f.opt("min")?, max: f.opt("max")? }
+            }
+            "stale_reads" => {
+                let f = Fields::variant(v, tag, &["min", "max"])?;
+                Expectation::StaleReads { min: f.opt("min")?, max: f.opt("max")? }
+            }
+            "no_master_ms" => {
+                let f = Fields::variant(v, tag, &["min", "max"])?;
+                Expectation::NoMasterMs { min: f.opt("min")?, max: f.opt("max")? }
+            }
+            _ => {
+                let f = Fields::variant(v, tag, &["process", "line", "reply", "contains"])?;
+                Expectation::Command {
+                    process: f.req("process")?,
+                    line: f.req("line")?,
+                    reply: f.req("reply")?,
+                    contains: f.or_default("contains")?,
+                }
+            }
+        })
+    }
 }
 
 /// The verdict on one expectation.

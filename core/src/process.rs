@@ -9,13 +9,13 @@ use crate::rng::Rng;
 use crate::server::keyspace::Keyspace;
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
 /// A process's index in the world; stable for the whole run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct ProcId(pub u32);
 
@@ -58,7 +58,7 @@ pub enum ReplPayload {
 }
 
 /// Message kinds, for filtering the timeline (heartbeats and gossip are hidden by default on the page).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MsgKind {
     Command,
@@ -153,7 +153,7 @@ fn is_ack(args: &[Vec<u8>]) -> bool {
 }
 
 /// Timers a process can set. One enum for every process kind keeps the queue and the trace simple.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "timer")]
 pub enum Timer {
     /// `serverCron`: runs `hz` times a second (active expiry and, later, replication and persistence chores).

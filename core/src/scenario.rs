@@ -7,11 +7,14 @@
 use crate::action::Action;
 use crate::cli::split_args;
 use crate::client::WorkloadSpec;
+use crate::cluster::reshard::{RebalanceSpec, ReshardSpec};
+use crate::database::DatabaseSpec;
+use crate::decode::{self, Decode, DecodeError, Fields};
 use crate::error::{Result, SimError};
 use crate::server::ServerConfig;
 use crate::vecmap::{VecMap, VecSet};
-use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -26,31 +29,22 @@ pub const MAX_TIME_MS: u64 = 7 * 24 * 3_600_000;
 /// 2024-01-01T00:00:00Z: the Unix time virtual time 0 stands for, unless a scenario says otherwise.
 pub const DEFAULT_START_UNIX_MS: u64 = 1_704_067_200_000;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Scenario {
     /// Must be 1.
     pub version: u32,
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub description: String,
     /// The Unix time in ms at virtual time 0 (what TIME, EXPIREAT and INFO see).
-    #[serde(default = "default_start")]
     pub start_unix_ms: u64,
     /// How long the scenario is meant to run, in ms (the page's timeline length; the CLI's default).
-    #[serde(default)]
     pub duration_ms: Option<u64>,
-    #[serde(default)]
     pub network: NetworkSpec,
     pub hosts: Vec<HostSpec>,
-    #[serde(default)]
     pub actions: Vec<ScriptedAction>,
     /// What to tell the learner, and when.
-    #[serde(default)]
     pub narration: Vec<crate::lesson::Narration>,
     /// What must be true at the end of the run (checked by `cargo test` and `redis-ha-sim check`).
-    #[serde(default)]
     pub expect: Vec<crate::lesson::Expectation>,
 }
 
@@ -62,23 +56,17 @@ fn default_start() -> u64 {
     DEFAULT_START_UNIX_MS
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkSpec {
     /// One-way latency between two hosts, in ms (processes on the same host talk over loopback: 0 ms).
-    #[serde(default = "default_latency_ms")]
     pub latency_ms: u64,
     /// Extra uniform delay per message in `0..=jitter_ms` ms (messages on one connection stay in order).
-    #[serde(default)]
     pub jitter_ms: u64,
     /// Probability in `0..=1` that a message between two hosts is lost.
-    #[serde(default)]
     pub loss: f64,
     /// Link throughput in megabits per second: how long an RDB transfer takes.
-    #[serde(default = "default_bandwidth_mbps")]
     pub bandwidth_mbps: u64,
     /// Per-link overrides.
-    #[serde(default)]
     pub links: Vec<LinkSpec>,
 }
 
@@ -102,21 +90,15 @@ impl Default for NetworkSpec {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LinkSpec {
     pub from: String,
     pub to: String,
-    #[serde(default)]
     pub latency_ms: Option<u64>,
-    #[serde(default)]
     pub jitter_ms: Option<u64>,
-    #[serde(default)]
     pub loss: Option<f64>,
-    #[serde(default)]
     pub bandwidth_mbps: Option<u64>,
     /// Apply to both directions (default) or only `from → to`.
-    #[serde(default = "yes")]
     pub symmetric: bool,
 }
 
@@ -124,31 +106,23 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HostSpec {
     pub name: String,
     /// IPv4 address; by default 10.0.0.1, 10.0.0.2, ... in host order.
-    #[serde(default)]
     pub ip: Option<String>,
-    #[serde(default)]
     pub processes: Vec<ProcessSpec>,
     /// The host's storage: how long an fsync takes, how fast it writes, how often the OS flushes.
-    #[serde(default)]
     pub disk: DiskSpec,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DiskSpec {
     /// Duration of one fsync, in ms (an SSD: about 1–2 ms).
-    #[serde(default = "default_fsync_ms")]
     pub fsync_ms: u64,
     /// Sequential write speed in MB/s (BGSAVE and AOF rewrite durations).
-    #[serde(default = "default_write_mb_per_s")]
     pub write_mb_per_s: u64,
     /// How often the OS writes dirty pages back, in ms (Linux: about 30 s).
-    #[serde(default = "default_os_flush_ms")]
     pub os_flush_ms: u64,
 }
 
@@ -172,24 +146,13 @@ impl Default for DiskSpec {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProcessSpec {
     /// A redis-server. `config` holds redis.conf options by their Redis names (`"hz": "100"`).
-    Server {
-        name: String,
-        #[serde(default)]
-        port: Option<u16>,
-        #[serde(default)]
-        config: VecMap<String, ConfigValue>,
-    },
+    Server { name: String, port: Option<u16>, config: VecMap<String, ConfigValue> },
     /// A redis-sentinel, monitoring the masters listed (`sentinel monitor ...` in sentinel.conf).
-    Sentinel {
-        name: String,
-        #[serde(default = "default_sentinel_port")]
-        port: u16,
-        monitor: Vec<crate::sentinel::MonitorSpec>,
-    },
+    Sentinel { name: String, port: u16, monitor: Vec<crate::sentinel::MonitorSpec> },
     /// `redis-cli --cluster reshard` run from this host: move a slot range between two cluster nodes.
     Reshard {
         name: String,
@@ -214,21 +177,15 @@ pub enum ProcessSpec {
         name: String,
         target: String,
         /// Send read-only commands here instead (a replica): a read/write split.
-        #[serde(default)]
         read_target: Option<String>,
         /// A Sentinel-aware client: ask these sentinels where `master_name` is, and follow `+switch-master`.
-        #[serde(default)]
         sentinel: Option<SentinelDiscoverySpec>,
         /// A cluster-aware client: route by hash slot (map loaded from these seed nodes), follow MOVED and ASK.
-        #[serde(default)]
         cluster: Option<ClusterClientSpec>,
         /// Client-side sharding over independent masters: a key goes to `shards[CRC16(key) mod N]`.
-        #[serde(default)]
         shards: Option<Vec<String>>,
         /// A look-aside cache: reads that miss or fail in Redis go to this database, and misses are filled.
-        #[serde(default)]
         cache_aside: Option<CacheAsideSpec>,
-        #[serde(default)]
         workload: WorkloadSpec,
     },
 }
@@ -246,8 +203,7 @@ impl ProcessSpec {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterClientSpec {
     /// Names of cluster nodes to load the slot map from.
     pub seeds: Vec<String>,
@@ -255,13 +211,11 @@ pub struct ClusterClientSpec {
 
 /// A look-aside (cache-aside) application: GET from Redis; on a miss, an error or a timeout, query the
 /// database; when Redis answered (a miss), put the row in the cache with `SET key value EX ttl_s`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CacheAsideSpec {
     /// The name of a database process.
     pub database: String,
     /// The cached row's time to live, in seconds.
-    #[serde(default = "default_ttl_s")]
     pub ttl_s: u64,
 }
 
@@ -269,8 +223,7 @@ fn default_ttl_s() -> u64 {
     60
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SentinelDiscoverySpec {
     pub master_name: String,
     /// Names of sentinel processes.
@@ -278,7 +231,7 @@ pub struct SentinelDiscoverySpec {
 }
 
 /// A config value as written in JSON: a string, a number, or a boolean (`yes`/`no`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ConfigValue {
     Text(String),
@@ -313,23 +266,196 @@ impl Serialize for ScriptedAction {
     }
 }
 
-impl<'de> Deserialize<'de> for ScriptedAction {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let mut v = serde_json::Value::deserialize(d)?;
-        let obj = v.as_object_mut().ok_or_else(|| D::Error::custom("an action must be an object"))?;
-        let at = obj.remove("at_ms").ok_or_else(|| D::Error::missing_field("at_ms"))?;
+// Reading the format (decode.rs): each type lists its fields, with the defaults documented above.
+
+impl Decode for Scenario {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let f = Fields::new(
+            v,
+            "struct Scenario",
+            &[
+                "version",
+                "name",
+                "description",
+                "start_unix_ms",
+                "duration_ms",
+                "network",
+                "hosts",
+                "actions",
+                "narration",
+                "expect",
+            ],
+        )?;
+        Ok(Scenario {
+            version: f.req("version")?,
+            name: f.or_default("name")?,
+            description: f.or_default("description")?,
+            start_unix_ms: f.or("start_unix_ms", default_start)?,
+            duration_ms: f.opt("duration_ms")?,
+            network: f.or_default("network")?,
+            hosts: f.req("hosts")?,
+            actions: f.or_default("actions")?,
+            narration: f.or_default("narration")?,
+            expect: f.or_default("expect")?,
+        })
+    }
+}
+
+impl Decode for NetworkSpec {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let f = Fields::new(v, "struct NetworkSpec", &["latency_ms", "jitter_ms", "loss", "bandwidth_mbps", "links"])?;
+        Ok(NetworkSpec {
+            latency_ms: f.or("latency_ms", default_latency_ms)?,
+            jitter_ms: f.or_default("jitter_ms")?,
+            loss: f.or_default("loss")?,
+            bandwidth_mbps: f.or("bandwidth_mbps", default_bandwidth_mbps)?,
+            links: f.or_default("links")?,
+        })
+    }
+}
+
+impl Decode for LinkSpec {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let f = Fields::new(
+            v,
+            "struct LinkSpec",
+            &["from", "to", "latency_ms", "jitter_ms", "loss", "bandwidth_mbps", "symmetric"],
+        )?;
+        Ok(LinkSpec {
+            from: f.req("from")?,
+            to: f.req("to")?,
+            latency_ms: f.opt("latency_ms")?,
+            jitter_ms: f.opt("jitter_ms")?,
+            loss: f.opt("loss")?,
+            bandwidth_mbps: f.opt("bandwidth_mbps")?,
+            symmetric: f.or("symmetric", yes)?,
+        })
+    }
+}
+
+impl Decode for HostSpec {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let f = Fields::new(v, "struct HostSpec", &["name", "ip", "processes", "disk"])?;
+        Ok(HostSpec {
+            name: f.req("name")?,
+            ip: f.opt("ip")?,
+            processes: f.or_default("processes")?,
+            disk: f.or_default("disk")?,
+        })
+    }
+}
+
+impl Decode for DiskSpec {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let f = Fields::new(v, "struct DiskSpec", &["fsync_ms", "write_mb_per_s", "os_flush_ms"])?;
+        Ok(DiskSpec {
+            fsync_ms: f.or("fsync_ms", default_fsync_ms)?,
+            write_mb_per_s: f.or("write_mb_per_s", default_write_mb_per_s)?,
+            os_flush_ms: f.or("os_flush_ms", default_os_flush_ms)?,
+        })
+    }
+}
+
+impl Decode for ProcessSpec {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        const KINDS: &[&str] = &["server", "sentinel", "reshard", "rebalance", "database", "client"];
+        let tag = "kind";
+        Ok(match Fields::tag(v, tag, KINDS)? {
+            "server" => {
+                let f = Fields::variant(v, tag, &["name", "port", "config"])?;
+                ProcessSpec::Server { name: f.req("name")?, port: f.opt("port")?, config: f.or_default("config")? }
+            }
+            "sentinel" => {
+                let f = Fields::variant(v, tag, &["name", "port", "monitor"])?;
+                ProcessSpec::Sentinel {
+                    name: f.req("name")?,
+                    port: f.or("port", default_sentinel_port)?,
+                    monitor: f.req("monitor")?,
+                }
+            }
+            // The tool's own fields sit beside `name` (serde's `flatten`).
+            "reshard" => {
+                let f = Fields::variant(v, tag, &["name", "from", "to", "slots", "batch", "start_ms"])?;
+                ProcessSpec::Reshard { name: f.req("name")?, spec: ReshardSpec::from_fields(&f)? }
+            }
+            "rebalance" => {
+                let f =
+                    Fields::variant(v, tag, &["name", "via", "use_empty_masters", "threshold", "batch", "start_ms"])?;
+                ProcessSpec::Rebalance { name: f.req("name")?, spec: RebalanceSpec::from_fields(&f)? }
+            }
+            "database" => {
+                let f = Fields::variant(v, tag, &["name", "port", "capacity", "query_ms"])?;
+                ProcessSpec::Database { name: f.req("name")?, spec: DatabaseSpec::from_fields(&f)? }
+            }
+            _ => {
+                let f = Fields::variant(
+                    v,
+                    tag,
+                    &["name", "target", "read_target", "sentinel", "cluster", "shards", "cache_aside", "workload"],
+                )?;
+                ProcessSpec::Client {
+                    name: f.req("name")?,
+                    target: f.req("target")?,
+                    read_target: f.opt("read_target")?,
+                    sentinel: f.opt("sentinel")?,
+                    cluster: f.opt("cluster")?,
+                    shards: f.opt("shards")?,
+                    cache_aside: f.opt("cache_aside")?,
+                    workload: f.or_default("workload")?,
+                }
+            }
+        })
+    }
+}
+
+impl Decode for ClusterClientSpec {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let f = Fields::new(v, "struct ClusterClientSpec", &["seeds"])?;
+        Ok(ClusterClientSpec { seeds: f.req("seeds")? })
+    }
+}
+
+impl Decode for CacheAsideSpec {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let f = Fields::new(v, "struct CacheAsideSpec", &["database", "ttl_s"])?;
+        Ok(CacheAsideSpec { database: f.req("database")?, ttl_s: f.or("ttl_s", default_ttl_s)? })
+    }
+}
+
+impl Decode for SentinelDiscoverySpec {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let f = Fields::new(v, "struct SentinelDiscoverySpec", &["master_name", "sentinels"])?;
+        Ok(SentinelDiscoverySpec { master_name: f.req("master_name")?, sentinels: f.req("sentinels")? })
+    }
+}
+
+impl Decode for ConfigValue {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        match v {
+            Value::String(s) => Ok(ConfigValue::Text(s.clone())),
+            Value::Bool(b) => Ok(ConfigValue::Flag(*b)),
+            Value::Number(n) if n.is_i64() => Ok(ConfigValue::Number(n.as_i64().unwrap_or_default())),
+            _ => Err(DecodeError::new("data did not match any variant of untagged enum ConfigValue")),
+        }
+    }
+}
+
+impl Decode for ScriptedAction {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let Value::Object(obj) = v else { return Err(DecodeError::new("an action must be an object")) };
+        let Some(at) = obj.get("at_ms") else { return Err(DecodeError::new("missing field `at_ms`")) };
         let at_ms =
-            at.as_u64().ok_or_else(|| D::Error::custom(format!("at_ms must be a non-negative integer, got {at}")))?;
-        crate::action::refuse_fields_of_heal(&v).map_err(D::Error::custom)?;
-        let action = Action::deserialize(v).map_err(D::Error::custom)?;
-        Ok(ScriptedAction { at_ms, action })
+            at.as_u64().ok_or_else(|| DecodeError::new(format!("at_ms must be a non-negative integer, got {at}")))?;
+        let mut rest = obj.clone();
+        rest.remove("at_ms");
+        Ok(ScriptedAction { at_ms, action: Action::decode(&Value::Object(rest))? })
     }
 }
 
 impl Scenario {
     /// Parse and validate a scenario.
     pub fn from_json(text: &str) -> Result<Scenario> {
-        let scenario: Scenario = serde_json::from_str(text).map_err(|e| SimError::Parse(e.to_string()))?;
+        let scenario: Scenario = decode::from_str(text).map_err(SimError::Parse)?;
         scenario.validate()?;
         Ok(scenario)
     }

@@ -3,12 +3,14 @@
 //! backwards is: restore the nearest earlier checkpoint, then replay.
 
 use crate::action::Action;
+use crate::decode::{self, Decode, Fields};
 use crate::error::{Result, SimError};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 use crate::trace::{trace_hash, Record};
 use crate::world::World;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 /// A checkpoint every this many ms of virtual time: seeking replays at most this much.
 pub const DEFAULT_CHECKPOINT_EVERY_MS: u64 = 1000;
@@ -16,8 +18,7 @@ pub const SESSION_VERSION: u32 = 1;
 
 /// A user action, placed in the run's total order by the time and the number of events processed
 /// before it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordedAction {
     pub t: u64,
     pub after_events: u64,
@@ -25,8 +26,7 @@ pub struct RecordedAction {
 }
 
 /// Everything needed to reproduce a session exactly: what the share URL and the export carry.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Session {
     pub version: u32,
     pub scenario: Scenario,
@@ -34,6 +34,26 @@ pub struct Session {
     pub actions: Vec<RecordedAction>,
     /// The virtual time the session had reached.
     pub now: u64,
+}
+
+impl Decode for RecordedAction {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let f = Fields::new(v, "struct RecordedAction", &["t", "after_events", "action"])?;
+        Ok(RecordedAction { t: f.req("t")?, after_events: f.req("after_events")?, action: f.req("action")? })
+    }
+}
+
+impl Decode for Session {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let f = Fields::new(v, "struct Session", &["version", "scenario", "seed", "actions", "now"])?;
+        Ok(Session {
+            version: f.req("version")?,
+            scenario: f.req("scenario")?,
+            seed: f.req("seed")?,
+            actions: f.req("actions")?,
+            now: f.req("now")?,
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -333,7 +353,7 @@ impl Simulation {
     }
 
     pub fn session_from_json(text: &str) -> Result<Simulation> {
-        let session: Session = serde_json::from_str(text).map_err(|e| SimError::Session(e.to_string()))?;
+        let session: Session = decode::from_str(text).map_err(SimError::Session)?;
         session.scenario.validate()?;
         Simulation::import_session(session)
     }

@@ -1,11 +1,11 @@
 //! Virtual time. Nothing in the core reads a wall clock: every instant is a `SimTime`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
 use std::ops::{Add, Sub};
 
 /// Milliseconds of virtual time since the start of the run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct SimTime(pub u64);
 

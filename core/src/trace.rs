@@ -4,17 +4,17 @@
 
 use crate::process::{MsgKind, ProcId};
 use crate::time::SimTime;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// One line of the trace: an instant and what happened then.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Record {
     pub t: SimTime,
     #[serde(flatten)]
     pub event: TraceEvent,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TraceEvent {
     /// A message left `from` for `to`; it is due at `deliver_at` unless something drops it.
@@ -74,7 +74,7 @@ impl TraceEvent {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DropReason {
     /// The link between the two hosts is cut.
@@ -87,7 +87,7 @@ pub enum DropReason {
     HostDown,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProcState {
     Up,
@@ -106,7 +106,7 @@ impl ProcState {
 }
 
 /// How a client request ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// A reply that is not an error: for a write, an acknowledgement.

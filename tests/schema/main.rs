@@ -307,17 +307,17 @@ fn required(s: &Value) -> BTreeSet<String> {
 
 type Through = fn(&Value) -> Result<Value, String>;
 
-/// Deserialize as the type, then serialize back (to read the defaults serde filled in).
+/// Read as the type, then serialize back (to read the defaults the reader filled in).
 macro_rules! through {
     ($t:ty) => {
         (|v: &Value| {
-            let t: $t = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+            let t = <$t as redis_ha_sim::decode::Decode>::decode(v).map_err(|e| e.to_string())?;
             serde_json::to_value(&t).map_err(|e| e.to_string())
         }) as Through
     };
 }
 
-/// Each object of the schema and the serde type that reads it.
+/// Each object of the schema and the type that reads it.
 fn types() -> Vec<(&'static str, Through)> {
     use redis_ha_sim::scenario as sc;
     vec![

@@ -4,13 +4,13 @@
 //! MIGRATING on the source, its keys in batches with GETKEYSINSLOT and MIGRATE, then SETSLOT NODE. Clients see
 //! ASK while a slot moves and MOVED afterwards.
 
+use crate::decode::{self, Fields};
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::trace::TraceEvent;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReshardSpec {
     /// Source and target nodes (process names).
     pub from: String,
@@ -18,9 +18,7 @@ pub struct ReshardSpec {
     /// The first and last slot to move.
     pub slots: (u16, u16),
     /// Keys per MIGRATE (`--cluster-pipeline`).
-    #[serde(default = "default_batch")]
     pub batch: u32,
-    #[serde(default)]
     pub start_ms: u64,
 }
 
@@ -29,25 +27,46 @@ fn default_batch() -> u32 {
 }
 
 /// `redis-cli --cluster rebalance <via> [--cluster-use-empty-masters] [--cluster-threshold N]`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RebalanceSpec {
     /// The node the tool connects to (a process name); it learns the cluster from its CLUSTER NODES.
     pub via: String,
     /// Give slots to masters that have none (a node just added), as `--cluster-use-empty-masters` does.
-    #[serde(default)]
     pub use_empty_masters: bool,
     /// Do nothing unless some master is this many percent off its share (`--cluster-threshold`, default 2).
-    #[serde(default = "default_threshold")]
     pub threshold: f64,
-    #[serde(default = "default_batch")]
     pub batch: u32,
-    #[serde(default)]
     pub start_ms: u64,
 }
 
 fn default_threshold() -> f64 {
     2.0
+}
+
+impl ReshardSpec {
+    /// Read from the process spec that holds these fields beside its own (and has refused unknown ones).
+    pub(crate) fn from_fields(f: &Fields) -> decode::Result<Self> {
+        Ok(ReshardSpec {
+            from: f.req("from")?,
+            to: f.req("to")?,
+            slots: f.req("slots")?,
+            batch: f.or("batch", default_batch)?,
+            start_ms: f.or_default("start_ms")?,
+        })
+    }
+}
+
+impl RebalanceSpec {
+    /// Read from the process spec that holds these fields beside its own (and has refused unknown ones).
+    pub(crate) fn from_fields(f: &Fields) -> decode::Result<Self> {
+        Ok(RebalanceSpec {
+            via: f.req("via")?,
+            use_empty_masters: f.or_default("use_empty_masters")?,
+            threshold: f.or("threshold", default_threshold)?,
+            batch: f.or("batch", default_batch)?,
+            start_ms: f.or_default("start_ms")?,
+        })
+    }
 }
 
 /// One slot to move, with everything the commands need.

@@ -8,13 +8,15 @@ mod failover;
 mod instances;
 
 use crate::cli::split_args;
+use crate::decode::{self, Decode, Fields};
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
 use crate::vecmap::VecMap;
 pub use instances::{FailoverState, Instance, MasterState, Peer};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// PING period (ms), INFO periods (ms) normal and during a failover, hello period (ms).
@@ -29,21 +31,16 @@ pub const TIMER_PERIOD_MS: u64 = 100;
 pub const HELLO_CHANNEL: &[u8] = b"__sentinel__:hello";
 
 /// `sentinel monitor <name> <ip> <port> <quorum>` and the per-master settings, as in sentinel.conf.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MonitorSpec {
     pub name: String,
     pub host: String,
-    #[serde(default = "default_port")]
     pub port: u16,
     pub quorum: u32,
     /// `down-after-milliseconds`.
-    #[serde(default = "default_down_after_ms")]
     pub down_after_ms: u64,
     /// `failover-timeout`, in ms.
-    #[serde(default = "default_failover_timeout_ms")]
     pub failover_timeout_ms: u64,
-    #[serde(default = "default_parallel_syncs")]
     pub parallel_syncs: u32,
 }
 
@@ -58,6 +55,25 @@ fn default_failover_timeout_ms() -> u64 {
 }
 fn default_parallel_syncs() -> u32 {
     1
+}
+
+impl Decode for MonitorSpec {
+    fn decode(v: &Value) -> decode::Result<Self> {
+        let f = Fields::new(
+            v,
+            "struct MonitorSpec",
+            &["name", "host", "port", "quorum", "down_after_ms", "failover_timeout_ms", "parallel_syncs"],
+        )?;
+        Ok(MonitorSpec {
+            name: f.req("name")?,
+            host: f.req("host")?,
+            port: f.or("port", default_port)?,
+            quorum: f.req("quorum")?,
+            down_after_ms: f.or("down_after_ms", default_down_after_ms)?,
+            failover_timeout_ms: f.or("failover_timeout_ms", default_failover_timeout_ms)?,
+            parallel_syncs: f.or("parallel_syncs", default_parallel_syncs)?,
+        })
+    }
 }
 
 /// What a pending request was for, so its reply can be routed.
