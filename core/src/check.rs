@@ -3,6 +3,7 @@
 
 use crate::process::ProcId;
 use crate::trace::{Outcome, Record, TraceEvent};
+use crate::vecmap::VecMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -37,7 +38,7 @@ pub struct Metrics {
 
 pub fn metrics(trace: &[Record], now: u64) -> Metrics {
     let mut m = Metrics { now, trace_len: trace.len(), ..Metrics::default() };
-    let mut clients: BTreeMap<ProcId, ClientTally> = BTreeMap::new();
+    let mut clients: VecMap<ProcId, ClientTally> = VecMap::new();
     for r in trace {
         match &r.event {
             TraceEvent::Send { .. } => m.messages_sent += 1,
@@ -58,7 +59,7 @@ pub fn metrics(trace: &[Record], now: u64) -> Metrics {
             _ => {}
         }
     }
-    m.clients = clients.into_values().collect();
+    m.clients = clients.into_iter().map(|(_, t)| t).collect();
     m
 }
 
@@ -283,8 +284,8 @@ fn master_windows_among(
     deployment: &dyn Fn(ProcId) -> Option<usize>,
     preds: &[&dyn Fn(usize) -> bool],
 ) -> Vec<Vec<(u64, u64)>> {
-    let mut up: BTreeMap<ProcId, bool> = BTreeMap::new();
-    let mut master: BTreeMap<ProcId, bool> = BTreeMap::new();
+    let mut up: VecMap<ProcId, bool> = VecMap::new();
+    let mut master: VecMap<ProcId, bool> = VecMap::new();
     let mut all: Vec<Vec<(u64, u64)>> = vec![Vec::new(); preds.len()];
     let mut opens: Vec<Option<u64>> = vec![None; preds.len()];
     let mut i = 0;
@@ -303,7 +304,7 @@ fn master_windows_among(
             }
             i += 1;
         }
-        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut counts: VecMap<usize, usize> = VecMap::new();
         for (p, m) in &master {
             let Some(d) = deployment(*p) else { continue };
             let c = counts.entry(d).or_default();
@@ -367,9 +368,9 @@ pub struct Unavailable {
 /// Windows during which a client's requests failed (errors, timeouts, refusals) until one succeeded again.
 pub fn unavailability(trace: &[Record], now: u64) -> Vec<Unavailable> {
     let mut sent: BTreeMap<(ProcId, u64), u64> = BTreeMap::new();
-    let mut open: BTreeMap<ProcId, Unavailable> = BTreeMap::new();
+    let mut open: VecMap<ProcId, Unavailable> = VecMap::new();
     // Per client: when its last window closed, and that window's index in `out`.
-    let mut last_closed: BTreeMap<ProcId, (u64, usize)> = BTreeMap::new();
+    let mut last_closed: VecMap<ProcId, (u64, usize)> = VecMap::new();
     let mut out = Vec::new();
     for r in trace {
         match &r.event {
@@ -407,7 +408,7 @@ pub fn unavailability(trace: &[Record], now: u64) -> Vec<Unavailable> {
             _ => {}
         }
     }
-    out.extend(open.into_values());
+    out.extend(open.into_iter().map(|(_, w)| w));
     out.sort_by_key(|w| (w.from, w.client));
     out
 }
@@ -496,7 +497,7 @@ pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
 }
 
 fn acked_by_client(h: &History) -> Vec<(ProcId, usize)> {
-    let mut n: BTreeMap<ProcId, usize> = BTreeMap::new();
+    let mut n: VecMap<ProcId, usize> = VecMap::new();
     for w in &h.acked {
         *n.entry(w.client).or_default() += 1;
     }
@@ -506,7 +507,7 @@ fn acked_by_client(h: &History) -> Vec<(ProcId, usize)> {
 /// Which deployment each server belongs to (the index of one of its servers): servers linked by replication
 /// at any time of the run — a replica and the master it followed — are one deployment. Independent servers,
 /// as in a side-by-side comparison, are judged apart: one's keys are not another's lost writes.
-pub fn deployments(world: &crate::world::World, trace: &[Record]) -> BTreeMap<ProcId, usize> {
+pub fn deployments(world: &crate::world::World, trace: &[Record]) -> VecMap<ProcId, usize> {
     let n = world.procs().len();
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(parent: &mut [usize], mut i: usize) -> usize {

@@ -12,7 +12,6 @@ use crate::sentinel::MonitorSpec;
 use crate::server::config::canonical;
 use crate::vecmap::VecMap;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// One generated file: what runs where, the file's name, and its text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -32,7 +31,7 @@ pub fn deployment(s: &Scenario) -> Vec<ConfFile> {
     let mut files = Vec::new();
     let ip_of_host: Vec<String> = (0..s.hosts.len()).map(|i| s.host_ip(i)).collect();
     // name → (host index, port) of every server, for cluster and reshard commands.
-    let mut servers: BTreeMap<&str, (usize, u16)> = BTreeMap::new();
+    let mut servers: VecMap<&str, (usize, u16)> = VecMap::new();
     for (i, h) in s.hosts.iter().enumerate() {
         let servers_here = h.processes.iter().filter(|p| matches!(p, ProcessSpec::Server { .. })).count();
         for p in &h.processes {
@@ -228,7 +227,7 @@ fn shell_quote(word: &str) -> String {
 /// lines, faults and repairs as comments saying what to do by hand.
 fn steps(s: &Scenario, ip_of_host: &[String]) -> String {
     // name → (host name, ip, port) of every process that listens.
-    let mut at: BTreeMap<&str, (&str, &str, Option<u16>)> = BTreeMap::new();
+    let mut at: VecMap<&str, (&str, &str, Option<u16>)> = VecMap::new();
     for (i, h) in s.hosts.iter().enumerate() {
         for p in &h.processes {
             let port = match p {

@@ -15,7 +15,6 @@ use crate::server::ServerConfig;
 use crate::vecmap::{VecMap, VecSet};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
 
 pub const FORMAT_VERSION: u32 = 1;
 /// Redis Cluster's documented ceiling is 1000 nodes; leave room for clients and sentinels.
@@ -506,17 +505,17 @@ impl Scenario {
             Some(self.network.loss),
         )?;
 
-        let mut host_names = BTreeSet::new();
-        let mut ips = BTreeSet::new();
-        let mut proc_kinds: BTreeMap<&str, bool> = BTreeMap::new(); // name → is a server
-        let sentinel_names: BTreeSet<&str> = self
+        let mut host_names = VecSet::new();
+        let mut ips = VecSet::new();
+        let mut proc_kinds: VecMap<&str, bool> = VecMap::new(); // name → is a server
+        let sentinel_names: VecSet<&str> = self
             .hosts
             .iter()
             .flat_map(|h| &h.processes)
             .filter(|p| matches!(p, ProcessSpec::Sentinel { .. }))
             .map(|p| p.name())
             .collect();
-        let database_names: BTreeSet<&str> = self
+        let database_names: VecSet<&str> = self
             .hosts
             .iter()
             .flat_map(|h| &h.processes)
@@ -587,7 +586,7 @@ impl Scenario {
                     if monitor.is_empty() {
                         return bad(format!("sentinel '{name}' monitors nothing: give it at least one master"));
                     }
-                    let mut names = BTreeSet::new();
+                    let mut names = VecSet::new();
                     for m in monitor {
                         if !names.insert(m.name.as_str()) {
                             return bad(format!("sentinel '{name}' monitors two masters named '{}'", m.name));
@@ -802,7 +801,7 @@ fn check_workload(name: &str, w: &WorkloadSpec) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn check_action_names(action: &Action, hosts: &BTreeSet<&str>, procs: &BTreeMap<&str, bool>) -> Result<()> {
+pub(crate) fn check_action_names(action: &Action, hosts: &VecSet<&str>, procs: &VecMap<&str, bool>) -> Result<()> {
     let host = |h: &String| {
         if hosts.contains(h.as_str()) {
             Ok(())

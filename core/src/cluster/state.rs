@@ -30,7 +30,7 @@ pub struct ClusterNode {
     pub pong_received: SimTime,
     pub config_epoch: u64,
     /// Failure reports from masters: reporter id → when.
-    pub fail_reports: BTreeMap<String, SimTime>,
+    pub fail_reports: VecMap<String, SimTime>,
     pub fail_time: Option<SimTime>,
     /// The replication offset it last advertised.
     pub repl_offset: u64,
@@ -49,7 +49,7 @@ impl ClusterNode {
             ping_sent: None,
             pong_received: now,
             config_epoch: 0,
-            fail_reports: BTreeMap::new(),
+            fail_reports: VecMap::new(),
             fail_time: None,
             repl_offset: 0,
             voted_time: None,

@@ -13,11 +13,10 @@ use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
-use crate::vecmap::VecMap;
+use crate::vecmap::{VecMap, VecSet};
 pub use instances::{FailoverState, Instance, MasterState, Peer};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeSet;
 
 /// PING period (ms), INFO periods (ms) normal and during a failover, hello period (ms).
 pub const PING_PERIOD_MS: u64 = 1000;
@@ -112,7 +111,7 @@ pub struct Sentinel {
     pub(crate) next_request: u64,
     pub(crate) pending: VecMap<u64, Pending>,
     /// Clients subscribed to event channels (`+switch-master`, ...).
-    pub(crate) subscribers: VecMap<Vec<u8>, BTreeSet<ProcId>>,
+    pub(crate) subscribers: VecMap<Vec<u8>, VecSet<ProcId>>,
 }
 
 impl Sentinel {

@@ -18,12 +18,11 @@ mod table;
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::time::SimTime;
-use crate::vecmap::VecMap;
+use crate::vecmap::{VecMap, VecSet};
 use backlog::Chunk;
 pub use config::ServerConfig;
 use keyspace::Keyspace;
 use replication::{LinkState, Replication};
-use std::collections::BTreeSet;
 pub use table::{command_names, lookup, CommandSpec, Flags};
 
 /// Counters reported by INFO stats.
@@ -50,7 +49,7 @@ pub struct Server {
     pub started_at: SimTime,
     pub stats: Stats,
     /// Client processes connected since this start (INFO clients).
-    connections: BTreeSet<ProcId>,
+    connections: VecSet<ProcId>,
     /// The host's IP, for replies that name this server's address.
     pub ip: String,
     pub repl: Replication,
@@ -72,12 +71,12 @@ pub struct Server {
     /// The command just executed must wait for the AOF fsync before its reply (appendfsync always).
     pub(crate) reply_after_fsync: bool,
     /// Pub/sub: channel → subscribed connections.
-    pub(crate) subscribers: VecMap<Vec<u8>, BTreeSet<ProcId>>,
+    pub(crate) subscribers: VecMap<Vec<u8>, VecSet<ProcId>>,
     /// Cluster mode: what this node knows of the cluster.
     pub cluster: Option<Box<crate::cluster::state::ClusterState>>,
     /// Connections that sent ASKING (for their next command only) and READONLY (replica reads).
-    pub(crate) asking: BTreeSet<ProcId>,
-    pub(crate) readonly_clients: BTreeSet<ProcId>,
+    pub(crate) asking: VecSet<ProcId>,
+    pub(crate) readonly_clients: VecSet<ProcId>,
     /// Writes held while a manual failover has paused this master.
     pub(crate) held_requests: Vec<(ProcId, u64, Vec<Vec<u8>>)>,
     /// MIGRATEs waiting for their target: request id → the first request id of its MIGRATE.
@@ -94,7 +93,7 @@ impl Server {
             pid: 0,
             started_at: SimTime::ZERO,
             stats: Stats::default(),
-            connections: BTreeSet::new(),
+            connections: VecSet::new(),
             ip,
             repl: Replication::new(),
             announced_ports: VecMap::new(),
@@ -108,8 +107,8 @@ impl Server {
             reply_after_fsync: false,
             subscribers: VecMap::new(),
             cluster: None,
-            asking: BTreeSet::new(),
-            readonly_clients: BTreeSet::new(),
+            asking: VecSet::new(),
+            readonly_clients: VecSet::new(),
             held_requests: Vec::new(),
             migrations: VecMap::new(),
             pending_migrate: VecMap::new(),

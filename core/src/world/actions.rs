@@ -211,8 +211,8 @@ impl World {
 
     /// Check an action's names against this world without running it.
     pub fn check_action(&self, action: &Action) -> Result<()> {
-        let hosts: BTreeSet<&str> = self.hosts.iter().map(|h| h.name.as_str()).collect();
-        let procs: BTreeMap<&str, bool> =
+        let hosts: VecSet<&str> = self.hosts.iter().map(|h| h.name.as_str()).collect();
+        let procs: VecMap<&str, bool> =
             self.procs.iter().map(|p| (p.name.as_str(), matches!(p.node, Node::Server(_)))).collect();
         check_action_names(action, &hosts, &procs).map_err(as_action_error)
     }

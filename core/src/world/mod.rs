@@ -20,6 +20,7 @@ use crate::scenario::{check_action_names, check_link_numbers, server_config, Pro
 use crate::server::Server;
 use crate::time::SimTime;
 use crate::trace::{DropReason, ProcState, Record, TraceEvent};
+use crate::vecmap::{VecMap, VecSet};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The state machine inside a process slot. An enum rather than a trait object so that the world can be
@@ -175,7 +176,7 @@ impl World {
         scenario.validate()?;
         let n = &scenario.network;
         let mut net = Network::new(link_params(n.latency_ms, n.jitter_ms, n.loss, n.bandwidth_mbps));
-        let host_ix: BTreeMap<&str, HostIx> =
+        let host_ix: VecMap<&str, HostIx> =
             scenario.hosts.iter().enumerate().map(|(i, h)| (h.name.as_str(), i)).collect();
         for l in &n.links {
             let p = link_params(
@@ -208,7 +209,7 @@ impl World {
         };
 
         // Names first, so that clients can refer to servers on any host.
-        let mut ids: BTreeMap<&str, ProcId> = BTreeMap::new();
+        let mut ids: VecMap<&str, ProcId> = VecMap::new();
         let mut next = 0u32;
         for h in &scenario.hosts {
             for p in &h.processes {
