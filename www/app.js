@@ -4,7 +4,7 @@
 // `window.app` exposes the current simulation and a few helpers for tests and for curious learners in the
 // browser console (`app.sim.traceText(0)`).
 
-import { renderTopology, esc, linkStatus, sentinelView, failoverWord } from './topology.js';
+import { renderTopologyParts, esc, linkStatus, sentinelView, failoverWord } from './topology.js';
 import { TimelineIndex, renderTimeline, timelineHit, timelineGeometry, formatSeconds, OUTCOMES } from './timeline.js';
 import { Console } from './console.js';
 import { renderChecks } from './checks.js';
@@ -16,7 +16,7 @@ import { encodeFragment, decodeFragment, shareLink, embedCode, embedOptions, app
 import { standaloneSvg, download, fileName } from './export.js';
 import { NetworkTool, partitionSides } from './network.js';
 import { CanvasPainter } from './paint.js';
-import { morph } from './morph.js';
+import { morph, morphParts } from './morph.js';
 
 const PKG = './pkg/redis_ha_sim_web.js';
 // The built-in scenarios, `[{id, name, description, json}]` in the picker's order, each `json` the scenario
@@ -644,10 +644,12 @@ function draw() {
     // A cluster is laid out one column per shard (plus one for clients and tools), scaled down to fit if need be.
     const topoW = view ? Math.max(topoSize[0], clusterWidth(snap, view)) : topoSize[0];
     const shown = view ? { ...snap, hosts: layoutHosts(snap, view, topoW, topoSize[1]) } : snap;
-    let topo = renderTopology(shown, { width: topoW, height: topoSize[1], selected: state.selected, leader: latestLeader(state.index) });
-    if (view) topo = clusterOverlay(topo, shown, view, topoW, topoSize[1], topoSize[0], topoSize[1]);
+    const parts = renderTopologyParts(shown, { width: topoW, height: topoSize[1], selected: state.selected, leader: latestLeader(state.index) });
+    // A cluster's overlay rewrites the whole string; anything else is morphed part by part.
+    const topo = view ? clusterOverlay(parts.join(''), shown, view, topoW, topoSize[1], topoSize[0], topoSize[1]) : parts.join('');
     if (topo !== state.drawn.topo) {
-      morph(topoEl, topo);
+      if (view) morph(topoEl, topo);
+      else morphParts(topoEl, parts);
       state.drawn.topo = topo;
     }
   }

@@ -353,12 +353,13 @@ function placePill(a, b, { w, h }, obstacles, placed) {
 const FEW_LINKS = 4;
 
 /**
- * Render the topology.
+ * Render the topology, as the parts of an `<svg>` element: its opening tag, one string per top-level element,
+ * `</svg>` (joined, the SVG; `morphParts` updates the page part by part).
  * @param {object} snapshot  the object returned by `Simulation.snapshot()`
  * @param {{width:number, height:number, selected?:number|null}} opts
- * @returns {string} an `<svg>` element as a string
+ * @returns {string[]}
  */
-export function renderTopology(snapshot, { width, height, selected = null, leader = null }) {
+export function renderTopologyParts(snapshot, { width, height, selected = null, leader = null }) {
   const L = layout(snapshot, width, height);
   const byId = new Map(snapshot.processes.map((p) => [p.id, p]));
   const byAddress = new Map(snapshot.processes.filter((p) => p.kind === 'server' && p.address).map((p) => [p.address, p]));
@@ -535,7 +536,7 @@ export function renderTopology(snapshot, { width, height, selected = null, leade
   }
   out.push(`<g class="labels">${tagSvg.join('')}${labels.join('')}</g>`);
   out.push('</svg>');
-  return out.join('');
+  return out;
 }
 
 /** The keyboard focus ring, just outside a card (drawn only on :focus-visible, see style.css). */
