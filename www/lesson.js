@@ -178,7 +178,8 @@ export class LessonPanel {
     });
     this.drawn = key;
     const last = ended && this.verdicts ? this.el.querySelector('.lesson-verdicts') : this.el.querySelector('.lesson-step.current');
-    if (last) last.scrollIntoView({ block: 'nearest' });
+    // At the next frame, when the layout is fresh anyway: here it would force one in the middle of a redraw.
+    if (last) requestAnimationFrame(() => last.isConnected && last.scrollIntoView({ block: 'nearest' }));
     if (focused != null) this.el.querySelector(`.lesson-guess[data-step="${focused}"]`)?.focus();
   }
 }

@@ -537,8 +537,11 @@ export function timelineGeometry(lanes, { t0, t1, width, height }) {
   return { plotW, span, X, T, geo, laneY, plotLeft: LABEL_W + INSET };
 }
 
-/** The messages whose arrows can be in the window [t0, t1], minus the hidden keep-alives and gossip. */
-function visibleMessages(index, lanes, { t0, t1, heartbeats, gossip }) {
+/**
+ * The messages whose arrows can be in the window [t0, t1], minus the hidden keep-alives and gossip; with
+ * `colours`, the colour of each (`colourOf`, computed here once for the filter and the drawing alike).
+ */
+function visibleMessages(index, lanes, { t0, t1, heartbeats, gossip }, colours = null) {
   const first = lowerBound(index.msgs, t0 - index.maxSpan, (m) => m.t);
   const visible = [];
   for (let i = first; i < index.msgs.length && index.msgs[i].t <= t1; i++) visible.push(index.msgs[i]);
@@ -548,25 +551,30 @@ function visibleMessages(index, lanes, { t0, t1, heartbeats, gossip }) {
   for (const m of index.open) if (m.t < lookedFrom && m.t <= t1) early.push(m);
   if (early.length > 1) early.sort((a, b) => a.id - b.id);
   for (const m of early) visible.push(m);
-  if (heartbeats && gossip) return visible;
+  if (heartbeats && gossip && !colours) return visible;
   const kindOf = new Map(lanes.map((p) => [p.id, p.kind]));
-  return visible.filter((m) => {
+  const kept = [];
+  for (const m of visible) {
     const c = index.colourOf(m, kindOf);
-    return (heartbeats || c !== 'heartbeat') && (gossip || c !== 'gossip');
-  });
+    if ((heartbeats || c !== 'heartbeat') && (gossip || c !== 'gossip')) {
+      kept.push(m);
+      if (colours) colours.push(c);
+    }
+  }
+  return kept;
 }
 
 /**
  * Where a message's arrow goes: from (xa, y0) to (xb, yb); `y1` is its receiver's lane, `due` the x where an
  * in-flight message is due, `drop` whether it ends in a cross. Null when it is not on screen.
  */
-function arrowGeometry(index, m, { X, laneY, hostOf, now, kindOf, t0 }) {
+function arrowGeometry(index, m, { X, laneY, hostOf, now, kindOf, t0 }, known = null) {
   const y0 = laneY.get(m.from);
   const y1 = laneY.get(m.to);
   if (y0 == null || y1 == null) return null;
   const end = m.end ?? now;
   if (end < t0) return null;
-  const colour = index.colourOf(m, kindOf);
+  const colour = known ?? index.colourOf(m, kindOf);
   const xa = X(m.t);
   if (m.end == null) {
     // In flight: the arrow has come as far as the delivery time lets it; a faint dashed line shows
@@ -884,7 +892,8 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
 
   // Messages. Arrows that start before the window can still end inside it: look back by the longest
   // finished message, and separately at the few still in flight.
-  const shown = visibleMessages(index, lanes, { t0, t1, heartbeats, gossip });
+  const colours = [];
+  const shown = visibleMessages(index, lanes, { t0, t1, heartbeats, gossip }, colours);
   const kindOf = new Map(lanes.map((p) => [p.id, p.kind]));
   // Up to SPARSE_MSGS arrows each get an element of their own (with the kind and how it ended in its
   // classes); past that the window is denser than its pixels can show: the arrows of one colour are drawn as
@@ -899,8 +908,10 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   const r1 = (v) => Math.round(v * 10) / 10;
   const msgLabels = []; // placed after every mark's label, where there is room
   const arrows = [];
-  for (const m of shown) {
-    const g = arrowGeometry(index, m, { X, laneY, hostOf, now, kindOf, t0 });
+  const where = { X, laneY, hostOf, now, kindOf, t0 };
+  for (let i = 0; i < shown.length; i++) {
+    const m = shown[i];
+    const g = arrowGeometry(index, m, where, colours[i]);
     if (!g) continue;
     const { colour, xa, y0, xb, yb, y1 } = g;
     if (dense) {
