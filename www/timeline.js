@@ -13,6 +13,8 @@
 //    for drawing, not simulation.
 //  - `renderTimeline(index, lanes, view)` is a pure function from the index and a time window to an SVG string.
 
+import { esc } from './topology.js';
+
 const LABEL_W = 132;   // left column with lane names
 const AXIS_H = 26;     // time axis strip at the top
 const BOTTOM = 10;
@@ -494,10 +496,6 @@ function clusterEvent(text) {
     if (m) return { cls, label: label(m) };
   }
   return null;
-}
-
-function esc(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 }
 
 function clip(s, n) {

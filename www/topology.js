@@ -24,8 +24,12 @@ const SENT_W = 196;      // the sentinel band's width
 const SENT_GAP = 22;     // between the hosts and the sentinel band
 const SENT_H = 64;       // one sentinel card: four tighter lines
 
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const SPECIAL = /[&<>"']/;
 export function esc(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+  s = String(s);
+  // Most labels need nothing: skip the replace (this runs for every label of every frame while playing).
+  return SPECIAL.test(s) ? s.replace(/[&<>"']/g, (c) => ENTITIES[c]) : s;
 }
 
 /**
