@@ -889,9 +889,9 @@ function drawChecks() {
   }
   state.checks = checks;
   const html = renderChecks(checks, state.snapshot);
-  $('checks-when').textContent = `as of ${formatSeconds(state.sim.now())}`;
+  setText($('checks-when'), `as of ${formatSeconds(state.sim.now())}`);
   if (html !== state.drawn.checks) {
-    $('checks').innerHTML = html;
+    morph($('checks'), html); // in place: its figures change a few times a second while playing
     state.drawn.checks = html;
   }
 }
@@ -912,7 +912,7 @@ function drawMetrics() {
     item('ok', 'ok', sum.ok) + item('error', 'errors', sum.errors) +
     item('refused', 'refused', sum.refused) + item('timeout', 'timeouts', sum.timeouts);
   if (html !== state.drawn.metrics) {
-    $('metrics').innerHTML = html;
+    morph($('metrics'), html);
     state.drawn.metrics = html;
   }
 }
@@ -1278,7 +1278,7 @@ function drawLesson(now, dur) {
   lesson.update(now, dur, () => state.sim.judge(), state.sim.actions().length);
   const cur = currentStep(lesson.narration, now);
   const n = lesson.narration.length;
-  $('lesson-progress').textContent = n ? `step ${Math.max(0, cur + 1)} of ${n}` : '';
+  setText($('lesson-progress'), n ? `step ${Math.max(0, cur + 1)} of ${n}` : '');
 }
 
 function setLessonOpen(open) {
