@@ -1803,24 +1803,23 @@ async function main() {
   setEnabled(false);
   const scenarios = loadScenarios(); // in parallel with the wasm package
   scenarios.catch(() => {});         // (its failure is reported below, after the package's)
+  const failed = (title, e, what) => {
+    app.status = 'failed';
+    $('loading').hidden = true;
+    showError(title, `${messageOf(e)}\n\n${what} ${BUILD_HINT}`);
+  };
   try {
     const wasm = await import(PKG);
     await wasm.default();
     state.wasm = wasm;
   } catch (e) {
-    app.status = 'failed';
-    $('loading').hidden = true;
-    showError('Could not load the simulator',
-      `${messageOf(e)}\n\nThe WebAssembly package in www/pkg/ is missing or could not be loaded. ${BUILD_HINT}`);
+    failed('Could not load the simulator', e, 'The WebAssembly package in www/pkg/ is missing or could not be loaded.');
     return;
   }
   try {
     state.scenarios = await scenarios;
   } catch (e) {
-    app.status = 'failed';
-    $('loading').hidden = true;
-    showError('Could not load the built-in scenarios',
-      `${messageOf(e)}\n\nThe scenarios' bundle www/pkg/scenarios.json is missing or could not be read. ${BUILD_HINT}`);
+    failed('Could not load the built-in scenarios', e, "The scenarios' bundle www/pkg/scenarios.json is missing or could not be read.");
     return;
   }
 

@@ -8,9 +8,9 @@
 //! Messages keep serde's words ("unknown field `x`, expected one of `a`, `b`", "missing field `x`",
 //! "invalid type: string \"5\", expected u64", "unknown variant `x`") and say where: `at hosts[0].processes[1]`.
 
-use crate::vecmap::{VecMap, VecSet};
+use crate::vecmap::VecMap;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// What went wrong, and where in the document (a path such as `hosts[0].processes[1].port`).
@@ -153,11 +153,6 @@ impl<'a> Fields<'a> {
     pub fn or_default<T: Decode + Default>(&self, key: &str) -> Result<T> {
         self.or(key, T::default)
     }
-
-    /// Whether the object has this field at all.
-    pub fn has(&self, key: &str) -> bool {
-        self.map.contains_key(key)
-    }
 }
 
 /// serde's message for a name that is not one of those expected.
@@ -168,18 +163,6 @@ fn unknown(what: &str, name: &str, expected: &[&str]) -> String {
         1 => format!("unknown {what} `{name}`, expected {}", list[0]),
         2 => format!("unknown {what} `{name}`, expected {} or {}", list[0], list[1]),
         _ => format!("unknown {what} `{name}`, expected one of {}", list.join(", ")),
-    }
-}
-
-/// A unit-only enum written as its name (`"master"`): the index of `name` in `variants`.
-pub fn variant_index(v: &Value, variants: &[&str]) -> Result<usize> {
-    let Value::String(name) = v else { return Err(DecodeError::invalid_type(v, "variant identifier")) };
-    variants.iter().position(|x| x == name).ok_or_else(|| DecodeError::new(unknown("variant", name, variants)))
-}
-
-impl Decode for Value {
-    fn decode(v: &Value) -> Result<Self> {
-        Ok(v.clone())
     }
 }
 
@@ -280,22 +263,6 @@ impl<T: Decode> Decode for VecMap<String, T> {
     }
 }
 
-impl<T: Decode + Ord> Decode for BTreeSet<T> {
-    fn decode(v: &Value) -> Result<Self> {
-        Vec::<T>::decode(v).map(|items| items.into_iter().collect())
-    }
-}
-
-impl<T: Decode + Ord> Decode for VecSet<T> {
-    fn decode(v: &Value) -> Result<Self> {
-        let mut set = VecSet::new();
-        for item in Vec::<T>::decode(v)? {
-            set.insert(item);
-        }
-        Ok(set)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,16 +313,16 @@ mod tests {
     }
 
     #[test]
-    fn tags_and_unit_variants() {
+    fn tags_and_variants() {
         let v = json!({"kind": "sentinal"});
         let e = Fields::tag(&v, "kind", &["server", "sentinel", "client"]).unwrap_err();
         assert_eq!(e.to_string(), "unknown variant `sentinal`, expected one of `server`, `sentinel`, `client`");
         assert_eq!(Fields::tag(&json!({}), "kind", &["a"]).unwrap_err().to_string(), "missing field `kind`");
         let v = json!({"kind": "server", "name": "r"});
         assert!(Fields::variant(&v, "kind", &["name"]).is_ok());
-        assert_eq!(variant_index(&json!("b"), &["a", "b"]).unwrap(), 1);
+        assert_eq!(Fields::tag(&json!({"kind": "b"}), "kind", &["a", "b"]).unwrap(), "b");
         assert_eq!(
-            variant_index(&json!("c"), &["a", "b"]).unwrap_err().to_string(),
+            Fields::tag(&json!({"kind": "c"}), "kind", &["a", "b"]).unwrap_err().to_string(),
             "unknown variant `c`, expected `a` or `b`"
         );
     }

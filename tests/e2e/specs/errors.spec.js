@@ -50,27 +50,21 @@ test('a bad seed in the URL is explained', async ({ page }) => {
   await page.screenshot({ path: 'results/error-bad-seed.png' });
 });
 
-test('a missing wasm package is explained with the build command', async ({ page }) => {
-  await page.route('**/pkg/redis_ha_sim_web_bg.wasm', (route) => route.fulfill({ status: 404, body: 'not found' }));
-  await open(page);
-  expect(await page.evaluate(() => window.app.status)).toBe('failed');
-  const box = page.locator('#error');
-  await expect(box).toBeVisible();
-  await expect(box).toContainText('Could not load the simulator');
-  await expect(box).toContainText('make wasm');
-  await expect(page.locator('.brand')).toBeVisible();
-  await page.screenshot({ path: 'results/error-no-wasm.png' });
-});
-
-test('a missing scenarios bundle is explained with the build command', async ({ page }) => {
-  await page.route('**/pkg/scenarios.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
-  await open(page);
-  expect(await page.evaluate(() => window.app.status)).toBe('failed');
-  const box = page.locator('#error');
-  await expect(box).toBeVisible();
-  await expect(box).toContainText('Could not load the built-in scenarios');
-  await expect(box).toContainText('scenarios.json: HTTP 404');
-  await expect(box).toContainText('make wasm');
-  await expect(page.locator('.brand')).toBeVisible();
-  await page.screenshot({ path: 'results/error-no-scenarios.png' });
-});
+// A missing wasm package or scenarios bundle: the page says which, and how to build it.
+for (const [what, url, title, detail, shot] of [
+  ['wasm package', '**/pkg/redis_ha_sim_web_bg.wasm', 'Could not load the simulator', null, 'error-no-wasm'],
+  ['scenarios bundle', '**/pkg/scenarios.json', 'Could not load the built-in scenarios', 'scenarios.json: HTTP 404', 'error-no-scenarios'],
+]) {
+  test(`a missing ${what} is explained with the build command`, async ({ page }) => {
+    await page.route(url, (route) => route.fulfill({ status: 404, body: 'not found' }));
+    await open(page);
+    expect(await page.evaluate(() => window.app.status)).toBe('failed');
+    const box = page.locator('#error');
+    await expect(box).toBeVisible();
+    await expect(box).toContainText(title);
+    if (detail) await expect(box).toContainText(detail);
+    await expect(box).toContainText('make wasm');
+    await expect(page.locator('.brand')).toBeVisible();
+    await page.screenshot({ path: `results/${shot}.png` });
+  });
+}
