@@ -70,26 +70,36 @@ function connReq(from, to, req) {
   return req < 2097152 && from < 65536 && to < 65536 ? (req * 65536 + from) * 65536 + to : `${from}>${to}#${req}`;
 }
 
-const UNDO_POP = 0;
-const UNDO_MAP_SET = 1;
-const UNDO_MAP_DELETE = 2;
-const UNDO_SET_DELETE = 3;
-const UNDO_SET_ADD = 4;
-const UNDO_FIELD = 5;
-// Undoing a record costs about a fifth of digesting it (measured on a 10-minute Sentinel trace).
-const UNDO_VS_DIGEST = 5;
+// What a change to the index was, so that it can be undone (a seek backwards) and done again (forwards
+// over the same records). The log holds five slots per change: [op, object, key, old value, new value].
+const OP_PUSH = 0;
+const OP_MAP_INSERT = 1;
+const OP_MAP_REPLACE = 2;
+const OP_MAP_DELETE = 3;
+const OP_SET_ADD = 4;
+const OP_SET_REMOVE = 5;
+const OP_FIELD = 6;
+const SLOTS = 5;
 
 export class TimelineIndex {
+  // Every record this index has digested since the future last changed, the changes each made (`#log`,
+  // `#marks[i]`: where record i's changes start) and how many of them are applied now (`#n`). A seek
+  // backwards undoes changes; forwards again, over the same records, they are done again: replaying the log
+  // costs a fraction of digesting the records, so scrubbing is cheap both ways however far it goes.
+  #records = [];
+  #marks = [];
+  #log = [];
+  #n = 0;
+
   constructor() {
     this.clear();
-    this.ahead = [];                // records known past `records` (cut by a seek backwards), see `advanceTo`
-    this.aheadAt = 0;
   }
 
   clear() {
-    this.records = [];
-    this.undo = [];                 // how to undo each change the records made, in order (see `truncate`)
-    this.marks = [];                // record i -> the length of `undo` before it
+    this.#records = [];
+    this.#marks = [];
+    this.#log = [];
+    this.#n = 0;
     this.msgs = [];                 // by send time: {id, t, from, to, kind, label, deliverAt, end, how, reason, req}
     this.msgById = [];              // message id -> message (ids are dense: the simulation counts them)
     this.open = new Set();          // messages neither delivered nor dropped yet
@@ -125,114 +135,114 @@ export class TimelineIndex {
     this.gauges = new Map();        // proc -> [{t, value, limit}]: a database's connections in use
   }
 
+  /** How many records the index shows now. */
   get length() {
-    return this.records.length;
+    return this.#n;
   }
 
   /**
-   * Forget everything from record `n` on (after a seek backwards), by undoing what those records did (or,
-   * when that is most of them, by digesting the prefix kept again): the cost is that of the smaller part. The records cut off are kept aside: until an
-   * action rewrites the future (`forgetAhead`), going forward again brings the very same records, and
-   * `advanceTo` takes them from here instead of from the simulation.
+   * Show only the first `n` records (a seek backwards), by undoing what the later ones did. Those records and
+   * their changes are kept: until an action rewrites the future (`forgetAhead`), going forward again brings
+   * the very same records, and `advanceTo` does their changes again instead of digesting them.
    */
   truncate(n) {
-    if (n >= this.records.length) return;
-    const ahead = this.records.slice(n).concat(this.ahead.slice(this.aheadAt));
-    if (n * UNDO_VS_DIGEST < this.records.length - n) {
-      // Undoing most of the records costs more than digesting the few kept again.
-      const keep = this.records.slice(0, n);
-      this.clear();
-      for (const r of keep) this.#take(r);
-    } else {
-      this.#undoTo(this.marks[n]);
-      this.marks.length = n;
-      this.records.length = n;
-    }
-    this.ahead = ahead;
-    this.aheadAt = 0;
+    if (n >= this.#n) return;
+    this.#undo(this.#marks[n]);
+    this.#n = n;
   }
 
-  /** An action changed the future: the records kept aside by `truncate` are no longer what will happen. */
+  /** An action changed the future: the records past `length` are no longer what will happen. */
   forgetAhead() {
-    this.ahead = [];
-    this.aheadAt = 0;
+    if (this.#n === this.#records.length) return;
+    this.#log.length = this.#marks[this.#n];
+    this.#marks.length = this.#n;
+    this.#records.length = this.#n;
   }
 
   /**
-   * Digest records up to `n`: from those kept aside when they are there (and `check(i)`, the record `i` as
-   * the simulation has it, matches), else from `fetch(cursor)`.
+   * Show records up to `n`: those known ahead by their logged changes when they are there (and `check(i)`,
+   * the record `i` as the simulation has it, matches), else digested from `fetch(cursor)`.
    */
   advanceTo(n, fetch, check) {
-    const need = n - this.records.length;
-    if (need <= 0) return;
-    const at = this.aheadAt;
-    if (this.ahead.length - at >= need && JSON.stringify(this.ahead[at + need - 1]) === JSON.stringify(check(n - 1))) {
-      for (let i = at; i < at + need; i++) this.#take(this.ahead[i]);
-      this.aheadAt = at + need;
-      return;
+    if (n <= this.#n) return;
+    const known = Math.min(n, this.#records.length);
+    if (known > this.#n && JSON.stringify(this.#records[known - 1]) === JSON.stringify(check(known - 1))) {
+      this.#redo(known < this.#records.length ? this.#marks[known] : this.#log.length);
+      this.#n = known;
+      if (n === known) return;
     }
-    this.forgetAhead();
-    this.add(fetch(this.records.length));
+    this.add(fetch(this.#n));
   }
 
   add(records) {
-    if (this.aheadAt < this.ahead.length) this.forgetAhead();
-    for (const r of records) this.#take(r);
+    this.forgetAhead();
+    for (const r of records) {
+      this.#marks.push(this.#log.length);
+      this.#records.push(r);
+      this.#n++;
+      this.#digest(r);
+    }
   }
 
-  #take(r) {
-    this.marks.push(this.undo.length);
-    this.records.push(r);
-    this.#digest(r);
-  }
-
-  // Every change a record makes goes through these, which log how to undo it (see `truncate`): four slots
-  // per change, [what, object, key, old value], in one flat array (a closure each would cost the garbage
-  // collector more than the digest itself).
+  // Every change a record makes goes through these, which log it (one flat array: a closure per change would
+  // cost the garbage collector more than the digest itself).
   #push(arr, v) {
     arr.push(v);
-    this.undo.push(UNDO_POP, arr, null, null);
+    this.#log.push(OP_PUSH, arr, null, null, v);
   }
   #set(map, k, v) {
-    if (map.has(k)) this.undo.push(UNDO_MAP_SET, map, k, map.get(k));
-    else this.undo.push(UNDO_MAP_DELETE, map, k, null);
+    if (map.has(k)) this.#log.push(OP_MAP_REPLACE, map, k, map.get(k), v);
+    else this.#log.push(OP_MAP_INSERT, map, k, null, v);
     map.set(k, v);
   }
   #delete(map, k) {
     if (!map.has(k)) return;
-    this.undo.push(UNDO_MAP_SET, map, k, map.get(k));
+    this.#log.push(OP_MAP_DELETE, map, k, map.get(k), null);
     map.delete(k);
   }
   #add(set, v) {
     if (set.has(v)) return;
     set.add(v);
-    this.undo.push(UNDO_SET_DELETE, set, v, null);
+    this.#log.push(OP_SET_ADD, set, v, null, null);
   }
   #remove(set, v) {
     if (!set.has(v)) return;
     set.delete(v);
-    this.undo.push(UNDO_SET_ADD, set, v, null);
+    this.#log.push(OP_SET_REMOVE, set, v, null, null);
   }
   #field(obj, k, v) {
     const old = obj[k];
     if (old === v) return;
     obj[k] = v;
-    this.undo.push(UNDO_FIELD, obj, k, old);
+    this.#log.push(OP_FIELD, obj, k, old, v);
   }
 
-  #undoTo(to) {
-    const u = this.undo;
-    for (let i = u.length - 4; i >= to; i -= 4) {
-      const what = u[i];
+  // Undo the applied changes back to log position `to`, latest first.
+  #undo(to) {
+    const u = this.#log;
+    for (let i = this.#marks[this.#n] ?? u.length; (i -= SLOTS) >= to;) {
+      const op = u[i];
       const obj = u[i + 1];
-      if (what === UNDO_POP) obj.pop();
-      else if (what === UNDO_MAP_SET) obj.set(u[i + 2], u[i + 3]);
-      else if (what === UNDO_MAP_DELETE) obj.delete(u[i + 2]);
-      else if (what === UNDO_SET_DELETE) obj.delete(u[i + 2]);
-      else if (what === UNDO_SET_ADD) obj.add(u[i + 2]);
+      if (op === OP_PUSH) obj.pop();
+      else if (op === OP_MAP_INSERT || op === OP_SET_ADD) obj.delete(u[i + 2]);
+      else if (op === OP_MAP_REPLACE || op === OP_MAP_DELETE) obj.set(u[i + 2], u[i + 3]);
+      else if (op === OP_SET_REMOVE) obj.add(u[i + 2]);
       else obj[u[i + 2]] = u[i + 3];
     }
-    u.length = to;
+  }
+
+  // Do the logged changes again, from where the index stands to log position `to`.
+  #redo(to) {
+    const u = this.#log;
+    for (let i = this.#marks[this.#n]; i < to; i += SLOTS) {
+      const op = u[i];
+      const obj = u[i + 1];
+      if (op === OP_PUSH) obj.push(u[i + 4]);
+      else if (op === OP_MAP_INSERT || op === OP_MAP_REPLACE) obj.set(u[i + 2], u[i + 4]);
+      else if (op === OP_MAP_DELETE || op === OP_SET_REMOVE) obj.delete(u[i + 2]);
+      else if (op === OP_SET_ADD) obj.add(u[i + 2]);
+      else obj[u[i + 2]] = u[i + 4];
+    }
   }
 
   #finish(r, how) {
