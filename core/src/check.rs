@@ -409,7 +409,7 @@ pub fn unavailability(trace: &[Record], now: u64) -> Vec<Unavailable> {
         }
     }
     out.extend(open.into_iter().map(|(_, w)| w));
-    out.sort_by_key(|w| (w.from, w.client));
+    crate::sort::sort_by_key(&mut out, |w| (w.from, w.client));
     out
 }
 

@@ -240,7 +240,7 @@ fn steps(s: &Scenario, ip_of_host: &[String]) -> String {
     }
     let host_of = |p: &str| at.get(p).map_or("?", |x| x.0);
     let mut actions: Vec<&crate::scenario::ScriptedAction> = s.actions.iter().collect();
-    actions.sort_by_key(|a| a.at_ms);
+    crate::sort::sort_by_key(&mut actions, |a| a.at_ms);
     let mut out = String::from("# The scenario's scripted steps, in time order (virtual ms after start).\n");
     for a in actions {
         let t = a.at_ms;
@@ -284,7 +284,7 @@ fn steps(s: &Scenario, ip_of_host: &[String]) -> String {
                     what.push(format!("jitter {j} ms"));
                 }
                 if let Some(l) = loss {
-                    what.push(format!("loss {l}"));
+                    what.push(format!("loss {}", crate::decimal::decimal(*l)));
                 }
                 let dir = if *symmetric { "between" } else { "from" };
                 let and = if *symmetric { "and" } else { "to" };

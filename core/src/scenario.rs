@@ -762,7 +762,10 @@ pub(crate) fn check_link_numbers(
     }
     if let Some(l) = loss {
         if !(0.0..=1.0).contains(&l) {
-            return Err(SimError::Invalid(format!("{what}: loss must be a probability between 0 and 1, got {l}")));
+            return Err(SimError::Invalid(format!(
+                "{what}: loss must be a probability between 0 and 1, got {}",
+                crate::decimal::decimal(l)
+            )));
         }
     }
     Ok(())

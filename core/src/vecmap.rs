@@ -362,7 +362,7 @@ impl<T: fmt::Debug> fmt::Debug for VecSet<T> {
 impl<T: Ord> Extend<T> for VecSet<T> {
     fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
         self.items.extend(items);
-        self.items.sort();
+        crate::sort::sort_by(&mut self.items, T::cmp);
         self.items.dedup();
     }
 }

@@ -3,6 +3,7 @@
 //! `Error`s with the core's message. No simulation logic lives here.
 #![deny(clippy::unwrap_used)]
 
+use redis_ha_sim::decimal::decimal;
 use redis_ha_sim::{view, Action, SimTime};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -24,14 +25,15 @@ fn err(e: impl std::fmt::Display) -> JsError {
 
 fn seed_from(seed: f64) -> Result<u64, JsError> {
     if !(seed.is_finite() && seed.fract() == 0.0 && (0.0..=MAX_SAFE_SEED).contains(&seed)) {
-        return Err(JsError::new(&format!("seed must be a whole number from 0 to {MAX_SAFE_SEED}, got {seed}")));
+        let (max, got) = (decimal(MAX_SAFE_SEED), decimal(seed));
+        return Err(JsError::new(&format!("seed must be a whole number from 0 to {max}, got {got}")));
     }
     Ok(seed as u64)
 }
 
 fn time_from(ms: f64) -> Result<SimTime, JsError> {
     if !(ms.is_finite() && (0.0..=MAX_SAFE_SEED).contains(&ms)) {
-        return Err(JsError::new(&format!("time must be a non-negative number of ms, got {ms}")));
+        return Err(JsError::new(&format!("time must be a non-negative number of ms, got {}", decimal(ms))));
     }
     Ok(SimTime(ms as u64))
 }

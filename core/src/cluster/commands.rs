@@ -240,7 +240,7 @@ pub fn cluster(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Repl
                     out.push((a, Reply::Array(entry)));
                 }
             }
-            out.sort_by_key(|(a, _)| *a);
+            crate::sort::sort_by_key(&mut out, |(a, _)| *a);
             Reply::Array(out.into_iter().map(|(_, r)| r).collect())
         }
         "shards" => {
@@ -285,7 +285,7 @@ pub fn cluster(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Repl
                 ));
             }
             // Redis lists shards in no particular order; by first slot reads best.
-            shards.sort_by_key(|(first, _)| *first);
+            crate::sort::sort_by_key(&mut shards, |(first, _)| *first);
             Reply::Array(shards.into_iter().map(|(_, r)| r).collect())
         }
         "countkeysinslot" if args.len() == 3 => match parse_slot(&args[2]) {

@@ -184,7 +184,7 @@ fn rebalance_plan(masters: &[Master], use_empty: bool, threshold: f64) -> Option
             }
         }
     }
-    balance.sort_by_key(|b| b.1);
+    crate::sort::sort_by_key(&mut balance, |b| b.1);
     let mut owned: Vec<std::collections::VecDeque<u16>> =
         masters.iter().map(|m| m.slots.iter().copied().collect()).collect();
     let mut plan = Vec::new();
@@ -290,7 +290,13 @@ impl Resharder {
             }
         };
         let Some(plan) = rebalance_plan(&masters, use_empty_masters, threshold) else {
-            self.log(ctx, format!("*** No rebalancing needed! All nodes are within the {threshold:.2}% threshold."));
+            self.log(
+                ctx,
+                format!(
+                    "*** No rebalancing needed! All nodes are within the {}% threshold.",
+                    crate::decimal::fixed(threshold, 2)
+                ),
+            );
             return Step::Done;
         };
         let involved = masters.iter().filter(|m| use_empty_masters || !m.slots.is_empty()).count();

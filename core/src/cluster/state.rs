@@ -108,12 +108,15 @@ impl ClusterState {
     pub fn new(myself: String, ip: String, port: u16, now: SimTime) -> ClusterState {
         let mut nodes = BTreeMap::new();
         nodes.insert(myself.clone(), ClusterNode::new(myself.clone(), ip, port, true, now));
+        // Inserted, not collected: collecting into a B-tree compiles in a sort of its own.
+        let mut index = BTreeMap::new();
+        index.insert(myself.clone(), 0u16);
         ClusterState {
             myself: myself.clone(),
             current_epoch: 0,
             last_vote_epoch: 0,
             nodes,
-            index: [(myself.clone(), 0u16)].into_iter().collect(),
+            index,
             ids: vec![myself],
             slots: Rc::new(vec![UNASSIGNED; 16384]),
             owned: vec![0],
