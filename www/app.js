@@ -658,22 +658,30 @@ function draw() {
   if (all || job === 1) drawFigures();
   const lanes = lanesOf(snap);
   state.tlView = { lanes, t0, t1, now, width: tlSize[0], height: tlSize[1], heartbeats: state.heartbeats, gossip: state.gossip };
-  const tl = renderTimeline(state.index, lanes, { t0, t1, now, width: tlSize[0], height: tlSize[1],
-    heartbeats: state.heartbeats, gossip: state.gossip, nodeNames: view ? new Map(view.nodes.map((n) => [n.id.slice(0, 8), n.name])) : null,
+  const tlView = { t0, t1, now, width: tlSize[0], height: tlSize[1], heartbeats: state.heartbeats, gossip: state.gossip,
+    nodeNames: view ? new Map(view.nodes.map((n) => [n.id.slice(0, 8), n.name])) : null,
     // checks() judges against one serving master; in a cluster (its panel hidden) its lost writes are not drawn.
-    checks: state.cluster ? null : state.checks, focus: state.focus });
-  // Playing, the timeline is painted on a canvas from the same SVG (a new SVG document every frame costs
-  // the browser more than the frame has); paused, it is the SVG itself, whose marks can be hovered,
-  // clicked, exported and read by a screen reader.
+    checks: state.cluster ? null : state.checks, focus: state.focus };
+  // Playing, the timeline is painted on a canvas from the same SVG, built and painted by a worker (a new SVG
+  // document every frame costs the browser more than the frame has); paused, it is the SVG itself, whose
+  // marks can be hovered, clicked, exported and read by a screen reader.
   if (state.playing) {
-    if (tl !== state.drawn.timeline || !painter(tlEl).showing) {
-      painter(tlEl).paint(tl, tlSize[0], tlSize[1]);
-      state.drawn.timeline = tl;
+    const { checks, nodeNames, ...rest } = tlView;
+    const key = JSON.stringify([state.index.version, rest, lanes, nodeNames && [...nodeNames]]);
+    if (key !== state.drawn.timelineKey || checks !== state.drawn.timelineChecks || !painter(tlEl).showing) {
+      painter(tlEl).paintTimeline(state.index, lanes, tlView, tlSize[0], tlSize[1]);
+      state.drawn.timelineKey = key;
+      state.drawn.timelineChecks = checks;
+      state.drawn.timeline = null;
     }
-  } else if (tl !== state.drawn.timeline || painter(tlEl).showing) {
-    tlEl.innerHTML = tl;
-    state.drawn.timeline = tl;
-    if (state.pointer) drawTip();
+  } else {
+    const tl = renderTimeline(state.index, lanes, tlView);
+    if (tl !== state.drawn.timeline || painter(tlEl).showing) {
+      tlEl.innerHTML = tl;
+      state.drawn.timeline = tl;
+      state.drawn.timelineKey = null;
+      if (state.pointer) drawTip();
+    }
   }
 
   setText($('time'), `${(now / 1000).toFixed(3)} s`);
@@ -1752,6 +1760,7 @@ const app = {
   get focus() { return state.focus; },
   get wasm() { return state.wasm; },
   get clusterView() { return state.clusterView; },
+  get timelinePainter() { return timelinePainter; },
   console: con,
   load: loadBuiltin,
   loadJson,

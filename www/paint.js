@@ -1,16 +1,18 @@
 // The timeline while the simulation plays: its SVG painted on a canvas. The timeline changes every frame,
 // and handing the browser a fresh SVG document 60 times a second costs far more (parsing, style, layout and
 // paint of thousands of elements) than drawing the same shapes on a canvas. The SVG stays the one
-// description of the drawing: paint-ops.js reads and draws it, in a worker on an OffscreenCanvas where the
-// browser has them (so that rasterising runs beside the page's thread), else here. This side owns the canvas
-// and answers the one question only the page can: the computed style of a class chain, read from probe
-// elements under the same container as the SVG would be.
+// description of the drawing: paint-ops.js reads and draws it. Where the browser has an OffscreenCanvas, a
+// worker does all of it beside the page's thread: it keeps its own copy of the timeline index (sent the
+// records as they come, and where a seek cut them back), renders the SVG from it and paints it; else this
+// side renders and paints. This side owns the canvas and answers the one question only the page can: the
+// computed style of a class chain, read from probe elements under the same container as the SVG would be.
 
 import { OpsPainter } from './paint-ops.js';
+import { renderTimeline, laneGeometry } from './timeline.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-/** A painter for one container: `paint(svgString, width, height)` shows the SVG, painted, in the container. */
+/** A painter for one container: `paintTimeline(...)` shows the timeline, painted, in the container. */
 export class CanvasPainter {
   constructor(container) {
     this.container = container;
@@ -23,6 +25,11 @@ export class CanvasPainter {
     this.local = null; // the drawing side when there is no worker
     this.busy = false; // a frame is with the worker: frames never queue up
     this.pending = null; // the newest frame made while it was
+    this.mirrorOf = null; // the index the worker has a copy of (see `sync`)
+    this.mirrorLen = 0; // how many of its records the copy has
+    this.mirrorChecks = null;
+    this.probes = []; // callers of `lastPainted` waiting for the worker's answer
+    this.last = null; // the last frame's lanes and view
     // Followed with a listener: reading scrollTop while painting could force a layout mid-frame.
     this.scrollTop = container.scrollTop;
     container.addEventListener('scroll', () => {
@@ -35,7 +42,11 @@ export class CanvasPainter {
     return this.canvas != null && this.canvas.parentNode === this.container;
   }
 
-  paint(svg, width, height) {
+  /**
+   * Show `renderTimeline(index, lanes, view)`, painted, in the container (of `width` × `height` px): the
+   * worker renders it from its copy of the index, or this side does when there is no worker.
+   */
+  paintTimeline(index, lanes, view, width, height) {
     this.ensureCanvas();
     // The styles hold while the classes that scope them and the colour scheme do.
     const dark = window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches;
@@ -47,8 +58,7 @@ export class CanvasPainter {
       if (this.local) this.local.styles.clear();
       else this.startWorker(); // a fresh worker knows no styles
     }
-    const rootH = /<svg[^>]*\sheight="([\d.]+)"/.exec(svg);
-    const h = rootH ? Number(rootH[1]) : height;
+    const h = laneGeometry(lanes.length, height).height; // the SVG's own height (a tall timeline scrolls)
     if (this.canvas.style.width !== `${width}px` || this.canvas.style.height !== `${h}px`) {
       this.canvas.style.width = `${width}px`;
       this.canvas.style.height = `${h}px`;
@@ -56,7 +66,54 @@ export class CanvasPainter {
     // Only the rows scrolled into view are painted (a tall timeline scrolls): rasterising the rest would be
     // most of the work, for nothing. A scroll while playing repaints at the next frame.
     const clipY = h > height + 1 ? [this.scrollTop - 20, this.scrollTop + height + 20] : null;
-    this.send({ svg, width, height: h, dpr: window.devicePixelRatio || 1, clipY });
+    const frame = { width, height: h, dpr: window.devicePixelRatio || 1, clipY };
+    this.last = { lanes, view };
+    if (this.worker) {
+      this.sync(index, view.checks);
+      const { checks, ...rest } = view;
+      this.send({ ...frame, lanes, view: rest });
+    } else {
+      this.send({ ...frame, svg: renderTimeline(index, lanes, view) });
+    }
+  }
+
+  /**
+   * The SVG the worker built for the last frame with its copy of the index, that copy's `counts()`, and the
+   * frame's lanes and view (null without a worker): for checking that the copy is the page's index.
+   */
+  async lastPainted() {
+    if (!this.worker || !this.last) return null;
+    while (this.busy || this.pending) await new Promise((r) => setTimeout(r, 10));
+    const probe = await new Promise((resolve) => {
+      this.probes.push(resolve);
+      this.worker.postMessage({ probe: true });
+    });
+    return { ...probe, ...this.last };
+  }
+
+  // Bring the worker's copy of the index up to `index`: what a seek cut back is cut there too, the records
+  // since are sent. Sent at once, frames or not: the worker takes messages in order, so the frame it draws
+  // next sees them all. The checks (lost writes, windows without a master) go only when they change.
+  sync(index, checks) {
+    const m = {};
+    if (index !== this.mirrorOf) {
+      index.takeCut();
+      m.reset = true;
+      this.mirrorOf = index;
+      this.mirrorLen = 0;
+    }
+    const cut = index.takeCut();
+    if (cut != null && cut < this.mirrorLen) {
+      m.cut = cut;
+      this.mirrorLen = cut;
+    }
+    if (index.length > this.mirrorLen) m.records = index.recordsFrom(this.mirrorLen);
+    this.mirrorLen = index.length;
+    if (checks !== this.mirrorChecks) {
+      m.checks = checks ?? null;
+      this.mirrorChecks = checks;
+    }
+    if (Object.keys(m).length) this.worker.postMessage({ sync: m });
   }
 
   send(frame) {
@@ -102,7 +159,22 @@ export class CanvasPainter {
     // Not visibility:hidden: the probes would inherit it. A box of no size shows nothing.
     this.probe.style.cssText = 'position:absolute;left:0;top:0;width:0;height:0;overflow:hidden;pointer-events:none';
     this.container.append(this.canvas, this.probe);
-    this.startWorker();
+    // A worker already running is handed the new canvas: it keeps its copy of the index (and the styles).
+    if (this.worker) this.handCanvas();
+    else if (!this.local) this.startWorker();
+  }
+
+  // Give the canvas's drawing to the worker (a canvas does that once: a new worker needs a new canvas).
+  handCanvas() {
+    if (this.canvas.dataset.transferred) {
+      const fresh = this.canvas.cloneNode(false);
+      delete fresh.dataset.transferred;
+      this.canvas.replaceWith(fresh);
+      this.canvas = fresh;
+    }
+    const offscreen = this.canvas.transferControlToOffscreen();
+    this.canvas.dataset.transferred = '1';
+    this.worker.postMessage({ canvas: offscreen }, [offscreen]);
   }
 
   startWorker() {
@@ -111,22 +183,19 @@ export class CanvasPainter {
     this.local = null;
     this.busy = false;
     this.pending = null;
+    this.mirrorOf = null; // a fresh worker has no copy of the index
     this.known.clear();
     this.fresh = {};
     if (typeof this.canvas.transferControlToOffscreen === 'function' && typeof Worker === 'function') {
       try {
-        // A canvas hands its control over once: a new worker needs a new canvas.
-        if (this.canvas.dataset.transferred) {
-          const fresh = this.canvas.cloneNode(false);
-          delete fresh.dataset.transferred;
-          this.canvas.replaceWith(fresh);
-          this.canvas = fresh;
-        }
-        const offscreen = this.canvas.transferControlToOffscreen();
-        this.canvas.dataset.transferred = '1';
         const worker = new Worker(new URL('./paint-worker.js', import.meta.url), { type: 'module' });
         worker.onmessage = (e) => {
           if (e.data.error) console.warn(`timeline painter: ${e.data.error}`);
+          if (e.data.probe != null) {
+            this.probes.shift()?.(e.data.probe);
+            return;
+          }
+          if (e.data.sync) return;
           if (e.data.missing) this.resolve(e.data.missing);
           this.busy = false;
           const next = this.pending;
@@ -139,8 +208,8 @@ export class CanvasPainter {
           e.preventDefault();
           this.useLocal();
         };
-        worker.postMessage({ canvas: offscreen }, [offscreen]);
         this.worker = worker;
+        this.handCanvas();
         return;
       } catch (e) {
         console.warn(`timeline painter: no worker (${e.message}); painting on the page`);

@@ -90,6 +90,8 @@ export class TimelineIndex {
   #marks = [];
   #log = [];
   #n = 0;
+  #low = Infinity;  // the least length since `takeCut` last asked (see there)
+  #version = 0;     // counts the changes to what is shown
 
   constructor() {
     this.clear();
@@ -140,6 +142,11 @@ export class TimelineIndex {
     return this.#n;
   }
 
+  /** A number that changes whenever what the index shows does (a drawing from it can be kept while not). */
+  get version() {
+    return this.#version;
+  }
+
   /**
    * Show only the first `n` records (a seek backwards), by undoing what the later ones did. Those records and
    * their changes are kept: until an action rewrites the future (`forgetAhead`), going forward again brings
@@ -149,6 +156,32 @@ export class TimelineIndex {
     if (n >= this.#n) return;
     this.#undo(this.#marks[n]);
     this.#n = n;
+    this.#low = Math.min(this.#low, n);
+    this.#version++;
+  }
+
+  /**
+   * For a copy of this index kept elsewhere (the painting worker's): the length it must cut back to before it
+   * takes the records from there on (`recordsFrom`), or null if none were cut since the last call.
+   */
+  takeCut() {
+    const low = this.#low;
+    this.#low = Infinity;
+    return low === Infinity ? null : low;
+  }
+
+  /** How many of each thing the index holds, and how many records: enough to tell a copy that went wrong. */
+  counts() {
+    const c = { records: this.#n };
+    // (Entries, not lengths: a seek back empties `msgById`'s slots without shortening it.)
+    const entries = (arr) => arr.reduce((n, x) => n + (x != null), 0);
+    for (const [k, v] of Object.entries(this)) c[k] = Array.isArray(v) ? entries(v) : v instanceof Map || v instanceof Set ? v.size : v;
+    return c;
+  }
+
+  /** The records shown, from the `i`th on. */
+  recordsFrom(i) {
+    return this.#records.slice(i, this.#n);
   }
 
   /** An action changed the future: the records past `length` are no longer what will happen. */
@@ -169,6 +202,7 @@ export class TimelineIndex {
     if (known > this.#n && JSON.stringify(this.#records[known - 1]) === JSON.stringify(check(known - 1))) {
       this.#redo(known < this.#records.length ? this.#marks[known] : this.#log.length);
       this.#n = known;
+      this.#version++;
       if (n === known) return;
     }
     this.add(fetch(this.#n));
@@ -176,6 +210,7 @@ export class TimelineIndex {
 
   add(records) {
     this.forgetAhead();
+    if (records.length) this.#version++;
     for (const r of records) {
       this.#marks.push(this.#log.length);
       this.#records.push(r);

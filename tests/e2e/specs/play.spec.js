@@ -104,3 +104,45 @@ test('a crash shows on the topology and the timeline; play stops at the end of t
   await page.screenshot({ path: 'results/end.png' });
   expect(errors).toEqual([]);
 });
+
+test('while playing, the painting worker draws what the page would: its copy of the timeline follows seeks back and actions', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=sentinel&seed=4');
+  await page.locator('#speed').selectOption('10');
+  if (await page.locator('#lesson-stop').count()) await page.locator('#lesson-stop').uncheck();
+  const playUntil = async (ms) => {
+    await page.evaluate(() => window.app.play());
+    await page.waitForFunction((t) => window.app.sim.now() >= t, ms);
+    await page.evaluate(() => window.app.pause());
+  };
+  // The SVG the worker built for its last frame, from its own copy of the index, against the one the page
+  // builds from its index with the same lanes and window; and what each index holds.
+  const compare = () => page.evaluate(async () => {
+    const { renderTimeline } = await import('./timeline.js');
+    const last = await window.app.timelinePainter.lastPainted();
+    if (!last) return { worker: false };
+    const mine = renderTimeline(window.app.index, last.lanes, last.view);
+    const counts = JSON.stringify(window.app.index.counts());
+    return { worker: true, same: last.svg === mine && JSON.stringify(last.counts) === counts, arrows: (mine.match(/class="msg /g) || []).length };
+  });
+
+  await playUntil(6000);
+  const first = await compare();
+  expect(first.worker, 'the browser paints the timeline in a worker').toBe(true);
+  expect(first).toMatchObject({ worker: true, same: true });
+  expect(first.arrows).toBeGreaterThan(10);
+  // Back in time (the page's index is cut back), then on again over the same records.
+  await page.evaluate(() => window.app.seek(2000));
+  await playUntil(4000);
+  expect(await compare()).toMatchObject({ same: true });
+  // Back again, and an action that rewrites the future: the records the worker had past this point are gone.
+  await page.evaluate(() => window.app.seek(1500));
+  await page.evaluate(() => window.app.inject({ do: 'crash', process: 'redis-1' }));
+  await playUntil(9000);
+  const after = await compare();
+  expect(after).toMatchObject({ same: true });
+  expect(after.arrows).toBeGreaterThan(10);
+  // (The crash made at 1.5 s is in what was compared.)
+  expect(await page.evaluate(() => window.app.index.bands.some((b) => b.state === 'crashed' && b.t0 === 1500))).toBe(true);
+  expect(errors).toEqual([]);
+});
