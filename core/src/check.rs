@@ -120,7 +120,8 @@ fn unquote(reply: &str) -> Option<String> {
 
 fn history(trace: &[Record]) -> History {
     let mut h = History::default();
-    let mut pending: BTreeMap<(ProcId, u64), (u64, ProcId, Vec<String>)> = BTreeMap::new();
+    // Requests not answered yet: few at a time.
+    let mut pending: VecMap<(ProcId, u64), (u64, ProcId, Vec<String>)> = VecMap::new();
     for r in trace {
         match &r.event {
             TraceEvent::Request { client, id, server, command } => {
@@ -367,7 +368,7 @@ pub struct Unavailable {
 
 /// Windows during which a client's requests failed (errors, timeouts, refusals) until one succeeded again.
 pub fn unavailability(trace: &[Record], now: u64) -> Vec<Unavailable> {
-    let mut sent: BTreeMap<(ProcId, u64), u64> = BTreeMap::new();
+    let mut sent: VecMap<(ProcId, u64), u64> = VecMap::new();
     let mut open: VecMap<ProcId, Unavailable> = VecMap::new();
     // Per client: when its last window closed, and that window's index in `out`.
     let mut last_closed: VecMap<ProcId, (u64, usize)> = VecMap::new();

@@ -9,8 +9,8 @@ use crate::rng::Rng;
 use crate::server::keyspace::Keyspace;
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
+use crate::vecmap::VecMap;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
@@ -278,7 +278,7 @@ pub struct Ctx<'a> {
     pub rng: &'a mut Rng,
     pub out: &'a mut Outbox,
     /// `ip:port` → process, so a process can reach another by the address Redis would use.
-    pub addresses: &'a BTreeMap<(String, u16), ProcId>,
+    pub addresses: &'a VecMap<(String, u16), ProcId>,
     /// The Unix time, in ms, that virtual time 0 stands for (Redis reports and stores Unix times).
     pub epoch_unix_ms: u64,
     /// The disk of the process's host: local and synchronous, like the write(2) and fsync(2) it stands for.

@@ -154,7 +154,7 @@ impl Server {
         let others = c.ids.len().saturating_sub(2);
         let wanted = (c.nodes.len() / 10).max(3).min(others);
         let mut out: Vec<Gossip> = Vec::new();
-        let mut picked = std::collections::BTreeSet::new();
+        let mut picked = crate::vecmap::VecSet::new();
         let mut tries = 0;
         // Random picks by index (no scan of every node per message: at 1000 nodes that would dominate).
         while out.len() < wanted && tries < wanted * 3 {

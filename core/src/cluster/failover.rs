@@ -7,7 +7,7 @@ use super::bus::{BusKind, BusMsg};
 use crate::process::Ctx;
 use crate::server::Server;
 use crate::time::SimTime;
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 /// How long a manual failover may take (CLUSTER_MF_TIMEOUT).
 pub const MANUAL_FAILOVER_TIMEOUT_MS: u64 = 5000;
@@ -29,7 +29,7 @@ pub struct Election {
     /// On a master: writes paused for a replica's manual failover, until when.
     pub paused_until: Option<SimTime>,
     /// Orphaned masters and since when (for replica migration).
-    pub orphaned_since: BTreeMap<String, SimTime>,
+    pub orphaned_since: VecMap<String, SimTime>,
     pub cant_failover_logged: bool,
 }
 
@@ -291,7 +291,7 @@ impl Server {
         let now = ctx.now;
         let Some(c) = self.cluster.as_mut() else { return };
         // Working replicas per master, in one pass over the nodes.
-        let mut working: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut working: VecMap<&str, usize> = VecMap::new();
         for n in c.nodes.values() {
             if let (Some(m), false) = (&n.master, n.failing()) {
                 *working.entry(m.as_str()).or_default() += 1;

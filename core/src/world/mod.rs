@@ -21,7 +21,7 @@ use crate::server::Server;
 use crate::time::SimTime;
 use crate::trace::{DropReason, ProcState, Record, TraceEvent};
 use crate::vecmap::{VecMap, VecSet};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The state machine inside a process slot. An enum rather than a trait object so that the world can be
 /// cloned for checkpoints; every variant implements [`Process`].
@@ -134,7 +134,7 @@ pub struct World {
     hosts: Vec<Host>,
     procs: Vec<ProcSlot>,
     net: Network,
-    addresses: BTreeMap<(String, u16), ProcId>,
+    addresses: VecMap<(String, u16), ProcId>,
     script: Vec<Action>,
     next_msg: u64,
     processed: u64,
@@ -200,7 +200,7 @@ impl World {
             hosts: Vec::new(),
             procs: Vec::new(),
             net,
-            addresses: BTreeMap::new(),
+            addresses: VecMap::new(),
             script: scenario.actions.iter().map(|a| a.action.clone()).collect(),
             next_msg: 0,
             processed: 0,
