@@ -531,9 +531,18 @@ function follow() {
   draw();
 }
 
-/** Trace records from `cursor` on; as one JSON string when the package can (much faster for many). */
+/**
+ * Trace records from `cursor` on; as one JSON string when the package can (much faster for many). The last
+ * string is kept (`lastBatch`): the painting worker is sent that text rather than the records it became,
+ * which the browser would copy object by object.
+ */
+let lastBatch = null;
 function recordsSince(sim, cursor) {
-  return typeof sim.eventsSinceJson === 'function' ? JSON.parse(sim.eventsSinceJson(cursor)) : sim.eventsSince(cursor);
+  if (typeof sim.eventsSinceJson !== 'function') return sim.eventsSince(cursor);
+  const text = sim.eventsSinceJson(cursor);
+  const records = JSON.parse(text);
+  lastBatch = { from: cursor, to: cursor + records.length, text };
+  return records;
 }
 
 /** Pull new trace records and a fresh snapshot, then redraw. */
@@ -669,7 +678,7 @@ function draw() {
     const { checks, nodeNames, ...rest } = tlView;
     const key = JSON.stringify([state.index.version, rest, lanes, nodeNames && [...nodeNames]]);
     if (key !== state.drawn.timelineKey || checks !== state.drawn.timelineChecks || !painter(tlEl).showing) {
-      painter(tlEl).paintTimeline(state.index, lanes, tlView, tlSize[0], tlSize[1]);
+      painter(tlEl).paintTimeline(state.index, lanes, tlView, tlSize[0], tlSize[1], lastBatch);
       state.drawn.timelineKey = key;
       state.drawn.timelineChecks = checks;
       state.drawn.timeline = null;

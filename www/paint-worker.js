@@ -22,6 +22,7 @@ self.onmessage = (e) => {
       if (s.reset) index = new TimelineIndex();
       if (s.cut != null) index.truncate(s.cut);
       if (s.records) index.add(s.records);
+      if (s.text) index.add(JSON.parse(s.text));
       if ('checks' in s) checks = s.checks;
     } catch (err) {
       // Not an answer to a frame: the page must not take it for one.

@@ -44,9 +44,10 @@ export class CanvasPainter {
 
   /**
    * Show `renderTimeline(index, lanes, view)`, painted, in the container (of `width` × `height` px): the
-   * worker renders it from its copy of the index, or this side does when there is no worker.
+   * worker renders it from its copy of the index, or this side does when there is no worker. `batch`, if
+   * given, is the JSON text of the index's records `from` … `to` (see `sync`).
    */
-  paintTimeline(index, lanes, view, width, height) {
+  paintTimeline(index, lanes, view, width, height, batch = null) {
     this.ensureCanvas();
     // The styles hold while the classes that scope them and the colour scheme do.
     const dark = window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches;
@@ -69,7 +70,7 @@ export class CanvasPainter {
     const frame = { width, height: h, dpr: window.devicePixelRatio || 1, clipY };
     this.last = { lanes, view };
     if (this.worker) {
-      this.sync(index, view.checks);
+      this.sync(index, view.checks, batch);
       const { checks, ...rest } = view;
       this.send({ ...frame, lanes, view: rest });
     } else {
@@ -92,9 +93,11 @@ export class CanvasPainter {
   }
 
   // Bring the worker's copy of the index up to `index`: what a seek cut back is cut there too, the records
-  // since are sent. Sent at once, frames or not: the worker takes messages in order, so the frame it draws
-  // next sees them all. The checks (lost writes, windows without a master) go only when they change.
-  sync(index, checks) {
+  // since are sent (as the JSON text they came in when `batch` is exactly them: copying a string to the
+  // worker is far cheaper than copying objects). Sent at once, frames or not: the worker takes messages in
+  // order, so the frame it draws next sees them all. The checks (lost writes, windows without a master) go
+  // only when they change.
+  sync(index, checks, batch) {
     const m = {};
     if (index !== this.mirrorOf) {
       index.takeCut();
@@ -107,7 +110,10 @@ export class CanvasPainter {
       m.cut = cut;
       this.mirrorLen = cut;
     }
-    if (index.length > this.mirrorLen) m.records = index.recordsFrom(this.mirrorLen);
+    if (index.length > this.mirrorLen) {
+      if (batch && batch.from === this.mirrorLen && batch.to === index.length) m.text = batch.text;
+      else m.records = index.recordsFrom(this.mirrorLen);
+    }
     this.mirrorLen = index.length;
     if (checks !== this.mirrorChecks) {
       m.checks = checks ?? null;
