@@ -2,11 +2,10 @@
 //! commands. They are data, so a session can be recorded, replayed, shared and turned into a test.
 
 use crate::decode::{self, Decode, DecodeError, Fields};
-use serde::Serialize;
+use crate::json::{Json, ToJson};
 use serde_json::Value;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "do", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// Kill a process (SIGKILL): its memory is lost; clients' connections are refused until it restarts.
     Crash { process: String },
@@ -59,6 +58,67 @@ impl Action {
     /// Parse one action from JSON, e.g. `{"do":"crash","process":"redis"}`.
     pub fn from_json(json: &str) -> crate::error::Result<Action> {
         decode::from_str(json).map_err(crate::error::SimError::Action)
+    }
+
+    /// The action's name, its `do` tag.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Crash { .. } => "crash",
+            Action::Restart { .. } => "restart",
+            Action::Pause { .. } => "pause",
+            Action::Resume { .. } => "resume",
+            Action::Command { .. } => "command",
+            Action::Repoint { .. } => "repoint",
+            Action::PowerOff { .. } => "power_off",
+            Action::PowerOn { .. } => "power_on",
+            Action::ClusterCreate { .. } => "cluster_create",
+            Action::RemoveFile { .. } => "remove_file",
+            Action::TruncateFile { .. } => "truncate_file",
+            Action::Partition { .. } => "partition",
+            Action::PartitionOneWay { .. } => "partition_one_way",
+            Action::Heal => "heal",
+            Action::Link { .. } => "link",
+        }
+    }
+
+    /// The fields beside `do`, in declaration order (a scripted action writes them in another order).
+    pub(crate) fn fields(&self) -> Vec<(&'static str, &dyn ToJson)> {
+        match self {
+            Action::Crash { process }
+            | Action::Restart { process }
+            | Action::Pause { process }
+            | Action::Resume { process } => vec![("process", process)],
+            Action::Command { process, line } => vec![("process", process), ("line", line)],
+            Action::Repoint { process, target, read_target } => {
+                vec![("process", process), ("target", target), ("read_target", read_target)]
+            }
+            Action::PowerOff { host } | Action::PowerOn { host } => vec![("host", host)],
+            Action::ClusterCreate { nodes, replicas } => vec![("nodes", nodes), ("replicas", replicas)],
+            Action::RemoveFile { host, path } => vec![("host", host), ("path", path)],
+            Action::TruncateFile { host, path, bytes } => vec![("host", host), ("path", path), ("bytes", bytes)],
+            Action::Partition { groups } => vec![("groups", groups)],
+            Action::PartitionOneWay { from, to } => vec![("from", from), ("to", to)],
+            Action::Heal => Vec::new(),
+            Action::Link { from, to, latency_ms, jitter_ms, loss, symmetric } => vec![
+                ("from", from),
+                ("to", to),
+                ("latency_ms", latency_ms),
+                ("jitter_ms", jitter_ms),
+                ("loss", loss),
+                ("symmetric", symmetric),
+            ],
+        }
+    }
+}
+
+/// `{"do": "crash", "process": "redis"}`: the tag first, then the fields.
+impl ToJson for Action {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("do", &self.name());
+        for (key, value) in self.fields() {
+            o.field(key, value);
+        }
     }
 }
 

@@ -1,15 +1,14 @@
 //! Checkers beside the nodes: figures computed from the trace alone, so they can be recomputed from an
 //! exported trace and shown on the page as well as asserted in tests.
 
+use crate::json::{Json, ToJson};
 use crate::process::ProcId;
 use crate::trace::{Outcome, Record, TraceEvent};
 use crate::vecmap::VecMap;
-use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// What each client saw of its requests.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientTally {
     pub client: ProcId,
     pub sent: u64,
@@ -25,8 +24,7 @@ impl Default for ClientTally {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Metrics {
     pub now: u64,
     pub trace_len: usize,
@@ -34,6 +32,22 @@ pub struct Metrics {
     pub messages_dropped: u64,
     /// One tally per client, in process order.
     pub clients: Vec<ClientTally>,
+}
+
+impl ToJson for ClientTally {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("client", &self.client).field("sent", &self.sent).field("ok", &self.ok);
+        o.field("errors", &self.errors).field("timeouts", &self.timeouts).field("refused", &self.refused);
+    }
+}
+
+impl ToJson for Metrics {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("now", &self.now).field("traceLen", &self.trace_len).field("messagesSent", &self.messages_sent);
+        o.field("messagesDropped", &self.messages_dropped).field("clients", &self.clients);
+    }
 }
 
 pub fn metrics(trace: &[Record], now: u64) -> Metrics {
@@ -64,8 +78,7 @@ pub fn metrics(trace: &[Record], now: u64) -> Metrics {
 }
 
 /// A write the client saw acknowledged: `SET key value ...` or each pair of an `MSET`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AckedWrite {
     pub client: ProcId,
     pub id: u64,
@@ -78,8 +91,7 @@ pub struct AckedWrite {
 }
 
 /// An acknowledged write that the data of the serving master does not reflect.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LostWrite {
     pub client: ProcId,
     pub id: u64,
@@ -91,8 +103,7 @@ pub struct LostWrite {
 }
 
 /// A read that returned an older value than a write acknowledged before the read was sent.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StaleRead {
     pub client: ProcId,
     pub id: u64,
@@ -101,6 +112,23 @@ pub struct StaleRead {
     pub sent_at: u64,
     pub got: Option<String>,
     pub expected: String,
+}
+
+impl ToJson for LostWrite {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("client", &self.client).field("id", &self.id).field("key", &self.key).field("value", &self.value);
+        o.field("ackedAt", &self.acked_at).field("found", &self.found);
+    }
+}
+
+impl ToJson for StaleRead {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("client", &self.client).field("id", &self.id).field("server", &self.server);
+        o.field("key", &self.key).field("sentAt", &self.sent_at).field("got", &self.got);
+        o.field("expected", &self.expected);
+    }
 }
 
 /// Every write and read the trace shows, with its timing; the raw material of the history checks.
@@ -337,8 +365,7 @@ fn master_windows_among(
 
 /// Windows are `[from, to)` pairs of virtual ms.
 /// The history checks of a run at its current time, as the page's checkers panel shows them.
-#[derive(Clone, Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default)]
 pub struct Checks {
     /// The server judged to be the master now (up, role master, most replicas).
     pub serving_master: Option<ProcId>,
@@ -356,14 +383,32 @@ pub struct Checks {
     pub unavailable: Vec<Unavailable>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unavailable {
     pub client: ProcId,
     /// When the first failing request was sent, and when the next successful one was answered (or now).
     pub from: u64,
     pub to: u64,
     pub failed_requests: u64,
+}
+
+impl ToJson for Checks {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("servingMaster", &self.serving_master).field("ackedWrites", &self.acked_writes);
+        o.field("ackedByClient", &self.acked_by_client).field("lostWrites", &self.lost_writes);
+        o.field("staleReads", &self.stale_reads).field("noMaster", &self.no_master);
+        o.field("noMasterMs", &self.no_master_ms).field("splitBrain", &self.split_brain);
+        o.field("unavailable", &self.unavailable);
+    }
+}
+
+impl ToJson for Unavailable {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("client", &self.client).field("from", &self.from).field("to", &self.to);
+        o.field("failedRequests", &self.failed_requests);
+    }
 }
 
 /// Windows during which a client's requests failed (errors, timeouts, refusals) until one succeeded again.

@@ -13,16 +13,16 @@
 
 use crate::cli::{join_args, short_reply};
 use crate::decode::{self, Decode, Fields};
+use crate::json::{Json, ToJson};
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::trace::{Outcome, TraceEvent};
 use crate::vecmap::{VecMap, VecSet};
-use serde::Serialize;
 use serde_json::Value;
 
 /// A command template: arguments in which `{key}` becomes a random key `key:<n>`, `{value}` a value unique
 /// to this request (`<client>:<seq>`), and `{seq}` the request's sequence number.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OpSpec {
     pub command: String,
     pub weight: u32,
@@ -33,7 +33,7 @@ fn one() -> u32 {
 }
 
 /// What a client does and how fast. Defaults make a gentle read/write load.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WorkloadSpec {
     /// Time between two requests, in ms of virtual time (the client does not wait for replies: like a pool
     /// of application threads, it keeps sending).
@@ -59,6 +59,21 @@ fn default_timeout_ms() -> u64 {
 fn default_keys() -> u32 {
     100
 }
+impl ToJson for OpSpec {
+    fn write_json(&self, out: &mut Json) {
+        out.object().field("command", &self.command).field("weight", &self.weight);
+    }
+}
+
+impl ToJson for WorkloadSpec {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("interval_ms", &self.interval_ms).field("timeout_ms", &self.timeout_ms);
+        o.field("start_ms", &self.start_ms).field("stop_ms", &self.stop_ms).field("keys", &self.keys);
+        o.field("ops", &self.ops);
+    }
+}
+
 impl Decode for OpSpec {
     fn decode(v: &Value) -> decode::Result<Self> {
         let f = Fields::new(v, "struct OpSpec", &["command", "weight"])?;

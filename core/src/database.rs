@@ -9,11 +9,11 @@
 //! spike is visible on the timeline and in the text trace.
 
 use crate::decode::{self, Fields};
+use crate::json::Object;
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::trace::TraceEvent;
 use crate::vecmap::VecMap;
-use serde::Serialize;
 
 /// PostgreSQL's error (and log line) for a connection past `max_connections`.
 pub const TOO_MANY: &str = "FATAL: sorry, too many clients already";
@@ -22,7 +22,7 @@ pub const TOO_MANY: &str = "FATAL: sorry, too many clients already";
 pub const GAUGE: &str = "connections";
 
 /// A database in a scenario: `{"kind": "database", "name": "db", "capacity": 20, "query_ms": 50}`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DatabaseSpec {
     /// Its port (PostgreSQL's by default): shown on the page, unique on its host.
     pub port: u16,
@@ -50,6 +50,11 @@ impl DatabaseSpec {
             capacity: f.or("capacity", default_capacity)?,
             query_ms: f.or("query_ms", default_query_ms)?,
         })
+    }
+
+    /// Written beside the process spec's own fields, in declaration order.
+    pub(crate) fn write_fields(&self, o: &mut Object<'_>) {
+        o.field("port", &self.port).field("capacity", &self.capacity).field("query_ms", &self.query_ms);
     }
 }
 

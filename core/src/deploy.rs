@@ -7,14 +7,14 @@
 
 use crate::action::Action;
 use crate::cluster::reshard::ReshardSpec;
+use crate::json::{Json, ToJson};
 use crate::scenario::{ConfigValue, ProcessSpec, Scenario};
 use crate::sentinel::MonitorSpec;
 use crate::server::config::canonical;
 use crate::vecmap::VecMap;
-use serde::Serialize;
 
 /// One generated file: what runs where, the file's name, and its text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfFile {
     /// The host it belongs on (a scenario host name).
     pub host: String,
@@ -23,6 +23,14 @@ pub struct ConfFile {
     /// `redis.conf`, `sentinel.conf`, `cluster-create.sh` or `reshard.sh`.
     pub file: String,
     pub text: String,
+}
+
+impl ToJson for ConfFile {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("host", &self.host).field("process", &self.process).field("file", &self.file);
+        o.field("text", &self.text);
+    }
 }
 
 /// Every file of the deployment, in scenario order: each host's servers and sentinels, then the cluster

@@ -4,13 +4,13 @@
 
 use crate::check;
 use crate::decode::{self, Decode, Fields};
+use crate::json::{Json, ToJson};
 use crate::sim::Simulation;
 use crate::trace::TraceEvent;
-use serde::Serialize;
 use serde_json::Value;
 
 /// A line of narration shown from `at_ms` on; optionally a question to predict before the answer is shown.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Narration {
     pub at_ms: u64,
     pub text: String,
@@ -19,8 +19,7 @@ pub struct Narration {
 }
 
 /// Something that must be true of a run of the scenario (checked at the end of its `duration_ms`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "check", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Expectation {
     /// A Sentinel event (`+switch-master`), or a log line, fault or state change starting with `event`
     /// (`Failover election won`, `power off`, `crashed`), happens between `after_ms` and `before_ms` — or, with
@@ -83,12 +82,57 @@ impl Decode for Expectation {
     }
 }
 
+impl ToJson for Narration {
+    fn write_json(&self, out: &mut Json) {
+        out.object()
+            .field("at_ms", &self.at_ms)
+            .field("text", &self.text)
+            .field("ask", &self.ask)
+            .field("answer", &self.answer);
+    }
+}
+
+/// The `check` tag first, then the variant's fields.
+impl ToJson for Expectation {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        match self {
+            Expectation::Event { event, process, after_ms, before_ms, absent } => {
+                o.field("check", &"event").field("event", event).field("process", process);
+                o.field("after_ms", after_ms).field("before_ms", before_ms).field("absent", absent);
+            }
+            Expectation::LostWrites { client, min, max } => {
+                o.field("check", &"lost_writes").field("client", client).field("min", min).field("max", max);
+            }
+            Expectation::StaleReads { min, max } => {
+                o.field("check", &"stale_reads").field("min", min).field("max", max);
+            }
+            Expectation::NoMasterMs { min, max } => {
+                o.field("check", &"no_master_ms").field("min", min).field("max", max);
+            }
+            Expectation::Command { process, line, reply, contains } => {
+                o.field("check", &"command").field("process", process).field("line", line);
+                o.field("reply", reply).field("contains", contains);
+            }
+        }
+    }
+}
+
 /// The verdict on one expectation.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
     pub expectation: String,
     pub passed: bool,
     pub detail: String,
+}
+
+impl ToJson for Verdict {
+    fn write_json(&self, out: &mut Json) {
+        out.object()
+            .field("expectation", &self.expectation)
+            .field("passed", &self.passed)
+            .field("detail", &self.detail);
+    }
 }
 
 fn within(v: u64, min: Option<u64>, max: Option<u64>) -> bool {

@@ -18,6 +18,7 @@ pub mod deploy;
 pub mod disk;
 pub mod error;
 pub mod glob;
+pub mod json;
 pub mod lesson;
 pub mod library;
 pub mod mermaid;

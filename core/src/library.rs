@@ -48,34 +48,55 @@ pub fn get(id: &str) -> Option<&'static str> {
 /// A scenario of `n` servers on their own hosts, each pinged by one client every `interval_ms`: the
 /// benchmark's workload, and a size test.
 pub fn ping_fleet(n: usize, interval_ms: u64) -> String {
-    let mut hosts = Vec::new();
-    for i in 0..n {
-        hosts.push(serde_json::json!({
-            "name": format!("h{i}"),
-            "processes": [
-                {"kind": "server", "name": format!("redis-{i}")},
-                {"kind": "client", "name": format!("app-{i}"), "target": format!("redis-{}", (i + 1) % n),
-                 "workload": {"interval_ms": interval_ms, "ops": [{"command": "PING"}]}}
-            ]
-        }));
-    }
-    serde_json::json!({"version": 1, "name": format!("{n} pinged servers"), "network": {"latency_ms": 1, "jitter_ms": 1}, "hosts": hosts})
-        .to_string()
+    // Written out with the keys in alphabetical order, as serde_json's `json!` wrote them (the same text).
+    let hosts: Vec<String> = (0..n)
+        .map(|i| {
+            let target = (i + 1) % n;
+            format!(
+                concat!(
+                    r#"{{"name":"h{i}","processes":[{{"kind":"server","name":"redis-{i}"}},"#,
+                    r#"{{"kind":"client","name":"app-{i}","target":"redis-{target}","#,
+                    r#""workload":{{"interval_ms":{interval_ms},"ops":[{{"command":"PING"}}]}}}}]}}"#
+                ),
+                i = i,
+                target = target,
+                interval_ms = interval_ms
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"hosts":[{}],"name":"{n} pinged servers","network":{{"jitter_ms":1,"latency_ms":1}},"version":1}}"#,
+        hosts.join(",")
+    )
 }
 
 /// A cluster of `n` nodes (`n / 2` masters with one replica each), each on its own host, created at 0 as
 /// `redis-cli --cluster create --cluster-replicas 1` would: the scale benchmark's scenario.
 pub fn cluster_fleet(n: usize, node_timeout_ms: u64) -> String {
-    let hosts: Vec<serde_json::Value> = (0..n)
+    // As in `ping_fleet`, keys in alphabetical order.
+    let hosts: Vec<String> = (0..n)
         .map(|i| {
-            serde_json::json!({"name": format!("node{i}"), "processes": [{"kind": "server", "name": format!("redis-{i}"),
-                "config": {"cluster-enabled": "yes", "cluster-node-timeout": node_timeout_ms, "save": "", "repl-diskless-sync-delay": 0}}]})
+            format!(
+                concat!(
+                    r#"{{"name":"node{i}","processes":[{{"config":{{"cluster-enabled":"yes","#,
+                    r#""cluster-node-timeout":{t},"repl-diskless-sync-delay":0,"save":""}},"#,
+                    r#""kind":"server","name":"redis-{i}"}}]}}"#
+                ),
+                i = i,
+                t = node_timeout_ms
+            )
         })
         .collect();
-    let nodes: Vec<String> = (0..n).map(|i| format!("redis-{i}")).collect();
-    serde_json::json!({"version": 1, "name": format!("{n}-node cluster"), "network": {"latency_ms": 1, "jitter_ms": 1}, "hosts": hosts,
-        "actions": [{"at_ms": 0, "do": "cluster_create", "nodes": nodes, "replicas": 1}]})
-    .to_string()
+    let nodes: Vec<String> = (0..n).map(|i| format!(r#""redis-{i}""#)).collect();
+    format!(
+        concat!(
+            r#"{{"actions":[{{"at_ms":0,"do":"cluster_create","nodes":[{}],"replicas":1}}],"hosts":[{}],"#,
+            r#""name":"{n}-node cluster","network":{{"jitter_ms":1,"latency_ms":1}},"version":1}}"#
+        ),
+        nodes.join(","),
+        hosts.join(","),
+        n = n
+    )
 }
 
 #[cfg(test)]

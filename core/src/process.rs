@@ -4,24 +4,30 @@
 //! world carries out the outbox. This is what makes crashes, partitions and replays cheap.
 
 use crate::disk::Disk;
+use crate::json::{Json, ToJson};
 use crate::resp::Reply;
 use crate::rng::Rng;
 use crate::server::keyspace::Keyspace;
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
 use crate::vecmap::VecMap;
-use serde::Serialize;
 use std::fmt;
 use std::rc::Rc;
 
 /// A process's index in the world; stable for the whole run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ProcId(pub u32);
 
 impl ProcId {
     pub fn index(self) -> usize {
         self.0 as usize
+    }
+}
+
+/// Written as the index.
+impl ToJson for ProcId {
+    fn write_json(&self, out: &mut Json) {
+        self.0.write_json(out);
     }
 }
 
@@ -58,8 +64,7 @@ pub enum ReplPayload {
 }
 
 /// Message kinds, for filtering the timeline (heartbeats and gossip are hidden by default on the page).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MsgKind {
     Command,
     Reply,
@@ -71,6 +76,20 @@ pub enum MsgKind {
     Gossip,
     /// Cluster bus FAIL, UPDATE and failover messages.
     ClusterControl,
+}
+
+impl MsgKind {
+    /// The kind's name in the trace.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MsgKind::Command => "command",
+            MsgKind::Reply => "reply",
+            MsgKind::Replication => "replication",
+            MsgKind::Heartbeat => "heartbeat",
+            MsgKind::Gossip => "gossip",
+            MsgKind::ClusterControl => "cluster_control",
+        }
+    }
 }
 
 impl Message {
@@ -153,8 +172,7 @@ fn is_ack(args: &[Vec<u8>]) -> bool {
 }
 
 /// Timers a process can set. One enum for every process kind keeps the queue and the trace simple.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "timer")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Timer {
     /// `serverCron`: runs `hz` times a second (active expiry and, later, replication and persistence chores).
     ServerCron,

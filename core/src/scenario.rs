@@ -11,9 +11,9 @@ use crate::cluster::reshard::{RebalanceSpec, ReshardSpec};
 use crate::database::DatabaseSpec;
 use crate::decode::{self, Decode, DecodeError, Fields};
 use crate::error::{Result, SimError};
+use crate::json::{Json, ToJson};
 use crate::server::ServerConfig;
 use crate::vecmap::{VecMap, VecSet};
-use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -28,7 +28,7 @@ pub const MAX_TIME_MS: u64 = 7 * 24 * 3_600_000;
 /// 2024-01-01T00:00:00Z: the Unix time virtual time 0 stands for, unless a scenario says otherwise.
 pub const DEFAULT_START_UNIX_MS: u64 = 1_704_067_200_000;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
     /// Must be 1.
     pub version: u32,
@@ -55,7 +55,7 @@ fn default_start() -> u64 {
     DEFAULT_START_UNIX_MS
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NetworkSpec {
     /// One-way latency between two hosts, in ms (processes on the same host talk over loopback: 0 ms).
     pub latency_ms: u64,
@@ -89,7 +89,7 @@ impl Default for NetworkSpec {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LinkSpec {
     pub from: String,
     pub to: String,
@@ -105,7 +105,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct HostSpec {
     pub name: String,
     /// IPv4 address; by default 10.0.0.1, 10.0.0.2, ... in host order.
@@ -115,7 +115,7 @@ pub struct HostSpec {
     pub disk: DiskSpec,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DiskSpec {
     /// Duration of one fsync, in ms (an SSD: about 1–2 ms).
     pub fsync_ms: u64,
@@ -145,32 +145,19 @@ impl Default for DiskSpec {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ProcessSpec {
     /// A redis-server. `config` holds redis.conf options by their Redis names (`"hz": "100"`).
     Server { name: String, port: Option<u16>, config: VecMap<String, ConfigValue> },
     /// A redis-sentinel, monitoring the masters listed (`sentinel monitor ...` in sentinel.conf).
     Sentinel { name: String, port: u16, monitor: Vec<crate::sentinel::MonitorSpec> },
     /// `redis-cli --cluster reshard` run from this host: move a slot range between two cluster nodes.
-    Reshard {
-        name: String,
-        #[serde(flatten)]
-        spec: crate::cluster::reshard::ReshardSpec,
-    },
+    Reshard { name: String, spec: crate::cluster::reshard::ReshardSpec },
     /// `redis-cli --cluster rebalance` run from this host: even out the masters' slots.
-    Rebalance {
-        name: String,
-        #[serde(flatten)]
-        spec: crate::cluster::reshard::RebalanceSpec,
-    },
+    Rebalance { name: String, spec: crate::cluster::reshard::RebalanceSpec },
     /// The application's database behind a look-aside cache: answers a query after `query_ms`, holds at most
     /// `capacity` at once and refuses the rest.
-    Database {
-        name: String,
-        #[serde(flatten)]
-        spec: crate::database::DatabaseSpec,
-    },
+    Database { name: String, spec: crate::database::DatabaseSpec },
     /// An application sending a workload to the server named `target`.
     Client {
         name: String,
@@ -202,7 +189,7 @@ impl ProcessSpec {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ClusterClientSpec {
     /// Names of cluster nodes to load the slot map from.
     pub seeds: Vec<String>,
@@ -210,7 +197,7 @@ pub struct ClusterClientSpec {
 
 /// A look-aside (cache-aside) application: GET from Redis; on a miss, an error or a timeout, query the
 /// database; when Redis answered (a miss), put the row in the cache with `SET key value EX ttl_s`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CacheAsideSpec {
     /// The name of a database process.
     pub database: String,
@@ -222,7 +209,7 @@ fn default_ttl_s() -> u64 {
     60
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SentinelDiscoverySpec {
     pub master_name: String,
     /// Names of sentinel processes.
@@ -230,8 +217,7 @@ pub struct SentinelDiscoverySpec {
 }
 
 /// A config value as written in JSON: a string, a number, or a boolean (`yes`/`no`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ConfigValue {
     Text(String),
     Number(i64),
@@ -253,16 +239,6 @@ impl ConfigValue {
 pub struct ScriptedAction {
     pub at_ms: u64,
     pub action: Action,
-}
-
-impl Serialize for ScriptedAction {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut v = serde_json::to_value(&self.action).map_err(serde::ser::Error::custom)?;
-        if let Some(obj) = v.as_object_mut() {
-            obj.insert("at_ms".into(), self.at_ms.into());
-        }
-        v.serialize(s)
-    }
 }
 
 // Reading the format (decode.rs): each type lists its fields, with the defaults documented above.
@@ -443,11 +419,132 @@ impl Decode for ScriptedAction {
     fn decode(v: &Value) -> decode::Result<Self> {
         let Value::Object(obj) = v else { return Err(DecodeError::new("an action must be an object")) };
         let Some(at) = obj.get("at_ms") else { return Err(DecodeError::new("missing field `at_ms`")) };
-        let at_ms =
-            at.as_u64().ok_or_else(|| DecodeError::new(format!("at_ms must be a non-negative integer, got {at}")))?;
+        let at_ms = at.as_u64().ok_or_else(|| {
+            DecodeError::new(format!("at_ms must be a non-negative integer, got {}", crate::json::to_string(at)))
+        })?;
         let mut rest = obj.clone();
         rest.remove("at_ms");
         Ok(ScriptedAction { at_ms, action: Action::decode(&Value::Object(rest))? })
+    }
+}
+
+// Writing the format (json.rs): every field, defaults included, in declaration order.
+
+impl ToJson for Scenario {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("version", &self.version).field("name", &self.name).field("description", &self.description);
+        o.field("start_unix_ms", &self.start_unix_ms).field("duration_ms", &self.duration_ms);
+        o.field("network", &self.network).field("hosts", &self.hosts).field("actions", &self.actions);
+        o.field("narration", &self.narration).field("expect", &self.expect);
+    }
+}
+
+impl ToJson for NetworkSpec {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("latency_ms", &self.latency_ms).field("jitter_ms", &self.jitter_ms).field("loss", &self.loss);
+        o.field("bandwidth_mbps", &self.bandwidth_mbps).field("links", &self.links);
+    }
+}
+
+impl ToJson for LinkSpec {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("from", &self.from).field("to", &self.to).field("latency_ms", &self.latency_ms);
+        o.field("jitter_ms", &self.jitter_ms).field("loss", &self.loss);
+        o.field("bandwidth_mbps", &self.bandwidth_mbps).field("symmetric", &self.symmetric);
+    }
+}
+
+impl ToJson for HostSpec {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("name", &self.name).field("ip", &self.ip).field("processes", &self.processes);
+        o.field("disk", &self.disk);
+    }
+}
+
+impl ToJson for DiskSpec {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("fsync_ms", &self.fsync_ms).field("write_mb_per_s", &self.write_mb_per_s);
+        o.field("os_flush_ms", &self.os_flush_ms);
+    }
+}
+
+/// The `kind` tag first, then the variant's fields; a tool's or a database's own fields beside `name`.
+impl ToJson for ProcessSpec {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        match self {
+            ProcessSpec::Server { name, port, config } => {
+                o.field("kind", &"server").field("name", name).field("port", port).field("config", config);
+            }
+            ProcessSpec::Sentinel { name, port, monitor } => {
+                o.field("kind", &"sentinel").field("name", name).field("port", port).field("monitor", monitor);
+            }
+            ProcessSpec::Reshard { name, spec } => {
+                spec.write_fields(o.field("kind", &"reshard").field("name", name));
+            }
+            ProcessSpec::Rebalance { name, spec } => {
+                spec.write_fields(o.field("kind", &"rebalance").field("name", name));
+            }
+            ProcessSpec::Database { name, spec } => {
+                spec.write_fields(o.field("kind", &"database").field("name", name));
+            }
+            ProcessSpec::Client { name, target, read_target, sentinel, cluster, shards, cache_aside, workload } => {
+                o.field("kind", &"client").field("name", name).field("target", target);
+                o.field("read_target", read_target).field("sentinel", sentinel).field("cluster", cluster);
+                o.field("shards", shards).field("cache_aside", cache_aside).field("workload", workload);
+            }
+        }
+    }
+}
+
+impl ToJson for ClusterClientSpec {
+    fn write_json(&self, out: &mut Json) {
+        out.object().field("seeds", &self.seeds);
+    }
+}
+
+impl ToJson for CacheAsideSpec {
+    fn write_json(&self, out: &mut Json) {
+        out.object().field("database", &self.database).field("ttl_s", &self.ttl_s);
+    }
+}
+
+impl ToJson for SentinelDiscoverySpec {
+    fn write_json(&self, out: &mut Json) {
+        out.object().field("master_name", &self.master_name).field("sentinels", &self.sentinels);
+    }
+}
+
+/// As it was written: a string, a number or a boolean.
+impl ToJson for ConfigValue {
+    fn write_json(&self, out: &mut Json) {
+        match self {
+            ConfigValue::Text(s) => s.write_json(out),
+            ConfigValue::Number(n) => n.write_json(out),
+            ConfigValue::Flag(b) => b.write_json(out),
+        }
+    }
+}
+
+/// `at_ms` beside the action's fields, all in alphabetical order (`{"at_ms": 5000, "do": "crash", ...}`): the
+/// order serde_json wrote them in when this type went through a `Value` (whose maps sort their keys), kept so
+/// that exported sessions and share links do not change.
+impl ToJson for ScriptedAction {
+    fn write_json(&self, out: &mut Json) {
+        let name = self.action.name();
+        let mut fields = self.action.fields();
+        fields.push(("at_ms", &self.at_ms));
+        fields.push(("do", &name));
+        fields.sort_by_key(|(key, _)| *key);
+        let mut o = out.object();
+        for &(key, value) in &fields {
+            o.field(key, value);
+        }
     }
 }
 
@@ -460,7 +557,7 @@ impl Scenario {
     }
 
     pub fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        crate::json::to_string_pretty(self)
     }
 
     /// The IP of host `i`: the one given, or 10.0.x.y counting from 10.0.0.1.

@@ -5,11 +5,11 @@
 use crate::action::Action;
 use crate::decode::{self, Decode, Fields};
 use crate::error::{Result, SimError};
+use crate::json::{Json, ToJson};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 use crate::trace::{trace_hash, Record};
 use crate::world::World;
-use serde::Serialize;
 use serde_json::Value;
 
 /// A checkpoint every this many ms of virtual time: seeking replays at most this much.
@@ -18,7 +18,7 @@ pub const SESSION_VERSION: u32 = 1;
 
 /// A user action, placed in the run's total order by the time and the number of events processed
 /// before it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RecordedAction {
     pub t: u64,
     pub after_events: u64,
@@ -26,7 +26,7 @@ pub struct RecordedAction {
 }
 
 /// Everything needed to reproduce a session exactly: what the share URL and the export carry.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Session {
     pub version: u32,
     pub scenario: Scenario,
@@ -34,6 +34,20 @@ pub struct Session {
     pub actions: Vec<RecordedAction>,
     /// The virtual time the session had reached.
     pub now: u64,
+}
+
+impl ToJson for RecordedAction {
+    fn write_json(&self, out: &mut Json) {
+        out.object().field("t", &self.t).field("after_events", &self.after_events).field("action", &self.action);
+    }
+}
+
+impl ToJson for Session {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("version", &self.version).field("scenario", &self.scenario).field("seed", &self.seed);
+        o.field("actions", &self.actions).field("now", &self.now);
+    }
 }
 
 impl Decode for RecordedAction {
@@ -388,7 +402,7 @@ mod tests {
             b.future = None;
             b.run_until(SimTime(t));
             assert_eq!(a.trace_hash(), b.trace_hash(), "at {t} ms");
-            let view = |s: &Simulation| serde_json::to_string(&crate::view::world_view(s.world())).unwrap();
+            let view = |s: &Simulation| crate::json::to_string(&crate::view::world_view(s.world()));
             assert_eq!(view(&a), view(&b), "at {t} ms");
             assert_eq!(a.actions().len(), b.actions().len(), "at {t} ms");
             a.seek(SimTime(9_000));

@@ -15,12 +15,7 @@ pub fn line(record: &Record, names: &dyn Fn(crate::process::ProcId) -> String) -
             format!("{} <- {}  #{msg} delivered", names(*to), names(*from))
         }
         TraceEvent::Drop { msg, from, to, reason } => {
-            format!(
-                "{} -> {}  #{msg} dropped ({})",
-                names(*from),
-                names(*to),
-                serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
-            )
+            format!("{} -> {}  #{msg} dropped ({})", names(*from), names(*to), reason.as_str())
         }
         TraceEvent::Timer { proc, timer } => format!("{} timer {timer}", names(*proc)),
         TraceEvent::State { proc, state } => format!("{} {}", names(*proc), state.as_str()),
@@ -28,8 +23,7 @@ pub fn line(record: &Record, names: &dyn Fn(crate::process::ProcId) -> String) -
             format!("{} request #{id} to {}: {}", names(*client), names(*server), command.join(" "))
         }
         TraceEvent::Outcome { client, id, outcome, reply, latency_ms } => {
-            let o = serde_json::to_value(outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-            format!("{} request #{id} {o} after {latency_ms} ms: {reply}", names(*client))
+            format!("{} request #{id} {} after {latency_ms} ms: {reply}", names(*client), outcome.as_str())
         }
         TraceEvent::Console { proc, line, reply } => {
             format!("{}> {line}\n{}", names(*proc), indent(reply))

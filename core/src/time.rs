@@ -1,12 +1,11 @@
 //! Virtual time. Nothing in the core reads a wall clock: every instant is a `SimTime`.
 
-use serde::Serialize;
+use crate::json::{Json, ToJson};
 use std::fmt;
 use std::ops::{Add, Sub};
 
 /// Milliseconds of virtual time since the start of the run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SimTime(pub u64);
 
 impl SimTime {
@@ -23,6 +22,13 @@ impl SimTime {
 
     pub fn saturating_sub(self, other: SimTime) -> u64 {
         self.0.saturating_sub(other.0)
+    }
+}
+
+/// Written as the number of milliseconds.
+impl ToJson for SimTime {
+    fn write_json(&self, out: &mut Json) {
+        self.0.write_json(out);
     }
 }
 

@@ -2,20 +2,18 @@
 //! request/reply is appended here as a typed, serializable record. The page draws from it; the checkers
 //! read it; its hash proves that two runs were the same.
 
+use crate::json::{Json, Object, ToJson};
 use crate::process::{MsgKind, ProcId};
 use crate::time::SimTime;
-use serde::Serialize;
 
 /// One line of the trace: an instant and what happened then.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Record {
     pub t: SimTime,
-    #[serde(flatten)]
     pub event: TraceEvent,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum TraceEvent {
     /// A message left `from` for `to`; it is due at `deliver_at` unless something drops it.
     /// `req` is the request id a command or its reply belongs to (pairs the arrows with client requests).
@@ -74,8 +72,7 @@ impl TraceEvent {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DropReason {
     /// The link between the two hosts is cut.
     Partition,
@@ -87,8 +84,18 @@ pub enum DropReason {
     HostDown,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+impl DropReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::Partition => "partition",
+            DropReason::Loss => "loss",
+            DropReason::Refused => "refused",
+            DropReason::HostDown => "host_down",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProcState {
     Up,
     Crashed,
@@ -106,8 +113,7 @@ impl ProcState {
 }
 
 /// How a client request ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// A reply that is not an error: for a write, an acknowledgement.
     Ok,
@@ -119,11 +125,88 @@ pub enum Outcome {
     Refused,
 }
 
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Error => "error",
+            Outcome::Timeout => "timeout",
+            Outcome::Refused => "refused",
+        }
+    }
+}
+
+// Written as JSON: a record is one object, `t` then the event's `type` and fields (one line of the trace).
+
+impl ToJson for Record {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("t", &self.t);
+        self.event.write_fields(&mut o);
+    }
+}
+
+impl TraceEvent {
+    /// `type` (the kind name) and the variant's fields, in declaration order.
+    fn write_fields(&self, o: &mut Object<'_>) {
+        o.field("type", &self.kind());
+        match self {
+            TraceEvent::Send { msg, from, to, kind, label, deliver_at, req } => {
+                o.field("msg", msg).field("from", from).field("to", to).field("kind", &kind.as_str());
+                o.field("label", label).field("deliver_at", deliver_at).field("req", req);
+            }
+            TraceEvent::Deliver { msg, from, to } => {
+                o.field("msg", msg).field("from", from).field("to", to);
+            }
+            TraceEvent::Drop { msg, from, to, reason } => {
+                o.field("msg", msg).field("from", from).field("to", to).field("reason", &reason.as_str());
+            }
+            TraceEvent::Timer { proc, timer } => {
+                o.field("proc", proc).field("timer", timer);
+            }
+            TraceEvent::State { proc, state } => {
+                o.field("proc", proc).field("state", &state.as_str());
+            }
+            TraceEvent::Request { client, id, server, command } => {
+                o.field("client", client).field("id", id).field("server", server).field("command", command);
+            }
+            TraceEvent::Outcome { client, id, outcome, reply, latency_ms } => {
+                o.field("client", client).field("id", id).field("outcome", &outcome.as_str()).field("reply", reply);
+                o.field("latency_ms", latency_ms);
+            }
+            TraceEvent::Console { proc, line, reply } => {
+                o.field("proc", proc).field("line", line).field("reply", reply);
+            }
+            TraceEvent::Fault { fault } => {
+                o.field("fault", fault);
+            }
+            TraceEvent::Log { proc, text } => {
+                o.field("proc", proc).field("text", text);
+            }
+            TraceEvent::Redirect { client, id, kind, slot, to } => {
+                o.field("client", client).field("id", id).field("kind", kind).field("slot", slot).field("to", to);
+            }
+            TraceEvent::Sentinel { proc, event, detail } => {
+                o.field("proc", proc).field("event", event).field("detail", detail);
+            }
+            TraceEvent::Child { proc, job, done, ok } => {
+                o.field("proc", proc).field("job", job).field("done", done).field("ok", ok);
+            }
+            TraceEvent::Role { proc, role, master } => {
+                o.field("proc", proc).field("role", role).field("master", master);
+            }
+            TraceEvent::Gauge { proc, name, value, limit } => {
+                o.field("proc", proc).field("name", name).field("value", value).field("limit", limit);
+            }
+        }
+    }
+}
+
 /// FNV-1a over the JSON lines of the trace: a stable fingerprint, identical natively and in wasm.
 pub fn trace_hash(records: &[Record]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for r in records {
-        let line = serde_json::to_string(r).unwrap_or_default();
+        let line = crate::json::to_string(r);
         for b in line.bytes().chain(std::iter::once(b'\n')) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);

@@ -9,7 +9,7 @@
 //! only for collections that stay small (tens of entries) in every scenario; the keyspace, per-connection
 //! tables and cluster node tables stay `BTreeMap`s.
 
-use serde::{Serialize, Serializer};
+use crate::json::{Json, ToJson};
 use std::borrow::Borrow;
 use std::fmt;
 
@@ -263,10 +263,14 @@ impl<K, V> DoubleEndedIterator for IterMut<'_, K, V> {
 
 impl<K, V> ExactSizeIterator for IterMut<'_, K, V> {}
 
-/// Serialized as a map, exactly as a `BTreeMap` is (scenario files hold a server's config this way).
-impl<K: Serialize, V: Serialize> Serialize for VecMap<K, V> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.iter())
+/// Written as an object in key order, exactly as serde_json wrote a `BTreeMap` (scenario files hold a
+/// server's config this way).
+impl<K: AsRef<str>, V: ToJson> ToJson for VecMap<K, V> {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        for (k, v) in self.iter() {
+            o.field(k.as_ref(), v);
+        }
     }
 }
 
@@ -487,7 +491,7 @@ mod tests {
     fn a_vecmap_serializes_and_decodes_as_a_btreemap_does() {
         let b: BTreeMap<String, u32> = [("b".to_string(), 2), ("a".to_string(), 1)].into_iter().collect();
         let v: VecMap<String, u32> = b.clone().into_iter().collect();
-        assert_eq!(serde_json::to_string(&v).unwrap(), serde_json::to_string(&b).unwrap());
+        assert_eq!(crate::json::to_string(&v), serde_json::to_string(&b).unwrap());
         let text = r#"{"z": 1, "y": 2, "z": 3}"#;
         let v: VecMap<String, u32> = crate::decode::from_str(text).unwrap();
         let b: BTreeMap<String, u32> = crate::decode::from_str(text).unwrap();

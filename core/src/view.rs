@@ -1,15 +1,14 @@
 //! Read-only views of the world at the current instant, for the page's topology and inspector. They are
 //! built from the world and never change it; field names are camelCase for JavaScript.
 
+use crate::json::{Json, ToJson};
 use crate::process::ProcId;
 use crate::world::{Node, World};
-use serde::Serialize;
 
 /// How many keys a process view shows (the inspector's "first keys").
 pub const KEYS_SHOWN: usize = 20;
 
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct WorldView {
     pub now: u64,
     pub hosts: Vec<HostView>,
@@ -23,8 +22,7 @@ pub struct WorldView {
 }
 
 /// One direction of a link between hosts (`from` and `to` empty for the network's default).
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct LinkView {
     pub from: String,
     pub to: String,
@@ -38,8 +36,7 @@ fn link_view(from: String, to: String, p: crate::net::LinkParams) -> LinkView {
     LinkView { from, to, latency_ms: p.latency_ms, jitter_ms: p.jitter_ms, loss: f64::from(p.loss_ppm) / 1_000_000.0 }
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct HostView {
     pub name: String,
     pub ip: String,
@@ -49,8 +46,7 @@ pub struct HostView {
     pub disk: Vec<FileView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct FileView {
     pub path: String,
     /// rdb, aof or manifest.
@@ -63,8 +59,7 @@ pub struct FileView {
     pub torn_bytes: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct ProcessView {
     pub id: ProcId,
     pub name: String,
@@ -95,16 +90,14 @@ pub struct ProcessView {
     pub sentinel: Option<SentinelView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct SentinelView {
     pub run_id: String,
     pub current_epoch: u64,
     pub masters: Vec<MonitoredView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct MonitoredView {
     pub name: String,
     /// The address this sentinel gives clients for the master.
@@ -121,8 +114,7 @@ pub struct MonitoredView {
     pub other_sentinels: usize,
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct ReplicationView {
     pub replid: String,
     pub replid2: String,
@@ -136,8 +128,7 @@ pub struct ReplicationView {
     pub loading: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct ReplicaView {
     pub id: ProcId,
     pub address: String,
@@ -150,13 +141,104 @@ pub struct ReplicaView {
     pub last_ack_ms: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct KeyView {
     pub key: String,
     pub value: String,
     /// Remaining time to live in ms, if the key has an expiry.
     pub ttl_ms: Option<u64>,
+}
+
+// Written as JSON with camelCase field names, for JavaScript.
+
+impl ToJson for WorldView {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("now", &self.now).field("hosts", &self.hosts).field("processes", &self.processes);
+        o.field("cuts", &self.cuts).field("defaultLink", &self.default_link).field("links", &self.links);
+    }
+}
+
+impl ToJson for LinkView {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("from", &self.from).field("to", &self.to).field("latencyMs", &self.latency_ms);
+        o.field("jitterMs", &self.jitter_ms).field("loss", &self.loss);
+    }
+}
+
+impl ToJson for HostView {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("name", &self.name).field("ip", &self.ip).field("processes", &self.processes);
+        o.field("powered", &self.powered).field("disk", &self.disk);
+    }
+}
+
+impl ToJson for FileView {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("path", &self.path).field("kind", &self.kind).field("bytes", &self.bytes);
+        o.field("syncedBytes", &self.synced_bytes).field("entries", &self.entries);
+        o.field("tornBytes", &self.torn_bytes);
+    }
+}
+
+impl ToJson for ProcessView {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("id", &self.id).field("name", &self.name).field("host", &self.host).field("kind", &self.kind);
+        o.field("address", &self.address).field("state", &self.state).field("role", &self.role);
+        o.field("target", &self.target).field("dbsize", &self.dbsize).field("keys", &self.keys);
+        o.field("inFlight", &self.in_flight).field("capacity", &self.capacity).field("runId", &self.run_id);
+        o.field("readTarget", &self.read_target).field("replication", &self.replication);
+        o.field("hostPowered", &self.host_powered).field("sentinel", &self.sentinel);
+    }
+}
+
+impl ToJson for SentinelView {
+    fn write_json(&self, out: &mut Json) {
+        out.object()
+            .field("runId", &self.run_id)
+            .field("currentEpoch", &self.current_epoch)
+            .field("masters", &self.masters);
+    }
+}
+
+impl ToJson for MonitoredView {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("name", &self.name).field("address", &self.address).field("status", &self.status);
+        o.field("quorum", &self.quorum).field("configEpoch", &self.config_epoch);
+        o.field("failoverState", &self.failover_state).field("votedFor", &self.voted_for);
+        o.field("votedEpoch", &self.voted_epoch).field("replicas", &self.replicas);
+        o.field("otherSentinels", &self.other_sentinels);
+    }
+}
+
+impl ToJson for ReplicationView {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("replid", &self.replid).field("replid2", &self.replid2).field("offset", &self.offset);
+        o.field("masterAddress", &self.master_address).field("master", &self.master).field("link", &self.link);
+        o.field("replicas", &self.replicas).field("backlogHistlen", &self.backlog_histlen);
+        o.field("loading", &self.loading);
+    }
+}
+
+impl ToJson for ReplicaView {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("id", &self.id).field("address", &self.address).field("state", &self.state);
+        o.field("ackOffset", &self.ack_offset).field("lagBytes", &self.lag_bytes);
+        o.field("lastAckMs", &self.last_ack_ms);
+    }
+}
+
+impl ToJson for KeyView {
+    fn write_json(&self, out: &mut Json) {
+        out.object().field("key", &self.key).field("value", &self.value).field("ttlMs", &self.ttl_ms);
+    }
 }
 
 pub fn world_view(world: &World) -> WorldView {

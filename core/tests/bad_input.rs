@@ -145,7 +145,7 @@ fn bad_sessions_are_refused() {
     sim.command("redis", "SET a 1").unwrap();
     let mut session = sim.export_session();
     session.actions[0].t = 10_000_000;
-    let json = serde_json::to_string(&session).unwrap();
+    let json = redis_ha_sim::json::to_string(&session);
     assert!(Simulation::session_from_json(&json).err().unwrap().to_string().contains("after the session's end"));
 }
 

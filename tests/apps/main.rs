@@ -253,7 +253,8 @@ fn the_builtin_comparison_loses_writes_only_on_the_independent_shards() {
 #[test]
 fn the_page_sees_a_database_with_its_connections_and_capacity() {
     let s = sim(cache_aside(1000, 10, 3, 100, json!([])), 1, 1000);
-    let view = serde_json::to_value(redis_ha_sim::view::world_view(s.world())).unwrap();
+    let view: Value =
+        serde_json::from_str(&redis_ha_sim::json::to_string(&redis_ha_sim::view::world_view(s.world()))).unwrap();
     let db = view["processes"].as_array().unwrap().iter().find(|p| p["name"] == "db").unwrap();
     assert_eq!(db["kind"], "database");
     assert_eq!(db["capacity"], 3);

@@ -307,12 +307,12 @@ fn required(s: &Value) -> BTreeSet<String> {
 
 type Through = fn(&Value) -> Result<Value, String>;
 
-/// Read as the type, then serialize back (to read the defaults the reader filled in).
+/// Read as the type, then write back (to read the defaults the reader filled in).
 macro_rules! through {
     ($t:ty) => {
         (|v: &Value| {
             let t = <$t as redis_ha_sim::decode::Decode>::decode(v).map_err(|e| e.to_string())?;
-            serde_json::to_value(&t).map_err(|e| e.to_string())
+            serde_json::from_str(&redis_ha_sim::json::to_string(&t)).map_err(|e| e.to_string())
         }) as Through
     };
 }

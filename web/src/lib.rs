@@ -4,18 +4,17 @@
 #![deny(clippy::unwrap_used)]
 
 use redis_ha_sim::decimal::decimal;
+use redis_ha_sim::json::{self, ToJson};
 use redis_ha_sim::{view, Action, SimTime};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// Seeds cross as JS numbers, so they must be integers JS can hold exactly.
 const MAX_SAFE_SEED: f64 = 9_007_199_254_740_991.0;
 
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
-    // Through JSON text rather than a second serde back end (serde-wasm-bindgen): every type serialized to
-    // the page would be compiled twice, and the package's size is on a budget. JSON.parse is as fast.
-    // Maps (e.g. per-client tallies) become plain objects, as the page expects.
-    let text = serde_json::to_string(value).map_err(err)?;
+fn to_js(value: &dyn ToJson) -> Result<JsValue, JsError> {
+    // Through JSON text rather than building JS objects field by field (serde-wasm-bindgen): one writer for
+    // the page, the CLI and the trace hash, and the package's size is on a budget. JSON.parse is as fast.
+    let text = json::to_string(value);
     js_sys::JSON::parse(&text).map_err(|_| JsError::new("internal: a view did not serialize to valid JSON"))
 }
 
@@ -161,14 +160,14 @@ impl Simulation {
     /// Trace records from `cursor` on.
     #[wasm_bindgen(js_name = eventsSince)]
     pub fn events_since(&self, cursor: usize) -> Result<JsValue, JsError> {
-        to_js(self.inner.events_since(cursor))
+        to_js(&self.inner.events_since(cursor))
     }
 
     /// Trace records from `cursor` on as one JSON array: the same objects as `eventsSince`, several times
     /// faster to bring across when there are many (the page parses them with `JSON.parse`).
     #[wasm_bindgen(js_name = eventsSinceJson)]
-    pub fn events_since_json(&self, cursor: usize) -> Result<String, JsError> {
-        serde_json::to_string(self.inner.events_since(cursor)).map_err(err)
+    pub fn events_since_json(&self, cursor: usize) -> String {
+        json::to_string(&self.inner.events_since(cursor))
     }
 
     /// How many trace records exist (after a seek backwards, fewer than before).
@@ -186,7 +185,7 @@ impl Simulation {
     /// The whole trace as JSON lines.
     #[wasm_bindgen(js_name = traceJson)]
     pub fn trace_json(&self) -> String {
-        self.inner.trace().iter().filter_map(|r| serde_json::to_string(r).ok()).collect::<Vec<_>>().join("\n")
+        self.inner.trace().iter().map(|r| json::to_string(r)).collect::<Vec<_>>().join("\n")
     }
 
     /// The trace as text lines with process names.
@@ -208,13 +207,13 @@ impl Simulation {
 
     /// Scenario, seed and recorded actions as JSON: enough to reproduce this session exactly.
     #[wasm_bindgen(js_name = exportSession)]
-    pub fn export_session(&self) -> Result<String, JsError> {
-        serde_json::to_string(&self.inner.export_session()).map_err(err)
+    pub fn export_session(&self) -> String {
+        json::to_string(&self.inner.export_session())
     }
 
     /// The action log: `[{t, after_events, action}]`.
     pub fn actions(&self) -> Result<JsValue, JsError> {
-        to_js(self.inner.actions())
+        to_js(&self.inner.actions())
     }
 
     /// The scenario as real Redis 7 files: `[{host, process, file, text}]`, each server's `redis.conf`, each

@@ -67,7 +67,7 @@ fn a_session_round_trips_through_its_export() {
     a.run_until(1_500.0).expect("ok");
     a.inject(r#"{"do":"crash","process":"redis"}"#).expect("ok");
     a.run_until(3_000.0).expect("ok");
-    let b = Simulation::from_session(&a.export_session().expect("ok")).expect("valid");
+    let b = Simulation::from_session(&a.export_session()).expect("valid");
     assert_eq!(a.trace_hash(), b.trace_hash());
     assert_eq!(a.now(), b.now());
 }

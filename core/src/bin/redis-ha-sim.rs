@@ -205,7 +205,7 @@ fn run(args: &[String]) -> Result<(), String> {
                 out(&format!("{:016x}\n", sim.trace_hash()))?;
             } else if opts.format == Format::Json {
                 for r in sim.trace() {
-                    out(&(serde_json::to_string(r).map_err(|e| e.to_string())? + "\n"))?;
+                    out(&(redis_ha_sim::json::to_string(r) + "\n"))?;
                 }
             } else if opts.format == Format::Mermaid {
                 let m = mermaid::Options {

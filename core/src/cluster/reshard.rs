@@ -5,12 +5,12 @@
 //! ASK while a slot moves and MOVED afterwards.
 
 use crate::decode::{self, Fields};
+use crate::json::Object;
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::trace::TraceEvent;
-use serde::Serialize;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReshardSpec {
     /// Source and target nodes (process names).
     pub from: String,
@@ -27,7 +27,7 @@ fn default_batch() -> u32 {
 }
 
 /// `redis-cli --cluster rebalance <via> [--cluster-use-empty-masters] [--cluster-threshold N]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RebalanceSpec {
     /// The node the tool connects to (a process name); it learns the cluster from its CLUSTER NODES.
     pub via: String,
@@ -54,6 +54,12 @@ impl ReshardSpec {
             start_ms: f.or_default("start_ms")?,
         })
     }
+
+    /// Written beside the process spec's own fields, in declaration order.
+    pub(crate) fn write_fields(&self, o: &mut Object<'_>) {
+        o.field("from", &self.from).field("to", &self.to).field("slots", &self.slots);
+        o.field("batch", &self.batch).field("start_ms", &self.start_ms);
+    }
 }
 
 impl RebalanceSpec {
@@ -66,6 +72,12 @@ impl RebalanceSpec {
             batch: f.or("batch", default_batch)?,
             start_ms: f.or_default("start_ms")?,
         })
+    }
+
+    /// Written beside the process spec's own fields, in declaration order.
+    pub(crate) fn write_fields(&self, o: &mut Object<'_>) {
+        o.field("via", &self.via).field("use_empty_masters", &self.use_empty_masters);
+        o.field("threshold", &self.threshold).field("batch", &self.batch).field("start_ms", &self.start_ms);
     }
 }
 

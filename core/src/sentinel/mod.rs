@@ -9,13 +9,13 @@ mod instances;
 
 use crate::cli::split_args;
 use crate::decode::{self, Decode, Fields};
+use crate::json::{Json, ToJson};
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
 use crate::vecmap::{VecMap, VecSet};
 pub use instances::{FailoverState, Instance, MasterState, Peer};
-use serde::Serialize;
 use serde_json::Value;
 
 /// PING period (ms), INFO periods (ms) normal and during a failover, hello period (ms).
@@ -30,7 +30,7 @@ pub const TIMER_PERIOD_MS: u64 = 100;
 pub const HELLO_CHANNEL: &[u8] = b"__sentinel__:hello";
 
 /// `sentinel monitor <name> <ip> <port> <quorum>` and the per-master settings, as in sentinel.conf.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MonitorSpec {
     pub name: String,
     pub host: String,
@@ -54,6 +54,15 @@ fn default_failover_timeout_ms() -> u64 {
 }
 fn default_parallel_syncs() -> u32 {
     1
+}
+
+impl ToJson for MonitorSpec {
+    fn write_json(&self, out: &mut Json) {
+        let mut o = out.object();
+        o.field("name", &self.name).field("host", &self.host).field("port", &self.port);
+        o.field("quorum", &self.quorum).field("down_after_ms", &self.down_after_ms);
+        o.field("failover_timeout_ms", &self.failover_timeout_ms).field("parallel_syncs", &self.parallel_syncs);
+    }
 }
 
 impl Decode for MonitorSpec {
