@@ -290,18 +290,21 @@ impl Server {
         let barrier = self.config.cluster_migration_barrier;
         let now = ctx.now;
         let Some(c) = self.cluster.as_mut() else { return };
-        // Working replicas per master, in one pass over the nodes.
-        let mut working: VecMap<&str, usize> = VecMap::new();
+        // Working replicas per master (by the node's index in `ids`), in one pass over the nodes: this runs at
+        // every cron of every node, and a map inserted at random places would cost a 1000-node cluster dearly.
+        let mut working = vec![0usize; c.ids.len()];
         for n in c.nodes.values() {
             if let (Some(m), false) = (&n.master, n.failing()) {
-                *working.entry(m.as_str()).or_default() += 1;
+                if let Some(&i) = c.index.get(m.as_str()) {
+                    working[usize::from(i)] += 1;
+                }
             }
         }
         let masters: Vec<(String, usize)> = c
             .nodes
             .values()
             .filter(|n| n.flags.master && !n.failing() && c.serves_slots(&n.id))
-            .map(|n| (n.id.clone(), working.get(n.id.as_str()).copied().unwrap_or(0)))
+            .map(|n| (n.id.clone(), c.index.get(n.id.as_str()).map_or(0, |&i| working[usize::from(i)])))
             .collect();
         let my_master = c.me().master.clone();
         let smallest = my_master.as_deref().and_then(|m| {
