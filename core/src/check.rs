@@ -256,16 +256,18 @@ pub fn stale_reads(trace: &[Record]) -> Vec<StaleRead> {
 }
 
 fn stale_reads_in(h: &History) -> Vec<StaleRead> {
-    let mut by_key: BTreeMap<&str, Vec<&AckedWrite>> = BTreeMap::new();
-    for w in &h.acked {
-        by_key.entry(w.key.as_str()).or_default().push(w);
-    }
+    // The acknowledged writes by key, each key's in the order they were acknowledged (a stable sort of a list
+    // already in that order): sorted positions rather than a map of lists, which would be B-tree code of its
+    // own in the page's package.
+    let mut by_key: Vec<usize> = (0..h.acked.len()).collect();
+    crate::sort::sort_by(&mut by_key, |&a, &b| h.acked[a].key.cmp(&h.acked[b].key));
     let mut stale = Vec::new();
     for (client, id, server, key, sent_at, got) in &h.reads {
-        let Some(latest) = by_key
-            .get(key.as_str())
-            .and_then(|ws| ws.iter().filter(|w| w.acked_at < *sent_at).max_by_key(|w| w.acked_at))
-        else {
+        let from = by_key.partition_point(|&i| h.acked[i].key < *key);
+        let to = from + by_key[from..].partition_point(|&i| h.acked[i].key == *key);
+        // The latest acknowledged before the read was sent (the last of any acknowledged at that same time).
+        let before = by_key[from..to].partition_point(|&i| h.acked[i].acked_at < *sent_at);
+        let Some(latest) = before.checked_sub(1).map(|k| &h.acked[by_key[from + k]]) else {
             continue;
         };
         let older = match got {
@@ -674,5 +676,49 @@ mod tests {
         assert_eq!(w.len(), 2, "{w:?}");
         assert_eq!((w[0].from, w[0].to, w[0].failed_requests), (200, 300, 2));
         assert_eq!((w[1].from, w[1].to, w[1].failed_requests), (1200, 2000, 1));
+    }
+
+    fn sent(t: u64, id: u64, command: &[&str]) -> Record {
+        let command = command.iter().map(|s| s.to_string()).collect();
+        Record { t: SimTime(t), event: TraceEvent::Request { client: ProcId(1), id, server: ProcId(0), command } }
+    }
+
+    fn answered(t: u64, id: u64, reply: &str) -> Record {
+        let event =
+            TraceEvent::Outcome { client: ProcId(1), id, outcome: Outcome::Ok, reply: reply.into(), latency_ms: 0 };
+        Record { t: SimTime(t), event }
+    }
+
+    #[test]
+    fn a_read_is_stale_against_the_latest_write_to_its_key_acknowledged_before_it_was_sent() {
+        let trace = vec![
+            // Key b first in the trace, then a: each key's writes are found whatever the keys' order.
+            sent(0, 1, &["SET", "b", "b1"]),
+            answered(5, 1, "OK"),
+            sent(10, 2, &["SET", "a", "a1"]),
+            answered(20, 2, "OK"),
+            sent(21, 3, &["SET", "a", "a2"]),
+            sent(22, 4, &["SET", "a", "a3"]),
+            // a2 and a3 acknowledged at the same time: the later in the trace is the latest.
+            answered(30, 3, "OK"),
+            answered(30, 4, "OK"),
+            // Sent at 25, before a2/a3 were acknowledged: a1 is what it should see, and it does.
+            sent(25, 5, &["GET", "a"]),
+            answered(40, 5, "\"a1\""),
+            // Sent after: a1 is older than a3 (a1 was acknowledged before a3 was sent).
+            sent(50, 6, &["GET", "a"]),
+            answered(60, 6, "\"a1\""),
+            sent(50, 7, &["GET", "a"]),
+            answered(60, 7, "\"a3\""),
+            // Nothing read from b after b1 was acknowledged: stale. A key never written: not.
+            sent(50, 8, &["GET", "b"]),
+            answered(60, 8, "(nil)"),
+            sent(50, 9, &["GET", "c"]),
+            answered(60, 9, "(nil)"),
+        ];
+        let stale = stale_reads(&trace);
+        let ids: Vec<(u64, &str, Option<&str>, &str)> =
+            stale.iter().map(|s| (s.id, s.key.as_str(), s.got.as_deref(), s.expected.as_str())).collect();
+        assert_eq!(ids, [(6, "a", Some("a1"), "a3"), (8, "b", None, "b1")]);
     }
 }

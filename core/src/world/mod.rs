@@ -21,7 +21,7 @@ use crate::server::Server;
 use crate::time::SimTime;
 use crate::trace::{DropReason, ProcState, Record, TraceEvent};
 use crate::vecmap::{VecMap, VecSet};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 /// The state machine inside a process slot. An enum rather than a trait object so that the world can be
 /// cloned for checkpoints; every variant implements [`Process`].
@@ -138,8 +138,10 @@ pub struct World {
     script: Vec<Action>,
     next_msg: u64,
     processed: u64,
-    /// Open connections, as unordered process pairs: when one end dies or closes, the other learns it.
-    conns: BTreeSet<(ProcId, ProcId)>,
+    /// Open connections, as unordered process pairs (lower id first), with when each opened: when one end dies
+    /// or closes, the other learns it. (A map of the same type as the network's last deliveries, so that the
+    /// page's package holds the B-tree code for one, not two.)
+    conns: BTreeMap<(ProcId, ProcId), SimTime>,
     /// What the trace leaves out (everything is in by default; a 1000-node cluster's gossip would not fit).
     pub quiet: Quiet,
 }
@@ -204,7 +206,7 @@ impl World {
             script: scenario.actions.iter().map(|a| a.action.clone()).collect(),
             next_msg: 0,
             processed: 0,
-            conns: BTreeSet::new(),
+            conns: BTreeMap::new(),
             quiet: Quiet::default(),
         };
 
@@ -488,7 +490,7 @@ impl World {
                 }
             }
             None => {
-                self.conns.insert((from.min(to), from.max(to)));
+                self.conns.entry((from.min(to), from.max(to))).or_insert(self.now);
                 self.input(to, Input::Message { from, msg }, Some(id), trace)
             }
         }
@@ -496,7 +498,9 @@ impl World {
 
     /// Tell the other end of `pid`'s connection with `peer` that it is closed, one latency from now.
     fn notify_closed(&mut self, pid: ProcId, peer: ProcId) {
-        if !self.conns.remove(&(pid.min(peer), pid.max(peer))) || self.procs[peer.index()].state == ProcState::Crashed {
+        if self.conns.remove(&(pid.min(peer), pid.max(peer))).is_none()
+            || self.procs[peer.index()].state == ProcState::Crashed
+        {
             return;
         }
         let (a, b) = (self.procs[pid.index()].host, self.procs[peer.index()].host);
@@ -605,7 +609,7 @@ impl World {
         }
         let peers: Vec<ProcId> = self
             .conns
-            .iter()
+            .keys()
             .filter(|(a, b)| *a == pid || *b == pid)
             .map(|&(a, b)| if a == pid { b } else { a })
             .collect();
