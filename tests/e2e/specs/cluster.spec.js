@@ -46,6 +46,11 @@ test('cluster: the slot map before and after a failover, and the old master back
   await open(page, `?scenario=cluster&seed=${SEED}`);
   await expect(page.locator('#slots-panel')).toBeVisible();
   await expect(page.locator('#gossip')).not.toBeChecked();
+  // Beside the lesson, with the cluster's gossip toggle too, every panel's controls fit in its head.
+  await expect(page.locator('#lesson-panel')).toBeVisible();
+  const overflowing = await page.evaluate(() => [...document.querySelectorAll('.panel-head')]
+    .filter((h) => h.offsetParent && h.scrollWidth > h.clientWidth + 1).map((h) => h.textContent.trim().slice(0, 30)));
+  expect(overflowing).toEqual([]);
 
   // ---- Before the crash: three owners, the ranges of `redis-cli --cluster create`.
   await page.evaluate(() => window.app.runUntil(5000));
