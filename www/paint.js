@@ -189,7 +189,8 @@ export class CanvasPainter {
     this.local = null;
     this.busy = false;
     this.pending = null;
-    this.mirrorOf = null; // a fresh worker has no copy of the index
+    this.mirrorOf = null; // a fresh worker has no copy of the index, nor checks
+    this.mirrorChecks = null;
     this.known.clear();
     this.fresh = {};
     if (typeof this.canvas.transferControlToOffscreen === 'function' && typeof Worker === 'function') {
