@@ -148,8 +148,36 @@ fn unquote(reply: &str) -> Option<String> {
 
 fn history(trace: &[Record]) -> History {
     let mut h = History::default();
-    // Requests not answered yet: few at a time.
-    let mut pending: VecMap<(ProcId, u64), (u64, ProcId, Vec<String>)> = VecMap::new();
+    add_to_history(&mut h, &mut VecMap::new(), trace);
+    h
+}
+
+/// Requests sent and not answered yet (few at a time): when, to which server, the command.
+type Pending = VecMap<(ProcId, u64), (u64, ProcId, Vec<String>)>;
+
+/// The history of a trace, kept up to date as the trace grows: each call digests only the records since the
+/// last (on a long trace the history is most of what `checks` costs). It starts afresh when the trace was
+/// cut since (`generation`: `Simulation::trace_generation`).
+#[derive(Default)]
+pub struct HistoryCache {
+    generation: u64,
+    seen: usize,
+    history: History,
+    pending: Pending,
+}
+
+impl HistoryCache {
+    fn update(&mut self, trace: &[Record], generation: u64) -> &History {
+        if generation != self.generation || self.seen > trace.len() {
+            *self = HistoryCache { generation, ..HistoryCache::default() };
+        }
+        add_to_history(&mut self.history, &mut self.pending, &trace[self.seen..]);
+        self.seen = trace.len();
+        &self.history
+    }
+}
+
+fn add_to_history(h: &mut History, pending: &mut Pending, trace: &[Record]) {
     for r in trace {
         match &r.event {
             TraceEvent::Request { client, id, server, command } => {
@@ -205,7 +233,6 @@ fn history(trace: &[Record]) -> History {
             _ => {}
         }
     }
-    h
 }
 
 /// Acknowledged writes lost, judged against `data(server, key)`: the value the deployment of the server that
@@ -467,6 +494,21 @@ pub fn unavailability(trace: &[Record], now: u64) -> Vec<Unavailable> {
 /// master and independent shards can run side by side in one scenario. The master windows (no master, split
 /// brain) are those of the non-cluster deployments: a cluster has no one master (one cluster per scenario).
 pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
+    checks_with(world, trace, &history(trace))
+}
+
+/// [`checks`], with the trace's history kept in `cache` between calls (`generation`: the simulation's
+/// `trace_generation`): what the page asks for a few times a second while the trace grows.
+pub fn checks_cached(
+    world: &crate::world::World,
+    trace: &[Record],
+    generation: u64,
+    cache: &mut HistoryCache,
+) -> Checks {
+    checks_with(world, trace, cache.update(trace, generation))
+}
+
+fn checks_with(world: &crate::world::World, trace: &[Record], h: &History) -> Checks {
     let now = world.now().ms();
     let unix = world.epoch_unix_ms() + now;
     let server = |id: ProcId| match &world.procs()[id.index()].node {
@@ -528,15 +570,13 @@ pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
     } else {
         (Vec::new(), Vec::new())
     };
-    // One pass over the trace for the writes and reads, shared by the checks below.
-    let h = history(trace);
     let master = if any_plain { serving_master_where(world, &|p| !clustered(p)) } else { None };
     Checks {
         serving_master: master,
         acked_writes: h.acked.len(),
-        acked_by_client: acked_by_client(&h),
-        lost_writes: lost_writes_in(&h, &data),
-        stale_reads: stale_reads_in(&h),
+        acked_by_client: acked_by_client(h),
+        lost_writes: lost_writes_in(h, &data),
+        stale_reads: stale_reads_in(h),
         no_master_ms: no_master.iter().map(|(a, b)| b - a).sum(),
         no_master,
         split_brain,
@@ -643,6 +683,7 @@ fn serving_master_where(world: &crate::world::World, keep: &dyn Fn(ProcId) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json;
     use crate::time::SimTime;
 
     fn req(t: u64, id: u64) -> Record {
@@ -676,6 +717,35 @@ mod tests {
         assert_eq!(w.len(), 2, "{w:?}");
         assert_eq!((w[0].from, w[0].to, w[0].failed_requests), (200, 300, 2));
         assert_eq!((w[1].from, w[1].to, w[1].failed_requests), (1200, 2000, 1));
+    }
+
+    #[test]
+    fn checks_kept_up_to_date_as_the_trace_grows_and_is_cut_equal_checks_from_scratch() {
+        for (name, text) in crate::library::SCENARIOS {
+            let mut sim = crate::Simulation::from_json(text, 3).unwrap();
+            let end = sim.scenario().duration_ms.unwrap_or(30_000).min(60_000);
+            let first_server = sim.world().procs().iter().find(|p| matches!(p.node, crate::world::Node::Server(_)));
+            let first_server = first_server.map(|p| p.name.clone()).unwrap_or_default();
+            let mut cache = HistoryCache::default();
+            let mut t = 0;
+            let mut step = 0;
+            while t < end {
+                step += 1;
+                if step % 5 == 0 {
+                    // Back (the trace is cut), a crash there (a different future), and forward again past
+                    // where the trace was: only the trace's generation tells the cache it is stale.
+                    sim.seek(SimTime(t.saturating_sub(4000)));
+                    if step == 10 {
+                        let _ = sim.act(crate::Action::Crash { process: first_server.clone() });
+                    }
+                }
+                t += 1500;
+                sim.seek(SimTime(t));
+                let kept = checks_cached(sim.world(), sim.trace(), sim.trace_generation(), &mut cache);
+                let fresh = checks(sim.world(), sim.trace());
+                assert_eq!(json::to_string(&kept), json::to_string(&fresh), "{name} at {t} ms");
+            }
+        }
     }
 
     fn sent(t: u64, id: u64, command: &[&str]) -> Record {

@@ -104,6 +104,8 @@ pub struct Simulation {
     applied: usize,
     /// The known future after a seek backwards (None once an action rewrites it).
     future: Option<Future>,
+    /// Bumped whenever the trace is cut: what was derived from the longer trace may no longer hold.
+    generation: u64,
 }
 
 impl Simulation {
@@ -122,6 +124,7 @@ impl Simulation {
             actions: Vec::new(),
             applied: 0,
             future: None,
+            generation: 0,
         };
         sim.take_checkpoint();
         Ok(sim)
@@ -160,6 +163,12 @@ impl Simulation {
 
     pub fn trace(&self) -> &[Record] {
         &self.trace
+    }
+
+    /// Changes whenever the trace is cut back (a seek backwards): anything kept from reading a prefix of
+    /// the trace is good as long as this has not changed (see `check::HistoryCache`).
+    pub fn trace_generation(&self) -> u64 {
+        self.generation
     }
 
     /// Records from `cursor` on (empty when the cursor is at or past the end).
@@ -287,6 +296,7 @@ impl Simulation {
         self.applied = cp.applied;
         let start = cp.trace_len;
         let tail = self.trace.split_off(start);
+        self.generation += 1;
         self.next_checkpoint = self.world.now() + self.checkpoint_every_ms;
         self.future = (!tail.is_empty() || !later.is_empty()).then_some(Future {
             start,
@@ -307,6 +317,7 @@ impl Simulation {
         }
         self.trace.truncate(f.start);
         self.trace.append(&mut f.tail);
+        self.generation += 1;
         self.checkpoints.truncate(f.base);
         self.checkpoints.append(&mut f.checkpoints);
     }

@@ -63,6 +63,8 @@ pub fn random_seed() -> Result<f64, JsError> {
 #[wasm_bindgen]
 pub struct Simulation {
     inner: redis_ha_sim::Simulation,
+    /// The history `checks` digested so far: asked again, it reads only the records since.
+    history: redis_ha_sim::check::HistoryCache,
 }
 
 #[wasm_bindgen]
@@ -71,14 +73,14 @@ impl Simulation {
     #[wasm_bindgen(constructor)]
     pub fn new(scenario_json: &str, seed: f64) -> Result<Simulation, JsError> {
         let inner = redis_ha_sim::Simulation::from_json(scenario_json, seed_from(seed)?).map_err(err)?;
-        Ok(Simulation { inner })
+        Ok(Simulation { inner, history: Default::default() })
     }
 
     /// Rebuild a session exported by `exportSession` (the share URL carries one).
     #[wasm_bindgen(js_name = fromSession)]
     pub fn from_session(session_json: &str) -> Result<Simulation, JsError> {
         let inner = redis_ha_sim::Simulation::session_from_json(session_json).map_err(err)?;
-        Ok(Simulation { inner })
+        Ok(Simulation { inner, history: Default::default() })
     }
 
     /// Current virtual time in ms.
@@ -201,8 +203,9 @@ impl Simulation {
 
     /// The history checks now: acknowledged writes lost, stale reads, time without a writable master,
     /// split-brain windows.
-    pub fn checks(&self) -> Result<JsValue, JsError> {
-        to_js(&redis_ha_sim::check::checks(self.inner.world(), self.inner.trace()))
+    pub fn checks(&mut self) -> Result<JsValue, JsError> {
+        let sim = &self.inner;
+        to_js(&redis_ha_sim::check::checks_cached(sim.world(), sim.trace(), sim.trace_generation(), &mut self.history))
     }
 
     /// Scenario, seed and recorded actions as JSON: enough to reproduce this session exactly.
