@@ -48,9 +48,15 @@ test('cluster: the slot map before and after a failover, and the old master back
   await expect(page.locator('#gossip')).not.toBeChecked();
   // Beside the lesson, with the cluster's gossip toggle too, every panel's controls fit in its head.
   await expect(page.locator('#lesson-panel')).toBeVisible();
-  const overflowing = await page.evaluate(() => [...document.querySelectorAll('.panel-head')]
+  // So do they with "Follow now" shown (after a jump back in time).
+  const overflowing = () => page.evaluate(() => [...document.querySelectorAll('.panel-head')]
     .filter((h) => h.offsetParent && h.scrollWidth > h.clientWidth + 1).map((h) => h.textContent.trim().slice(0, 30)));
-  expect(overflowing).toEqual([]);
+  expect(await overflowing()).toEqual([]);
+  await page.evaluate(() => window.app.focusTime(0));
+  await expect(page.locator('#follow')).toBeVisible();
+  expect(await overflowing()).toEqual([]);
+  await page.screenshot({ path: 'results/cluster-0-follow-beside-lesson.png' });
+  await page.evaluate(() => window.app.follow());
 
   // ---- Before the crash: three owners, the ranges of `redis-cli --cluster create`.
   await page.evaluate(() => window.app.runUntil(5000));
