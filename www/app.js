@@ -666,11 +666,11 @@ function draw() {
   const { t0, t1 } = timeWindow(now);
   if (all || job === 1) drawFigures();
   const lanes = lanesOf(snap);
-  state.tlView = { lanes, t0, t1, now, width: tlSize[0], height: tlSize[1], heartbeats: state.heartbeats, gossip: state.gossip };
   const tlView = { t0, t1, now, width: tlSize[0], height: tlSize[1], heartbeats: state.heartbeats, gossip: state.gossip,
     nodeNames: view ? new Map(view.nodes.map((n) => [n.id.slice(0, 8), n.name])) : null,
     // checks() judges against one serving master; in a cluster (its panel hidden) its lost writes are not drawn.
     checks: state.cluster ? null : state.checks, focus: state.focus };
+  state.tlView = { lanes, ...tlView };
   // Playing, the timeline is painted on a canvas from the same SVG, built and painted by a worker (a new SVG
   // document every frame costs the browser more than the frame has); paused, it is the SVG itself, whose
   // marks can be hovered, clicked, exported and read by a screen reader.

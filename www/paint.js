@@ -172,12 +172,7 @@ export class CanvasPainter {
 
   // Give the canvas's drawing to the worker (a canvas does that once: a new worker needs a new canvas).
   handCanvas() {
-    if (this.canvas.dataset.transferred) {
-      const fresh = this.canvas.cloneNode(false);
-      delete fresh.dataset.transferred;
-      this.canvas.replaceWith(fresh);
-      this.canvas = fresh;
-    }
+    this.untransferred();
     const offscreen = this.canvas.transferControlToOffscreen();
     this.canvas.dataset.transferred = '1';
     this.worker.postMessage({ canvas: offscreen }, [offscreen]);
@@ -233,12 +228,16 @@ export class CanvasPainter {
     this.known.clear();
     this.fresh = {};
     this.local = new OpsPainter();
-    if (this.canvas.dataset.transferred) {
-      const fresh = this.canvas.cloneNode(false);
-      delete fresh.dataset.transferred;
-      this.canvas.replaceWith(fresh);
-      this.canvas = fresh;
-    }
+    this.untransferred();
+  }
+
+  // A canvas whose drawing went to a worker cannot be drawn here nor handed over again: replace it.
+  untransferred() {
+    if (!this.canvas.dataset.transferred) return;
+    const fresh = this.canvas.cloneNode(false);
+    delete fresh.dataset.transferred;
+    this.canvas.replaceWith(fresh);
+    this.canvas = fresh;
   }
 
   /** The computed style of the element at class chain `key` (`>tag.classes>tag.classes…`), from probes. */

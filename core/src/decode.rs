@@ -70,9 +70,7 @@ fn unexpected(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("boolean `{b}`"),
-        Value::Number(n) if n.is_f64() => {
-            format!("floating point `{}`", crate::decimal::decimal(n.as_f64().unwrap_or(f64::NAN)))
-        }
+        Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
         Value::Number(n) => format!("integer `{n}`"),
         Value::String(s) => format!("string {s:?}"),
         Value::Array(_) => "sequence".into(),

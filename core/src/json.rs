@@ -226,8 +226,8 @@ impl ToJson for i64 {
 }
 
 impl ToJson for f64 {
-    /// Through serde_json's `Number`, whose display is its serializer's float format (and is in the package
-    /// anyway, for decoding's messages).
+    /// Through serde_json's `Number`, whose display is its serializer's float format (decoding's messages
+    /// show floats with it too).
     fn write_json(&self, out: &mut Json) {
         match Number::from_f64(*self) {
             Some(n) => _ = write!(out.text, "{n}"),
