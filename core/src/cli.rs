@@ -1,5 +1,6 @@
 //! What redis-cli does at the two ends of a console: split a typed line into arguments
-//! (`sdssplitargs`) and format a reply for a terminal (`cliFormatReplyTTY`).
+//! (`sdssplitargs`) and format a reply for a terminal (`cliFormatReplyTTY`, or `cliFormatReplyRaw` for the
+//! few commands whose text redis-cli prints as it came).
 
 use crate::resp::Reply;
 
@@ -179,6 +180,55 @@ fn format_into(reply: &Reply, prefix: &str, out: &mut String) {
     }
 }
 
+/// Format the reply to a typed command as an interactive redis-cli prints it: raw for the commands whose reply
+/// is a text meant to be read as lines (see [`prints_raw`]), else as on a terminal ([`format_reply`]).
+pub fn format_console_reply(args: &[Vec<u8>], reply: &Reply) -> String {
+    if !prints_raw(args) {
+        return format_reply(reply);
+    }
+    let mut out = String::new();
+    format_raw_into(reply, &mut out);
+    // The terminal shows a CRLF as one line break; so does the page.
+    let mut out = out.replace("\r\n", "\n");
+    if out.ends_with('\n') {
+        out.pop();
+    }
+    out
+}
+
+/// redis-cli's `output_raw` commands (cliSendCommand in redis-cli.c): INFO, CLUSTER NODES and CLUSTER INFO
+/// (with no further argument), CLIENT LIST and CLIENT INFO. Their replies are printed without quotes or
+/// escapes, and an error without `(error) `.
+pub fn prints_raw(args: &[Vec<u8>]) -> bool {
+    let is = |i: usize, word: &str| args.get(i).is_some_and(|a| a.eq_ignore_ascii_case(word.as_bytes()));
+    is(0, "info")
+        || (args.len() == 2 && is(0, "cluster") && (is(1, "nodes") || is(1, "info")))
+        || (args.len() >= 2 && is(0, "client") && (is(1, "list") || is(1, "info")))
+}
+
+/// `cliFormatReplyRaw`: strings as they are, an error followed by a newline, nothing for nil, an array's
+/// elements one per line.
+fn format_raw_into(reply: &Reply, out: &mut String) {
+    match reply {
+        Reply::Status(s) => out.push_str(s),
+        Reply::Error(e) => {
+            out.push_str(e);
+            out.push('\n');
+        }
+        Reply::Int(n) => out.push_str(&n.to_string()),
+        Reply::Bulk(b) => out.push_str(&String::from_utf8_lossy(b)),
+        Reply::Nil | Reply::NilArray => {}
+        Reply::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                format_raw_into(item, out);
+            }
+        }
+    }
+}
+
 /// A one-line form of a reply for trace labels and timelines: `OK`, `"bar"`, `(nil)`, `(integer) 3`,
 /// `(error) ERR ...`, `[3 items]`.
 pub fn short_reply(reply: &Reply) -> String {
@@ -238,5 +288,28 @@ mod tests {
         let text = format_reply(&ten);
         assert!(text.starts_with(" 1) (integer) 0\n"));
         assert!(text.ends_with("\n10) (integer) 9"));
+    }
+    #[test]
+    fn prints_info_and_cluster_text_raw_like_redis_cli() {
+        let args = |line: &str| split_args(line).unwrap();
+        let info = Reply::bulk("# Replication\r\nrole:master\r\nconnected_slaves:0\r\n");
+        assert_eq!(
+            format_console_reply(&args("info replication"), &info),
+            "# Replication\nrole:master\nconnected_slaves:0"
+        );
+        assert_eq!(format_console_reply(&args("CLUSTER NODES"), &Reply::bulk("a b\nc d\n")), "a b\nc d");
+        // Only with exactly two arguments, as in redis-cli; other commands stay quoted.
+        assert_eq!(format_console_reply(&args("CLUSTER INFO x"), &Reply::bulk("a\n")), "\"a\\n\"");
+        assert_eq!(format_console_reply(&args("GET k"), &info), format_reply(&info));
+        // A raw error has no "(error) " prefix (real redis-cli: `cluster info` on a non-cluster server).
+        let disabled = Reply::err("ERR This instance has cluster support disabled");
+        assert_eq!(
+            format_console_reply(&args("cluster info"), &disabled),
+            "ERR This instance has cluster support disabled"
+        );
+        assert_eq!(
+            format_console_reply(&args("cluster slots"), &disabled),
+            "(error) ERR This instance has cluster support disabled"
+        );
     }
 }

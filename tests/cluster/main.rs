@@ -28,7 +28,7 @@ fn first_log(sim: &Simulation, needle: &str) -> Option<(u64, String)> {
 fn info_field(sim: &mut Simulation, process: &str, field: &str) -> String {
     let text = sim.command(process, "CLUSTER INFO").unwrap();
     let prefix = format!("{field}:");
-    text.trim_matches('"').split("\\r\\n").find_map(|l| l.strip_prefix(&prefix).map(str::to_string)).unwrap()
+    text.lines().find_map(|l| l.strip_prefix(&prefix).map(str::to_string)).unwrap()
 }
 
 /// A cluster of `n` nodes with `replicas` per master, node timeout 2000 ms, made by cluster_create at 0.
@@ -207,7 +207,7 @@ fn a_spare_replica_migrates_to_an_orphaned_master() {
     let redis3_id = sim.command("redis-3", "CLUSTER MYID").unwrap().trim_matches('"').to_string();
     let nodes = sim.command("redis-1", "CLUSTER NODES").unwrap();
     let replicas_of_3 =
-        nodes.split("\\n").filter(|l| l.contains(&format!(" slave {redis3_id} ")) && !l.contains("fail")).count();
+        nodes.lines().filter(|l| l.contains(&format!(" slave {redis3_id} ")) && !l.contains("fail")).count();
     assert_eq!(replicas_of_3, 1, "{nodes}");
 }
 
@@ -271,8 +271,7 @@ fn adding_a_master_and_resharding_live_shows_ask_then_moved_and_loses_nothing() 
         let new_id = sim.command("redis-7", "CLUSTER MYID").unwrap().trim_matches('"').to_string();
         for i in 1..=7 {
             let nodes = sim.command(&format!("redis-{i}"), "CLUSTER NODES").unwrap();
-            let line =
-                nodes.trim_matches('"').split("\\n").find(|l| l.starts_with(&new_id)).unwrap_or_default().to_string();
+            let line = nodes.lines().find(|l| l.starts_with(&new_id)).unwrap_or_default().to_string();
             assert!(line.contains(" 15891"), "seed {seed}: redis-{i} sees {line}");
         }
         assert_eq!(sim.command("redis-3", "CLUSTER COUNTKEYSINSLOT 15891").unwrap(), "(integer) 0");
@@ -340,7 +339,7 @@ fn rebalancing_after_adding_a_master_gives_every_master_its_quarter_under_load()
     );
     let nodes = sim.command("redis-2", "CLUSTER NODES").unwrap();
     let slots_of = |addr: &str| -> String {
-        let line = nodes.trim_matches('"').split("\\n").find(|l| l.contains(addr)).unwrap().to_string();
+        let line = nodes.lines().find(|l| l.contains(addr)).unwrap().to_string();
         line.split(' ').skip(8).collect::<Vec<_>>().join(" ")
     };
     assert_eq!(slots_of("10.0.0.7:6379"), "0-1364 5461-6826 10923-12287");

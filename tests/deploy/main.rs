@@ -325,7 +325,7 @@ fn simulated_shape(id: &str, until_ms: u64) -> BTreeMap<String, (String, Vec<Str
     let scenario = sim.scenario().clone();
     // The console prints the bulk reply as redis-cli does on a terminal: quoted, with \n escapes.
     let printed = sim.command("redis-1", "CLUSTER NODES").expect("a node");
-    let lines: Vec<String> = printed.trim_matches('"').split("\\n").map(str::to_string).collect();
+    let lines: Vec<String> = printed.lines().map(str::to_string).collect();
     cluster_shape(&lines, |addr| {
         let ip = addr.split(':').next()?;
         let host = (0..scenario.hosts.len()).find(|i| scenario.host_ip(*i) == ip)?;

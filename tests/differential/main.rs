@@ -2,7 +2,7 @@
 //! replies (formatted as redis-cli does). `make test` installs redis-server; to run without it, set
 //! REDIS_HA_SIM_SKIP_REAL_REDIS=1 (the test then says it was skipped).
 
-use redis_ha_sim::cli::{format_reply, split_args};
+use redis_ha_sim::cli::{format_console_reply, split_args};
 use redis_ha_sim::resp::{encode_command, Reply};
 use redis_ha_sim::Simulation;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -159,6 +159,7 @@ fn free_port() -> u16 {
 
 struct RealRedis {
     child: Child,
+    port: u16,
     conn: BufReader<TcpStream>,
 }
 
@@ -184,7 +185,7 @@ impl RealRedis {
         loop {
             if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
                 s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-                return Some(RealRedis { child, conn: BufReader::new(s) });
+                return Some(RealRedis { child, port, conn: BufReader::new(s) });
             }
             assert!(Instant::now() < deadline, "redis-server did not start listening on port {port}");
             std::thread::sleep(Duration::from_millis(50));
@@ -240,7 +241,7 @@ fn replies_match_a_real_redis_server() {
     let mut mismatches = Vec::new();
     for line in SCRIPT {
         let args = split_args(line).expect("the script parses");
-        let expected = format_reply(&real.command(&args));
+        let expected = format_console_reply(&args, &real.command(&args));
         let got = sim.command("redis", line).unwrap();
         if got != expected {
             mismatches.push(format!("{line}\n    real redis: {expected:?}\n    simulator:  {got:?}"));
@@ -253,4 +254,62 @@ fn replies_match_a_real_redis_server() {
         SCRIPT.len(),
         mismatches.join("\n")
     );
+}
+
+/// Commands whose console output shows each of redis-cli's ways of printing a reply: status, bulk (quoted and
+/// escaped), nil, integer, nested and empty arrays, errors, and the raw texts of INFO and CLUSTER INFO|NODES.
+const CONSOLE_SCRIPT: &[&[&str]] = &[
+    &["SET", "foo", "bar"],
+    &["GET", "foo"],
+    &["GET", "nokey"],
+    &["ECHO", "a\"b\nc"],
+    &["MGET", "foo", "nokey"],
+    &["EXISTS", "foo"],
+    &["KEYS", "nomatch*"],
+    &["CONFIG", "GET", "hz"],
+    &["ROLE"],
+    &["INFO", "keyspace"],
+    &["INFO", "nosuchsection"],
+    &["CLUSTER", "INFO"],
+    &["CLUSTER", "NODES"],
+    &["CLUSTER", "SLOTS"],
+    &["FOO", "bar"],
+];
+
+/// What the real redis-cli prints on a terminal (a pseudo-terminal made by `script`): its TTY formatting
+/// differs from what it prints into a pipe.
+fn real_redis_cli_on_a_terminal(port: u16, args: &[&str]) -> Option<String> {
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{}'", a.replace('\'', "'\\''"))).collect();
+    let line = format!("redis-cli -p {port} {}", quoted.join(" "));
+    let out = Command::new("script").args(["-qec", &line, "/dev/null"]).stdin(Stdio::null()).output().ok()?;
+    // The terminal turns each newline into CRLF, and INFO's own CRLFs into CR CR LF: keep the lines.
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    Some(text.strip_suffix('\n').unwrap_or(&text).to_string())
+}
+
+#[test]
+fn the_console_prints_replies_as_a_real_redis_cli_does_on_a_terminal() {
+    if std::env::var_os("REDIS_HA_SIM_SKIP_REAL_REDIS").is_some() {
+        eprintln!("skipped: REDIS_HA_SIM_SKIP_REAL_REDIS is set");
+        return;
+    }
+    let real = RealRedis::start()
+        .expect("redis-server must be installed (make test installs it; apt-get install redis-server)");
+    let mut sim = Simulation::from_json(
+        r#"{"version":1,"hosts":[{"name":"db","processes":[{"kind":"server","name":"redis","config":{"save":""}}]}]}"#,
+        1,
+    )
+    .unwrap();
+    let mut mismatches = Vec::new();
+    for args in CONSOLE_SCRIPT {
+        let expected = real_redis_cli_on_a_terminal(real.port, args)
+            .expect("redis-cli and script must be installed (make test installs redis-server, which brings redis-cli)");
+        // The console takes a typed line: quote each argument as redis-cli's own splitting reads it back.
+        let line: Vec<String> = args.iter().map(|a| redis_ha_sim::cli::repr(a.as_bytes())).collect();
+        let got = sim.command("redis", &line.join(" ")).unwrap();
+        if got != expected {
+            mismatches.push(format!("{args:?}\n    real redis-cli: {expected:?}\n    simulator:      {got:?}"));
+        }
+    }
+    assert!(mismatches.is_empty(), "{} commands print differently:\n{}", mismatches.len(), mismatches.join("\n"));
 }

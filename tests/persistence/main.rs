@@ -192,7 +192,7 @@ fn a_rewrite_under_load_shrinks_the_aof_and_keeps_the_data() {
 fn info(sim: &mut Simulation, field: &str) -> String {
     let text = sim.command("redis", "INFO persistence").unwrap();
     let prefix = format!("{field}:");
-    text.trim_matches('"').split("\\r\\n").find_map(|l| l.strip_prefix(&prefix).map(str::to_string)).unwrap()
+    text.lines().find_map(|l| l.strip_prefix(&prefix).map(str::to_string)).unwrap()
 }
 
 #[test]

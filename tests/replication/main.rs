@@ -10,8 +10,7 @@ use redis_ha_sim_tests::{finished_requests, reproduce, scenario};
 fn info_field(sim: &mut Simulation, process: &str, section: &str, field: &str) -> String {
     let info = sim.command(process, &format!("INFO {section}")).unwrap();
     let prefix = format!("{field}:");
-    info.trim_matches('"')
-        .split("\\r\\n")
+    info.lines()
         .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
         .unwrap_or_else(|| panic!("no {field} in INFO {section} of {process}: {info}"))
 }

@@ -232,8 +232,8 @@ impl World {
                 Err(e) => e,
                 Ok(args) if args.is_empty() => String::new(),
                 Ok(args) => {
-                    let reply: Reply = self.with_ctx(pid, trace, |node, ctx| node.process().console(ctx, args));
-                    format_reply(&reply)
+                    let reply: Reply = self.with_ctx(pid, trace, |node, ctx| node.process().console(ctx, args.clone()));
+                    format_console_reply(&args, &reply)
                 }
             },
         };

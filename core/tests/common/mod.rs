@@ -24,8 +24,7 @@ pub fn at(sim: &mut Simulation, ms: u64) {
 pub fn info_field(sim: &mut Simulation, process: &str, section: &str, field: &str) -> String {
     let info = sim.command(process, &format!("INFO {section}")).expect("process exists");
     let prefix = format!("{field}:");
-    info.trim_matches('"')
-        .split("\\r\\n")
+    info.lines()
         .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
         .unwrap_or_else(|| panic!("no {field} in INFO {section} of {process}: {info}"))
 }

@@ -18,7 +18,7 @@ async function clusterNodes(page, node) {
     copy.free();
     const byAddress = new Map(snapshot.processes.map((p) => [p.address, p.name]));
     const idName = new Map();
-    const lines = reply.replace(/^"|"$/g, '').split('\\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 8);
+    const lines = reply.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 8);
     for (const f of lines) idName.set(f[0], byAddress.get(f[1].split('@')[0]));
     const out = {};
     for (const f of lines) {

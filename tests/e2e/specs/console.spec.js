@@ -20,6 +20,9 @@ test('SET/GET, kill the server, restart it: the key is gone', async ({ page }) =
   // ...and marked on the server's lane in the timeline.
   await expect(page.locator('#timeline [data-console="GET foo"]')).toHaveCount(1);
   await expect(page.locator('#inspector table.keys')).toContainText('foo');
+  // INFO prints raw, one field a line, as redis-cli prints it on a terminal (not as a quoted string).
+  reply = await type(page, 'INFO keyspace');
+  await expect(reply).toHaveText(/^# Keyspace\ndb0:keys=\d+,expires=0,avg_ttl=0$/);
   await page.screenshot({ path: 'results/console-set-get.png' });
 
   await page.getByRole('button', { name: 'Kill redis (crash it)' }).click();
@@ -45,7 +48,7 @@ test('SET/GET, kill the server, restart it: the key is gone', async ({ page }) =
 
   // The session recorded what we did, in order.
   const actions = await page.evaluate(() => window.app.sim.actions().map((a) => a.action.do));
-  expect(actions).toEqual(['command', 'command', 'crash', 'command', 'restart', 'command']);
+  expect(actions).toEqual(['command', 'command', 'command', 'crash', 'command', 'restart', 'command']);
   expect(errors).toEqual([]);
 });
 
