@@ -2,8 +2,7 @@
 //! commands. They are data, so a session can be recorded, replayed, shared and turned into a test.
 
 use crate::decode::{self, Decode, DecodeError, Fields};
-use crate::json::{Json, ToJson};
-use serde_json::Value;
+use crate::json::{Json, ToJson, Value};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
@@ -52,6 +51,14 @@ pub enum Action {
 
 fn yes() -> bool {
     true
+}
+
+/// `heal`, the one action that names nothing: what a required field holds while it is decoded, until its
+/// error is reported (`decode::Fields::req`).
+impl Default for Action {
+    fn default() -> Self {
+        Action::Heal
+    }
 }
 
 impl Action {
@@ -122,85 +129,68 @@ impl ToJson for Action {
     }
 }
 
+/// Each action's name (its `do` tag) and fields.
+const ACTIONS: &[(&str, &[&str])] = &[
+    ("crash", &["process"]),
+    ("restart", &["process"]),
+    ("pause", &["process"]),
+    ("resume", &["process"]),
+    ("command", &["process", "line"]),
+    ("repoint", &["process", "target", "read_target"]),
+    ("power_off", &["host"]),
+    ("power_on", &["host"]),
+    ("cluster_create", &["nodes", "replicas"]),
+    ("remove_file", &["host", "path"]),
+    ("truncate_file", &["host", "path", "bytes"]),
+    ("partition", &["groups"]),
+    ("partition_one_way", &["from", "to"]),
+    ("heal", &[]),
+    ("link", &["from", "to", "latency_ms", "jitter_ms", "loss", "symmetric"]),
+];
+
 impl Decode for Action {
     fn decode(v: &Value) -> decode::Result<Self> {
-        const ACTIONS: &[&str] = &[
-            "crash",
-            "restart",
-            "pause",
-            "resume",
-            "command",
-            "repoint",
-            "power_off",
-            "power_on",
-            "cluster_create",
-            "remove_file",
-            "truncate_file",
-            "partition",
-            "partition_one_way",
-            "heal",
-            "link",
-        ];
         let tag = "do";
-        let fields = |known: &[&str]| Fields::variant(v, tag, known);
-        Ok(match Fields::tag(v, tag, ACTIONS)? {
-            kind @ ("crash" | "restart" | "pause" | "resume") => {
-                let process = fields(&["process"])?.req("process")?;
-                match kind {
-                    "crash" => Action::Crash { process },
-                    "restart" => Action::Restart { process },
-                    "pause" => Action::Pause { process },
-                    _ => Action::Resume { process },
-                }
+        let (kind, known) = Fields::tag(v, tag, ACTIONS)?;
+        if kind == "heal" {
+            // `Fields::tag` has found an object.
+            let unknown = match v {
+                Value::Object(map) => map.keys().find(|k| *k != tag),
+                _ => None,
+            };
+            if let Some(k) = unknown {
+                return Err(DecodeError::new(format!("unknown field `{k}`: heal takes no fields")));
             }
-            "command" => {
-                let f = fields(&["process", "line"])?;
-                Action::Command { process: f.req("process")?, line: f.req("line")? }
-            }
-            "repoint" => {
-                let f = fields(&["process", "target", "read_target"])?;
-                Action::Repoint {
-                    process: f.req("process")?,
-                    target: f.req("target")?,
-                    read_target: f.opt("read_target")?,
-                }
-            }
-            "power_off" => Action::PowerOff { host: fields(&["host"])?.req("host")? },
-            "power_on" => Action::PowerOn { host: fields(&["host"])?.req("host")? },
-            "cluster_create" => {
-                let f = fields(&["nodes", "replicas"])?;
-                Action::ClusterCreate { nodes: f.req("nodes")?, replicas: f.or_default("replicas")? }
-            }
-            "remove_file" => {
-                let f = fields(&["host", "path"])?;
-                Action::RemoveFile { host: f.req("host")?, path: f.req("path")? }
-            }
-            "truncate_file" => {
-                let f = fields(&["host", "path", "bytes"])?;
-                Action::TruncateFile { host: f.req("host")?, path: f.req("path")?, bytes: f.req("bytes")? }
-            }
-            "partition" => Action::Partition { groups: fields(&["groups"])?.req("groups")? },
-            "partition_one_way" => {
-                let f = fields(&["from", "to"])?;
-                Action::PartitionOneWay { from: f.req("from")?, to: f.req("to")? }
-            }
-            "heal" => {
-                if let Some(k) = v.as_object().and_then(|o| o.keys().find(|k| *k != tag)) {
-                    return Err(DecodeError::new(format!("unknown field `{k}`: heal takes no fields")));
-                }
-                Action::Heal
-            }
-            _ => {
-                let f = fields(&["from", "to", "latency_ms", "jitter_ms", "loss", "symmetric"])?;
-                Action::Link {
-                    from: f.req("from")?,
-                    to: f.req("to")?,
-                    latency_ms: f.opt("latency_ms")?,
-                    jitter_ms: f.opt("jitter_ms")?,
-                    loss: f.opt("loss")?,
-                    symmetric: f.or("symmetric", yes)?,
-                }
-            }
-        })
+            return Ok(Action::Heal);
+        }
+        let f = Fields::variant(v, tag, known)?;
+        let action = match kind {
+            "crash" => Action::Crash { process: f.req("process") },
+            "restart" => Action::Restart { process: f.req("process") },
+            "pause" => Action::Pause { process: f.req("process") },
+            "resume" => Action::Resume { process: f.req("process") },
+            "command" => Action::Command { process: f.req("process"), line: f.req("line") },
+            "repoint" => Action::Repoint {
+                process: f.req("process"),
+                target: f.req("target"),
+                read_target: f.opt("read_target"),
+            },
+            "power_off" => Action::PowerOff { host: f.req("host") },
+            "power_on" => Action::PowerOn { host: f.req("host") },
+            "cluster_create" => Action::ClusterCreate { nodes: f.req("nodes"), replicas: f.or_default("replicas") },
+            "remove_file" => Action::RemoveFile { host: f.req("host"), path: f.req("path") },
+            "truncate_file" => Action::TruncateFile { host: f.req("host"), path: f.req("path"), bytes: f.req("bytes") },
+            "partition" => Action::Partition { groups: f.req("groups") },
+            "partition_one_way" => Action::PartitionOneWay { from: f.req("from"), to: f.req("to") },
+            _ => Action::Link {
+                from: f.req("from"),
+                to: f.req("to"),
+                latency_ms: f.opt("latency_ms"),
+                jitter_ms: f.opt("jitter_ms"),
+                loss: f.opt("loss"),
+                symmetric: f.or("symmetric", yes),
+            },
+        };
+        f.done(action)
     }
 }

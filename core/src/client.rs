@@ -13,12 +13,11 @@
 
 use crate::cli::{join_args, short_reply};
 use crate::decode::{self, Decode, Fields};
-use crate::json::{Json, ToJson};
+use crate::json::{Json, ToJson, Value};
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::trace::{Outcome, TraceEvent};
 use crate::vecmap::{VecMap, VecSet};
-use serde_json::Value;
 
 /// A command template: arguments in which `{key}` becomes a random key `key:<n>`, `{value}` a value unique
 /// to this request (`<client>:<seq>`), and `{seq}` the request's sequence number.
@@ -77,7 +76,7 @@ impl ToJson for WorkloadSpec {
 impl Decode for OpSpec {
     fn decode(v: &Value) -> decode::Result<Self> {
         let f = Fields::new(v, "struct OpSpec", &["command", "weight"])?;
-        Ok(OpSpec { command: f.req("command")?, weight: f.or("weight", one)? })
+        f.done(OpSpec { command: f.req("command"), weight: f.or("weight", one) })
     }
 }
 
@@ -88,13 +87,13 @@ impl Decode for WorkloadSpec {
             "struct WorkloadSpec",
             &["interval_ms", "timeout_ms", "start_ms", "stop_ms", "keys", "ops"],
         )?;
-        Ok(WorkloadSpec {
-            interval_ms: f.or("interval_ms", default_interval_ms)?,
-            timeout_ms: f.or("timeout_ms", default_timeout_ms)?,
-            start_ms: f.or_default("start_ms")?,
-            stop_ms: f.opt("stop_ms")?,
-            keys: f.or("keys", default_keys)?,
-            ops: f.or("ops", default_ops)?,
+        f.done(WorkloadSpec {
+            interval_ms: f.or("interval_ms", default_interval_ms),
+            timeout_ms: f.or("timeout_ms", default_timeout_ms),
+            start_ms: f.or_default("start_ms"),
+            stop_ms: f.opt("stop_ms"),
+            keys: f.or("keys", default_keys),
+            ops: f.or("ops", default_ops),
         })
     }
 }

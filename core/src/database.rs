@@ -8,7 +8,7 @@
 //! The number of queries in flight goes to the trace as a [`TraceEvent::Gauge`] each time it changes, so the
 //! spike is visible on the timeline and in the text trace.
 
-use crate::decode::{self, Fields};
+use crate::decode::Fields;
 use crate::json::Object;
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
@@ -44,12 +44,12 @@ fn default_query_ms() -> u64 {
 
 impl DatabaseSpec {
     /// Read from the process spec that holds these fields beside its own (and has refused unknown ones).
-    pub(crate) fn from_fields(f: &Fields) -> decode::Result<Self> {
-        Ok(DatabaseSpec {
-            port: f.or("port", default_port)?,
-            capacity: f.or("capacity", default_capacity)?,
-            query_ms: f.or("query_ms", default_query_ms)?,
-        })
+    pub(crate) fn from_fields(f: &Fields) -> Self {
+        DatabaseSpec {
+            port: f.or("port", default_port),
+            capacity: f.or("capacity", default_capacity),
+            query_ms: f.or("query_ms", default_query_ms),
+        }
     }
 
     /// Written beside the process spec's own fields, in declaration order.

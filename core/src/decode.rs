@@ -1,6 +1,6 @@
 //! Reading JSON into the core's types: the scenario format, actions and sessions.
 //!
-//! Text is parsed by serde_json into a `Value` (one parser, whose syntax errors carry line and column); the
+//! Text is parsed into a `Value` by `json::parse` (serde_json's syntax errors, with line and column); the
 //! types are then read from the value by small hand-written `Decode` impls built on `Fields`. Why not
 //! `#[derive(Deserialize)]`: the derived visitors, and serde's buffering of internally tagged and flattened
 //! enums, were a fifth of the page's WebAssembly; reading a `Value` is one non-generic path.
@@ -8,8 +8,9 @@
 //! Messages keep serde's words ("unknown field `x`, expected one of `a`, `b`", "missing field `x`",
 //! "invalid type: string \"5\", expected u64", "unknown variant `x`") and say where: `at hosts[0].processes[1]`.
 
+use crate::json::{Number, Value};
 use crate::vecmap::VecMap;
-use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -70,7 +71,7 @@ fn unexpected(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("boolean `{b}`"),
-        Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
+        Value::Number(n @ Number::Float(_)) => format!("floating point `{n}`"),
         Value::Number(n) => format!("integer `{n}`"),
         Value::String(s) => format!("string {s:?}"),
         Value::Array(_) => "sequence".into(),
@@ -85,14 +86,27 @@ pub trait Decode: Sized {
 
 /// Parse `text` and read a `T` from it. Syntax errors are serde_json's (with line and column).
 pub fn from_str<T: Decode>(text: &str) -> std::result::Result<T, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let value = crate::json::parse(text)?;
     T::decode(&value).map_err(|e| e.to_string())
 }
 
 /// The fields of a JSON object read into a struct or an enum variant. Unknown fields are refused when the
 /// object is opened (serde's `deny_unknown_fields`), so a misspelled option is never silently ignored.
+///
+/// The field readers return the value itself, not a `Result`: a field that fails is remembered (the first
+/// failure, as serde reports the first) and stands in as its type's default, and [`Fields::done`] returns the
+/// error once the value is built:
+///
+/// ```ignore
+/// let f = Fields::new(v, "struct Point", &["x", "y"])?;
+/// f.done(Point { x: f.req("x"), y: f.or("y", || 7) })
+/// ```
+///
+/// Why: with a `?` after every field, each field's failure was a way out of its own that dropped the fields
+/// read before it, and that code, per field of every type, was most of what decoding added to the page.
 pub struct Fields<'a> {
-    map: &'a Map<String, Value>,
+    map: &'a VecMap<String, Value>,
+    error: Cell<Option<DecodeError>>,
 }
 
 impl<'a> Fields<'a> {
@@ -111,48 +125,90 @@ impl<'a> Fields<'a> {
         if let Some(k) = map.keys().find(|k| Some(k.as_str()) != tag && !known.contains(&k.as_str())) {
             return Err(DecodeError::new(unknown("field", k, known)));
         }
-        Ok(Fields { map })
+        Ok(Fields { map, error: Cell::new(None) })
     }
 
-    /// The tag of an internally tagged enum (`"kind": "server"`), which must be one of `variants`.
-    pub fn tag(v: &'a Value, tag: &str, variants: &[&str]) -> Result<&'a str> {
+    /// The tag of an internally tagged enum (`"kind": "server"`), which must name one of `variants` (each a
+    /// name and its fields): that variant's name and fields, to open it with [`Fields::variant`].
+    pub fn tag<'v>(v: &Value, tag: &str, variants: &[(&'v str, &'v [&'v str])]) -> Result<(&'v str, &'v [&'v str])> {
         let Value::Object(map) = v else { return Err(DecodeError::invalid_type(v, "internally tagged enum")) };
-        let Some(t) = map.get(tag) else { return Err(DecodeError::new(format!("missing field `{tag}`"))) };
+        let t = map.get(tag).ok_or_else(|| missing(tag))?;
         let Value::String(name) = t else { return Err(DecodeError::invalid_type(t, "variant identifier").at_key(tag)) };
-        if !variants.contains(&name.as_str()) {
-            return Err(DecodeError::new(unknown("variant", name, variants)));
+        match variants.iter().find(|(variant, _)| variant == name) {
+            Some(&found) => Ok(found),
+            None => {
+                let names: Vec<&str> = variants.iter().map(|(variant, _)| *variant).collect();
+                Err(DecodeError::new(unknown("variant", name, &names)))
+            }
         }
-        Ok(name)
+    }
+
+    /// `value`, built from the fields read, or the first error met reading them.
+    pub fn done<T>(&self, value: T) -> Result<T> {
+        match self.error.take() {
+            None => Ok(value),
+            Some(e) => Err(e),
+        }
     }
 
     /// A field that must be present.
-    pub fn req<T: Decode>(&self, key: &str) -> Result<T> {
-        match self.map.get(key) {
-            Some(v) => T::decode(v).map_err(|e| e.at_key(key)),
-            None => Err(DecodeError::new(format!("missing field `{key}`"))),
-        }
+    pub fn req<T: Decode + Default>(&self, key: &str) -> T {
+        self.read(key, self.required(key)).unwrap_or_default()
     }
 
     /// An optional field: absent or null is `None`.
-    pub fn opt<T: Decode>(&self, key: &str) -> Result<Option<T>> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => T::decode(v).map(Some).map_err(|e| e.at_key(key)),
-        }
+    pub fn opt<T: Decode>(&self, key: &str) -> Option<T> {
+        self.read(key, self.map.get(key).filter(|v| !matches!(v, Value::Null)))
     }
 
     /// A field with a default when absent.
-    pub fn or<T: Decode>(&self, key: &str, default: impl FnOnce() -> T) -> Result<T> {
-        match self.map.get(key) {
-            None => Ok(default()),
-            Some(v) => T::decode(v).map_err(|e| e.at_key(key)),
-        }
+    pub fn or<T: Decode>(&self, key: &str, default: impl FnOnce() -> T) -> T {
+        self.read(key, self.map.get(key)).unwrap_or_else(default)
     }
 
     /// A field that is its type's default when absent.
-    pub fn or_default<T: Decode + Default>(&self, key: &str) -> Result<T> {
+    pub fn or_default<T: Decode + Default>(&self, key: &str) -> T {
         self.or(key, T::default)
     }
+
+    // The generic readers above are inlined into every field of every type: what is not generic is kept
+    // apart, below, so that each field costs little more than a call.
+
+    /// The value of field `key`, `None` if it is not there (remembered as the error).
+    fn required(&self, key: &str) -> Option<&'a Value> {
+        let v = self.map.get(key);
+        if v.is_none() {
+            self.fail(missing(key));
+        }
+        v
+    }
+
+    /// `v` decoded as a `T`, if it is there and decodes.
+    fn read<T: Decode>(&self, key: &str, v: Option<&Value>) -> Option<T> {
+        match T::decode(v?) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.fail_at(key, e);
+                None
+            }
+        }
+    }
+
+    fn fail_at(&self, key: &str, e: DecodeError) {
+        self.fail(e.at_key(key));
+    }
+
+    /// Remember `e` unless an earlier field failed.
+    fn fail(&self, e: DecodeError) {
+        let first = self.error.take().unwrap_or(e);
+        self.error.set(Some(first));
+    }
+}
+
+/// serde's message for an absent field.
+#[cold]
+fn missing(key: &str) -> DecodeError {
+    DecodeError::new(format!("missing field `{key}`"))
 }
 
 /// serde's message for a name that is not one of those expected.
@@ -168,27 +224,38 @@ fn unknown(what: &str, name: &str, expected: &[&str]) -> String {
 
 impl Decode for bool {
     fn decode(v: &Value) -> Result<Self> {
-        v.as_bool().ok_or_else(|| DecodeError::invalid_type(v, "a boolean"))
+        match v {
+            Value::Bool(b) => Ok(*b),
+            _ => Err(DecodeError::invalid_type(v, "a boolean")),
+        }
     }
 }
 
 impl Decode for String {
     fn decode(v: &Value) -> Result<Self> {
-        v.as_str().map(str::to_string).ok_or_else(|| DecodeError::invalid_type(v, "a string"))
+        match v {
+            Value::String(s) => Ok(s.clone()),
+            _ => Err(DecodeError::invalid_type(v, "a string")),
+        }
     }
 }
 
 impl Decode for f64 {
     fn decode(v: &Value) -> Result<Self> {
-        v.as_f64().ok_or_else(|| DecodeError::invalid_type(v, "f64"))
+        match *v {
+            Value::Number(Number::PosInt(n)) => Ok(n as f64),
+            Value::Number(Number::NegInt(n)) => Ok(n as f64),
+            Value::Number(Number::Float(x)) => Ok(x),
+            _ => Err(DecodeError::invalid_type(v, "f64")),
+        }
     }
 }
 
 /// Integers: serde's messages for a float, a negative number or one out of range.
 fn integer(v: &Value, name: &str, min: i128, max: i128) -> Result<i128> {
-    let n = match v {
-        Value::Number(n) if n.is_u64() => n.as_u64().map(i128::from),
-        Value::Number(n) if n.is_i64() => n.as_i64().map(i128::from),
+    let n = match *v {
+        Value::Number(Number::PosInt(n)) => Some(i128::from(n)),
+        Value::Number(Number::NegInt(n)) => Some(i128::from(n)),
         _ => None,
     };
     match n {
@@ -221,9 +288,21 @@ impl<T: Decode> Decode for Option<T> {
 
 impl<T: Decode> Decode for Vec<T> {
     fn decode(v: &Value) -> Result<Self> {
-        let Value::Array(items) = v else { return Err(DecodeError::invalid_type(v, "a sequence")) };
-        items.iter().enumerate().map(|(i, item)| T::decode(item).map_err(|e| e.at_index(i))).collect()
+        let mut list = Vec::new();
+        each_item(v, &mut |item| T::decode(item).map(|t| list.push(t)))?;
+        Ok(list)
     }
+}
+
+/// Read each element of an array with `read`, which is not generic: one loop (and one error path) serves
+/// every list type, where `collect` into a `Result` instantiated its adaptors, with each element type's whole
+/// decoding inlined, per type.
+fn each_item(v: &Value, read: &mut dyn FnMut(&Value) -> Result<()>) -> Result<()> {
+    let Value::Array(items) = v else { return Err(DecodeError::invalid_type(v, "a sequence")) };
+    for (i, item) in items.iter().enumerate() {
+        read(item).map_err(|e| e.at_index(i))?;
+    }
+    Ok(())
 }
 
 /// A pair written as a two-element array (`"slots": [0, 5460]`).
@@ -241,24 +320,28 @@ impl<A: Decode, B: Decode> Decode for (A, B) {
     }
 }
 
-/// Objects read as maps from field name to value, in key order.
-fn entries<T: Decode>(v: &Value) -> Result<Vec<(String, T)>> {
+/// Objects read as maps from field name to value, in key order: `read` is given each entry (not generic, as
+/// for lists).
+fn each_entry(v: &Value, read: &mut dyn FnMut(&String, &Value) -> Result<()>) -> Result<()> {
     let Value::Object(map) = v else { return Err(DecodeError::invalid_type(v, "a map")) };
-    map.iter().map(|(k, item)| T::decode(item).map(|t| (k.clone(), t)).map_err(|e| e.at_key(k))).collect()
+    for (k, item) in map {
+        read(k, item).map_err(|e| e.at_key(k))?;
+    }
+    Ok(())
 }
 
 impl<T: Decode> Decode for BTreeMap<String, T> {
     fn decode(v: &Value) -> Result<Self> {
-        entries(v).map(|e| e.into_iter().collect())
+        let mut map = BTreeMap::new();
+        each_entry(v, &mut |k, item| T::decode(item).map(|t| _ = map.insert(k.clone(), t)))?;
+        Ok(map)
     }
 }
 
 impl<T: Decode> Decode for VecMap<String, T> {
     fn decode(v: &Value) -> Result<Self> {
         let mut map = VecMap::new();
-        for (k, t) in entries(v)? {
-            map.insert(k, t);
-        }
+        each_entry(v, &mut |k, item| T::decode(item).map(|t| _ = map.insert(k.clone(), t)))?;
         Ok(map)
     }
 }
@@ -266,7 +349,10 @@ impl<T: Decode> Decode for VecMap<String, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn json(text: &str) -> Value {
+        crate::json::parse(text).unwrap()
+    }
 
     struct Point {
         x: u16,
@@ -277,7 +363,7 @@ mod tests {
     impl Decode for Point {
         fn decode(v: &Value) -> Result<Self> {
             let f = Fields::new(v, "struct Point", &["x", "y", "label"])?;
-            Ok(Point { x: f.req("x")?, y: f.or("y", || 7)?, label: f.opt("label")? })
+            f.done(Point { x: f.req("x"), y: f.or("y", || 7), label: f.opt("label") })
         }
     }
 
@@ -314,16 +400,27 @@ mod tests {
 
     #[test]
     fn tags_and_variants() {
-        let v = json!({"kind": "sentinal"});
-        let e = Fields::tag(&v, "kind", &["server", "sentinel", "client"]).unwrap_err();
+        let v = json(r#"{"kind": "sentinal"}"#);
+        let e = Fields::tag(&v, "kind", &[("server", &[]), ("sentinel", &[]), ("client", &[])]).unwrap_err();
         assert_eq!(e.to_string(), "unknown variant `sentinal`, expected one of `server`, `sentinel`, `client`");
-        assert_eq!(Fields::tag(&json!({}), "kind", &["a"]).unwrap_err().to_string(), "missing field `kind`");
-        let v = json!({"kind": "server", "name": "r"});
+        assert_eq!(Fields::tag(&json("{}"), "kind", &[("a", &[])]).unwrap_err().to_string(), "missing field `kind`");
+        let v = json(r#"{"kind": "server", "name": "r"}"#);
         assert!(Fields::variant(&v, "kind", &["name"]).is_ok());
-        assert_eq!(Fields::tag(&json!({"kind": "b"}), "kind", &["a", "b"]).unwrap(), "b");
+        let ab: &[(&str, &[&str])] = &[("a", &["x"]), ("b", &["y", "z"])];
+        assert_eq!(Fields::tag(&json(r#"{"kind": "b"}"#), "kind", ab).unwrap(), ("b", &["y", "z"][..]));
         assert_eq!(
-            Fields::tag(&json!({"kind": "c"}), "kind", &["a", "b"]).unwrap_err().to_string(),
+            Fields::tag(&json(r#"{"kind": "c"}"#), "kind", ab).unwrap_err().to_string(),
             "unknown variant `c`, expected `a` or `b`"
+        );
+    }
+
+    #[test]
+    fn the_first_failing_field_is_reported() {
+        assert_eq!(error::<Point>(r#"{"x": "a", "y": "b"}"#), "invalid type: string \"a\", expected u16 at x");
+        assert_eq!(error::<Point>(r#"{"y": "b"}"#), "missing field `x`");
+        assert_eq!(
+            error::<Point>(r#"{"x": 1, "y": -1, "label": 5}"#),
+            "invalid value: integer `-1`, expected u64 at y"
         );
     }
 }

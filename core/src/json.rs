@@ -1,5 +1,6 @@
 //! Writing JSON: the trace records, the page's views, sessions, scenarios. Each type says what it writes in
-//! its `ToJson` impl (beside the type, as its `Decode` impl is); `Json` does the punctuation.
+//! its `ToJson` impl (beside the type, as its `Decode` impl is); `Json` does the punctuation. Reading JSON
+//! text into a [`Value`] is [`parse`] (`read.rs`).
 //!
 //! Why not `#[derive(Serialize)]`: serde's serializer and the derived impls made the page's WebAssembly
 //! 28 KB larger than this writer does, for one output format. The text is byte for byte what serde_json wrote
@@ -7,7 +8,9 @@
 //! (two-space indent, `"key": value`, `[]` and `{}` when empty); strings escaped as serde_json escapes them;
 //! floats in serde_json's shortest round-trip form (`0.25`, `1.0`, `1e-7`), `null` when not finite.
 
-use serde_json::{Number, Value};
+mod read;
+
+pub use read::{parse, Number, Value};
 use std::fmt::Write;
 
 /// A value that can be written as JSON.
@@ -226,12 +229,13 @@ impl ToJson for i64 {
 }
 
 impl ToJson for f64 {
-    /// Through serde_json's `Number`, whose display is its serializer's float format (decoding's messages
-    /// show floats with it too).
+    /// With zmij, the shortest round-trip form serde_json writes floats in (decoding's messages show floats
+    /// with it too: [`Number`]'s display).
     fn write_json(&self, out: &mut Json) {
-        match Number::from_f64(*self) {
-            Some(n) => _ = write!(out.text, "{n}"),
-            None => out.raw("null"),
+        if self.is_finite() {
+            out.raw(zmij::Buffer::new().format_finite(*self));
+        } else {
+            out.raw("null");
         }
     }
 }
@@ -273,14 +277,15 @@ impl<A: ToJson, B: ToJson> ToJson for (A, B) {
     }
 }
 
-/// A parsed value written back (in its map's key order, which is sorted), as its `Display` writes it.
+/// A parsed value written back (in its map's key order, which is sorted), as serde_json wrote its `Value`.
 impl ToJson for Value {
     fn write_json(&self, out: &mut Json) {
         match self {
             Value::Null => out.raw("null"),
             Value::Bool(b) => b.write_json(out),
-            // As for `f64`: `Number`'s display is its serializer's format.
-            Value::Number(n) => _ = write!(out.text, "{n}"),
+            Value::Number(Number::PosInt(n)) => n.write_json(out),
+            Value::Number(Number::NegInt(n)) => n.write_json(out),
+            Value::Number(Number::Float(x)) => x.write_json(out),
             Value::String(s) => out.str(s),
             Value::Array(items) => items.write_json(out),
             Value::Object(map) => {
@@ -319,11 +324,10 @@ mod tests {
     #[test]
     fn values_are_written_as_serde_json_writes_them_compact_and_pretty() {
         let text = r#"{"b": [1, -2, 0.5, "\n\u0001é", null, true, [], {}, [[]], {"z": {}, "a": [false]}], "a": {}}"#;
-        let v: Value = serde_json::from_str(text).unwrap();
-        assert_eq!(to_string(&v), serde_json::to_string(&v).unwrap());
-        assert_eq!(to_string_pretty(&v), serde_json::to_string_pretty(&v).unwrap());
-        for empty in [Value::Array(Vec::new()), Value::Object(Default::default())] {
-            assert_eq!(to_string_pretty(&empty), serde_json::to_string_pretty(&empty).unwrap());
+        for text in [text, "[]", "{}", "[-0, 1e300, 18446744073709551616, -9223372036854775808]"] {
+            let (v, serde): (Value, serde_json::Value) = (parse(text).unwrap(), serde_json::from_str(text).unwrap());
+            assert_eq!(to_string(&v), serde_json::to_string(&serde).unwrap());
+            assert_eq!(to_string_pretty(&v), serde_json::to_string_pretty(&serde).unwrap());
         }
     }
 

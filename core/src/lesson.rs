@@ -4,10 +4,9 @@
 
 use crate::check;
 use crate::decode::{self, Decode, Fields};
-use crate::json::{Json, ToJson};
+use crate::json::{Json, ToJson, Value};
 use crate::sim::Simulation;
 use crate::trace::TraceEvent;
-use serde_json::Value;
 
 /// A line of narration shown from `at_ms` on; optionally a question to predict before the answer is shown.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,47 +37,43 @@ pub enum Expectation {
 impl Decode for Narration {
     fn decode(v: &Value) -> decode::Result<Self> {
         let f = Fields::new(v, "struct Narration", &["at_ms", "text", "ask", "answer"])?;
-        Ok(Narration { at_ms: f.req("at_ms")?, text: f.req("text")?, ask: f.opt("ask")?, answer: f.opt("answer")? })
+        f.done(Narration { at_ms: f.req("at_ms"), text: f.req("text"), ask: f.opt("ask"), answer: f.opt("answer") })
     }
 }
 
+/// Each check (its `check` tag) and fields.
+const CHECKS: &[(&str, &[&str])] = &[
+    ("event", &["event", "process", "after_ms", "before_ms", "absent"]),
+    ("lost_writes", &["client", "min", "max"]),
+    ("stale_reads", &["min", "max"]),
+    ("no_master_ms", &["min", "max"]),
+    ("command", &["process", "line", "reply", "contains"]),
+];
+
 impl Decode for Expectation {
     fn decode(v: &Value) -> decode::Result<Self> {
-        const CHECKS: &[&str] = &["event", "lost_writes", "stale_reads", "no_master_ms", "command"];
         let tag = "check";
-        Ok(match Fields::tag(v, tag, CHECKS)? {
-            "event" => {
-                let f = Fields::variant(v, tag, &["event", "process", "after_ms", "before_ms", "absent"])?;
-                Expectation::Event {
-                    event: f.req("event")?,
-                    process: f.opt("process")?,
-                    after_ms: f.opt("after_ms")?,
-                    before_ms: f.opt("before_ms")?,
-                    absent: f.or_default("absent")?,
-                }
-            }
-            "lost_writes" => {
-                let f = Fields::variant(v, tag, &["client", "min", "max"])?;
-                Expectation::LostWrites { client: f.opt("client")?, min: f.opt("min")?, max: f.opt("max")? }
-            }
-            "stale_reads" => {
-                let f = Fields::variant(v, tag, &["min", "max"])?;
-                Expectation::StaleReads { min: f.opt("min")?, max: f.opt("max")? }
-            }
-            "no_master_ms" => {
-                let f = Fields::variant(v, tag, &["min", "max"])?;
-                Expectation::NoMasterMs { min: f.opt("min")?, max: f.opt("max")? }
-            }
-            _ => {
-                let f = Fields::variant(v, tag, &["process", "line", "reply", "contains"])?;
-                Expectation::Command {
-                    process: f.req("process")?,
-                    line: f.req("line")?,
-                    reply: f.req("reply")?,
-                    contains: f.or_default("contains")?,
-                }
-            }
-        })
+        let (check, known) = Fields::tag(v, tag, CHECKS)?;
+        let f = Fields::variant(v, tag, known)?;
+        let expectation = match check {
+            "event" => Expectation::Event {
+                event: f.req("event"),
+                process: f.opt("process"),
+                after_ms: f.opt("after_ms"),
+                before_ms: f.opt("before_ms"),
+                absent: f.or_default("absent"),
+            },
+            "lost_writes" => Expectation::LostWrites { client: f.opt("client"), min: f.opt("min"), max: f.opt("max") },
+            "stale_reads" => Expectation::StaleReads { min: f.opt("min"), max: f.opt("max") },
+            "no_master_ms" => Expectation::NoMasterMs { min: f.opt("min"), max: f.opt("max") },
+            _ => Expectation::Command {
+                process: f.req("process"),
+                line: f.req("line"),
+                reply: f.req("reply"),
+                contains: f.or_default("contains"),
+            },
+        };
+        f.done(expectation)
     }
 }
 

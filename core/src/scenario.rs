@@ -11,10 +11,9 @@ use crate::cluster::reshard::{RebalanceSpec, ReshardSpec};
 use crate::database::DatabaseSpec;
 use crate::decode::{self, Decode, DecodeError, Fields};
 use crate::error::{Result, SimError};
-use crate::json::{Json, ToJson};
+use crate::json::{Json, Number, ToJson, Value};
 use crate::server::ServerConfig;
 use crate::vecmap::{VecMap, VecSet};
-use serde_json::Value;
 
 pub const FORMAT_VERSION: u32 = 1;
 /// Redis Cluster's documented ceiling is 1000 nodes; leave room for clients and sentinels.
@@ -28,7 +27,9 @@ pub const MAX_TIME_MS: u64 = 7 * 24 * 3_600_000;
 /// 2024-01-01T00:00:00Z: the Unix time virtual time 0 stands for, unless a scenario says otherwise.
 pub const DEFAULT_START_UNIX_MS: u64 = 1_704_067_200_000;
 
-#[derive(Clone, Debug, PartialEq)]
+/// `Default` is the empty scenario (version 0, no hosts), which does not validate: what a session's scenario
+/// field holds while it is decoded (`decode::Fields::req`).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Scenario {
     /// Must be 1.
     pub version: u32,
@@ -261,17 +262,17 @@ impl Decode for Scenario {
                 "expect",
             ],
         )?;
-        Ok(Scenario {
-            version: f.req("version")?,
-            name: f.or_default("name")?,
-            description: f.or_default("description")?,
-            start_unix_ms: f.or("start_unix_ms", default_start)?,
-            duration_ms: f.opt("duration_ms")?,
-            network: f.or_default("network")?,
-            hosts: f.req("hosts")?,
-            actions: f.or_default("actions")?,
-            narration: f.or_default("narration")?,
-            expect: f.or_default("expect")?,
+        f.done(Scenario {
+            version: f.req("version"),
+            name: f.or_default("name"),
+            description: f.or_default("description"),
+            start_unix_ms: f.or("start_unix_ms", default_start),
+            duration_ms: f.opt("duration_ms"),
+            network: f.or_default("network"),
+            hosts: f.req("hosts"),
+            actions: f.or_default("actions"),
+            narration: f.or_default("narration"),
+            expect: f.or_default("expect"),
         })
     }
 }
@@ -279,12 +280,12 @@ impl Decode for Scenario {
 impl Decode for NetworkSpec {
     fn decode(v: &Value) -> decode::Result<Self> {
         let f = Fields::new(v, "struct NetworkSpec", &["latency_ms", "jitter_ms", "loss", "bandwidth_mbps", "links"])?;
-        Ok(NetworkSpec {
-            latency_ms: f.or("latency_ms", default_latency_ms)?,
-            jitter_ms: f.or_default("jitter_ms")?,
-            loss: f.or_default("loss")?,
-            bandwidth_mbps: f.or("bandwidth_mbps", default_bandwidth_mbps)?,
-            links: f.or_default("links")?,
+        f.done(NetworkSpec {
+            latency_ms: f.or("latency_ms", default_latency_ms),
+            jitter_ms: f.or_default("jitter_ms"),
+            loss: f.or_default("loss"),
+            bandwidth_mbps: f.or("bandwidth_mbps", default_bandwidth_mbps),
+            links: f.or_default("links"),
         })
     }
 }
@@ -296,14 +297,14 @@ impl Decode for LinkSpec {
             "struct LinkSpec",
             &["from", "to", "latency_ms", "jitter_ms", "loss", "bandwidth_mbps", "symmetric"],
         )?;
-        Ok(LinkSpec {
-            from: f.req("from")?,
-            to: f.req("to")?,
-            latency_ms: f.opt("latency_ms")?,
-            jitter_ms: f.opt("jitter_ms")?,
-            loss: f.opt("loss")?,
-            bandwidth_mbps: f.opt("bandwidth_mbps")?,
-            symmetric: f.or("symmetric", yes)?,
+        f.done(LinkSpec {
+            from: f.req("from"),
+            to: f.req("to"),
+            latency_ms: f.opt("latency_ms"),
+            jitter_ms: f.opt("jitter_ms"),
+            loss: f.opt("loss"),
+            bandwidth_mbps: f.opt("bandwidth_mbps"),
+            symmetric: f.or("symmetric", yes),
         })
     }
 }
@@ -311,11 +312,11 @@ impl Decode for LinkSpec {
 impl Decode for HostSpec {
     fn decode(v: &Value) -> decode::Result<Self> {
         let f = Fields::new(v, "struct HostSpec", &["name", "ip", "processes", "disk"])?;
-        Ok(HostSpec {
-            name: f.req("name")?,
-            ip: f.opt("ip")?,
-            processes: f.or_default("processes")?,
-            disk: f.or_default("disk")?,
+        f.done(HostSpec {
+            name: f.req("name"),
+            ip: f.opt("ip"),
+            processes: f.or_default("processes"),
+            disk: f.or_default("disk"),
         })
     }
 }
@@ -323,84 +324,72 @@ impl Decode for HostSpec {
 impl Decode for DiskSpec {
     fn decode(v: &Value) -> decode::Result<Self> {
         let f = Fields::new(v, "struct DiskSpec", &["fsync_ms", "write_mb_per_s", "os_flush_ms"])?;
-        Ok(DiskSpec {
-            fsync_ms: f.or("fsync_ms", default_fsync_ms)?,
-            write_mb_per_s: f.or("write_mb_per_s", default_write_mb_per_s)?,
-            os_flush_ms: f.or("os_flush_ms", default_os_flush_ms)?,
+        f.done(DiskSpec {
+            fsync_ms: f.or("fsync_ms", default_fsync_ms),
+            write_mb_per_s: f.or("write_mb_per_s", default_write_mb_per_s),
+            os_flush_ms: f.or("os_flush_ms", default_os_flush_ms),
         })
     }
 }
 
+/// Each process kind (its `kind` tag) and fields. A tool's or a database's own fields sit beside `name`
+/// (serde's `flatten`).
+const PROCESS_KINDS: &[(&str, &[&str])] = &[
+    ("server", &["name", "port", "config"]),
+    ("sentinel", &["name", "port", "monitor"]),
+    ("reshard", &["name", "from", "to", "slots", "batch", "start_ms"]),
+    ("rebalance", &["name", "via", "use_empty_masters", "threshold", "batch", "start_ms"]),
+    ("database", &["name", "port", "capacity", "query_ms"]),
+    ("client", &["name", "target", "read_target", "sentinel", "cluster", "shards", "cache_aside", "workload"]),
+];
+
 impl Decode for ProcessSpec {
     fn decode(v: &Value) -> decode::Result<Self> {
-        const KINDS: &[&str] = &["server", "sentinel", "reshard", "rebalance", "database", "client"];
         let tag = "kind";
-        Ok(match Fields::tag(v, tag, KINDS)? {
-            "server" => {
-                let f = Fields::variant(v, tag, &["name", "port", "config"])?;
-                ProcessSpec::Server { name: f.req("name")?, port: f.opt("port")?, config: f.or_default("config")? }
-            }
+        let (kind, known) = Fields::tag(v, tag, PROCESS_KINDS)?;
+        let f = Fields::variant(v, tag, known)?;
+        let name = f.req("name");
+        let spec = match kind {
+            "server" => ProcessSpec::Server { name, port: f.opt("port"), config: f.or_default("config") },
             "sentinel" => {
-                let f = Fields::variant(v, tag, &["name", "port", "monitor"])?;
-                ProcessSpec::Sentinel {
-                    name: f.req("name")?,
-                    port: f.or("port", default_sentinel_port)?,
-                    monitor: f.req("monitor")?,
-                }
+                ProcessSpec::Sentinel { name, port: f.or("port", default_sentinel_port), monitor: f.req("monitor") }
             }
-            // The tool's own fields sit beside `name` (serde's `flatten`).
-            "reshard" => {
-                let f = Fields::variant(v, tag, &["name", "from", "to", "slots", "batch", "start_ms"])?;
-                ProcessSpec::Reshard { name: f.req("name")?, spec: ReshardSpec::from_fields(&f)? }
-            }
-            "rebalance" => {
-                let f =
-                    Fields::variant(v, tag, &["name", "via", "use_empty_masters", "threshold", "batch", "start_ms"])?;
-                ProcessSpec::Rebalance { name: f.req("name")?, spec: RebalanceSpec::from_fields(&f)? }
-            }
-            "database" => {
-                let f = Fields::variant(v, tag, &["name", "port", "capacity", "query_ms"])?;
-                ProcessSpec::Database { name: f.req("name")?, spec: DatabaseSpec::from_fields(&f)? }
-            }
-            _ => {
-                let f = Fields::variant(
-                    v,
-                    tag,
-                    &["name", "target", "read_target", "sentinel", "cluster", "shards", "cache_aside", "workload"],
-                )?;
-                ProcessSpec::Client {
-                    name: f.req("name")?,
-                    target: f.req("target")?,
-                    read_target: f.opt("read_target")?,
-                    sentinel: f.opt("sentinel")?,
-                    cluster: f.opt("cluster")?,
-                    shards: f.opt("shards")?,
-                    cache_aside: f.opt("cache_aside")?,
-                    workload: f.or_default("workload")?,
-                }
-            }
-        })
+            "reshard" => ProcessSpec::Reshard { name, spec: ReshardSpec::from_fields(&f) },
+            "rebalance" => ProcessSpec::Rebalance { name, spec: RebalanceSpec::from_fields(&f) },
+            "database" => ProcessSpec::Database { name, spec: DatabaseSpec::from_fields(&f) },
+            _ => ProcessSpec::Client {
+                name,
+                target: f.req("target"),
+                read_target: f.opt("read_target"),
+                sentinel: f.opt("sentinel"),
+                cluster: f.opt("cluster"),
+                shards: f.opt("shards"),
+                cache_aside: f.opt("cache_aside"),
+                workload: f.or_default("workload"),
+            },
+        };
+        f.done(spec)
     }
 }
 
 impl Decode for ClusterClientSpec {
     fn decode(v: &Value) -> decode::Result<Self> {
         let f = Fields::new(v, "struct ClusterClientSpec", &["seeds"])?;
-        Ok(ClusterClientSpec { seeds: f.req("seeds")? })
+        f.done(ClusterClientSpec { seeds: f.req("seeds") })
     }
 }
 
 impl Decode for CacheAsideSpec {
     fn decode(v: &Value) -> decode::Result<Self> {
         let f = Fields::new(v, "struct CacheAsideSpec", &["database", "ttl_s"])?;
-        Ok(CacheAsideSpec { database: f.req("database")?, ttl_s: f.or("ttl_s", default_ttl_s)? })
+        f.done(CacheAsideSpec { database: f.req("database"), ttl_s: f.or("ttl_s", default_ttl_s) })
     }
 }
 
 impl Decode for SentinelDiscoverySpec {
     fn decode(v: &Value) -> decode::Result<Self> {
         let f = Fields::new(v, "struct SentinelDiscoverySpec", &["master_name", "sentinels"])?;
-        Ok(SentinelDiscoverySpec { master_name: f.req("master_name")?, sentinels: f.req("sentinels")? })
+        f.done(SentinelDiscoverySpec { master_name: f.req("master_name"), sentinels: f.req("sentinels") })
     }
 }
 
@@ -409,7 +398,8 @@ impl Decode for ConfigValue {
         match v {
             Value::String(s) => Ok(ConfigValue::Text(s.clone())),
             Value::Bool(b) => Ok(ConfigValue::Flag(*b)),
-            Value::Number(n) if n.is_i64() => Ok(ConfigValue::Number(n.as_i64().unwrap_or_default())),
+            Value::Number(Number::PosInt(n)) if *n <= i64::MAX as u64 => Ok(ConfigValue::Number(*n as i64)),
+            Value::Number(Number::NegInt(n)) => Ok(ConfigValue::Number(*n)),
             _ => Err(DecodeError::new("data did not match any variant of untagged enum ConfigValue")),
         }
     }
@@ -419,9 +409,12 @@ impl Decode for ScriptedAction {
     fn decode(v: &Value) -> decode::Result<Self> {
         let Value::Object(obj) = v else { return Err(DecodeError::new("an action must be an object")) };
         let Some(at) = obj.get("at_ms") else { return Err(DecodeError::new("missing field `at_ms`")) };
-        let at_ms = at.as_u64().ok_or_else(|| {
-            DecodeError::new(format!("at_ms must be a non-negative integer, got {}", crate::json::to_string(at)))
-        })?;
+        let Value::Number(Number::PosInt(at_ms)) = *at else {
+            return Err(DecodeError::new(format!(
+                "at_ms must be a non-negative integer, got {}",
+                crate::json::to_string(at)
+            )));
+        };
         let mut rest = obj.clone();
         rest.remove("at_ms");
         Ok(ScriptedAction { at_ms, action: Action::decode(&Value::Object(rest))? })

@@ -5,12 +5,11 @@
 use crate::action::Action;
 use crate::decode::{self, Decode, Fields};
 use crate::error::{Result, SimError};
-use crate::json::{Json, ToJson};
+use crate::json::{Json, ToJson, Value};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 use crate::trace::{trace_hash, Record};
 use crate::world::World;
-use serde_json::Value;
 
 /// A checkpoint every this many ms of virtual time: seeking replays at most this much.
 pub const DEFAULT_CHECKPOINT_EVERY_MS: u64 = 1000;
@@ -53,19 +52,19 @@ impl ToJson for Session {
 impl Decode for RecordedAction {
     fn decode(v: &Value) -> decode::Result<Self> {
         let f = Fields::new(v, "struct RecordedAction", &["t", "after_events", "action"])?;
-        Ok(RecordedAction { t: f.req("t")?, after_events: f.req("after_events")?, action: f.req("action")? })
+        f.done(RecordedAction { t: f.req("t"), after_events: f.req("after_events"), action: f.req("action") })
     }
 }
 
 impl Decode for Session {
     fn decode(v: &Value) -> decode::Result<Self> {
         let f = Fields::new(v, "struct Session", &["version", "scenario", "seed", "actions", "now"])?;
-        Ok(Session {
-            version: f.req("version")?,
-            scenario: f.req("scenario")?,
-            seed: f.req("seed")?,
-            actions: f.req("actions")?,
-            now: f.req("now")?,
+        f.done(Session {
+            version: f.req("version"),
+            scenario: f.req("scenario"),
+            seed: f.req("seed"),
+            actions: f.req("actions"),
+            now: f.req("now"),
         })
     }
 }

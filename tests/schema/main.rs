@@ -311,7 +311,7 @@ type Through = fn(&Value) -> Result<Value, String>;
 macro_rules! through {
     ($t:ty) => {
         (|v: &Value| {
-            let t = <$t as redis_ha_sim::decode::Decode>::decode(v).map_err(|e| e.to_string())?;
+            let t = redis_ha_sim::decode::from_str::<$t>(&v.to_string())?;
             serde_json::from_str(&redis_ha_sim::json::to_string(&t)).map_err(|e| e.to_string())
         }) as Through
     };

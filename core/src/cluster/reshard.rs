@@ -4,7 +4,7 @@
 //! MIGRATING on the source, its keys in batches with GETKEYSINSLOT and MIGRATE, then SETSLOT NODE. Clients see
 //! ASK while a slot moves and MOVED afterwards.
 
-use crate::decode::{self, Fields};
+use crate::decode::Fields;
 use crate::json::Object;
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
@@ -45,14 +45,14 @@ fn default_threshold() -> f64 {
 
 impl ReshardSpec {
     /// Read from the process spec that holds these fields beside its own (and has refused unknown ones).
-    pub(crate) fn from_fields(f: &Fields) -> decode::Result<Self> {
-        Ok(ReshardSpec {
-            from: f.req("from")?,
-            to: f.req("to")?,
-            slots: f.req("slots")?,
-            batch: f.or("batch", default_batch)?,
-            start_ms: f.or_default("start_ms")?,
-        })
+    pub(crate) fn from_fields(f: &Fields) -> Self {
+        ReshardSpec {
+            from: f.req("from"),
+            to: f.req("to"),
+            slots: f.req("slots"),
+            batch: f.or("batch", default_batch),
+            start_ms: f.or_default("start_ms"),
+        }
     }
 
     /// Written beside the process spec's own fields, in declaration order.
@@ -64,14 +64,14 @@ impl ReshardSpec {
 
 impl RebalanceSpec {
     /// Read from the process spec that holds these fields beside its own (and has refused unknown ones).
-    pub(crate) fn from_fields(f: &Fields) -> decode::Result<Self> {
-        Ok(RebalanceSpec {
-            via: f.req("via")?,
-            use_empty_masters: f.or_default("use_empty_masters")?,
-            threshold: f.or("threshold", default_threshold)?,
-            batch: f.or("batch", default_batch)?,
-            start_ms: f.or_default("start_ms")?,
-        })
+    pub(crate) fn from_fields(f: &Fields) -> Self {
+        RebalanceSpec {
+            via: f.req("via"),
+            use_empty_masters: f.or_default("use_empty_masters"),
+            threshold: f.or("threshold", default_threshold),
+            batch: f.or("batch", default_batch),
+            start_ms: f.or_default("start_ms"),
+        }
     }
 
     /// Written beside the process spec's own fields, in declaration order.

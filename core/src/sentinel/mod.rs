@@ -9,14 +9,13 @@ mod instances;
 
 use crate::cli::split_args;
 use crate::decode::{self, Decode, Fields};
-use crate::json::{Json, ToJson};
+use crate::json::{Json, ToJson, Value};
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
 use crate::vecmap::{VecMap, VecSet};
 pub use instances::{FailoverState, Instance, MasterState, Peer};
-use serde_json::Value;
 
 /// PING period (ms), INFO periods (ms) normal and during a failover, hello period (ms).
 pub const PING_PERIOD_MS: u64 = 1000;
@@ -72,14 +71,14 @@ impl Decode for MonitorSpec {
             "struct MonitorSpec",
             &["name", "host", "port", "quorum", "down_after_ms", "failover_timeout_ms", "parallel_syncs"],
         )?;
-        Ok(MonitorSpec {
-            name: f.req("name")?,
-            host: f.req("host")?,
-            port: f.or("port", default_port)?,
-            quorum: f.req("quorum")?,
-            down_after_ms: f.or("down_after_ms", default_down_after_ms)?,
-            failover_timeout_ms: f.or("failover_timeout_ms", default_failover_timeout_ms)?,
-            parallel_syncs: f.or("parallel_syncs", default_parallel_syncs)?,
+        f.done(MonitorSpec {
+            name: f.req("name"),
+            host: f.req("host"),
+            port: f.or("port", default_port),
+            quorum: f.req("quorum"),
+            down_after_ms: f.or("down_after_ms", default_down_after_ms),
+            failover_timeout_ms: f.or("failover_timeout_ms", default_failover_timeout_ms),
+            parallel_syncs: f.or("parallel_syncs", default_parallel_syncs),
         })
     }
 }
