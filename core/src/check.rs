@@ -131,11 +131,20 @@ impl ToJson for StaleRead {
     }
 }
 
+/// A write sent, acknowledged or not: which key, and when it was acknowledged.
+struct SentWrite {
+    key: String,
+    acked_at: Option<u64>,
+}
+
 /// Every write and read the trace shows, with its timing; the raw material of the history checks.
 #[derive(Default)]
 struct History {
-    /// All writes sent (acknowledged or not), by value: (key, sent_at, acked_at).
-    writes_by_value: BTreeMap<String, (String, u64, Option<u64>)>,
+    /// All writes sent, in trace order.
+    writes: Vec<SentWrite>,
+    /// Each value's latest write: its position in `writes`. Keyed by the value's bytes: a map of the same type
+    /// as a keyspace's expiries, so that the page's package holds the B-tree code for one, not two.
+    write_of_value: BTreeMap<Vec<u8>, u64>,
     acked: Vec<AckedWrite>,
     /// Successful GETs: (client, id, server, key, sent_at, value).
     reads: Vec<(ProcId, u64, ProcId, String, u64, Option<String>)>,
@@ -144,6 +153,13 @@ struct History {
 /// The value a redis-cli formatted bulk reply holds: `"v"` → `v`, `(nil)` → none.
 fn unquote(reply: &str) -> Option<String> {
     reply.strip_prefix('"').and_then(|r| r.strip_suffix('"')).map(str::to_string)
+}
+
+impl History {
+    /// The latest write that sent `value`.
+    fn write_of(&self, value: &str) -> Option<&SentWrite> {
+        self.write_of_value.get(value.as_bytes()).map(|&i| &self.writes[i as usize])
+    }
 }
 
 fn history(trace: &[Record]) -> History {
@@ -177,20 +193,28 @@ impl HistoryCache {
     }
 }
 
+/// The command's name in capitals (empty for an empty command).
+fn command_name(command: &[String]) -> String {
+    command.first().map(|c| c.to_ascii_uppercase()).unwrap_or_default()
+}
+
+/// The (key, value) pairs a command named `name` writes: a SET's first pair, each pair of an MSET.
+fn written_pairs(name: &str, command: &[String]) -> Vec<(String, String)> {
+    let pairs = command.get(1..).unwrap_or_default().chunks_exact(2).map(|p| (p[0].clone(), p[1].clone()));
+    match name {
+        "SET" => pairs.take(1).collect(),
+        "MSET" => pairs.collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn add_to_history(h: &mut History, pending: &mut Pending, trace: &[Record]) {
     for r in trace {
         match &r.event {
             TraceEvent::Request { client, id, server, command } => {
-                let name = command.first().map(|c| c.to_ascii_uppercase()).unwrap_or_default();
-                let pairs: Vec<(String, String)> = match name.as_str() {
-                    "SET" if command.len() >= 3 => vec![(command[1].clone(), command[2].clone())],
-                    "MSET" => {
-                        command[1..].chunks(2).filter(|p| p.len() == 2).map(|p| (p[0].clone(), p[1].clone())).collect()
-                    }
-                    _ => Vec::new(),
-                };
-                for (k, v) in pairs {
-                    h.writes_by_value.insert(v, (k, r.t.ms(), None));
+                for (key, value) in written_pairs(&command_name(command), command) {
+                    h.write_of_value.insert(value.into_bytes(), h.writes.len() as u64);
+                    h.writes.push(SentWrite { key, acked_at: None });
                 }
                 pending.insert((*client, *id), (r.t.ms(), *server, command.clone()));
             }
@@ -199,19 +223,13 @@ fn add_to_history(h: &mut History, pending: &mut Pending, trace: &[Record]) {
                 if *outcome != Outcome::Ok {
                     continue;
                 }
-                let name = command.first().map(|c| c.to_ascii_uppercase()).unwrap_or_default();
+                let name = command_name(&command);
                 match name.as_str() {
                     // A SET answered with OK (not a nil from NX/XX) wrote its value.
                     "SET" | "MSET" if reply == "OK" => {
-                        let pairs: Vec<(String, String)> = command[1..]
-                            .chunks(2)
-                            .filter(|p| p.len() == 2)
-                            .map(|p| (p[0].clone(), p[1].clone()))
-                            .collect();
-                        let pairs = if name == "SET" { pairs.into_iter().take(1).collect() } else { pairs };
-                        for (key, value) in pairs {
-                            if let Some(w) = h.writes_by_value.get_mut(&value) {
-                                w.2 = Some(r.t.ms());
+                        for (key, value) in written_pairs(&name, &command) {
+                            if let Some(&i) = h.write_of_value.get(value.as_bytes()) {
+                                h.writes[i as usize].acked_at = Some(r.t.ms());
                             }
                             h.acked.push(AckedWrite {
                                 client: *client,
@@ -255,9 +273,9 @@ fn lost_writes_in(h: &History, data: &dyn Fn(ProcId, &str) -> Option<Option<Stri
         }
         let survivor_acked_at = found
             .as_ref()
-            .and_then(|v| h.writes_by_value.get(v))
-            .filter(|(k, _, _)| *k == w.key)
-            .map(|(_, _, acked)| acked.unwrap_or(u64::MAX));
+            .and_then(|v| h.write_of(v))
+            .filter(|f| f.key == w.key)
+            .map(|f| f.acked_at.unwrap_or(u64::MAX));
         let is_lost = match survivor_acked_at {
             // The surviving write may have come after this one: this one was overwritten, not lost.
             Some(f_acked) => w.sent_at > f_acked,
@@ -301,10 +319,7 @@ fn stale_reads_in(h: &History) -> Vec<StaleRead> {
             None => true,
             Some(v) if *v == latest.value => false,
             // A value written before the latest write was even sent is certainly older.
-            Some(v) => h
-                .writes_by_value
-                .get(v)
-                .is_some_and(|(k, _, acked)| k == key && acked.is_some_and(|a| a <= latest.sent_at)),
+            Some(v) => h.write_of(v).is_some_and(|w| w.key == *key && w.acked_at.is_some_and(|a| a <= latest.sent_at)),
         };
         if older {
             stale.push(StaleRead {
@@ -560,7 +575,9 @@ fn checks_with(world: &crate::world::World, trace: &[Record], h: &History) -> Ch
         if clustered(server_id) {
             return cluster_data(key);
         }
-        let s = server(serving_master_of(world, deployment(server_id), &deployment)?)?;
+        // The serving master of the server's own deployment.
+        let group = deployment(server_id);
+        let s = server(serving_master_where(world, &|p| deployment(p) == group)?)?;
         Some(s.db.get(key.as_bytes(), unix).map(|v| String::from_utf8_lossy(v).into_owned()))
     };
     let (no_master, split_brain) = if any_plain {
@@ -631,30 +648,6 @@ pub fn deployments(world: &crate::world::World, trace: &[Record]) -> VecMap<Proc
         .filter(|&i| matches!(world.procs()[i].node, crate::world::Node::Server(_)))
         .map(|i| (ProcId(i as u32), find(&mut parent, i)))
         .collect()
-}
-
-/// The serving master of one deployment: up, role master; among several, the one with most replicas.
-fn serving_master_of(
-    world: &crate::world::World,
-    group: usize,
-    deployment: &dyn Fn(ProcId) -> usize,
-) -> Option<ProcId> {
-    world
-        .procs()
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| match &p.node {
-            crate::world::Node::Server(s)
-                if p.state == crate::trace::ProcState::Up
-                    && !s.is_replica()
-                    && deployment(ProcId(i as u32)) == group =>
-            {
-                Some((s.repl.replicas.len(), std::cmp::Reverse(i), ProcId(i as u32)))
-            }
-            _ => None,
-        })
-        .max()
-        .map(|(_, _, id)| id)
 }
 
 /// The server that serves as master now: up, role master; among several, the one with most replicas.

@@ -8,7 +8,6 @@ use crate::process::ProcId;
 use crate::rng::Rng;
 use crate::time::SimTime;
 use crate::vecmap::{VecMap, VecSet};
-use std::collections::BTreeMap;
 
 /// The behaviour of one direction of a link between two hosts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,8 +43,10 @@ pub struct Network {
     links: VecMap<(HostIx, HostIx), LinkParams>,
     /// Directed host pairs whose messages are dropped (a partition; one-way when only one direction is in).
     cut: VecSet<(HostIx, HostIx)>,
-    /// The last delivery time per directed process pair, to keep each connection in order.
-    last_delivery: BTreeMap<(ProcId, ProcId), SimTime>,
+    /// The last delivery time per directed process pair, to keep each connection in order: for each sender
+    /// (by id), its receivers'. Like the world's open connections, a small map per process (it talks to at
+    /// most every other one) rather than one `BTreeMap` over pairs, to keep B-tree code out of the package.
+    last_delivery: Vec<VecMap<ProcId, SimTime>>,
 }
 
 /// What the network decided for one message.
@@ -56,7 +57,7 @@ pub struct Transit {
 
 impl Network {
     pub fn new(default: LinkParams) -> Network {
-        Network { default, links: VecMap::new(), cut: VecSet::new(), last_delivery: BTreeMap::new() }
+        Network { default, links: VecMap::new(), cut: VecSet::new(), last_delivery: Vec::new() }
     }
 
     pub fn params(&self, from: HostIx, to: HostIx) -> LinkParams {
@@ -84,7 +85,7 @@ impl Network {
         let lost = rng.chance_ppm(p.loss_ppm);
         let transfer = size_bytes / p.bytes_per_ms.max(1);
         let earliest = now + p.latency_ms + jitter + transfer;
-        let slot = self.last_delivery.entry((from.0, to.0)).or_insert(SimTime::ZERO);
+        let slot = self.last_delivery(from.0, to.0);
         let deliver_at = earliest.max(*slot);
         *slot = deliver_at;
         Transit { deliver_at, lost }
@@ -94,9 +95,17 @@ impl Network {
     /// sent earlier on the same connection.
     pub fn fifo_time(&mut self, from: (ProcId, HostIx), to: (ProcId, HostIx), now: SimTime) -> SimTime {
         let earliest = now + self.params(from.1, to.1).latency_ms;
-        let slot = self.last_delivery.entry((from.0, to.0)).or_insert(SimTime::ZERO);
+        let slot = self.last_delivery(from.0, to.0);
         *slot = earliest.max(*slot);
         *slot
+    }
+
+    /// When the last message from `from` to `to` arrives (zero before the first).
+    fn last_delivery(&mut self, from: ProcId, to: ProcId) -> &mut SimTime {
+        if self.last_delivery.len() <= from.index() {
+            self.last_delivery.resize_with(from.index() + 1, VecMap::new);
+        }
+        self.last_delivery[from.index()].entry(to).or_insert(SimTime::ZERO)
     }
 
     pub fn is_cut(&self, from: HostIx, to: HostIx) -> bool {

@@ -3,36 +3,49 @@
 
 use crate::trace::{Record, TraceEvent};
 use crate::world::World;
+use std::fmt::Write;
 
-/// Format one record. `names` maps process ids to names.
-pub fn line(record: &Record, names: &dyn Fn(crate::process::ProcId) -> String) -> String {
-    let t = format!("{:>10}", record.t.to_string());
-    let body = match &record.event {
+/// Format one record, with the world's process names.
+pub fn line(record: &Record, world: &World) -> String {
+    let mut out = String::new();
+    write_line(&mut out, record, world);
+    out
+}
+
+/// [`line`], written at the end of `out`: one buffer for a whole trace rather than a string per part.
+fn write_line(out: &mut String, record: &Record, world: &World) {
+    let name = |id: crate::process::ProcId| world.proc_name(id);
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{:>10}  ", record.t.to_string());
+    let _ = match &record.event {
         TraceEvent::Send { msg, from, to, label, deliver_at, .. } => {
-            format!("{} -> {}  #{msg} {label} (due {deliver_at})", names(*from), names(*to))
+            write!(out, "{} -> {}  #{msg} {label} (due {deliver_at})", name(*from), name(*to))
         }
-        TraceEvent::Deliver { msg, from, to } => {
-            format!("{} <- {}  #{msg} delivered", names(*to), names(*from))
-        }
+        TraceEvent::Deliver { msg, from, to } => write!(out, "{} <- {}  #{msg} delivered", name(*to), name(*from)),
         TraceEvent::Drop { msg, from, to, reason } => {
-            format!("{} -> {}  #{msg} dropped ({})", names(*from), names(*to), reason.as_str())
+            write!(out, "{} -> {}  #{msg} dropped ({})", name(*from), name(*to), reason.as_str())
         }
-        TraceEvent::Timer { proc, timer } => format!("{} timer {timer}", names(*proc)),
-        TraceEvent::State { proc, state } => format!("{} {}", names(*proc), state.as_str()),
+        TraceEvent::Timer { proc, timer } => write!(out, "{} timer {timer}", name(*proc)),
+        TraceEvent::State { proc, state } => write!(out, "{} {}", name(*proc), state.as_str()),
         TraceEvent::Request { client, id, server, command } => {
-            format!("{} request #{id} to {}: {}", names(*client), names(*server), command.join(" "))
+            write!(out, "{} request #{id} to {}: {}", name(*client), name(*server), command.join(" "))
         }
         TraceEvent::Outcome { client, id, outcome, reply, latency_ms } => {
-            format!("{} request #{id} {} after {latency_ms} ms: {reply}", names(*client), outcome.as_str())
+            write!(out, "{} request #{id} {} after {latency_ms} ms: {reply}", name(*client), outcome.as_str())
         }
         TraceEvent::Console { proc, line, reply } => {
-            format!("{}> {line}\n{}", names(*proc), indent(reply))
+            let _ = writeln!(out, "{}> {line}", name(*proc));
+            // The reply under the command, each line indented.
+            for (i, l) in reply.lines().enumerate() {
+                let _ = write!(out, "{}{:>12}{l}", if i == 0 { "" } else { "\n" }, "");
+            }
+            Ok(())
         }
-        TraceEvent::Fault { fault } => format!("network: {fault}"),
-        TraceEvent::Log { proc, text } => format!("{} log: {text}", names(*proc)),
-        TraceEvent::Sentinel { proc, event, detail } => format!("{} {event} {detail}", names(*proc)),
+        TraceEvent::Fault { fault } => write!(out, "network: {fault}"),
+        TraceEvent::Log { proc, text } => write!(out, "{} log: {text}", name(*proc)),
+        TraceEvent::Sentinel { proc, event, detail } => write!(out, "{} {event} {detail}", name(*proc)),
         TraceEvent::Redirect { client, id, kind, slot, to } => {
-            format!("{} request #{id} {kind} {slot} -> {}", names(*client), names(*to))
+            write!(out, "{} request #{id} {kind} {slot} -> {}", name(*client), name(*to))
         }
         TraceEvent::Child { proc, job, done, ok } => {
             let what = match (done, ok) {
@@ -40,30 +53,24 @@ pub fn line(record: &Record, names: &dyn Fn(crate::process::ProcId) -> String) -
                 (true, true) => "finished",
                 (true, false) => "failed",
             };
-            format!("{} {job} {what}", names(*proc))
+            write!(out, "{} {job} {what}", name(*proc))
         }
         TraceEvent::Role { proc, role, master } => match master {
-            Some(m) => format!("{} role: {role} of {m}", names(*proc)),
-            None => format!("{} role: {role}", names(*proc)),
+            Some(m) => write!(out, "{} role: {role} of {m}", name(*proc)),
+            None => write!(out, "{} role: {role}", name(*proc)),
         },
-        TraceEvent::Gauge { proc, name, value, limit } => match limit {
-            Some(l) => format!("{} {name} {value}/{l}", names(*proc)),
-            None => format!("{} {name} {value}", names(*proc)),
+        TraceEvent::Gauge { proc, name: gauge, value, limit } => match limit {
+            Some(l) => write!(out, "{} {gauge} {value}/{l}", name(*proc)),
+            None => write!(out, "{} {gauge} {value}", name(*proc)),
         },
     };
-    format!("{t}  {body}")
-}
-
-fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("{:>12}{l}", "")).collect::<Vec<_>>().join("\n")
 }
 
 /// Every record as text, using the world's process names.
 pub fn render(records: &[Record], world: &World) -> String {
-    let names = |id: crate::process::ProcId| world.proc_name(id).to_string();
     let mut out = String::new();
     for r in records {
-        out.push_str(&line(r, &names));
+        write_line(&mut out, r, world);
         out.push('\n');
     }
     out

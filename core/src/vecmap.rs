@@ -6,8 +6,9 @@
 //! WebAssembly package. Here each type gets a binary search and `Vec` moves. Iteration is in key order, and
 //! `insert`, `entry` and `extend` keep the first key and the last value as `BTreeMap` does, so replacing one
 //! by the other changes no behaviour. Inserting and removing move the entries after the position: use these
-//! only for collections that stay small (tens of entries) in every scenario; the keyspace, per-connection
-//! tables and cluster node tables stay `BTreeMap`s.
+//! only for collections that stay small (at most one entry per process or host) in every scenario; the
+//! keyspace and cluster node tables stay `BTreeMap`s. Per-connection state is one of these per process (its
+//! peers), not one map over the square of the processes.
 
 use crate::json::{Json, ToJson};
 use std::borrow::Borrow;
@@ -76,14 +77,15 @@ impl<K: Ord, V> VecMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        self.position(key).ok().map(|i| &self.entries[i].1)
+        // `get` rather than indexing: no bounds-check panic per key type in the page's package.
+        self.position(key).ok().and_then(|i| self.entries.get(i)).map(|(_, v)| v)
     }
 
     pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
     where
         K: Borrow<Q>,
     {
-        self.position(key).ok().map(|i| &mut self.entries[i].1)
+        self.position(key).ok().and_then(|i| self.entries.get_mut(i)).map(|(_, v)| v)
     }
 
     pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool

@@ -78,17 +78,16 @@ impl World {
                 return Ok(Some(reply));
             }
             Action::Partition { groups } => {
-                let ix = groups
-                    .iter()
-                    .map(|g| g.iter().map(|h| self.host_ix(h)).collect::<Result<Vec<_>>>())
-                    .collect::<Result<Vec<_>>>()?;
+                let mut ix = Vec::new();
+                for g in groups {
+                    ix.push(self.host_ixs(g)?);
+                }
                 self.net.partition(&ix);
                 let text = groups.iter().map(|g| g.join(" ")).collect::<Vec<_>>().join(" | ");
                 self.record(trace, TraceEvent::Fault { fault: format!("partition {text}") });
             }
             Action::PartitionOneWay { from, to } => {
-                let f = from.iter().map(|h| self.host_ix(h)).collect::<Result<Vec<_>>>()?;
-                let t = to.iter().map(|h| self.host_ix(h)).collect::<Result<Vec<_>>>()?;
+                let (f, t) = (self.host_ixs(from)?, self.host_ixs(to)?);
                 self.net.partition_one_way(&f, &t);
                 self.record(
                     trace,
@@ -99,16 +98,14 @@ impl World {
                 let pid = self.proc_id(process)?;
                 let t = self.proc_id(target)?;
                 let r = read_target.as_ref().map(|r| self.proc_id(r)).transpose()?;
-                if let Node::Client(c) = &mut self.procs[pid.index()].node {
-                    c.target = t;
-                    if r.is_some() {
-                        c.read_target = r;
-                    }
-                }
-                if let Node::Client(c) = &mut self.procs[pid.index()].blueprint {
-                    c.target = t;
-                    if r.is_some() {
-                        c.read_target = r;
+                // The running client and the one a restart boots.
+                let slot = &mut self.procs[pid.index()];
+                for node in [&mut slot.node, &mut slot.blueprint] {
+                    if let Node::Client(c) = node {
+                        c.target = t;
+                        if r.is_some() {
+                            c.read_target = r;
+                        }
                     }
                 }
                 let reads = read_target.as_ref().map(|r| format!(", reads to {r}")).unwrap_or_default();
@@ -147,6 +144,16 @@ impl World {
         Ok(None)
     }
 
+    /// The hosts named (a loop rather than `collect::<Result<_>>()`, whose adaptor code the page's package
+    /// would hold once per closure).
+    fn host_ixs(&self, names: &[String]) -> Result<Vec<HostIx>> {
+        let mut ix = Vec::new();
+        for name in names {
+            ix.push(self.host_ix(name)?);
+        }
+        Ok(ix)
+    }
+
     /// Run `f` on a server process with a context, then carry out its outbox (for actions that act inside a
     /// process, as an administration tool talking to it would).
     fn on_server(&mut self, pid: ProcId, trace: &mut Vec<Record>, f: &mut dyn FnMut(&mut Server, &mut Ctx<'_>)) {
@@ -159,7 +166,10 @@ impl World {
 
     fn cluster_create(&mut self, nodes: &[String], replicas: u32, trace: &mut Vec<Record>) -> Result<()> {
         let mut table = Vec::new();
-        let pids: Vec<ProcId> = nodes.iter().map(|n| self.proc_id(n)).collect::<Result<_>>()?;
+        let mut pids = Vec::new();
+        for n in nodes {
+            pids.push(self.proc_id(n)?);
+        }
         let masters = nodes.len() / (replicas as usize + 1);
         if masters < 3 {
             return Err(SimError::Action("*** ERROR: Invalid configuration for cluster creation. Redis Cluster requires at least 3 master nodes.".into()));

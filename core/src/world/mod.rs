@@ -21,7 +21,6 @@ use crate::server::Server;
 use crate::time::SimTime;
 use crate::trace::{DropReason, ProcState, Record, TraceEvent};
 use crate::vecmap::{VecMap, VecSet};
-use std::collections::BTreeMap;
 
 /// The state machine inside a process slot. An enum rather than a trait object so that the world can be
 /// cloned for checkpoints; every variant implements [`Process`].
@@ -84,6 +83,10 @@ pub struct ProcSlot {
     /// Bumped at every crash and restart so that timers set by an earlier life never fire in this one.
     incarnation: u32,
     held: Vec<Held>,
+    /// The processes it has an open connection with (each end lists the other): when one end dies or
+    /// closes, the other learns it. Kept per process rather than in one `BTreeMap` over process pairs,
+    /// whose B-tree code was 9 KB of the page's package.
+    peers: VecSet<ProcId>,
     pub node: Node,
     /// The process as it boots from its configuration: a restart starts from a clone of this.
     blueprint: Node,
@@ -138,10 +141,6 @@ pub struct World {
     script: Vec<Action>,
     next_msg: u64,
     processed: u64,
-    /// Open connections, as unordered process pairs (lower id first), with when each opened: when one end dies
-    /// or closes, the other learns it. (A map of the same type as the network's last deliveries, so that the
-    /// page's package holds the B-tree code for one, not two.)
-    conns: BTreeMap<(ProcId, ProcId), SimTime>,
     /// What the trace leaves out (everything is in by default; a 1000-node cluster's gossip would not fit).
     pub quiet: Quiet,
 }
@@ -206,7 +205,6 @@ impl World {
             script: scenario.actions.iter().map(|a| a.action.clone()).collect(),
             next_msg: 0,
             processed: 0,
-            conns: BTreeMap::new(),
             quiet: Quiet::default(),
         };
 
@@ -319,6 +317,7 @@ impl World {
                     state: ProcState::Crashed,
                     incarnation: 0,
                     held: Vec::new(),
+                    peers: VecSet::new(),
                     blueprint: node.clone(),
                     node,
                 });
@@ -490,7 +489,8 @@ impl World {
                 }
             }
             None => {
-                self.conns.entry((from.min(to), from.max(to))).or_insert(self.now);
+                self.procs[from.index()].peers.insert(to);
+                self.procs[to.index()].peers.insert(from);
                 self.input(to, Input::Message { from, msg }, Some(id), trace)
             }
         }
@@ -498,15 +498,20 @@ impl World {
 
     /// Tell the other end of `pid`'s connection with `peer` that it is closed, one latency from now.
     fn notify_closed(&mut self, pid: ProcId, peer: ProcId) {
-        if self.conns.remove(&(pid.min(peer), pid.max(peer))).is_none()
-            || self.procs[peer.index()].state == ProcState::Crashed
-        {
+        if !self.disconnect(pid, peer) || self.procs[peer.index()].state == ProcState::Crashed {
             return;
         }
         let (a, b) = (self.procs[pid.index()].host, self.procs[peer.index()].host);
         let at = self.net.fifo_time((pid, a), (peer, b), self.now);
         let incarnation = self.procs[peer.index()].incarnation;
         self.queue.push(at, Event::Closed { to: peer, incarnation, peer: pid });
+    }
+
+    /// Forget the connection between `a` and `b`; false if there was none.
+    fn disconnect(&mut self, a: ProcId, b: ProcId) -> bool {
+        let was_open = self.procs[a.index()].peers.remove(&b);
+        self.procs[b.index()].peers.remove(&a);
+        was_open
     }
 
     /// Hand an input to a process: run it now, hold it while the process is paused, or lose it if the
@@ -607,17 +612,13 @@ impl World {
         if self.procs[pid.index()].state == ProcState::Crashed {
             return;
         }
-        let peers: Vec<ProcId> = self
-            .conns
-            .keys()
-            .filter(|(a, b)| *a == pid || *b == pid)
-            .map(|&(a, b)| if a == pid { b } else { a })
-            .collect();
-        for peer in peers {
+        // In peer id order, which is the order their FINs are queued in.
+        let peers = self.procs[pid.index()].peers.clone();
+        for &peer in &peers {
             if fin {
                 self.notify_closed(pid, peer);
             } else {
-                self.conns.remove(&(pid.min(peer), pid.max(peer)));
+                self.disconnect(pid, peer);
             }
         }
         let slot = &mut self.procs[pid.index()];
