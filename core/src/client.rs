@@ -365,8 +365,7 @@ impl Client {
         if self.shards.is_empty() {
             return None;
         }
-        let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-        let keys = crate::cluster::commands::command_keys(&name, args);
+        let keys = crate::cluster::commands::command_keys(args);
         let key = keys.first()?;
         Some(self.shards[crate::cluster::slot::crc16(key) as usize % self.shards.len()])
     }
@@ -406,8 +405,7 @@ impl Client {
     /// The node serving the slot of a command's first key, by the slot map (cluster mode).
     fn slot_owner(&self, args: &[Vec<u8>]) -> Option<ProcId> {
         let map = self.cluster.as_ref()?;
-        let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-        let keys = crate::cluster::commands::command_keys(&name, args);
+        let keys = crate::cluster::commands::command_keys(args);
         let slot = crate::cluster::slot::key_slot(keys.first()?);
         map.owners[slot as usize].or_else(|| map.seeds.first().copied())
     }

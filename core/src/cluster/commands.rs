@@ -6,20 +6,11 @@ use super::slot::key_slot;
 use super::state::{ClusterNode, ClusterState};
 use crate::process::{Ctx, ProcId};
 use crate::resp::Reply;
-use crate::server::Server;
+use crate::server::{lookup, CommandSpec, Flags, Server};
 
-/// The keys of a command, by Redis's key specs for the commands the simulator knows.
-pub fn command_keys<'a>(name: &str, args: &'a [Vec<u8>]) -> Vec<&'a [u8]> {
-    match name {
-        "get" | "set" | "setnx" | "getset" | "getdel" | "incr" | "decr" | "incrby" | "decrby" | "append" | "strlen"
-        | "type" | "expire" | "pexpire" | "expireat" | "pexpireat" | "ttl" | "pttl" | "persist" => {
-            args.get(1).map(|k| vec![k.as_slice()]).unwrap_or_default()
-        }
-        "mget" | "del" | "unlink" | "exists" => args[1..].iter().map(Vec::as_slice).collect(),
-        "restore" | "restore-asking" => args.get(1).map(|k| vec![k.as_slice()]).unwrap_or_default(),
-        "mset" => args[1..].iter().step_by(2).map(Vec::as_slice).collect(),
-        _ => Vec::new(),
-    }
+/// The keys of a command, by its key spec in the command table (none for a command the server does not know).
+pub fn command_keys(args: &[Vec<u8>]) -> Vec<&[u8]> {
+    args.first().and_then(|name| lookup(name)).map_or_else(Vec::new, |spec| spec.keys(args))
 }
 
 impl Server {
@@ -28,13 +19,13 @@ impl Server {
         &mut self,
         ctx: &Ctx<'_>,
         caller: Option<ProcId>,
-        name: &str,
-        readonly: bool,
+        spec: &CommandSpec,
         args: &[Vec<u8>],
     ) -> Option<Reply> {
         let c = self.cluster.as_ref()?;
-        let keys = command_keys(name, args);
-        let asking = name == "restore-asking" || caller.is_some_and(|p| self.asking.contains(&p));
+        let keys = spec.keys(args);
+        let readonly = spec.flags.has(Flags::READONLY);
+        let asking = spec.name == "restore-asking" || caller.is_some_and(|p| self.asking.contains(&p));
         let first = keys.first()?;
         let slot = key_slot(first);
         if keys.iter().any(|k| key_slot(k) != slot) {

@@ -295,7 +295,7 @@ impl Server {
         let mut working = vec![0usize; c.ids.len()];
         for n in c.nodes.values() {
             if let (Some(m), false) = (&n.master, n.failing()) {
-                if let Some(&i) = c.index.get(m.as_str()) {
+                if let Some(i) = c.index(m) {
                     working[usize::from(i)] += 1;
                 }
             }
@@ -304,7 +304,7 @@ impl Server {
             .nodes
             .values()
             .filter(|n| n.flags.master && !n.failing() && c.serves_slots(&n.id))
-            .map(|n| (n.id.clone(), c.index.get(n.id.as_str()).map_or(0, |&i| working[usize::from(i)])))
+            .map(|n| (n.id.clone(), c.index(&n.id).map_or(0, |i| working[usize::from(i)])))
             .collect();
         let my_master = c.me().master.clone();
         let smallest = my_master.as_deref().and_then(|m| {

@@ -70,8 +70,10 @@ pub struct ClusterState {
     pub nodes: BTreeMap<String, ClusterNode>,
     /// Node ids by index, for the slot table.
     pub ids: Vec<String>,
-    /// Node id → index in `ids`.
-    pub index: BTreeMap<String, u16>,
+    /// Indexes into `ids` with their ids' first 8 bytes, ordered by (those bytes, id): `index` finds a node's by
+    /// binary search, its probes reading this Vec alone until two ids share a prefix. A sorted Vec rather
+    /// than a map: cheap to copy at checkpoints, and no B-tree compiled for it in the wasm package.
+    pub by_id: Vec<(u64, u16)>,
     /// Slot → index in `ids` (UNASSIGNED when no one serves it).
     pub slots: Rc<Vec<u16>>,
     /// How many slots each index owns, and how many are unassigned: state checks without scanning 16384 slots.
@@ -104,19 +106,24 @@ pub struct ClusterState {
     pub stats_messages_received: u64,
 }
 
+/// An id's first 8 bytes as a number (zero-padded): `by_id`'s first sort key.
+fn id_prefix(id: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = id.len().min(8);
+    bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
+}
+
 impl ClusterState {
     pub fn new(myself: String, ip: String, port: u16, now: SimTime) -> ClusterState {
         let mut nodes = BTreeMap::new();
         nodes.insert(myself.clone(), ClusterNode::new(myself.clone(), ip, port, true, now));
-        // Inserted, not collected: collecting into a B-tree compiles in a sort of its own.
-        let mut index = BTreeMap::new();
-        index.insert(myself.clone(), 0u16);
         ClusterState {
             myself: myself.clone(),
             current_epoch: 0,
             last_vote_epoch: 0,
             nodes,
-            index,
+            by_id: vec![(id_prefix(&myself), 0)],
             ids: vec![myself],
             slots: Rc::new(vec![UNASSIGNED; 16384]),
             owned: vec![0],
@@ -148,15 +155,28 @@ impl ClusterState {
         self.nodes.get_mut(&id).unwrap_or_else(|| unreachable!("myself is always known"))
     }
 
+    /// Where `id` is or would go in `by_id`.
+    fn search(&self, id: &str) -> Result<usize, usize> {
+        let prefix = id_prefix(id);
+        self.by_id.binary_search_by(|&(p, i)| p.cmp(&prefix).then_with(|| self.ids[usize::from(i)].as_str().cmp(id)))
+    }
+
+    /// A node's index in `ids` (the slot table's value for the slots it owns).
+    pub fn index(&self, id: &str) -> Option<u16> {
+        self.search(id).ok().map(|at| self.by_id[at].1)
+    }
+
     fn index_of(&mut self, id: &str) -> u16 {
-        if let Some(&i) = self.index.get(id) {
-            return i;
+        match self.search(id) {
+            Ok(at) => self.by_id[at].1,
+            Err(at) => {
+                self.ids.push(id.to_string());
+                self.owned.push(0);
+                let i = (self.ids.len() - 1) as u16;
+                self.by_id.insert(at, (id_prefix(id), i));
+                i
+            }
         }
-        self.ids.push(id.to_string());
-        self.owned.push(0);
-        let i = (self.ids.len() - 1) as u16;
-        self.index.insert(id.to_string(), i);
-        i
     }
 
     pub fn owner(&self, slot: u16) -> Option<&str> {
@@ -187,7 +207,7 @@ impl ClusterState {
 
     /// The slots a node serves, in order.
     pub fn slots_of(&self, id: &str) -> Vec<u16> {
-        let Some(&i) = self.index.get(id) else { return Vec::new() };
+        let Some(i) = self.index(id) else { return Vec::new() };
         if self.owned[i as usize] == 0 {
             return Vec::new();
         }
@@ -228,7 +248,7 @@ impl ClusterState {
     }
 
     pub fn serves_slots(&self, id: &str) -> bool {
-        self.index.get(id).is_some_and(|&i| self.owned[i as usize] > 0)
+        self.index(id).is_some_and(|i| self.owned[i as usize] > 0)
     }
 
     /// Every slot is served by a master that is not FAIL (what cluster-require-full-coverage asks).

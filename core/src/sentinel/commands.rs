@@ -1,70 +1,79 @@
 //! What a sentinel answers: PING, INFO, ROLE, PUBLISH (hellos), SUBSCRIBE (event channels) and the SENTINEL
 //! subcommands, with Redis's reply shapes and error words.
 
-use super::instances::{FailoverState, Instance, MasterState};
+use super::instances::{FailoverState, Instance, MasterState, Peer};
 use super::Sentinel;
 use crate::process::{Ctx, ProcId};
 use crate::resp::Reply;
+use crate::time::SimTime;
+use std::fmt::{Display, Write};
 
-fn flat(pairs: Vec<(&str, String)>) -> Reply {
-    Reply::Array(pairs.into_iter().flat_map(|(k, v)| [Reply::bulk(k), Reply::bulk(v)]).collect())
+/// A RESP2 map: a flat array of field names and values, as the SENTINEL MASTER(S), REPLICAS and SENTINELS
+/// replies are. Values are written with `Display`, one formatting call for every field.
+struct FlatMap(Vec<Reply>);
+
+impl FlatMap {
+    fn field(&mut self, name: &str, value: &dyn Display) -> &mut Self {
+        self.0.push(Reply::bulk(name));
+        self.0.push(Reply::Bulk(value.to_string().into_bytes()));
+        self
+    }
 }
 
 fn flags(inst: &Instance, kind: &str, odown: bool, failover: bool) -> String {
-    let mut f = vec![kind.to_string()];
-    if inst.sdown_since.is_some() {
-        f.push("s_down".into());
+    let mut f = kind.to_string();
+    for (set, flag) in [
+        (inst.sdown_since.is_some(), ",s_down"),
+        (odown, ",o_down"),
+        (inst.link.disconnected, ",disconnected"),
+        (failover, ",failover_in_progress"),
+    ] {
+        if set {
+            f.push_str(flag);
+        }
     }
-    if odown {
-        f.push("o_down".into());
-    }
-    if inst.link.disconnected {
-        f.push("disconnected".into());
-    }
-    if failover {
-        f.push("failover_in_progress".into());
-    }
-    f.join(",")
+    f
 }
 
-fn master_reply(m: &MasterState, now: crate::time::SimTime) -> Reply {
+fn master_reply(m: &MasterState, now: SimTime) -> Reply {
     let i = &m.inst;
-    flat(vec![
-        ("name", m.name.clone()),
-        ("ip", i.ip.clone()),
-        ("port", i.port.to_string()),
-        ("runid", i.run_id.clone().unwrap_or_default()),
-        ("flags", flags(i, "master", m.odown_since.is_some(), m.failover_in_progress())),
-        ("last-ping-reply", (now - i.link.last_avail).to_string()),
-        ("down-after-milliseconds", m.down_after_ms.to_string()),
-        ("role-reported", i.role.clone().unwrap_or_else(|| "master".into())),
-        ("config-epoch", m.config_epoch.to_string()),
-        ("num-slaves", m.replicas.len().to_string()),
-        ("num-other-sentinels", m.sentinels.len().to_string()),
-        ("quorum", m.quorum.to_string()),
-        ("failover-timeout", m.failover_timeout_ms.to_string()),
-        ("parallel-syncs", m.parallel_syncs.to_string()),
-        ("failover-state", m.failover_state.as_str().to_string()),
-    ])
+    let mut map = FlatMap(Vec::new());
+    map.field("name", &m.name).field("ip", &i.ip).field("port", &i.port);
+    map.field("runid", &i.run_id.as_deref().unwrap_or_default());
+    map.field("flags", &flags(i, "master", m.odown_since.is_some(), m.failover_in_progress()));
+    map.field("last-ping-reply", &(now - i.link.last_avail));
+    map.field("down-after-milliseconds", &m.down_after_ms);
+    map.field("role-reported", &i.role.as_deref().unwrap_or("master"));
+    map.field("config-epoch", &m.config_epoch).field("num-slaves", &m.replicas.len());
+    map.field("num-other-sentinels", &m.sentinels.len()).field("quorum", &m.quorum);
+    map.field("failover-timeout", &m.failover_timeout_ms).field("parallel-syncs", &m.parallel_syncs);
+    map.field("failover-state", &m.failover_state.as_str());
+    Reply::Array(map.0)
 }
 
-fn replica_reply(m: &MasterState, r: &Instance, now: crate::time::SimTime) -> Reply {
+fn replica_reply(m: &MasterState, r: &Instance, now: SimTime) -> Reply {
     let (mh, mp) = r.master_host.clone().unwrap_or_default();
-    flat(vec![
-        ("name", format!("{}:{}", r.ip, r.port)),
-        ("ip", r.ip.clone()),
-        ("port", r.port.to_string()),
-        ("runid", r.run_id.clone().unwrap_or_default()),
-        ("flags", flags(r, "slave", false, false)),
-        ("last-ping-reply", (now - r.link.last_avail).to_string()),
-        ("role-reported", r.role.clone().unwrap_or_else(|| "slave".into())),
-        ("master-link-status", if r.master_link_up { "ok" } else { "err" }.into()),
-        ("master-host", mh),
-        ("master-port", mp.to_string()),
-        ("slave-priority", r.priority.to_string()),
-        ("slave-repl-offset", r.repl_offset.to_string()),
-        ("monitored-master", m.name.clone()),
-    ])
+    let mut map = FlatMap(Vec::new());
+    map.field("name", &format_args!("{}:{}", r.ip, r.port)).field("ip", &r.ip).field("port", &r.port);
+    map.field("runid", &r.run_id.as_deref().unwrap_or_default());
+    map.field("flags", &flags(r, "slave", false, false));
+    map.field("last-ping-reply", &(now - r.link.last_avail));
+    map.field("role-reported", &r.role.as_deref().unwrap_or("slave"));
+    map.field("master-link-status", &if r.master_link_up { "ok" } else { "err" });
+    map.field("master-host", &mh).field("master-port", &mp);
+    map.field("slave-priority", &r.priority).field("slave-repl-offset", &r.repl_offset);
+    map.field("monitored-master", &m.name);
+    Reply::Array(map.0)
+}
+
+fn sentinel_reply(p: &Peer, now: SimTime) -> Reply {
+    let mut map = FlatMap(Vec::new());
+    map.field("name", &p.run_id).field("ip", &p.inst.ip).field("port", &p.inst.port);
+    map.field("runid", &p.run_id).field("flags", &flags(&p.inst, "sentinel", false, false));
+    map.field("last-hello-message", &(now - p.last_hello));
+    map.field("voted-leader", &p.leader.as_deref().unwrap_or("?"));
+    map.field("voted-leader-epoch", &p.leader_epoch);
+    Reply::Array(map.0)
 }
 
 impl Sentinel {
@@ -107,7 +116,7 @@ impl Sentinel {
 
     fn info(&self) -> String {
         let mut s = String::from("# Sentinel\r\n");
-        s.push_str(&format!("sentinel_masters:{}\r\nsentinel_tilt:0\r\nsentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\n", self.masters.len()));
+        let _ = write!(s, "sentinel_masters:{}\r\nsentinel_tilt:0\r\nsentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\n", self.masters.len());
         for (i, m) in self.masters.values().enumerate() {
             let status = if m.odown_since.is_some() {
                 "odown"
@@ -117,12 +126,13 @@ impl Sentinel {
                 "ok"
             };
             let (ip, port) = m.inst.addr();
-            s.push_str(&format!(
+            let _ = write!(
+                s,
                 "master{i}:name={},status={status},address={ip}:{port},slaves={},sentinels={}\r\n",
                 m.name,
                 m.replicas.len(),
                 m.sentinels.len() + 1
-            ));
+            );
         }
         s
     }
@@ -149,23 +159,7 @@ impl Sentinel {
                 Err(e) => e,
             },
             "sentinels" if args.len() == 3 => match self.master_or_err(&args[2]) {
-                Ok(m) => Reply::Array(
-                    m.sentinels
-                        .values()
-                        .map(|p| {
-                            flat(vec![
-                                ("name", p.run_id.clone()),
-                                ("ip", p.inst.ip.clone()),
-                                ("port", p.inst.port.to_string()),
-                                ("runid", p.run_id.clone()),
-                                ("flags", flags(&p.inst, "sentinel", false, false)),
-                                ("last-hello-message", (now - p.last_hello).to_string()),
-                                ("voted-leader", p.leader.clone().unwrap_or_else(|| "?".into())),
-                                ("voted-leader-epoch", p.leader_epoch.to_string()),
-                            ])
-                        })
-                        .collect(),
-                ),
+                Ok(m) => Reply::Array(m.sentinels.values().map(|p| sentinel_reply(p, now)).collect()),
                 Err(e) => e,
             },
             "get-master-addr-by-name" if args.len() == 3 => {

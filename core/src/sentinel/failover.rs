@@ -60,35 +60,37 @@ impl Sentinel {
                 if link.act_ping.is_none() {
                     link.act_ping = Some(now);
                 }
-                self.send(ctx, name, target.clone(), Ask::Ping, vec!["PING".into()]);
+                self.send(ctx, name, target.clone(), Ask::Ping, &["PING"]);
                 continue;
             }
             let mut asks = Vec::new();
             if !is_peer && !link.subscribed && !link.disconnected {
                 link.subscribed = true;
-                asks.push((Ask::Subscribe, vec!["SUBSCRIBE".to_string(), "__sentinel__:hello".into()]));
+                asks.push(Ask::Subscribe);
             }
             let info_period = if fast { INFO_FAST_PERIOD_MS } else { INFO_PERIOD_MS };
             if !is_peer && !link.info_pending && link.last_info.is_none_or(|t| now - t >= info_period) {
                 link.info_pending = true;
-                asks.push((Ask::Info, vec!["INFO".into()]));
+                asks.push(Ask::Info);
             }
             if now - link.last_ping_sent >= ping_period {
                 link.last_ping_sent = now;
                 if link.act_ping.is_none() {
                     link.act_ping = Some(now);
                 }
-                asks.push((Ask::Ping, vec!["PING".into()]));
+                asks.push(Ask::Ping);
             }
             if now - link.last_hello_sent >= HELLO_PERIOD_MS {
                 link.last_hello_sent = now;
-                asks.push((Ask::Publish, vec![]));
+                asks.push(Ask::Publish);
             }
-            for (ask, words) in asks {
-                let words = if ask == Ask::Publish {
-                    vec!["PUBLISH".into(), "__sentinel__:hello".into(), self.hello(name)]
-                } else {
-                    words
+            for ask in asks {
+                let hello = if ask == Ask::Publish { self.hello(name) } else { String::new() };
+                let words: &[&str] = match ask {
+                    Ask::Subscribe => &["SUBSCRIBE", "__sentinel__:hello"],
+                    Ask::Info => &["INFO"],
+                    Ask::Ping => &["PING"],
+                    _ => &["PUBLISH", "__sentinel__:hello", &hello],
                 };
                 if !self.send(ctx, name, target.clone(), ask, words) {
                     if let Some(inst) = self.instance_mut(name, &target) {
@@ -199,17 +201,10 @@ impl Sentinel {
                 ask.push(id.clone());
             }
         }
-        let epoch = self.current_epoch.to_string();
+        let (port, epoch) = (port.to_string(), self.current_epoch.to_string());
         for id in ask {
-            let words = vec![
-                "SENTINEL".into(),
-                "is-master-down-by-addr".into(),
-                ip.clone(),
-                port.to_string(),
-                epoch.clone(),
-                runid.clone(),
-            ];
-            self.send(ctx, name, Target::Peer(id), Ask::IsMasterDown, words);
+            let words = ["SENTINEL", "is-master-down-by-addr", &ip, &port, &epoch, &runid];
+            self.send(ctx, name, Target::Peer(id), Ask::IsMasterDown, &words);
         }
     }
 
@@ -351,20 +346,8 @@ impl Sentinel {
             FailoverState::SendSlaveofNoOne => {
                 let addr = m.promoted.clone().unwrap_or_default();
                 let detail = m.describe_replica(&addr);
-                if self.send(
-                    ctx,
-                    name,
-                    Target::Replica(addr.clone()),
-                    Ask::Replicaof,
-                    vec!["REPLICAOF".into(), "NO".into(), "ONE".into()],
-                ) {
-                    self.send(
-                        ctx,
-                        name,
-                        Target::Replica(addr),
-                        Ask::Replicaof,
-                        vec!["CONFIG".into(), "REWRITE".into()],
-                    );
+                if self.send(ctx, name, Target::Replica(addr.clone()), Ask::Replicaof, &["REPLICAOF", "NO", "ONE"]) {
+                    self.send(ctx, name, Target::Replica(addr), Ask::Replicaof, &["CONFIG", "REWRITE"]);
                     self.set_state(ctx, name, FailoverState::WaitPromotion, "+failover-state-wait-promotion", detail);
                 } else if since > timeout {
                     self.abort_failover(ctx, name, "-failover-abort-slave-timeout");
@@ -434,15 +417,9 @@ impl Sentinel {
             if in_progress >= self.masters[name].parallel_syncs {
                 break;
             }
-            let words = vec!["REPLICAOF".into(), promoted.0.clone(), promoted.1.to_string()];
-            if self.send(ctx, name, Target::Replica(a.clone()), Ask::Replicaof, words) {
-                self.send(
-                    ctx,
-                    name,
-                    Target::Replica(a.clone()),
-                    Ask::Replicaof,
-                    vec!["CONFIG".into(), "REWRITE".into()],
-                );
+            let words = ["REPLICAOF", &promoted.0, &promoted.1.to_string()];
+            if self.send(ctx, name, Target::Replica(a.clone()), Ask::Replicaof, &words) {
+                self.send(ctx, name, Target::Replica(a.clone()), Ask::Replicaof, &["CONFIG", "REWRITE"]);
                 let detail = self.masters[name].describe_replica(&a);
                 if let Some(r) = self.masters.get_mut(name).and_then(|m| m.replicas.get_mut(&a)) {
                     r.reconf = Reconf::Sent(ctx.now);
@@ -528,8 +505,8 @@ impl Sentinel {
             fixes.push((a.clone(), event));
         }
         for (a, event) in fixes {
-            let words = vec!["REPLICAOF".into(), master.0.clone(), master.1.to_string()];
-            if self.send(ctx, name, Target::Replica(a.clone()), Ask::Replicaof, words) {
+            let words = ["REPLICAOF", &master.0, &master.1.to_string()];
+            if self.send(ctx, name, Target::Replica(a.clone()), Ask::Replicaof, &words) {
                 let detail = self.masters[name].describe_replica(&a);
                 if let Some(r) = self.masters.get_mut(name).and_then(|m| m.replicas.get_mut(&a)) {
                     // Give it time to show the new role before judging it again.

@@ -150,14 +150,7 @@ impl Sentinel {
         }
     }
 
-    pub(crate) fn send(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        master: &str,
-        target: Target,
-        ask: Ask,
-        words: Vec<String>,
-    ) -> bool {
+    pub(crate) fn send(&mut self, ctx: &mut Ctx<'_>, master: &str, target: Target, ask: Ask, words: &[&str]) -> bool {
         let addr = match (&target, self.masters.get(master)) {
             (_, None) => return false,
             (Target::Master, Some(m)) => (m.inst.ip.clone(), m.inst.port),
@@ -171,7 +164,7 @@ impl Sentinel {
         self.next_request += 1;
         let id = self.next_request;
         self.pending.insert(id, Pending { master: master.to_string(), target, ask, to });
-        ctx.out.send(to, Message::Request { id, args: words.into_iter().map(String::into_bytes).collect() });
+        ctx.out.send(to, Message::Request { id, args: words.iter().map(|w| w.as_bytes().to_vec()).collect() });
         true
     }
 

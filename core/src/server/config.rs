@@ -216,53 +216,53 @@ impl ServerConfig {
         !matches!(canonical(name), "port" | "appendfilename" | "appenddirname" | "cluster-enabled")
     }
 
-    /// Parse and apply one option, as at startup from a config file.
+    /// Parse and apply one option, as at startup from a config file. Each arm returns its parser's result
+    /// directly: a `?` per arm costs more code than the parsing itself.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
-        let int = |min, max| parse_int(value, min, max).map(|n| n as u64);
         match canonical(name) {
-            "port" => self.port = parse_int(value, 0, 65535)? as u16,
+            "port" => parse_int(value, 0, 65535).map(|n| self.port = n as u16),
             // Redis clamps hz into 1..=500 silently.
-            "hz" => self.hz = parse_int(value, 0, MAX_INT)?.clamp(1, 500) as u32,
-            "replicaof" => self.replicaof = parse_replicaof(value)?,
+            "hz" => parse_int(value, 0, MAX_INT).map(|n| self.hz = n.clamp(1, 500) as u32),
+            "replicaof" => parse_replicaof(value).map(|r| self.replicaof = r),
             // Redis raises a backlog smaller than 16 KB to 16 KB.
-            "repl-backlog-size" => self.repl_backlog_size = parse_memory(value)?.max(16 * 1024),
-            "repl-backlog-ttl" => self.repl_backlog_ttl_secs = int(0, MAX_INT)?,
-            "repl-timeout" => self.repl_timeout_secs = int(1, MAX_INT)?,
-            "repl-ping-replica-period" => self.repl_ping_replica_period_secs = int(1, MAX_INT)?,
-            "min-replicas-to-write" => self.min_replicas_to_write = int(0, MAX_INT)?,
-            "min-replicas-max-lag" => self.min_replicas_max_lag_secs = int(0, MAX_INT)?,
-            "replica-read-only" => self.replica_read_only = parse_bool(value)?,
-            "replica-serve-stale-data" => self.replica_serve_stale_data = parse_bool(value)?,
-            "replica-priority" => self.replica_priority = int(0, MAX_INT)?,
-            "repl-diskless-sync" => self.repl_diskless_sync = parse_bool(value)?,
-            "repl-diskless-sync-delay" => self.repl_diskless_sync_delay_secs = int(0, MAX_INT)?,
-            "save" => self.save = parse_save(value)?,
-            "dbfilename" => self.dbfilename = parse_filename(value)?,
-            "appendonly" => self.appendonly = parse_bool(value)?,
+            "repl-backlog-size" => parse_memory(value).map(|n| self.repl_backlog_size = n.max(16 * 1024)),
+            "repl-backlog-ttl" => set_int(&mut self.repl_backlog_ttl_secs, value, 0),
+            "repl-timeout" => set_int(&mut self.repl_timeout_secs, value, 1),
+            "repl-ping-replica-period" => set_int(&mut self.repl_ping_replica_period_secs, value, 1),
+            "min-replicas-to-write" => set_int(&mut self.min_replicas_to_write, value, 0),
+            "min-replicas-max-lag" => set_int(&mut self.min_replicas_max_lag_secs, value, 0),
+            "replica-read-only" => set_bool(&mut self.replica_read_only, value),
+            "replica-serve-stale-data" => set_bool(&mut self.replica_serve_stale_data, value),
+            "replica-priority" => set_int(&mut self.replica_priority, value, 0),
+            "repl-diskless-sync" => set_bool(&mut self.repl_diskless_sync, value),
+            "repl-diskless-sync-delay" => set_int(&mut self.repl_diskless_sync_delay_secs, value, 0),
+            "save" => parse_save(value).map(|s| self.save = s),
+            "dbfilename" => set_filename(&mut self.dbfilename, value),
+            "appendonly" => set_bool(&mut self.appendonly, value),
             "appendfsync" => {
                 self.appendfsync = match value.to_ascii_lowercase().as_str() {
                     "always" => Fsync::Always,
                     "everysec" => Fsync::Everysec,
                     "no" => Fsync::No,
                     _ => return Err("argument(s) must be one of the following: everysec, always, no".into()),
-                }
+                };
+                Ok(())
             }
-            "appendfilename" => self.appendfilename = parse_filename(value)?,
-            "appenddirname" => self.appenddirname = parse_filename(value)?,
-            "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage = int(0, MAX_INT)?,
-            "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size = parse_memory(value)?,
-            "aof-use-rdb-preamble" => self.aof_use_rdb_preamble = parse_bool(value)?,
-            "aof-load-truncated" => self.aof_load_truncated = parse_bool(value)?,
-            "cluster-enabled" => self.cluster_enabled = parse_bool(value)?,
-            "cluster-node-timeout" => self.cluster_node_timeout_ms = int(0, MAX_INT)?,
-            "cluster-migration-barrier" => self.cluster_migration_barrier = int(0, MAX_INT)?,
-            "cluster-replica-validity-factor" => self.cluster_replica_validity_factor = int(0, MAX_INT)?,
-            "cluster-require-full-coverage" => self.cluster_require_full_coverage = parse_bool(value)?,
-            "cluster-allow-reads-when-down" => self.cluster_allow_reads_when_down = parse_bool(value)?,
-            "cluster-replica-no-failover" => self.cluster_replica_no_failover = parse_bool(value)?,
-            _ => return Err(format!("Unknown option '{name}'")),
+            "appendfilename" => set_filename(&mut self.appendfilename, value),
+            "appenddirname" => set_filename(&mut self.appenddirname, value),
+            "auto-aof-rewrite-percentage" => set_int(&mut self.auto_aof_rewrite_percentage, value, 0),
+            "auto-aof-rewrite-min-size" => parse_memory(value).map(|n| self.auto_aof_rewrite_min_size = n),
+            "aof-use-rdb-preamble" => set_bool(&mut self.aof_use_rdb_preamble, value),
+            "aof-load-truncated" => set_bool(&mut self.aof_load_truncated, value),
+            "cluster-enabled" => set_bool(&mut self.cluster_enabled, value),
+            "cluster-node-timeout" => set_int(&mut self.cluster_node_timeout_ms, value, 0),
+            "cluster-migration-barrier" => set_int(&mut self.cluster_migration_barrier, value, 0),
+            "cluster-replica-validity-factor" => set_int(&mut self.cluster_replica_validity_factor, value, 0),
+            "cluster-require-full-coverage" => set_bool(&mut self.cluster_require_full_coverage, value),
+            "cluster-allow-reads-when-down" => set_bool(&mut self.cluster_allow_reads_when_down, value),
+            "cluster-replica-no-failover" => set_bool(&mut self.cluster_replica_no_failover, value),
+            _ => Err(format!("Unknown option '{name}'")),
         }
-        Ok(())
     }
 
     /// Options CONFIG GET/SET know (startup-only directives such as `replicaof` are not among them).
@@ -274,6 +274,22 @@ impl ServerConfig {
     pub fn knows_at_startup(name: &str) -> bool {
         Self::knows(name) || canonical(name) == "replicaof"
     }
+}
+
+/// An integer option in `min..=i32::MAX`, as Redis's numeric configs are bounded.
+fn set_int(field: &mut u64, value: &str, min: i64) -> Result<(), ConfigError> {
+    *field = parse_int(value, min, MAX_INT)? as u64;
+    Ok(())
+}
+
+fn set_bool(field: &mut bool, value: &str) -> Result<(), ConfigError> {
+    *field = parse_bool(value)?;
+    Ok(())
+}
+
+fn set_filename(field: &mut String, value: &str) -> Result<(), ConfigError> {
+    *field = parse_filename(value)?;
+    Ok(())
 }
 
 /// `save "3600 1 300 100"`: pairs of seconds and changes; `""` for none.

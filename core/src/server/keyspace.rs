@@ -115,12 +115,42 @@ impl Keyspace {
         120 + keys + 9 * self.expires.len() as u64 + 8
     }
 
-    /// Average remaining TTL of keys with an expiry, in ms (INFO keyspace's `avg_ttl`).
+    /// Average remaining TTL of keys with an expiry, in ms (INFO keyspace's `avg_ttl`). The TTLs are summed
+    /// as quotients and remainders by the count: the exact floor of the mean without a 128-bit sum, whose
+    /// division is ~1 KB of wasm. (The remainders stay below count², far from overflowing.)
     pub fn avg_ttl(&self, now: UnixMs) -> u64 {
-        if self.expires.is_empty() {
+        let n = self.expires.len() as u64;
+        if n == 0 {
             return 0;
         }
-        let total: u128 = self.expires.values().map(|&at| u128::from(at.saturating_sub(now))).sum();
-        (total / self.expires.len() as u128) as u64
+        let (mut quotients, mut remainders) = (0u64, 0u64);
+        for &at in self.expires.values() {
+            let ttl = at.saturating_sub(now);
+            quotients += ttl / n;
+            remainders += ttl % n;
+        }
+        quotients + remainders / n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn avg_ttl_is_the_floor_of_the_exact_mean() {
+        let mut ks = Keyspace::default();
+        let ats = [1_500, 7, u64::MAX, u64::MAX - 3, 1_000_003, 0];
+        for (i, &at) in ats.iter().enumerate() {
+            let key = vec![b'k', i as u8];
+            ks.set(key.clone(), Vec::new(), false);
+            ks.set_expire(&key, at);
+        }
+        let now = 1_000;
+        let total: u128 = ats.iter().map(|&at| u128::from(at.saturating_sub(now))).sum();
+        assert_eq!(ks.avg_ttl(now), (total / ats.len() as u128) as u64);
+        assert_eq!(Keyspace::default().avg_ttl(now), 0);
     }
 }

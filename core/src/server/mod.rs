@@ -23,7 +23,7 @@ use backlog::Chunk;
 pub use config::ServerConfig;
 use keyspace::Keyspace;
 use replication::{LinkState, Replication};
-pub use table::{command_names, lookup, CommandSpec, Flags};
+pub use table::{command_names, lookup, CommandSpec, Flags, Keys};
 
 /// Counters reported by INFO stats.
 #[derive(Clone, Debug, Default)]
@@ -131,8 +131,7 @@ impl Server {
         let write = spec.flags.has(Flags::WRITE);
         let from_master = caller.is_some_and(|(p, _)| self.repl.master.as_ref().is_some_and(|m| m.peer == Some(p)));
         if self.cluster.is_some() && !from_master {
-            let redirect =
-                self.cluster_redirect(ctx, caller.map(|(p, _)| p), spec.name, spec.flags.has(Flags::READONLY), args);
+            let redirect = self.cluster_redirect(ctx, caller.map(|(p, _)| p), spec, args);
             if spec.name != "asking" {
                 if let Some((p, _)) = caller {
                     self.asking.remove(&p);

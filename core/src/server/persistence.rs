@@ -2,6 +2,7 @@
 //! snapshot that takes time), LASTSAVE, SHUTDOWN, loading the dataset from disk when the server starts, and
 //! INFO persistence. The append-only file lives in `aof`.
 
+use super::admin::InfoText;
 use super::Server;
 use crate::disk::{Content, RdbImage};
 use crate::process::{Ctx, Message, Timer};
@@ -280,40 +281,34 @@ pub fn shutdown(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Opt
 }
 
 /// The `# Persistence` section of INFO.
-pub fn info_persistence(server: &Server, now: SimTime) -> Vec<(String, String)> {
+pub fn info_persistence(server: &Server, now: SimTime, out: &mut InfoText) {
     let p = &server.persist;
     let a = &p.aof;
-    let mut f: Vec<(String, String)> = Vec::new();
-    let mut push = |k: &str, v: String| f.push((k.to_string(), v));
-    push("loading", u8::from(server.loading).to_string());
-    push("rdb_changes_since_last_save", p.changes.to_string());
-    push("rdb_bgsave_in_progress", u8::from(p.bgsave.is_some()).to_string());
-    push("rdb_last_save_time", (p.lastsave_unix_ms / 1000).to_string());
-    push("rdb_last_bgsave_status", if p.last_bgsave_ok { "ok" } else { "err" }.into());
-    push("rdb_last_bgsave_time_sec", p.last_bgsave_ms.map_or("-1".into(), |ms| (ms / 1000).to_string()));
-    push(
-        "rdb_current_bgsave_time_sec",
-        p.bgsave.as_ref().map_or("-1".into(), |j| ((now - j.started) / 1000).to_string()),
-    );
-    push("rdb_saves", p.rdb_saves.to_string());
-    push("aof_enabled", u8::from(server.config.appendonly).to_string());
-    push("aof_rewrite_in_progress", u8::from(a.rewrite.is_some()).to_string());
-    push("aof_rewrite_scheduled", u8::from(a.rewrite_scheduled).to_string());
-    push("aof_last_rewrite_time_sec", a.last_rewrite_ms.map_or("-1".into(), |ms| (ms / 1000).to_string()));
-    push(
-        "aof_current_rewrite_time_sec",
-        a.rewrite.as_ref().map_or("-1".into(), |r| ((now - r.started) / 1000).to_string()),
-    );
-    push("aof_last_bgrewrite_status", if a.last_rewrite_ok { "ok" } else { "err" }.into());
-    push("aof_rewrites", a.rewrites.to_string());
-    push("aof_last_write_status", "ok".into());
+    // Durations in seconds, -1 when there is none.
+    let secs = |ms: Option<u64>| ms.map_or(-1, |ms| (ms / 1000) as i64);
+    let status = |ok: bool| if ok { "ok" } else { "err" };
+    out.field("loading", &u8::from(server.loading));
+    out.field("rdb_changes_since_last_save", &p.changes);
+    out.field("rdb_bgsave_in_progress", &u8::from(p.bgsave.is_some()));
+    out.field("rdb_last_save_time", &(p.lastsave_unix_ms / 1000));
+    out.field("rdb_last_bgsave_status", &status(p.last_bgsave_ok));
+    out.field("rdb_last_bgsave_time_sec", &secs(p.last_bgsave_ms));
+    out.field("rdb_current_bgsave_time_sec", &secs(p.bgsave.as_ref().map(|j| now - j.started)));
+    out.field("rdb_saves", &p.rdb_saves);
+    out.field("aof_enabled", &u8::from(server.config.appendonly));
+    out.field("aof_rewrite_in_progress", &u8::from(a.rewrite.is_some()));
+    out.field("aof_rewrite_scheduled", &u8::from(a.rewrite_scheduled));
+    out.field("aof_last_rewrite_time_sec", &secs(a.last_rewrite_ms));
+    out.field("aof_current_rewrite_time_sec", &secs(a.rewrite.as_ref().map(|r| now - r.started)));
+    out.field("aof_last_bgrewrite_status", &status(a.last_rewrite_ok));
+    out.field("aof_rewrites", &a.rewrites);
+    out.field("aof_last_write_status", &"ok");
     if server.config.appendonly {
-        push("aof_current_size", a.current_size.to_string());
-        push("aof_base_size", a.base_size.to_string());
-        push("aof_pending_rewrite", u8::from(a.rewrite_scheduled).to_string());
-        push("aof_buffer_length", "0".into());
-        push("aof_pending_bio_fsync", u8::from(a.fsync_in_progress).to_string());
-        push("aof_delayed_fsync", "0".into());
+        out.field("aof_current_size", &a.current_size);
+        out.field("aof_base_size", &a.base_size);
+        out.field("aof_pending_rewrite", &u8::from(a.rewrite_scheduled));
+        out.field("aof_buffer_length", &0);
+        out.field("aof_pending_bio_fsync", &u8::from(a.fsync_in_progress));
+        out.field("aof_delayed_fsync", &0);
     }
-    f
 }

@@ -3,6 +3,7 @@
 //! `repl_master`, the replica side in `repl_replica`; this file holds what both use: REPLICAOF, the
 //! propagation of writes into the stream, INFO replication and ROLE.
 
+use super::admin::InfoText;
 use super::backlog::{Backlog, Chunk};
 use super::Server;
 use crate::process::{Ctx, Message, ProcId, ReplPayload};
@@ -378,61 +379,54 @@ pub fn role(server: &mut Server, _ctx: &mut Ctx<'_>, _args: &[Vec<u8>]) -> Optio
 }
 
 /// The `# Replication` section of INFO, field for field as Redis 7.0 prints it.
-pub fn info_replication(server: &Server, now: SimTime) -> Vec<(String, String)> {
+pub fn info_replication(server: &Server, now: SimTime, out: &mut InfoText) {
     let r = &server.repl;
     let c = &server.config;
-    let mut f: Vec<(String, String)> = Vec::new();
-    let mut push = |k: &str, v: String| f.push((k.to_string(), v));
-    push("role", if r.is_replica() { "slave" } else { "master" }.into());
+    let flag = |b: bool| u8::from(b);
+    out.field("role", &if r.is_replica() { "slave" } else { "master" });
     if let Some(m) = &r.master {
-        push("master_host", m.host.clone());
-        push("master_port", m.port.to_string());
+        out.field("master_host", &m.host);
+        out.field("master_port", &m.port);
         let up = m.state == LinkState::Connected;
-        push("master_link_status", if up { "up" } else { "down" }.into());
-        push(
-            "master_last_io_seconds_ago",
-            if up { (now.saturating_sub(m.last_io) / 1000).to_string() } else { "-1".into() },
-        );
-        push("master_sync_in_progress", if m.state == LinkState::Sync { "1" } else { "0" }.into());
-        push("slave_read_repl_offset", r.offset.to_string());
-        push("slave_repl_offset", r.offset.to_string());
+        out.field("master_link_status", &if up { "up" } else { "down" });
+        out.field("master_last_io_seconds_ago", &if up { (now.saturating_sub(m.last_io) / 1000) as i64 } else { -1 });
+        out.field("master_sync_in_progress", &flag(m.state == LinkState::Sync));
+        out.field("slave_read_repl_offset", &r.offset);
+        out.field("slave_repl_offset", &r.offset);
         if !up {
-            let since = m.down_since.map_or("-1".to_string(), |t| (now.saturating_sub(t) / 1000).to_string());
-            push("master_link_down_since_seconds", since);
+            let since = m.down_since.map_or(-1, |t| (now.saturating_sub(t) / 1000) as i64);
+            out.field("master_link_down_since_seconds", &since);
         }
-        push("slave_priority", c.replica_priority.to_string());
-        push("slave_read_only", if c.replica_read_only { "1" } else { "0" }.into());
-        push("replica_announced", "1".into());
+        out.field("slave_priority", &c.replica_priority);
+        out.field("slave_read_only", &flag(c.replica_read_only));
+        out.field("replica_announced", &1);
     }
-    push("connected_slaves", r.replicas.len().to_string());
+    out.field("connected_slaves", &r.replicas.len());
     if c.min_replicas_to_write > 0 && c.min_replicas_max_lag_secs > 0 {
-        push("min_slaves_good_slaves", r.good_replicas.to_string());
+        out.field("min_slaves_good_slaves", &r.good_replicas);
     }
     for (i, l) in r.replicas.values().enumerate() {
         let lag = now.saturating_sub(l.last_ack) / 1000;
-        push(
-            &format!("slave{i}"),
-            format!("ip={},port={},state={},offset={},lag={}", l.ip, l.port, l.state.as_str(), l.ack_offset, lag),
-        );
+        let (ip, port, state, offset) = (&l.ip, l.port, l.state.as_str(), l.ack_offset);
+        out.field(&format!("slave{i}"), &format_args!("ip={ip},port={port},state={state},offset={offset},lag={lag}"));
     }
-    push("master_failover_state", "no-failover".into());
-    push("master_replid", r.replid.clone());
-    push("master_replid2", r.replid2.clone());
-    push("master_repl_offset", r.offset.to_string());
-    push("second_repl_offset", r.second_replid_offset.to_string());
+    out.field("master_failover_state", &"no-failover");
+    out.field("master_replid", &r.replid);
+    out.field("master_replid2", &r.replid2);
+    out.field("master_repl_offset", &r.offset);
+    out.field("second_repl_offset", &r.second_replid_offset);
     match &r.backlog {
         Some(b) => {
-            push("repl_backlog_active", "1".into());
-            push("repl_backlog_size", b.size.to_string());
-            push("repl_backlog_first_byte_offset", b.first_byte_offset().to_string());
-            push("repl_backlog_histlen", b.histlen().to_string());
+            out.field("repl_backlog_active", &1);
+            out.field("repl_backlog_size", &b.size);
+            out.field("repl_backlog_first_byte_offset", &b.first_byte_offset());
+            out.field("repl_backlog_histlen", &b.histlen());
         }
         None => {
-            push("repl_backlog_active", "0".into());
-            push("repl_backlog_size", c.repl_backlog_size.to_string());
-            push("repl_backlog_first_byte_offset", "0".into());
-            push("repl_backlog_histlen", "0".into());
+            out.field("repl_backlog_active", &0);
+            out.field("repl_backlog_size", &c.repl_backlog_size);
+            out.field("repl_backlog_first_byte_offset", &0);
+            out.field("repl_backlog_histlen", &0);
         }
     }
-    f
 }

@@ -32,6 +32,19 @@ impl Flags {
     }
 }
 
+/// Where a command's keys are, as Redis's key specs say for the commands the simulator knows: what cluster
+/// routing hashes and client libraries route by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keys {
+    None,
+    /// The first argument (GET, SET, EXPIRE, RESTORE, ...).
+    First,
+    /// Every argument (MGET, DEL, EXISTS).
+    All,
+    /// Every other argument, from the first: MSET's key value pairs.
+    EveryOther,
+}
+
 /// A command's implementation: most reply at once; a few may defer their reply (WAIT blocks, PSYNC answers
 /// when the fork happens) or send none (REPLCONF ACK).
 #[derive(Clone, Copy)]
@@ -55,6 +68,7 @@ pub struct CommandSpec {
     /// Positive: exactly that many arguments (name included); negative: at least that many.
     pub arity: i32,
     pub flags: Flags,
+    pub keys: Keys,
     pub handler: Handler,
 }
 
@@ -68,48 +82,69 @@ impl CommandSpec {
             argc >= -arity
         }
     }
+
+    /// The keys among a command's arguments (`args[0]` is its name).
+    pub fn keys<'a>(&self, args: &'a [Vec<u8>]) -> Vec<&'a [u8]> {
+        let (step, count) = match self.keys {
+            Keys::None => (1, 0),
+            Keys::First => (1, 1),
+            Keys::All => (1, usize::MAX),
+            Keys::EveryOther => (2, usize::MAX),
+        };
+        let mut keys = Vec::new();
+        let mut i = 1;
+        while i < args.len() && keys.len() < count {
+            keys.push(args[i].as_slice());
+            i += step;
+        }
+        keys
+    }
+
+    const fn with_keys(self, keys: Keys) -> CommandSpec {
+        CommandSpec { keys, ..self }
+    }
 }
 
 type NowFn = fn(&mut Server, &mut Ctx<'_>, &[Vec<u8>]) -> Reply;
 type MaybeFn = fn(&mut Server, &mut Ctx<'_>, &[Vec<u8>]) -> Option<Reply>;
 
 const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: NowFn) -> CommandSpec {
-    CommandSpec { name, arity, flags, handler: Handler::Now(handler) }
+    CommandSpec { name, arity, flags, keys: Keys::None, handler: Handler::Now(handler) }
 }
 
 const fn deferred(name: &'static str, arity: i32, flags: Flags, handler: MaybeFn) -> CommandSpec {
-    CommandSpec { name, arity, flags, handler: Handler::Maybe(handler) }
+    CommandSpec { name, arity, flags, keys: Keys::None, handler: Handler::Maybe(handler) }
 }
 
 const STALE_LOADING: Flags = Flags::STALE.with(Flags::LOADING);
 
 static COMMANDS: &[CommandSpec] = &[
     // strings
-    cmd("get", 2, Flags::READONLY, strings::get),
-    cmd("set", -3, Flags::WRITE, strings::set),
-    cmd("setnx", 3, Flags::WRITE, strings::setnx),
-    cmd("getset", 3, Flags::WRITE, strings::getset),
-    cmd("getdel", 2, Flags::WRITE, strings::getdel),
-    cmd("mget", -2, Flags::READONLY, strings::mget),
-    cmd("mset", -3, Flags::WRITE, strings::mset),
-    cmd("incr", 2, Flags::WRITE, strings::incr),
-    cmd("decr", 2, Flags::WRITE, strings::decr),
-    cmd("incrby", 3, Flags::WRITE, strings::incrby),
-    cmd("decrby", 3, Flags::WRITE, strings::decrby),
-    cmd("append", 3, Flags::WRITE, strings::append),
-    cmd("strlen", 2, Flags::READONLY, strings::strlen),
+    cmd("get", 2, Flags::READONLY, strings::get).with_keys(Keys::First),
+    cmd("set", -3, Flags::WRITE, strings::set).with_keys(Keys::First),
+    cmd("setnx", 3, Flags::WRITE, strings::setnx).with_keys(Keys::First),
+    cmd("getset", 3, Flags::WRITE, strings::getset).with_keys(Keys::First),
+    cmd("getdel", 2, Flags::WRITE, strings::getdel).with_keys(Keys::First),
+    cmd("mget", -2, Flags::READONLY, strings::mget).with_keys(Keys::All),
+    cmd("mset", -3, Flags::WRITE, strings::mset).with_keys(Keys::EveryOther),
+    cmd("incr", 2, Flags::WRITE, strings::incr).with_keys(Keys::First),
+    cmd("decr", 2, Flags::WRITE, strings::decr).with_keys(Keys::First),
+    cmd("incrby", 3, Flags::WRITE, strings::incrby).with_keys(Keys::First),
+    cmd("decrby", 3, Flags::WRITE, strings::decrby).with_keys(Keys::First),
+    cmd("append", 3, Flags::WRITE, strings::append).with_keys(Keys::First),
+    cmd("strlen", 2, Flags::READONLY, strings::strlen).with_keys(Keys::First),
     // keys
-    cmd("del", -2, Flags::WRITE, keys::del),
-    cmd("unlink", -2, Flags::WRITE, keys::del),
-    cmd("exists", -2, Flags::READONLY, keys::exists),
-    cmd("type", 2, Flags::READONLY, keys::type_),
-    cmd("expire", -3, Flags::WRITE, keys::expire),
-    cmd("pexpire", -3, Flags::WRITE, keys::pexpire),
-    cmd("expireat", -3, Flags::WRITE, keys::expireat),
-    cmd("pexpireat", -3, Flags::WRITE, keys::pexpireat),
-    cmd("ttl", 2, Flags::READONLY, keys::ttl),
-    cmd("pttl", 2, Flags::READONLY, keys::pttl),
-    cmd("persist", 2, Flags::WRITE, keys::persist),
+    cmd("del", -2, Flags::WRITE, keys::del).with_keys(Keys::All),
+    cmd("unlink", -2, Flags::WRITE, keys::del).with_keys(Keys::All),
+    cmd("exists", -2, Flags::READONLY, keys::exists).with_keys(Keys::All),
+    cmd("type", 2, Flags::READONLY, keys::type_).with_keys(Keys::First),
+    cmd("expire", -3, Flags::WRITE, keys::expire).with_keys(Keys::First),
+    cmd("pexpire", -3, Flags::WRITE, keys::pexpire).with_keys(Keys::First),
+    cmd("expireat", -3, Flags::WRITE, keys::expireat).with_keys(Keys::First),
+    cmd("pexpireat", -3, Flags::WRITE, keys::pexpireat).with_keys(Keys::First),
+    cmd("ttl", 2, Flags::READONLY, keys::ttl).with_keys(Keys::First),
+    cmd("pttl", 2, Flags::READONLY, keys::pttl).with_keys(Keys::First),
+    cmd("persist", 2, Flags::WRITE, keys::persist).with_keys(Keys::First),
     cmd("keys", 2, Flags::READONLY, keys::keys),
     cmd("dbsize", 1, Flags::READONLY, keys::dbsize),
     cmd("flushall", -1, Flags::WRITE, keys::flushall),
@@ -135,8 +170,8 @@ static COMMANDS: &[CommandSpec] = &[
     cmd("readonly", 1, Flags::NONE, crate::cluster::commands::readonly),
     cmd("readwrite", 1, Flags::NONE, crate::cluster::commands::readonly),
     deferred("migrate", -6, Flags::WRITE, crate::cluster::migrate::migrate),
-    cmd("restore", -4, Flags::WRITE, crate::cluster::migrate::restore),
-    cmd("restore-asking", -4, Flags::WRITE, crate::cluster::migrate::restore),
+    cmd("restore", -4, Flags::WRITE, crate::cluster::migrate::restore).with_keys(Keys::First),
+    cmd("restore-asking", -4, Flags::WRITE, crate::cluster::migrate::restore).with_keys(Keys::First),
     // pub/sub
     cmd("subscribe", -2, STALE_LOADING, pubsub::subscribe),
     cmd("publish", 3, STALE_LOADING, pubsub::publish),
