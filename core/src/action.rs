@@ -150,12 +150,21 @@ const ACTIONS: &[(&str, &[&str])] = &[
 
 impl Decode for Action {
     fn decode(v: &Value) -> decode::Result<Self> {
+        Action::decode_beside(v, None)
+    }
+}
+
+impl Action {
+    /// Read an action from an object that may also hold `beside`, a field that is not the action's (a
+    /// scripted action's `at_ms`): read in place, rather than from a copy of the object without it.
+    pub(crate) fn decode_beside(v: &Value, beside: Option<&str>) -> decode::Result<Self> {
         let tag = "do";
         let (kind, known) = Fields::tag(v, tag, ACTIONS)?;
+        let besides = [tag, beside.unwrap_or(tag)];
         if kind == "heal" {
             // `Fields::tag` has found an object.
             let unknown = match v {
-                Value::Object(map) => map.keys().find(|k| *k != tag),
+                Value::Object(map) => map.keys().find(|k| !besides.contains(&k.as_str())),
                 _ => None,
             };
             if let Some(k) = unknown {
@@ -163,7 +172,7 @@ impl Decode for Action {
             }
             return Ok(Action::Heal);
         }
-        let f = Fields::variant(v, tag, known)?;
+        let f = Fields::variant(v, &besides, known)?;
         let action = match kind {
             "crash" => Action::Crash { process: f.req("process") },
             "restart" => Action::Restart { process: f.req("process") },

@@ -112,17 +112,18 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Open `v` as an object with the fields `known`; `what` names it in a type error (`struct Scenario`).
     pub fn new(v: &'a Value, what: &str, known: &[&str]) -> Result<Fields<'a>> {
-        Fields::open(v, what, None, known)
+        Fields::open(v, what, &[], known)
     }
 
-    /// Open a variant of an internally tagged enum: the tag field `tag` is allowed besides `known`.
-    pub fn variant(v: &'a Value, tag: &str, known: &[&str]) -> Result<Fields<'a>> {
-        Fields::open(v, "internally tagged enum", Some(tag), known)
+    /// Open a variant of an internally tagged enum: the keys `besides` (its tag, and any field that belongs
+    /// to an enclosing type, such as a scripted action's `at_ms`) are allowed besides `known`.
+    pub fn variant(v: &'a Value, besides: &[&str], known: &[&str]) -> Result<Fields<'a>> {
+        Fields::open(v, "internally tagged enum", besides, known)
     }
 
-    fn open(v: &'a Value, what: &str, tag: Option<&str>, known: &[&str]) -> Result<Fields<'a>> {
+    fn open(v: &'a Value, what: &str, besides: &[&str], known: &[&str]) -> Result<Fields<'a>> {
         let Value::Object(map) = v else { return Err(DecodeError::invalid_type(v, what)) };
-        if let Some(k) = map.keys().find(|k| Some(k.as_str()) != tag && !known.contains(&k.as_str())) {
+        if let Some(k) = map.keys().find(|k| !besides.contains(&k.as_str()) && !known.contains(&k.as_str())) {
             return Err(DecodeError::new(unknown("field", k, known)));
         }
         Ok(Fields { map, error: Cell::new(None) })
@@ -213,13 +214,22 @@ fn missing(key: &str) -> DecodeError {
 
 /// serde's message for a name that is not one of those expected.
 fn unknown(what: &str, name: &str, expected: &[&str]) -> String {
-    let list = expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>();
-    match list.len() {
-        0 => format!("unknown {what} `{name}`, there are no {what}s"),
-        1 => format!("unknown {what} `{name}`, expected {}", list[0]),
-        2 => format!("unknown {what} `{name}`, expected {} or {}", list[0], list[1]),
-        _ => format!("unknown {what} `{name}`, expected one of {}", list.join(", ")),
+    let mut message = format!("unknown {what} `{name}`, ");
+    match expected {
+        [] => message += &format!("there are no {what}s"),
+        [one] => message += &format!("expected `{one}`"),
+        [a, b] => message += &format!("expected `{a}` or `{b}`"),
+        _ => {
+            message += "expected one of ";
+            for (i, e) in expected.iter().enumerate() {
+                if i > 0 {
+                    message += ", ";
+                }
+                message += &format!("`{e}`");
+            }
+        }
     }
+    message
 }
 
 impl Decode for bool {
@@ -252,16 +262,17 @@ impl Decode for f64 {
 }
 
 /// Integers: serde's messages for a float, a negative number or one out of range.
+/// The message writes the JSON number itself, not the `i128`: formatting an `i128` is 1.4 KB of wasm.
 fn integer(v: &Value, name: &str, min: i128, max: i128) -> Result<i128> {
-    let n = match *v {
-        Value::Number(Number::PosInt(n)) => Some(i128::from(n)),
-        Value::Number(Number::NegInt(n)) => Some(i128::from(n)),
-        _ => None,
+    let (number, n) = match v {
+        Value::Number(number @ Number::PosInt(n)) => (number, i128::from(*n)),
+        Value::Number(number @ Number::NegInt(n)) => (number, i128::from(*n)),
+        _ => return Err(DecodeError::invalid_type(v, name)),
     };
-    match n {
-        Some(n) if (min..=max).contains(&n) => Ok(n),
-        Some(n) => Err(DecodeError::new(format!("invalid value: integer `{n}`, expected {name}"))),
-        None => Err(DecodeError::invalid_type(v, name)),
+    if (min..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(DecodeError::new(format!("invalid value: integer `{number}`, expected {name}")))
     }
 }
 
@@ -405,7 +416,7 @@ mod tests {
         assert_eq!(e.to_string(), "unknown variant `sentinal`, expected one of `server`, `sentinel`, `client`");
         assert_eq!(Fields::tag(&json("{}"), "kind", &[("a", &[])]).unwrap_err().to_string(), "missing field `kind`");
         let v = json(r#"{"kind": "server", "name": "r"}"#);
-        assert!(Fields::variant(&v, "kind", &["name"]).is_ok());
+        assert!(Fields::variant(&v, &["kind"], &["name"]).is_ok());
         let ab: &[(&str, &[&str])] = &[("a", &["x"]), ("b", &["y", "z"])];
         assert_eq!(Fields::tag(&json(r#"{"kind": "b"}"#), "kind", ab).unwrap(), ("b", &["y", "z"][..]));
         assert_eq!(

@@ -14,6 +14,7 @@ use crate::error::{Result, SimError};
 use crate::json::{Json, Number, ToJson, Value};
 use crate::server::ServerConfig;
 use crate::vecmap::{VecMap, VecSet};
+use std::fmt;
 
 pub const FORMAT_VERSION: u32 = 1;
 /// Redis Cluster's documented ceiling is 1000 nodes; leave room for clients and sentinels.
@@ -347,7 +348,7 @@ impl Decode for ProcessSpec {
     fn decode(v: &Value) -> decode::Result<Self> {
         let tag = "kind";
         let (kind, known) = Fields::tag(v, tag, PROCESS_KINDS)?;
-        let f = Fields::variant(v, tag, known)?;
+        let f = Fields::variant(v, &[tag], known)?;
         let name = f.req("name");
         let spec = match kind {
             "server" => ProcessSpec::Server { name, port: f.opt("port"), config: f.or_default("config") },
@@ -415,9 +416,7 @@ impl Decode for ScriptedAction {
                 crate::json::to_string(at)
             )));
         };
-        let mut rest = obj.clone();
-        rest.remove("at_ms");
-        Ok(ScriptedAction { at_ms, action: Action::decode(&Value::Object(rest))? })
+        Ok(ScriptedAction { at_ms, action: Action::decode_beside(v, Some("at_ms"))? })
     }
 }
 
@@ -533,7 +532,7 @@ impl ToJson for ScriptedAction {
         let mut fields = self.action.fields();
         fields.push(("at_ms", &self.at_ms));
         fields.push(("do", &name));
-        fields.sort_by_key(|(key, _)| *key);
+        crate::sort::sort_by_key(&mut fields, |(key, _)| *key);
         let mut o = out.object();
         for &(key, value) in &fields {
             o.field(key, value);
@@ -563,29 +562,33 @@ impl Scenario {
 
     /// Check everything a run depends on, so that building the world cannot fail later.
     pub fn validate(&self) -> Result<()> {
-        let bad = |m: String| Err(SimError::Invalid(m));
         if self.version != FORMAT_VERSION {
-            return bad(format!(
+            return invalid(format_args!(
                 "unsupported version {} (this simulator reads version {FORMAT_VERSION})",
                 self.version
             ));
         }
         if self.hosts.is_empty() {
-            return bad("a scenario needs at least one host".into());
+            return invalid(format_args!("a scenario needs at least one host"));
         }
         if self.hosts.len() > MAX_HOSTS {
-            return bad(format!("{} hosts is more than the simulator runs (at most {MAX_HOSTS})", self.hosts.len()));
+            return invalid(format_args!(
+                "{} hosts is more than the simulator runs (at most {MAX_HOSTS})",
+                self.hosts.len()
+            ));
         }
         let total: usize = self.hosts.iter().map(|h| h.processes.len()).sum();
         if total == 0 {
-            return bad("a scenario needs at least one process".into());
+            return invalid(format_args!("a scenario needs at least one process"));
         }
         if total > MAX_PROCESSES {
-            return bad(format!("{total} processes is more than the simulator runs (at most {MAX_PROCESSES})"));
+            return invalid(format_args!(
+                "{total} processes is more than the simulator runs (at most {MAX_PROCESSES})"
+            ));
         }
         if let Some(d) = self.duration_ms {
             if d == 0 || d > MAX_TIME_MS {
-                return bad(format!("duration_ms must be between 1 and {MAX_TIME_MS}, got {d}"));
+                return invalid(format_args!("duration_ms must be between 1 and {MAX_TIME_MS}, got {d}"));
             }
         }
         check_link_numbers(
@@ -598,24 +601,12 @@ impl Scenario {
         let mut host_names = VecSet::new();
         let mut ips = VecSet::new();
         let mut proc_kinds: VecMap<&str, bool> = VecMap::new(); // name → is a server
-        let sentinel_names: VecSet<&str> = self
-            .hosts
-            .iter()
-            .flat_map(|h| &h.processes)
-            .filter(|p| matches!(p, ProcessSpec::Sentinel { .. }))
-            .map(|p| p.name())
-            .collect();
-        let database_names: VecSet<&str> = self
-            .hosts
-            .iter()
-            .flat_map(|h| &h.processes)
-            .filter(|p| matches!(p, ProcessSpec::Database { .. }))
-            .map(|p| p.name())
-            .collect();
+        let mut sentinel_names = VecSet::new();
+        let mut database_names = VecSet::new();
         for (i, h) in self.hosts.iter().enumerate() {
             check_name("host", &h.name)?;
             if !host_names.insert(h.name.as_str()) {
-                return bad(format!("two hosts are named '{}'", h.name));
+                return invalid(format_args!("two hosts are named '{}'", h.name));
             }
             let d = &h.disk;
             if d.fsync_ms > 60_000
@@ -624,68 +615,75 @@ impl Scenario {
                 || d.os_flush_ms == 0
                 || d.os_flush_ms > MAX_TIME_MS
             {
-                return bad(format!(
+                return invalid(format_args!(
                     "host '{}': disk needs fsync_ms ≤ 60000, write_mb_per_s in 1..=100000 and os_flush_ms in 1..={MAX_TIME_MS}",
                     h.name
                 ));
             }
             let ip = self.host_ip(i);
             if !is_ipv4(&ip) {
-                return bad(format!("host '{}' has ip '{ip}', which is not an IPv4 address", h.name));
+                return invalid(format_args!("host '{}' has ip '{ip}', which is not an IPv4 address", h.name));
             }
             if !ips.insert(ip.clone()) {
-                return bad(format!("two hosts have ip {ip}"));
+                return invalid(format_args!("two hosts have ip {ip}"));
             }
             let mut ports = VecSet::new();
             for p in &h.processes {
                 check_name("process", p.name())?;
                 if proc_kinds.insert(p.name(), matches!(p, ProcessSpec::Server { .. })).is_some() {
-                    return bad(format!("two processes are named '{}'", p.name()));
+                    return invalid(format_args!("two processes are named '{}'", p.name()));
                 }
                 if let ProcessSpec::Server { name, port, config } = p {
                     let port = port.unwrap_or(6379);
                     if port == 0 {
-                        return bad(format!("process '{name}': port must be between 1 and 65535"));
+                        return invalid(format_args!("process '{name}': port must be between 1 and 65535"));
                     }
                     if !ports.insert(port) {
-                        return bad(format!("two servers on host '{}' use port {port}", h.name));
+                        return invalid(format_args!("two servers on host '{}' use port {port}", h.name));
                     }
                     server_config(name, port, config)?;
                 }
                 if let ProcessSpec::Database { name, spec } = p {
+                    database_names.insert(name.as_str());
                     if spec.port == 0 || !ports.insert(spec.port) {
-                        return bad(format!(
+                        return invalid(format_args!(
                             "database '{name}': port {} is 0 or already used on host '{}'",
                             spec.port, h.name
                         ));
                     }
                     if spec.capacity == 0 || spec.capacity > 1_000_000 {
-                        return bad(format!("database '{name}': capacity must be between 1 and 1000000"));
+                        return invalid(format_args!("database '{name}': capacity must be between 1 and 1000000"));
                     }
                     if spec.query_ms > MAX_TIME_MS {
-                        return bad(format!("database '{name}': query_ms must be at most {MAX_TIME_MS}"));
+                        return invalid(format_args!("database '{name}': query_ms must be at most {MAX_TIME_MS}"));
                     }
                 }
                 if let ProcessSpec::Sentinel { name, port, monitor } = p {
+                    sentinel_names.insert(name.as_str());
                     if *port == 0 || !ports.insert(*port) {
-                        return bad(format!(
+                        return invalid(format_args!(
                             "sentinel '{name}': port {port} is 0 or already used on host '{}'",
                             h.name
                         ));
                     }
                     if monitor.is_empty() {
-                        return bad(format!("sentinel '{name}' monitors nothing: give it at least one master"));
+                        return invalid(format_args!(
+                            "sentinel '{name}' monitors nothing: give it at least one master"
+                        ));
                     }
                     let mut names = VecSet::new();
                     for m in monitor {
                         if !names.insert(m.name.as_str()) {
-                            return bad(format!("sentinel '{name}' monitors two masters named '{}'", m.name));
+                            return invalid(format_args!("sentinel '{name}' monitors two masters named '{}'", m.name));
                         }
                         if m.quorum == 0 {
-                            return bad(format!("sentinel '{name}', master '{}': quorum must be 1 or greater", m.name));
+                            return invalid(format_args!(
+                                "sentinel '{name}', master '{}': quorum must be 1 or greater",
+                                m.name
+                            ));
                         }
                         if !is_ipv4(&m.host) {
-                            return bad(format!(
+                            return invalid(format_args!(
                                 "sentinel '{name}', master '{}': host '{}' is not an IPv4 address",
                                 m.name, m.host
                             ));
@@ -695,7 +693,7 @@ impl Scenario {
                             || m.failover_timeout_ms == 0
                             || m.failover_timeout_ms > MAX_TIME_MS
                         {
-                            return bad(format!("sentinel '{name}', master '{}': down_after_ms and failover_timeout_ms must be between 1 and {MAX_TIME_MS}", m.name));
+                            return invalid(format_args!("sentinel '{name}', master '{}': down_after_ms and failover_timeout_ms must be between 1 and {MAX_TIME_MS}", m.name));
                         }
                     }
                 }
@@ -706,19 +704,21 @@ impl Scenario {
                 if let ProcessSpec::Reshard { name, spec } = p {
                     for n in [&spec.from, &spec.to] {
                         if proc_kinds.get(n.as_str()) != Some(&true) {
-                            return bad(format!("reshard '{name}': '{n}' is not a server"));
+                            return invalid(format_args!("reshard '{name}': '{n}' is not a server"));
                         }
                     }
                     if spec.slots.0 > spec.slots.1 || spec.slots.1 > 16383 {
-                        return bad(format!("reshard '{name}': slots must be a range within 0..=16383"));
+                        return invalid(format_args!("reshard '{name}': slots must be a range within 0..=16383"));
                     }
                 }
                 if let ProcessSpec::Rebalance { name, spec } = p {
                     if proc_kinds.get(spec.via.as_str()) != Some(&true) {
-                        return bad(format!("rebalance '{name}': '{}' is not a server", spec.via));
+                        return invalid(format_args!("rebalance '{name}': '{}' is not a server", spec.via));
                     }
                     if !(0.0..=100.0).contains(&spec.threshold) {
-                        return bad(format!("rebalance '{name}': threshold must be a percentage from 0 to 100"));
+                        return invalid(format_args!(
+                            "rebalance '{name}': threshold must be a percentage from 0 to 100"
+                        ));
                     }
                 }
                 if let ProcessSpec::Client {
@@ -734,23 +734,23 @@ impl Scenario {
                 {
                     if let Some(shards) = shards {
                         if shards.is_empty() {
-                            return bad(format!("client '{name}': shards needs at least one server"));
+                            return invalid(format_args!("client '{name}': shards needs at least one server"));
                         }
                         for s in shards {
                             if proc_kinds.get(s.as_str()) != Some(&true) {
-                                return bad(format!("client '{name}': shard '{s}' is not a server"));
+                                return invalid(format_args!("client '{name}': shard '{s}' is not a server"));
                             }
                         }
                     }
                     if let Some(c) = cache_aside {
                         if !database_names.contains(c.database.as_str()) {
-                            return bad(format!(
+                            return invalid(format_args!(
                                 "client '{name}': cache_aside database '{}' is not a database",
                                 c.database
                             ));
                         }
                         if c.ttl_s == 0 || c.ttl_s > MAX_TIME_MS / 1000 {
-                            return bad(format!(
+                            return invalid(format_args!(
                                 "client '{name}': cache_aside ttl_s must be between 1 and {}",
                                 MAX_TIME_MS / 1000
                             ));
@@ -758,21 +758,25 @@ impl Scenario {
                     }
                     for seed in cluster.iter().flat_map(|c| &c.seeds) {
                         if proc_kinds.get(seed.as_str()) != Some(&true) {
-                            return bad(format!("client '{name}': cluster seed '{seed}' is not a server"));
+                            return invalid(format_args!("client '{name}': cluster seed '{seed}' is not a server"));
                         }
                     }
                     if let Some(s) = sentinel {
                         for sn in &s.sentinels {
                             if !sentinel_names.contains(sn.as_str()) {
-                                return bad(format!("client '{name}': '{sn}' is not a sentinel"));
+                                return invalid(format_args!("client '{name}': '{sn}' is not a sentinel"));
                             }
                         }
                     }
                     for t in std::iter::once(target).chain(read_target.iter()) {
                         match proc_kinds.get(t.as_str()) {
                             Some(true) => {}
-                            Some(false) => return bad(format!("client '{name}' targets '{t}', which is not a server")),
-                            None => return bad(format!("client '{name}' targets '{t}': no process has that name")),
+                            Some(false) => {
+                                return invalid(format_args!("client '{name}' targets '{t}', which is not a server"))
+                            }
+                            None => {
+                                return invalid(format_args!("client '{name}' targets '{t}': no process has that name"))
+                            }
                         }
                     }
                     check_workload(name, workload)?;
@@ -790,12 +794,19 @@ impl Scenario {
         }
         for a in &self.actions {
             if a.at_ms > MAX_TIME_MS {
-                return bad(format!("an action at {} ms is past the longest run ({MAX_TIME_MS} ms)", a.at_ms));
+                return invalid(format_args!("an action at {} ms is past the longest run ({MAX_TIME_MS} ms)", a.at_ms));
             }
             check_action_names(&a.action, &host_names, &proc_kinds)?;
         }
         Ok(())
     }
+}
+
+/// Validation's refusal: `message` is formatted here, once, rather than inlined at each of its many call sites.
+#[cold]
+#[inline(never)]
+fn invalid<T>(message: fmt::Arguments<'_>) -> Result<T> {
+    Err(SimError::Invalid(fmt::format(message)))
 }
 
 /// Build a server's configuration from a scenario's config map, with Redis's wording for bad values.
@@ -804,12 +815,12 @@ pub fn server_config(name: &str, port: u16, config: &VecMap<String, ConfigValue>
     for (key, value) in config {
         let key_lc = key.to_ascii_lowercase();
         if key_lc == "port" {
-            return Err(SimError::Invalid(format!(
+            return invalid(format_args!(
                 "process '{name}': give the port as the process's \"port\", not in its config"
-            )));
+            ));
         }
         if !ServerConfig::knows_at_startup(&key_lc) {
-            return Err(SimError::Invalid(format!("process '{name}': unknown or unmodelled config option '{key}'")));
+            return invalid(format_args!("process '{name}': unknown or unmodelled config option '{key}'"));
         }
         c.set(&key_lc, &value.as_redis_text())
             .map_err(|why| SimError::Invalid(format!("process '{name}': config '{key}': {why}")))?;
@@ -824,9 +835,7 @@ fn check_name(what: &str, name: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(SimError::Invalid(format!(
-            "{what} name '{name}' must be 1 to 64 characters of letters, digits, '-', '_' or '.'"
-        )))
+        invalid(format_args!("{what} name '{name}' must be 1 to 64 characters of letters, digits, '-', '_' or '.'"))
     }
 }
 
@@ -844,18 +853,16 @@ pub(crate) fn check_link_numbers(
     for (field, v) in [("latency_ms", latency), ("jitter_ms", jitter)] {
         if let Some(v) = v {
             if v > MAX_LATENCY_MS {
-                return Err(SimError::Invalid(format!(
-                    "{what}: {field} {v} is more than an hour ({MAX_LATENCY_MS} ms)"
-                )));
+                return invalid(format_args!("{what}: {field} {v} is more than an hour ({MAX_LATENCY_MS} ms)"));
             }
         }
     }
     if let Some(l) = loss {
         if !(0.0..=1.0).contains(&l) {
-            return Err(SimError::Invalid(format!(
+            return invalid(format_args!(
                 "{what}: loss must be a probability between 0 and 1, got {}",
                 crate::decimal::decimal(l)
-            )));
+            ));
         }
     }
     Ok(())
@@ -864,31 +871,31 @@ pub(crate) fn check_link_numbers(
 fn check_bandwidth(what: &str, mbps: Option<u64>) -> Result<()> {
     match mbps {
         Some(m) if m == 0 || m > 1_000_000 => {
-            Err(SimError::Invalid(format!("{what}: bandwidth_mbps must be between 1 and 1000000, got {m}")))
+            invalid(format_args!("{what}: bandwidth_mbps must be between 1 and 1000000, got {m}"))
         }
         _ => Ok(()),
     }
 }
 
 fn check_workload(name: &str, w: &WorkloadSpec) -> Result<()> {
-    let bad = |m: String| Err(SimError::Invalid(format!("client '{name}': {m}")));
+    let bad = |m: fmt::Arguments<'_>| invalid(format_args!("client '{name}': {m}"));
     if w.interval_ms == 0 || w.interval_ms > MAX_TIME_MS {
-        return bad(format!("interval_ms must be between 1 and {MAX_TIME_MS}, got {}", w.interval_ms));
+        return bad(format_args!("interval_ms must be between 1 and {MAX_TIME_MS}, got {}", w.interval_ms));
     }
     if w.timeout_ms == 0 || w.timeout_ms > MAX_TIME_MS {
-        return bad(format!("timeout_ms must be between 1 and {MAX_TIME_MS}, got {}", w.timeout_ms));
+        return bad(format_args!("timeout_ms must be between 1 and {MAX_TIME_MS}, got {}", w.timeout_ms));
     }
     if w.keys == 0 || w.keys > 10_000_000 {
-        return bad(format!("keys must be between 1 and 10000000, got {}", w.keys));
+        return bad(format_args!("keys must be between 1 and 10000000, got {}", w.keys));
     }
     if w.ops.is_empty() || w.ops.iter().all(|o| o.weight == 0) {
-        return bad("ops needs at least one command with a weight above 0".into());
+        return bad(format_args!("ops needs at least one command with a weight above 0"));
     }
     for op in &w.ops {
         match split_args(&op.command) {
             Ok(args) if !args.is_empty() => {}
-            Ok(_) => return bad("an op has an empty command".into()),
-            Err(e) => return bad(format!("op '{}': {e}", op.command)),
+            Ok(_) => return bad(format_args!("an op has an empty command")),
+            Err(e) => return bad(format_args!("op '{}': {e}", op.command)),
         }
     }
     Ok(())
@@ -902,20 +909,37 @@ pub(crate) fn check_action_names(action: &Action, hosts: &VecSet<&str>, procs: &
             Err(SimError::UnknownHost(h.clone()))
         }
     };
-    match action {
-        Action::Crash { process }
-        | Action::Restart { process }
-        | Action::Pause { process }
-        | Action::Resume { process }
-        | Action::Command { process, .. } => {
-            if !procs.contains_key(process.as_str()) {
-                return Err(SimError::UnknownProcess(process.clone()));
-            }
+    let process = |p: &String| {
+        if procs.contains_key(p.as_str()) {
+            Ok(())
+        } else {
+            Err(SimError::UnknownProcess(p.clone()))
         }
+    };
+    // Plain loops over the lists, rather than flattened or chained iterators: the same checks in less code.
+    match action {
+        Action::Crash { process: p }
+        | Action::Restart { process: p }
+        | Action::Pause { process: p }
+        | Action::Resume { process: p }
+        | Action::Command { process: p, .. } => process(p)?,
         Action::PowerOff { host: h } | Action::PowerOn { host: h } => host(h)?,
         Action::RemoveFile { host: h, .. } | Action::TruncateFile { host: h, .. } => host(h)?,
-        Action::Partition { groups } => groups.iter().flatten().try_for_each(host)?,
-        Action::PartitionOneWay { from, to } => from.iter().chain(to).try_for_each(host)?,
+        Action::Partition { groups } => {
+            for group in groups {
+                for h in group {
+                    host(h)?;
+                }
+            }
+        }
+        Action::PartitionOneWay { from, to } => {
+            for h in from {
+                host(h)?;
+            }
+            for h in to {
+                host(h)?;
+            }
+        }
         Action::Heal => {}
         Action::ClusterCreate { nodes, .. } => {
             for n in nodes {
@@ -924,18 +948,18 @@ pub(crate) fn check_action_names(action: &Action, hosts: &VecSet<&str>, procs: &
                 }
             }
         }
-        Action::Repoint { process, target, read_target } => {
-            for name in std::iter::once(process).chain(std::iter::once(target)).chain(read_target.iter()) {
-                if !procs.contains_key(name.as_str()) {
-                    return Err(SimError::UnknownProcess(name.clone()));
-                }
+        Action::Repoint { process: client, target, read_target } => {
+            let targets = std::iter::once(target).chain(read_target);
+            process(client)?;
+            for t in targets.clone() {
+                process(t)?;
             }
-            if procs.get(process.as_str()) != Some(&false) {
-                return Err(SimError::Invalid(format!("'{process}' is not a client: only clients can be repointed")));
+            if procs.get(client.as_str()) != Some(&false) {
+                return invalid(format_args!("'{client}' is not a client: only clients can be repointed"));
             }
-            for t in std::iter::once(target).chain(read_target.iter()) {
+            for t in targets {
                 if procs.get(t.as_str()) != Some(&true) {
-                    return Err(SimError::Invalid(format!("'{t}' is not a server")));
+                    return invalid(format_args!("'{t}' is not a server"));
                 }
             }
         }
