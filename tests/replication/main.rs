@@ -204,6 +204,25 @@ fn a_replica_with_replicas_of_its_own_only_proxies_its_masters_pings() {
 }
 
 #[test]
+fn a_sub_replica_whose_master_has_lost_its_own_master_is_told_to_try_later() {
+    // replica-2 replicates from replica-1, whose master is dead: replica-1 refuses PSYNC with -NOMASTERLINK
+    // (syncCommand), and replica-2 logs it in Redis's words and keeps trying.
+    let mut sim = Simulation::from_json(&scenario("replication-chain"), 5).unwrap();
+    sim.run_until(SimTime(4_000));
+    sim.act(Action::Crash { process: "master".into() }).unwrap();
+    sim.run_until(SimTime(5_000));
+    sim.act(Action::Crash { process: "replica-2".into() }).unwrap();
+    sim.run_until(SimTime(5_500));
+    sim.act(Action::Restart { process: "replica-2".into() }).unwrap();
+    sim.run_until(SimTime(9_000));
+    let told = "Master is currently unable to PSYNC but should be in the future: \
+                -NOMASTERLINK Can't SYNC while not connected with my master";
+    let logs = logs(&sim, "replica-2");
+    assert!(logs.iter().filter(|l| *l == told).count() >= 2, "it retries at each cron: {logs:?}");
+    assert_eq!(info_field(&mut sim, "replica-2", "replication", "master_link_status"), "down");
+}
+
+#[test]
 fn min_replicas_refuses_writes_without_a_good_replica_and_wait_counts_acks() {
     let mut sim = Simulation::from_json(&scenario("replication-min-replicas"), 1).unwrap();
     sim.run_until(SimTime(2_000));

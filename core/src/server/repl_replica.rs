@@ -81,12 +81,23 @@ impl Server {
         }
         m.last_io = ctx.now;
         let Some(step) = m.pending.remove(&id) else { return };
+        // An error reply, in syncWithMaster's words: fatal to this attempt (the link is dropped and tried again
+        // at the next cron) except for the two REPLCONFs, which an old master may not understand.
         if let Reply::Error(e) = &reply {
-            if step != Step::ReplconfCapa && step != Step::ReplconfPort {
-                let why = format!("Master replied to {step:?} with an error: {e}; retrying");
-                return self.drop_master_link(ctx, &why, true);
+            match step {
+                Step::Ping => {
+                    return self.drop_master_link(ctx, &format!("Error reply to PING from master: '-{e}'"), true)
+                }
+                Step::ReplconfPort => {
+                    self.log(ctx, format!("(Non critical) Master does not understand REPLCONF listening-port: -{e}"))
+                }
+                Step::ReplconfCapa => {
+                    self.log(ctx, format!("(Non critical) Master does not understand REPLCONF capa: -{e}"))
+                }
+                Step::Psync => {}
             }
         }
+        let Some(m) = self.repl.master.as_mut() else { return };
         match step {
             Step::Ping => {
                 m.state = LinkState::Handshake;
@@ -117,7 +128,20 @@ impl Server {
         let text = match &reply {
             Reply::Status(s) => s.clone(),
             other => {
-                return self.drop_master_link(ctx, &format!("Unexpected reply to PSYNC from master: {other:?}"), true)
+                // Redis's words (slaveTryPartialResynchronization), with the reply line as it came; either way
+                // the link is dropped and the replica tries again at its next cron.
+                let line = match other {
+                    Reply::Error(e) => format!("-{e}"),
+                    other => crate::cli::short_reply(other),
+                };
+                let why = if line.starts_with("-NOMASTERLINK") || line.starts_with("-LOADING") {
+                    format!("Master is currently unable to PSYNC but should be in the future: {line}")
+                } else if line.starts_with("-ERR") {
+                    format!("Master does not support PSYNC or is in error state (reply: {line})")
+                } else {
+                    format!("Unexpected reply to PSYNC from master: {line}")
+                };
+                return self.drop_master_link(ctx, &why, true);
             }
         };
         let words: Vec<&str> = text.split_whitespace().collect();
