@@ -5,7 +5,7 @@
 use crate::action::Action;
 use crate::decode::{self, Decode, Fields};
 use crate::error::{Result, SimError};
-use crate::json::{Json, ToJson, Value};
+use crate::json::{self, Json, ToJson, Value};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 use crate::trace::{trace_hash, Record};
@@ -43,8 +43,25 @@ impl ToJson for RecordedAction {
 
 impl ToJson for Session {
     fn write_json(&self, out: &mut Json) {
+        let (scenario, actions) = (&self.scenario, &self.actions[..]);
+        SessionParts { version: self.version, scenario, seed: self.seed, actions, now: self.now }.write_json(out);
+    }
+}
+
+/// A session's parts by reference, so that a running simulation exports itself without copying its scenario
+/// (`Simulation::export_session_json`).
+struct SessionParts<'a> {
+    version: u32,
+    scenario: &'a Scenario,
+    seed: u64,
+    actions: &'a [RecordedAction],
+    now: u64,
+}
+
+impl ToJson for SessionParts<'_> {
+    fn write_json(&self, out: &mut Json) {
         let mut o = out.object();
-        o.field("version", &self.version).field("scenario", &self.scenario).field("seed", &self.seed);
+        o.field("version", &self.version).field("scenario", self.scenario).field("seed", &self.seed);
         o.field("actions", &self.actions).field("now", &self.now);
     }
 }
@@ -344,6 +361,18 @@ impl Simulation {
             actions: self.actions[..self.applied].to_vec(),
             now: self.now().ms(),
         }
+    }
+
+    /// `export_session` as JSON text, written straight from the simulation.
+    pub fn export_session_json(&self) -> String {
+        let (scenario, actions) = (&self.scenario, &self.actions[..self.applied]);
+        json::to_string(&SessionParts {
+            version: SESSION_VERSION,
+            scenario,
+            seed: self.seed,
+            actions,
+            now: self.now().ms(),
+        })
     }
 
     /// Rebuild a session: the same scenario and seed, the same actions at the same points, up to `now`.

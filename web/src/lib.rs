@@ -211,7 +211,7 @@ impl Simulation {
     /// Scenario, seed and recorded actions as JSON: enough to reproduce this session exactly.
     #[wasm_bindgen(js_name = exportSession)]
     pub fn export_session(&self) -> String {
-        json::to_string(&self.inner.export_session())
+        self.inner.export_session_json()
     }
 
     /// The action log: `[{t, after_events, action}]`.
