@@ -102,6 +102,39 @@ fn hex_val(c: u8) -> u8 {
     }
 }
 
+/// redis-cli's repeat prefix: `3 INCR x` sends `INCR x` three times. A first argument counts as a repeat when
+/// more arguments follow and `strtol` reads all of it (leading spaces and a sign allowed; an empty argument reads
+/// as 0). Returns the count and the command, or redis-cli's message for a count that is not positive or
+/// overflows. The count is not capped here: the console caps it ([`MAX_CONSOLE_REPEAT`]).
+pub fn repeat_prefix(args: &[Vec<u8>]) -> Result<(u64, &[Vec<u8>]), String> {
+    const INVALID: &str = "Invalid redis-cli repeat command option value.";
+    let Some((first, rest)) = args.split_first().filter(|(_, rest)| !rest.is_empty()) else {
+        return Ok((1, args));
+    };
+    let text = first.as_slice();
+    let start = text.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(text.len());
+    let (negative, digits_at) = match text.get(start) {
+        Some(b'-') => (true, start + 1),
+        Some(b'+') => (false, start + 1),
+        _ => (false, start),
+    };
+    let digits = text[digits_at..].iter().take_while(|c| c.is_ascii_digit()).count();
+    // strtol leaves its end pointer at the start when it reads no digits: a repeat only if the argument is empty.
+    let end = if digits == 0 { 0 } else { digits_at + digits };
+    if end != text.len() {
+        return Ok((1, args));
+    }
+    let value = text[digits_at..end].iter().try_fold(0i64, |n, &c| n.checked_mul(10)?.checked_add(i64::from(c - b'0')));
+    match value {
+        Some(n) if !negative && n > 0 => Ok((n as u64, rest)),
+        _ => Err(INVALID.to_string()),
+    }
+}
+
+/// The most times the page's console repeats a command (`1000000 PING` in a real redis-cli floods the
+/// terminal; here it would stall the page).
+pub const MAX_CONSOLE_REPEAT: u64 = 1000;
+
 /// Quote bytes the way `sdscatrepr` does: `"bar"`, with `\n`, `\"`, `\\` and `\xHH` escapes.
 pub fn repr(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() + 2);
@@ -311,5 +344,19 @@ mod tests {
             format_console_reply(&args("cluster slots"), &disabled),
             "(error) ERR This instance has cluster support disabled"
         );
+    }
+    #[test]
+    fn a_leading_count_repeats_the_command_as_in_redis_cli() {
+        let args = |line: &str| split_args(line).unwrap();
+        let ping = args("PING");
+        assert_eq!(repeat_prefix(&args("3 PING")), Ok((3, &ping[..])));
+        assert_eq!(repeat_prefix(&args("+2 PING")), Ok((2, &ping[..])));
+        // Not a count: a lone number is a command, and so is a first argument strtol does not read whole.
+        assert_eq!(repeat_prefix(&args("3")), Ok((1, &args("3")[..])));
+        assert_eq!(repeat_prefix(&args("3x PING")), Ok((1, &args("3x PING")[..])));
+        let invalid = Err("Invalid redis-cli repeat command option value.".to_string());
+        for line in ["0 PING", "-1 PING", "'' PING", "99999999999999999999 PING"] {
+            assert_eq!(repeat_prefix(&args(line)), invalid, "{line}");
+        }
     }
 }

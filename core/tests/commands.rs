@@ -176,6 +176,11 @@ fn info_role_and_config() {
     }
     let keyspace = cli(&mut s, "INFO keyspace");
     assert!(!keyspace.contains("# Server"));
+    // A leading count repeats the command, as redis-cli's prompt does; each reply on its own line.
+    assert_eq!(cli(&mut s, "3 INCR repeated"), "(integer) 1\n(integer) 2\n(integer) 3");
+    assert_eq!(cli(&mut s, "0 INCR repeated"), "Invalid redis-cli repeat command option value.");
+    assert_eq!(cli(&mut s, "5000 PING"), "The console repeats a command at most 1000 times.");
+    assert_eq!(cli(&mut s, "GET repeated"), "\"3\"");
     // redis-cli prints INFO raw: an unknown section is an empty text, so nothing.
     assert_eq!(cli(&mut s, "INFO nosuchsection"), "");
     assert_eq!(cli(&mut s, "ROLE"), "1) \"master\"\n2) (integer) 0\n3) (empty array)");

@@ -241,10 +241,21 @@ impl World {
             ProcState::Up => match split_args(line) {
                 Err(e) => e,
                 Ok(args) if args.is_empty() => String::new(),
-                Ok(args) => {
-                    let reply: Reply = self.with_ctx(pid, trace, |node, ctx| node.process().console(ctx, args.clone()));
-                    format_console_reply(&args, &reply)
-                }
+                Ok(args) => match repeat_prefix(&args) {
+                    Err(message) => message,
+                    Ok((times, _)) if times > MAX_CONSOLE_REPEAT => {
+                        format!("The console repeats a command at most {MAX_CONSOLE_REPEAT} times.")
+                    }
+                    Ok((times, command)) => {
+                        let mut printed = Vec::new();
+                        for _ in 0..times {
+                            let reply: Reply =
+                                self.with_ctx(pid, trace, |node, ctx| node.process().console(ctx, command.to_vec()));
+                            printed.push(format_console_reply(command, &reply));
+                        }
+                        printed.join("\n")
+                    }
+                },
             },
         };
         self.record(trace, TraceEvent::Console { proc: pid, line: line.to_string(), reply: reply_text.clone() });

@@ -7,7 +7,7 @@
 mod actions;
 
 use crate::action::Action;
-use crate::cli::{format_console_reply, split_args};
+use crate::cli::{format_console_reply, repeat_prefix, split_args, MAX_CONSOLE_REPEAT};
 use crate::client::{Client, Template};
 use crate::disk::{Disk, DiskParams};
 use crate::error::{Result, SimError};
