@@ -51,30 +51,53 @@ impl ToJson for Metrics {
 }
 
 pub fn metrics(trace: &[Record], now: u64) -> Metrics {
-    let mut m = Metrics { now, trace_len: trace.len(), ..Metrics::default() };
-    let mut clients: VecMap<ProcId, ClientTally> = VecMap::new();
-    for r in trace {
-        match &r.event {
-            TraceEvent::Send { .. } => m.messages_sent += 1,
-            TraceEvent::Drop { .. } => m.messages_dropped += 1,
-            TraceEvent::Request { client, .. } => {
-                clients.entry(*client).or_insert_with(|| ClientTally { client: *client, ..Default::default() }).sent +=
-                    1
-            }
-            TraceEvent::Outcome { client, outcome, .. } => {
-                let t = clients.entry(*client).or_insert_with(|| ClientTally { client: *client, ..Default::default() });
-                match outcome {
-                    Outcome::Ok => t.ok += 1,
-                    Outcome::Error => t.errors += 1,
-                    Outcome::Timeout => t.timeouts += 1,
-                    Outcome::Refused => t.refused += 1,
+    let mut tally = Tally::default();
+    tally.add(trace);
+    tally.metrics(trace.len(), now)
+}
+
+/// The counts of [`Metrics`] over the records read so far.
+#[derive(Default)]
+struct Tally {
+    messages_sent: u64,
+    messages_dropped: u64,
+    clients: VecMap<ProcId, ClientTally>,
+}
+
+impl Tally {
+    fn add(&mut self, trace: &[Record]) {
+        for r in trace {
+            match &r.event {
+                TraceEvent::Send { .. } => self.messages_sent += 1,
+                TraceEvent::Drop { .. } => self.messages_dropped += 1,
+                TraceEvent::Request { client, .. } => self.client(*client).sent += 1,
+                TraceEvent::Outcome { client, outcome, .. } => {
+                    let t = self.client(*client);
+                    match outcome {
+                        Outcome::Ok => t.ok += 1,
+                        Outcome::Error => t.errors += 1,
+                        Outcome::Timeout => t.timeouts += 1,
+                        Outcome::Refused => t.refused += 1,
+                    }
                 }
+                _ => {}
             }
-            _ => {}
         }
     }
-    m.clients = clients.into_iter().map(|(_, t)| t).collect();
-    m
+
+    fn client(&mut self, client: ProcId) -> &mut ClientTally {
+        self.clients.entry(client).or_insert_with(|| ClientTally { client, ..Default::default() })
+    }
+
+    fn metrics(&self, trace_len: usize, now: u64) -> Metrics {
+        Metrics {
+            now,
+            trace_len,
+            messages_sent: self.messages_sent,
+            messages_dropped: self.messages_dropped,
+            clients: self.clients.values().cloned().collect(),
+        }
+    }
 }
 
 /// A write the client saw acknowledged: `SET key value ...` or each pair of an `MSET`.
@@ -171,26 +194,71 @@ fn history(trace: &[Record]) -> History {
 /// Requests sent and not answered yet (few at a time): when, to which server, the command.
 type Pending = VecMap<(ProcId, u64), (u64, ProcId, Vec<String>)>;
 
-/// The history of a trace, kept up to date as the trace grows: each call digests only the records since the
-/// last (on a long trace the history is most of what `checks` costs). It starts afresh when the trace was
-/// cut since (`generation`: `Simulation::trace_generation`).
+/// What the checkers read from a trace, kept up to date as the trace grows: each call digests only the records
+/// since the last (on a long trace, reading it all again is most of what `checks` and `metrics` cost). It
+/// starts afresh when the trace was cut since (`generation`: `Simulation::trace_generation`).
 #[derive(Default)]
 pub struct HistoryCache {
     generation: u64,
     seen: usize,
     history: History,
     pending: Pending,
+    outages: Outages,
+    links: Links,
+    tally: Tally,
+    /// The master windows are counted per deployment: read with the grouping `windows_key` (each process's
+    /// deployment, by index) up to `windows_seen`, and read again from the start when the grouping changes
+    /// (a replica linking two servers for the first time), which happens a few times a run.
+    windows: MasterWindows,
+    windows_key: Option<Vec<Option<usize>>>,
+    windows_seen: usize,
 }
 
+/// Intervals `[from, to)` of virtual ms.
+type Windows = Vec<(u64, u64)>;
+
 impl HistoryCache {
-    fn update(&mut self, trace: &[Record], generation: u64) -> &History {
+    fn update(&mut self, world: &crate::world::World, trace: &[Record], generation: u64) {
         if generation != self.generation || self.seen > trace.len() {
             *self = HistoryCache { generation, ..HistoryCache::default() };
         }
-        add_to_history(&mut self.history, &mut self.pending, &trace[self.seen..]);
+        let new = &trace[self.seen..];
+        add_to_history(&mut self.history, &mut self.pending, new);
+        self.outages.add(new);
+        self.links.add(world, new);
+        self.tally.add(new);
         self.seen = trace.len();
-        &self.history
     }
+
+    /// The no-master and split-brain windows now, `deployment` grouping `world`'s servers.
+    fn master_windows(
+        &mut self,
+        world: &crate::world::World,
+        trace: &[Record],
+        deployment: &dyn Fn(ProcId) -> Option<usize>,
+    ) -> (Windows, Windows) {
+        let key: Vec<Option<usize>> = (0..world.procs().len()).map(|i| deployment(ProcId(i as u32))).collect();
+        if self.windows_key.as_ref() != Some(&key) {
+            (self.windows, self.windows_key, self.windows_seen) = (MasterWindows::new(2), Some(key), 0);
+        }
+        let preds: [&dyn Fn(usize) -> bool; 2] = [&|n| n == 0, &|n| n >= 2];
+        self.windows.add(&trace[self.windows_seen..], deployment, &preds);
+        self.windows_seen = trace.len();
+        let mut w = self.windows.finish(world.now().ms(), deployment, &preds);
+        let split = w.pop().unwrap_or_default();
+        (w.pop().unwrap_or_default(), split)
+    }
+}
+
+/// [`metrics`], with the trace's counts kept in `cache` between calls (see [`checks_cached`]).
+pub fn metrics_cached(
+    world: &crate::world::World,
+    trace: &[Record],
+    generation: u64,
+    cache: &mut HistoryCache,
+) -> Metrics {
+    cache.update(world, trace, generation);
+    cache.tally.metrics(trace.len(), world.now().ms())
 }
 
 /// The command's name in capitals (empty for an empty command).
@@ -357,33 +425,61 @@ fn master_windows_among(
     deployment: &dyn Fn(ProcId) -> Option<usize>,
     preds: &[&dyn Fn(usize) -> bool],
 ) -> Vec<Vec<(u64, u64)>> {
-    let mut up: VecMap<ProcId, bool> = VecMap::new();
-    let mut master: VecMap<ProcId, bool> = VecMap::new();
-    let mut all: Vec<Vec<(u64, u64)>> = vec![Vec::new(); preds.len()];
-    let mut opens: Vec<Option<u64>> = vec![None; preds.len()];
-    let mut i = 0;
-    while i < trace.len() {
-        let t = trace[i].t.ms();
-        // Apply every record of this instant before judging it, so a restart's down-then-up is not a window.
-        while i < trace.len() && trace[i].t.ms() == t {
-            match &trace[i].event {
+    let mut w = MasterWindows::new(preds.len());
+    w.add(trace, deployment, preds);
+    w.finish(now, deployment, preds)
+}
+
+/// The master windows of the records read so far, one list per predicate.
+#[derive(Clone, Default)]
+struct MasterWindows {
+    up: VecMap<ProcId, bool>,
+    master: VecMap<ProcId, bool>,
+    /// The time of the records applied last, not judged yet: more records may come at that same instant.
+    instant: Option<u64>,
+    opens: Vec<Option<u64>>,
+    windows: Vec<Vec<(u64, u64)>>,
+}
+
+impl MasterWindows {
+    fn new(preds: usize) -> Self {
+        MasterWindows { opens: vec![None; preds], windows: vec![Vec::new(); preds], ..MasterWindows::default() }
+    }
+
+    fn add(
+        &mut self,
+        trace: &[Record],
+        deployment: &dyn Fn(ProcId) -> Option<usize>,
+        preds: &[&dyn Fn(usize) -> bool],
+    ) {
+        for r in trace {
+            // Apply every record of an instant before judging it, so a restart's down-then-up is not a window.
+            if self.instant.is_some_and(|t| t != r.t.ms()) {
+                self.judge(deployment, preds);
+            }
+            self.instant = Some(r.t.ms());
+            match &r.event {
                 TraceEvent::State { proc, state } => {
-                    up.insert(*proc, *state == crate::trace::ProcState::Up);
+                    self.up.insert(*proc, *state == crate::trace::ProcState::Up);
                 }
                 TraceEvent::Role { proc, role, .. } => {
-                    master.insert(*proc, role == "master");
+                    self.master.insert(*proc, role == "master");
                 }
                 _ => {}
             }
-            i += 1;
         }
+    }
+
+    /// Open or close each predicate's window at the instant of the records applied last.
+    fn judge(&mut self, deployment: &dyn Fn(ProcId) -> Option<usize>, preds: &[&dyn Fn(usize) -> bool]) {
+        let Some(t) = self.instant.take() else { return };
         let mut counts: VecMap<usize, usize> = VecMap::new();
-        for (p, m) in &master {
+        for (p, m) in &self.master {
             let Some(d) = deployment(*p) else { continue };
             let c = counts.entry(d).or_default();
-            *c += usize::from(*m && up.get(p).copied().unwrap_or(false));
+            *c += usize::from(*m && self.up.get(p).copied().unwrap_or(false));
         }
-        for ((pred, open), windows) in preds.iter().zip(opens.iter_mut()).zip(all.iter_mut()) {
+        for ((pred, open), windows) in preds.iter().zip(self.opens.iter_mut()).zip(self.windows.iter_mut()) {
             let hit = if counts.is_empty() { pred(0) } else { counts.values().any(|c| pred(*c)) };
             match (hit, *open) {
                 (true, None) => *open = Some(t),
@@ -397,14 +493,26 @@ fn master_windows_among(
             }
         }
     }
-    for (open, windows) in opens.into_iter().zip(all.iter_mut()) {
-        if let Some(from) = open {
-            if now > from {
-                windows.push((from, now));
+
+    /// The windows up to `now`: the last instant judged (on a copy: the trace may grow at that instant yet),
+    /// windows still open closed at `now`.
+    fn finish(
+        &self,
+        now: u64,
+        deployment: &dyn Fn(ProcId) -> Option<usize>,
+        preds: &[&dyn Fn(usize) -> bool],
+    ) -> Vec<Vec<(u64, u64)>> {
+        let mut last = self.clone();
+        last.judge(deployment, preds);
+        for (open, windows) in last.opens.iter().zip(last.windows.iter_mut()) {
+            if let Some(from) = *open {
+                if now > from {
+                    windows.push((from, now));
+                }
             }
         }
+        last.windows
     }
-    all
 }
 
 /// Windows are `[from, to)` pairs of virtual ms.
@@ -457,50 +565,71 @@ impl ToJson for Unavailable {
 
 /// Windows during which a client's requests failed (errors, timeouts, refusals) until one succeeded again.
 pub fn unavailability(trace: &[Record], now: u64) -> Vec<Unavailable> {
-    let mut sent: VecMap<(ProcId, u64), u64> = VecMap::new();
-    let mut open: VecMap<ProcId, Unavailable> = VecMap::new();
-    // Per client: when its last window closed, and that window's index in `out`.
-    let mut last_closed: VecMap<ProcId, (u64, usize)> = VecMap::new();
-    let mut out = Vec::new();
-    for r in trace {
-        match &r.event {
-            TraceEvent::Request { client, id, .. } => {
-                sent.insert((*client, *id), r.t.ms());
-            }
-            TraceEvent::Outcome { client, id, outcome, .. } => {
-                let sent_at = sent.remove(&(*client, *id)).unwrap_or(r.t.ms());
-                if *outcome == Outcome::Ok {
-                    if let Some(mut w) = open.remove(client) {
-                        w.to = r.t.ms();
-                        last_closed.insert(*client, (w.to, out.len()));
-                        out.push(w);
-                    }
-                } else {
-                    // A straggler of the last window — sent while it was open, failing (a timeout) after a
-                    // success closed it — belongs to that window, not to a new one.
-                    if let Some(&(to, i)) = last_closed.get(client) {
-                        if sent_at < to && !open.contains_key(client) {
-                            out[i].failed_requests += 1;
-                            continue;
-                        }
-                    }
-                    let sent_at = sent_at.max(last_closed.get(client).map_or(0, |c| c.0));
-                    let w = open.entry(*client).or_insert(Unavailable {
-                        client: *client,
-                        from: sent_at,
-                        to: now,
-                        failed_requests: 0,
-                    });
-                    w.from = w.from.min(sent_at);
-                    w.failed_requests += 1;
+    let mut outages = Outages::default();
+    outages.add(trace);
+    outages.finish(now)
+}
+
+/// The unavailability windows of the records read so far.
+#[derive(Default)]
+struct Outages {
+    /// When each request not answered yet was sent.
+    sent: VecMap<(ProcId, u64), u64>,
+    /// Per client, its window still open (its `to` is whatever `now` will be).
+    open: VecMap<ProcId, Unavailable>,
+    /// Per client: when its last window closed, and that window's index in `closed`.
+    last_closed: VecMap<ProcId, (u64, usize)>,
+    /// The windows closed, in the order they closed.
+    closed: Vec<Unavailable>,
+}
+
+impl Outages {
+    fn add(&mut self, trace: &[Record]) {
+        for r in trace {
+            match &r.event {
+                TraceEvent::Request { client, id, .. } => {
+                    self.sent.insert((*client, *id), r.t.ms());
                 }
+                TraceEvent::Outcome { client, id, outcome, .. } => {
+                    let sent_at = self.sent.remove(&(*client, *id)).unwrap_or(r.t.ms());
+                    if *outcome == Outcome::Ok {
+                        if let Some(mut w) = self.open.remove(client) {
+                            w.to = r.t.ms();
+                            self.last_closed.insert(*client, (w.to, self.closed.len()));
+                            self.closed.push(w);
+                        }
+                    } else {
+                        // A straggler of the last window — sent while it was open, failing (a timeout) after a
+                        // success closed it — belongs to that window, not to a new one.
+                        if let Some(&(to, i)) = self.last_closed.get(client) {
+                            if sent_at < to && !self.open.contains_key(client) {
+                                self.closed[i].failed_requests += 1;
+                                continue;
+                            }
+                        }
+                        let sent_at = sent_at.max(self.last_closed.get(client).map_or(0, |c| c.0));
+                        let w = self.open.entry(*client).or_insert(Unavailable {
+                            client: *client,
+                            from: sent_at,
+                            to: 0,
+                            failed_requests: 0,
+                        });
+                        w.from = w.from.min(sent_at);
+                        w.failed_requests += 1;
+                    }
+                }
+                _ => {}
             }
-            _ => {}
         }
     }
-    out.extend(open.into_iter().map(|(_, w)| w));
-    crate::sort::sort_by_key(&mut out, |w| (w.from, w.client));
-    out
+
+    /// Every window, those still open lasting until `now`, by start.
+    fn finish(&self, now: u64) -> Vec<Unavailable> {
+        let mut out = self.closed.clone();
+        out.extend(self.open.values().map(|w| Unavailable { to: now, ..w.clone() }));
+        crate::sort::sort_by_key(&mut out, |w| (w.from, w.client));
+        out
+    }
 }
 
 /// Run every history check against the world as it is now. Each acknowledged write is judged by the rules of
@@ -509,10 +638,10 @@ pub fn unavailability(trace: &[Record], now: u64) -> Vec<Unavailable> {
 /// master and independent shards can run side by side in one scenario. The master windows (no master, split
 /// brain) are those of the non-cluster deployments: a cluster has no one master (one cluster per scenario).
 pub fn checks(world: &crate::world::World, trace: &[Record]) -> Checks {
-    checks_with(world, trace, &history(trace))
+    checks_cached(world, trace, 0, &mut HistoryCache::default())
 }
 
-/// [`checks`], with the trace's history kept in `cache` between calls (`generation`: the simulation's
+/// [`checks`], with what was read of the trace kept in `cache` between calls (`generation`: the simulation's
 /// `trace_generation`): what the page asks for a few times a second while the trace grows.
 pub fn checks_cached(
     world: &crate::world::World,
@@ -520,10 +649,7 @@ pub fn checks_cached(
     generation: u64,
     cache: &mut HistoryCache,
 ) -> Checks {
-    checks_with(world, trace, cache.update(trace, generation))
-}
-
-fn checks_with(world: &crate::world::World, trace: &[Record], h: &History) -> Checks {
+    cache.update(world, trace, generation);
     let now = world.now().ms();
     let unix = world.epoch_unix_ms() + now;
     let server = |id: ProcId| match &world.procs()[id.index()].node {
@@ -568,7 +694,7 @@ fn checks_with(world: &crate::world::World, trace: &[Record], h: &History) -> Ch
         });
         Some(value.map(|v| String::from_utf8_lossy(v).into_owned()))
     };
-    let group = deployments(world, trace);
+    let group = cache.links.groups(world);
     let deployment = |p: ProcId| group.get(&p).copied().unwrap_or(p.index());
     let plain = |p: ProcId| (!clustered(p)).then(|| deployment(p));
     let data = |server_id: ProcId, key: &str| -> Option<Option<String>> {
@@ -580,14 +706,10 @@ fn checks_with(world: &crate::world::World, trace: &[Record], h: &History) -> Ch
         let s = server(serving_master_where(world, &|p| deployment(p) == group)?)?;
         Some(s.db.get(key.as_bytes(), unix).map(|v| String::from_utf8_lossy(v).into_owned()))
     };
-    let (no_master, split_brain) = if any_plain {
-        let mut w = master_windows_among(trace, now, &plain, &[&|n| n == 0, &|n| n >= 2]);
-        let split = w.pop().unwrap_or_default();
-        (w.pop().unwrap_or_default(), split)
-    } else {
-        (Vec::new(), Vec::new())
-    };
+    let (no_master, split_brain) =
+        if any_plain { cache.master_windows(world, trace, &plain) } else { (Vec::new(), Vec::new()) };
     let master = if any_plain { serving_master_where(world, &|p| !clustered(p)) } else { None };
+    let h = &cache.history;
     Checks {
         serving_master: master,
         acked_writes: h.acked.len(),
@@ -597,7 +719,7 @@ fn checks_with(world: &crate::world::World, trace: &[Record], h: &History) -> Ch
         no_master_ms: no_master.iter().map(|(a, b)| b - a).sum(),
         no_master,
         split_brain,
-        unavailable: unavailability(trace, now),
+        unavailable: cache.outages.finish(now),
     }
 }
 
@@ -613,41 +735,65 @@ fn acked_by_client(h: &History) -> Vec<(ProcId, usize)> {
 /// at any time of the run — a replica and the master it followed — are one deployment. Independent servers,
 /// as in a side-by-side comparison, are judged apart: one's keys are not another's lost writes.
 pub fn deployments(world: &crate::world::World, trace: &[Record]) -> VecMap<ProcId, usize> {
-    let n = world.procs().len();
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn find(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
+    let mut links = Links::default();
+    links.add(world, trace);
+    links.groups(world)
+}
+
+/// The replication links of the records read so far: a union-find over process indices, each set's root its
+/// least index (whatever order the links came in, so reading the trace in pieces finds the same roots).
+#[derive(Clone, Default)]
+struct Links {
+    parent: Vec<usize>,
+}
+
+impl Links {
+    fn find(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
         }
         i
     }
-    let mut link = |a: usize, b: usize| {
-        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-        parent[ra.max(rb)] = ra.min(rb);
-    };
-    let resolve = |addr: &str| {
-        let (ip, port) = addr.rsplit_once(':')?;
-        world.resolve(ip, port.parse().ok()?)
-    };
-    for r in trace {
-        if let TraceEvent::Role { proc, master: Some(addr), .. } = &r.event {
-            if let Some(m) = resolve(addr) {
-                link(proc.index(), m.index());
+
+    fn link(&mut self, a: usize, b: usize) {
+        let n = self.parent.len().max(a + 1).max(b + 1);
+        self.parent.extend(self.parent.len()..n);
+        let (ra, rb) = (self.find(a), self.find(b));
+        self.parent[ra.max(rb)] = ra.min(rb);
+    }
+
+    fn add(&mut self, world: &crate::world::World, trace: &[Record]) {
+        let resolve = |addr: &str| {
+            let (ip, port) = addr.rsplit_once(':')?;
+            world.resolve(ip, port.parse().ok()?)
+        };
+        for r in trace {
+            if let TraceEvent::Role { proc, master: Some(addr), .. } = &r.event {
+                if let Some(m) = resolve(addr) {
+                    self.link(proc.index(), m.index());
+                }
             }
         }
     }
-    for (i, p) in world.procs().iter().enumerate() {
-        if let crate::world::Node::Server(s) = &p.node {
-            if let Some(m) = s.repl.master.as_ref().and_then(|m| world.resolve(&m.host, m.port)) {
-                link(i, m.index());
+
+    /// Each server's deployment: the links read from the trace and those of the world now.
+    fn groups(&self, world: &crate::world::World) -> VecMap<ProcId, usize> {
+        let mut links = self.clone();
+        let n = world.procs().len();
+        links.parent.extend(links.parent.len()..n);
+        for (i, p) in world.procs().iter().enumerate() {
+            if let crate::world::Node::Server(s) = &p.node {
+                if let Some(m) = s.repl.master.as_ref().and_then(|m| world.resolve(&m.host, m.port)) {
+                    links.link(i, m.index());
+                }
             }
         }
+        (0..n)
+            .filter(|&i| matches!(world.procs()[i].node, crate::world::Node::Server(_)))
+            .map(|i| (ProcId(i as u32), links.find(i)))
+            .collect()
     }
-    (0..n)
-        .filter(|&i| matches!(world.procs()[i].node, crate::world::Node::Server(_)))
-        .map(|i| (ProcId(i as u32), find(&mut parent, i)))
-        .collect()
 }
 
 /// The server that serves as master now: up, role master; among several, the one with most replicas.
@@ -719,6 +865,15 @@ mod tests {
             let end = sim.scenario().duration_ms.unwrap_or(30_000).min(60_000);
             let first_server = sim.world().procs().iter().find(|p| matches!(p.node, crate::world::Node::Server(_)));
             let first_server = first_server.map(|p| p.name.clone()).unwrap_or_default();
+            // Two servers outside any cluster, to link by hand: the deployments' grouping changes mid-run.
+            let plain: Vec<&crate::world::ProcSlot> = (sim.world().procs().iter())
+                .filter(|p| matches!(&p.node, crate::world::Node::Server(s) if !s.config.cluster_enabled))
+                .collect();
+            let relink = (plain.len() >= 2).then(|| {
+                let (to, from) = (plain[0], plain[plain.len() - 1]);
+                let ip = &sim.world().hosts()[to.host].ip;
+                (from.name.clone(), format!("REPLICAOF {ip} {}", to.port.unwrap_or_default()))
+            });
             let mut cache = HistoryCache::default();
             let mut t = 0;
             let mut step = 0;
@@ -732,13 +887,121 @@ mod tests {
                         let _ = sim.act(crate::Action::Crash { process: first_server.clone() });
                     }
                 }
+                if step == 12 {
+                    if let Some((process, line)) = relink.clone() {
+                        let _ = sim.act(crate::Action::Command { process, line });
+                    }
+                }
                 t += 1500;
                 sim.seek(SimTime(t));
-                let kept = checks_cached(sim.world(), sim.trace(), sim.trace_generation(), &mut cache);
-                let fresh = checks(sim.world(), sim.trace());
-                assert_eq!(json::to_string(&kept), json::to_string(&fresh), "{name} at {t} ms");
+                // Then a few single events: the trace may end partway through an instant, which the next call
+                // must judge again with the rest of that instant's records.
+                for event in 0..3 {
+                    if event > 0 {
+                        sim.step();
+                    }
+                    let (world, trace, generation) = (sim.world(), sim.trace(), sim.trace_generation());
+                    let kept = checks_cached(world, trace, generation, &mut cache);
+                    let fresh = checks(world, trace);
+                    assert_eq!(json::to_string(&kept), json::to_string(&fresh), "{name} at {t} ms");
+                    let group = deployments(world, trace);
+                    let plain = |p: ProcId| {
+                        let clustered = matches!(&world.procs()[p.index()].node, crate::world::Node::Server(s) if s.config.cluster_enabled);
+                        (!clustered).then(|| group.get(&p).copied().unwrap_or(p.index()))
+                    };
+                    // Against the functions from scratch, read in one piece.
+                    if group.keys().any(|p| plain(*p).is_some()) {
+                        let now = world.now().ms();
+                        let w = master_windows_among(trace, now, &plain, &[&|n| n == 0, &|n| n >= 2]);
+                        assert_eq!((&kept.no_master, &kept.split_brain), (&w[0], &w[1]), "{name} at {t} ms");
+                    }
+                    assert_eq!(kept.unavailable, unavailability(trace, world.now().ms()), "{name} at {t} ms");
+                    let kept = metrics_cached(world, trace, generation, &mut cache);
+                    assert_eq!(kept, metrics(trace, world.now().ms()), "{name} at {t} ms");
+                }
             }
         }
+    }
+
+    #[test]
+    fn master_windows_read_in_pieces_equal_those_read_at_once_even_split_within_an_instant() {
+        use crate::trace::ProcState::{Crashed, Up};
+        let at = |t: u64, event: TraceEvent| Record { t: SimTime(t), event };
+        let state = |t, state| at(t, TraceEvent::State { proc: ProcId(0), state });
+        let trace = vec![
+            at(0, TraceEvent::Role { proc: ProcId(0), role: "master".into(), master: None }),
+            state(0, Crashed),
+            // Up and down again within one instant: still no master, one window from 0 to 200.
+            state(100, Up),
+            state(100, Crashed),
+            state(200, Up),
+            at(300, TraceEvent::Role { proc: ProcId(1), role: "master".into(), master: None }),
+            at(300, TraceEvent::State { proc: ProcId(1), state: Up }),
+        ];
+        let deployment = |_: ProcId| Some(0);
+        let preds: [&dyn Fn(usize) -> bool; 2] = [&|n| n == 0, &|n| n >= 2];
+        let whole = master_windows_among(&trace, 400, &deployment, &preds);
+        assert_eq!(whole, [vec![(0, 200)], vec![(300, 400)]]);
+        // Asked for at every split (as the page does while the trace grows), then read on to the end.
+        for k in 0..=trace.len() {
+            let mut w = MasterWindows::new(2);
+            w.add(&trace[..k], &deployment, &preds);
+            let now = trace[..k].last().map_or(0, |r| r.t.ms());
+            assert_eq!(w.finish(now, &deployment, &preds), master_windows_among(&trace[..k], now, &deployment, &preds));
+            w.add(&trace[k..], &deployment, &preds);
+            assert_eq!(w.finish(400, &deployment, &preds), whole, "split at {k}");
+        }
+    }
+
+    /// What the page's checkers cost on a long trace: a 10-minute run of the `sentinel` built-in, `checks`
+    /// asked every ~4k records as the page does while playing at 10×. Prints figures, asserts nothing:
+    ///
+    ///   cargo test --release -p redis-ha-sim --lib checks_timing -- --ignored --nocapture
+    #[test]
+    #[ignore]
+    fn checks_timing() {
+        use std::time::{Duration, Instant};
+        let mut sim = crate::Simulation::from_json(crate::library::get("sentinel").unwrap(), 1).unwrap();
+        let mut cache = HistoryCache::default();
+        let (mut t, mut asked_at, mut calls) = (0, 0, 0);
+        let (mut spent, mut worst, mut last, mut metrics_spent) =
+            (Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO);
+        while t < 600_000 {
+            t += 20;
+            sim.run_until(SimTime(t));
+            if sim.trace().len() >= asked_at + 4000 {
+                asked_at = sim.trace().len();
+                let start = Instant::now();
+                checks_cached(sim.world(), sim.trace(), sim.trace_generation(), &mut cache);
+                let took = start.elapsed();
+                (calls, spent, worst, last) = (calls + 1, spent + took, worst.max(took), took);
+                let start = Instant::now();
+                metrics_cached(sim.world(), sim.trace(), sim.trace_generation(), &mut cache);
+                metrics_spent += start.elapsed();
+            }
+        }
+        let (trace, now) = (sim.trace(), sim.now().ms());
+        println!("sentinel, 600 s: {} records, checks_cached asked {calls} times", trace.len());
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "  checks_cached: {:.2} ms a call on average, {:.2} ms at most, {:.2} ms the last",
+            ms(spent) / calls as f64,
+            ms(worst),
+            ms(last)
+        );
+        println!("  metrics_cached: {:.3} ms a call on average", ms(metrics_spent) / calls as f64);
+        let time = |what: &str, f: &dyn Fn()| {
+            let start = Instant::now();
+            for _ in 0..10 {
+                f();
+            }
+            println!("  {what}: {:.2} ms", start.elapsed().as_secs_f64() * 1e3 / 10.0);
+        };
+        time("checks from scratch", &|| drop(checks(sim.world(), trace)));
+        time("master windows from scratch", &|| drop(master_windows(trace, now, &|p| p.index(), &|n| n == 0)));
+        time("unavailability from scratch", &|| drop(unavailability(trace, now)));
+        time("deployments from scratch", &|| drop(deployments(sim.world(), trace)));
+        time("metrics from scratch", &|| drop(metrics(trace, now)));
     }
 
     fn sent(t: u64, id: u64, command: &[&str]) -> Record {

@@ -63,7 +63,7 @@ pub fn random_seed() -> Result<f64, JsError> {
 #[wasm_bindgen]
 pub struct Simulation {
     inner: redis_ha_sim::Simulation,
-    /// The history `checks` digested so far: asked again, it reads only the records since.
+    /// What `checks` and `metrics` read of the trace so far: asked again, they read only the records since.
     history: redis_ha_sim::check::HistoryCache,
 }
 
@@ -197,8 +197,9 @@ impl Simulation {
     }
 
     /// Counts computed from the trace: messages, drops, each client's outcomes.
-    pub fn metrics(&self) -> Result<JsValue, JsError> {
-        to_js(&redis_ha_sim::check::metrics(self.inner.trace(), self.inner.now().ms()))
+    pub fn metrics(&mut self) -> Result<JsValue, JsError> {
+        let sim = &self.inner;
+        to_js(&redis_ha_sim::check::metrics_cached(sim.world(), sim.trace(), sim.trace_generation(), &mut self.history))
     }
 
     /// The history checks now: acknowledged writes lost, stale reads, time without a writable master,
