@@ -225,19 +225,26 @@ fn read_reply(r: &mut BufReader<TcpStream>) -> Reply {
     }
 }
 
-#[test]
-fn replies_match_a_real_redis_server() {
+/// A real redis-server and a simulated one with the same configuration (no save points), or none when
+/// REDIS_HA_SIM_SKIP_REAL_REDIS is set.
+fn real_and_simulated() -> Option<(RealRedis, Simulation)> {
     if std::env::var_os("REDIS_HA_SIM_SKIP_REAL_REDIS").is_some() {
         eprintln!("skipped: REDIS_HA_SIM_SKIP_REAL_REDIS is set");
-        return;
+        return None;
     }
-    let mut real = RealRedis::start()
+    let real = RealRedis::start()
         .expect("redis-server must be installed (make test installs it; apt-get install redis-server)");
-    let mut sim = Simulation::from_json(
+    let sim = Simulation::from_json(
         r#"{"version":1,"hosts":[{"name":"db","processes":[{"kind":"server","name":"redis","config":{"save":""}}]}]}"#,
         1,
     )
     .unwrap();
+    Some((real, sim))
+}
+
+#[test]
+fn replies_match_a_real_redis_server() {
+    let Some((mut real, mut sim)) = real_and_simulated() else { return };
     let mut mismatches = Vec::new();
     for line in SCRIPT {
         let args = split_args(line).expect("the script parses");
@@ -289,17 +296,7 @@ fn real_redis_cli_on_a_terminal(port: u16, args: &[&str]) -> Option<String> {
 
 #[test]
 fn the_console_prints_replies_as_a_real_redis_cli_does_on_a_terminal() {
-    if std::env::var_os("REDIS_HA_SIM_SKIP_REAL_REDIS").is_some() {
-        eprintln!("skipped: REDIS_HA_SIM_SKIP_REAL_REDIS is set");
-        return;
-    }
-    let real = RealRedis::start()
-        .expect("redis-server must be installed (make test installs it; apt-get install redis-server)");
-    let mut sim = Simulation::from_json(
-        r#"{"version":1,"hosts":[{"name":"db","processes":[{"kind":"server","name":"redis","config":{"save":""}}]}]}"#,
-        1,
-    )
-    .unwrap();
+    let Some((real, mut sim)) = real_and_simulated() else { return };
     let mut mismatches = Vec::new();
     for args in CONSOLE_SCRIPT {
         let expected = real_redis_cli_on_a_terminal(real.port, args)
