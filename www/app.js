@@ -26,7 +26,8 @@ const BUILD_HINT = 'Build it from the repository root with:\n  make wasm';
 const MAX_FRAME_MS = 250;      // a frame after a long stall (hidden tab) advances at most this much real time
 const SIM_BUDGET_MS = 8;       // wall time a frame may spend running the simulation while playing
 const PANELS_EVERY_MS = 250;   // while playing, the topology and the panels are redrawn at most this often
-const PANEL_JOBS = 4;          // ...in this many groups, one group per frame
+const PANEL_JOBS = 5;          // ...in this many groups, one group per frame
+const TOPOLOGY_PARTS_PER_FRAME = 12; // while playing, the topology's changed elements patched per frame (the rest next frame)
 const FIGURES_DEFER_MS = 8;    // metrics() and checks() taking longer than this are computed after a seek's redraw
 const STEP_HINT = '— press Step to process one event and see it described here';
 const FIGURES_EVERY_MS = 200;  // metrics() and checks() walk the whole trace: refresh them a few times a second
@@ -60,12 +61,13 @@ const state = {
   virtual: 0,            // play position in fractional virtual ms
   lastTs: 0,
   stopAtEnd: false,
-  figuresTs: -Infinity,
-  figuresKey: '',        // trace length and time the figures were computed at
-  figuresCost: 0,        // how long metrics() and checks() took last time, in ms
+  // Per figure ('metrics', 'checks'): when it was last computed, at which trace length and time, and how
+  // long it took (ms).
+  figures: { metrics: { ts: -Infinity, key: '', cost: 0 }, checks: { ts: -Infinity, key: '', cost: 0 } },
   figuresTimer: 0,       // a deferred refresh of the figures (see drawFigures)
   panelsTs: -Infinity,   // when a group of panels was last redrawn while playing
   panelTurn: 0,          // which group is next
+  topologyBehind: false, // the topology's last redraw is not all patched in yet (see TOPOLOGY_PARTS_PER_FRAME)
   chunkMs: 20,           // virtual ms the frame loop runs in one go (adapted to fit the frame's budget)
   panMid: null,          // the middle of the timeline's window when the learner zoomed or panned it away from now
   tlView: null,          // the arguments the timeline was last drawn with, for hovering
@@ -150,8 +152,7 @@ function start(json, seed, source, prebuilt = null) {
   state.source = source;
   state.index = new TimelineIndex();
   state.virtual = sim.now();
-  state.figuresTs = -Infinity;
-  state.figuresKey = '';
+  figuresStale();
   state.focus = null;
   state.panMid = null;
   $('follow').hidden = true;
@@ -640,15 +641,17 @@ function draw() {
   const view = state.cluster ? state.clusterView : null;
   // While playing, the topology and the panels of figures are redrawn a few times a second (their numbers
   // change every frame, but nobody reads offsets at 60 Hz); the timeline, which moves, every frame.
-  // Each group has a frame of its own (topology, figures, side panels, event log, in turn), so that no
-  // frame carries them all.
+  // Each group has a frame of its own (topology, metrics, checks, side panels, event log, in turn), so that
+  // no frame carries them all; a topology redraw that changes many cards is itself spread over frames.
   const ts = performance.now();
   let job = -1;
-  if (state.playing && ts - state.panelsTs >= PANELS_EVERY_MS / PANEL_JOBS) {
+  if (state.playing && state.topologyBehind) job = 0;
+  else if (state.playing && ts - state.panelsTs >= PANELS_EVERY_MS / PANEL_JOBS) {
     state.panelsTs = ts;
     job = state.panelTurn++ % PANEL_JOBS;
   }
   const all = !state.playing;
+  state.topologyBehind = false;
   if (all || job === 0) {
     // A cluster is laid out one column per shard (plus one for clients and tools), scaled down to fit if need be.
     const topoW = view ? Math.max(topoSize[0], clusterWidth(snap, view)) : topoSize[0];
@@ -658,13 +661,15 @@ function draw() {
     const topo = view ? clusterOverlay(parts.join(''), shown, view, topoW, topoSize[1], topoSize[0], topoSize[1]) : parts.join('');
     if (topo !== state.drawn.topo) {
       if (view) morph(topoEl, topo);
-      else morphParts(topoEl, parts);
-      state.drawn.topo = topo;
+      else state.topologyBehind = !morphParts(topoEl, parts, all ? Infinity : TOPOLOGY_PARTS_PER_FRAME);
+      state.drawn.topo = state.topologyBehind ? null : topo;
     }
   }
 
   const { t0, t1 } = timeWindow(now);
-  if (all || job === 1) drawFigures();
+  if (all) drawFigures();
+  else if (job === 1) drawFigures(false, 'metrics');
+  else if (job === 2) drawFigures(false, 'checks');
   const lanes = lanesOf(snap);
   const tlView = { t0, t1, now, width: tlSize[0], height: tlSize[1], heartbeats: state.heartbeats, gossip: state.gossip,
     nodeNames: view ? new Map(view.nodes.map((n) => [n.id.slice(0, 8), n.name])) : null,
@@ -708,13 +713,13 @@ function draw() {
       state.drawn.slots = slots;
     }
   }
-  if (all || job === 2) {
+  if (all || job === 3) {
     drawSelection(snap);
     drawNetwork(snap);
     drawInspector(snap);
     con.refreshPrompt();
   }
-  if (all || job === 3) drawEvents();
+  if (all || job === 4) drawEvents();
 }
 
 /**
@@ -867,19 +872,35 @@ function drawNetwork(snap) {
   setFlag($('topo-hint'), 'hidden', !!sides);
 }
 
+/** The figures no longer match the simulation (a seek, a step, an action): recompute them at the next chance. */
+function figuresStale() {
+  for (const f of Object.values(state.figures)) {
+    f.ts = -Infinity;
+    f.key = '';
+  }
+}
+
+const FIGURES = { metrics: drawMetrics, checks: drawChecks };
+
 /**
- * Refresh metrics() and checks(). They walk the whole trace: only when it changed, and while playing at most
- * every FIGURES_EVERY_MS, or less often when they take long (a long trace), so that they never cost more
- * than about one frame in twenty.
+ * Refresh metrics() and checks() (or only the one named). They walk the whole trace: only when it changed,
+ * and while playing at most every FIGURES_EVERY_MS, or less often when they take long (a long trace), so
+ * that they never cost more than about one frame in twenty.
  */
-function drawFigures(force = false) {
-  const ts = performance.now();
+function drawFigures(force = false, only = null) {
   const key = `${state.sim.traceLen()}|${state.sim.now()}`;
-  if (!force && key === state.figuresKey) return;
-  if (!force && state.playing && ts - state.figuresTs < Math.max(FIGURES_EVERY_MS, 20 * state.figuresCost)) return;
+  const names = only ? [only] : Object.keys(FIGURES);
+  const due = names.filter((name) => {
+    const f = state.figures[name];
+    if (force) return true;
+    if (key === f.key) return false;
+    return !state.playing || performance.now() - f.ts >= Math.max(FIGURES_EVERY_MS, 20 * f.cost);
+  });
+  if (!due.length) return;
   // Paused with a long trace: right after this frame, so that a seek or a step shows its moment at once and
   // the figures (and the lost writes they mark on the timeline) a moment later.
-  if (!force && !state.playing && state.figuresCost > FIGURES_DEFER_MS) {
+  const cost = due.reduce((sum, name) => sum + state.figures[name].cost, 0);
+  if (!force && !state.playing && cost > FIGURES_DEFER_MS) {
     if (!state.figuresTimer) {
       state.figuresTimer = setTimeout(() => {
         state.figuresTimer = 0;
@@ -890,11 +911,14 @@ function drawFigures(force = false) {
     }
     return;
   }
-  state.figuresTs = ts;
-  state.figuresKey = key;
-  drawMetrics();
-  drawChecks();
-  state.figuresCost = performance.now() - ts;
+  for (const name of due) {
+    const f = state.figures[name];
+    const ts = performance.now();
+    FIGURES[name]();
+    f.ts = ts;
+    f.key = key;
+    f.cost = performance.now() - ts;
+  }
 }
 
 function drawChecks() {
@@ -1111,8 +1135,7 @@ function step() {
     $('step-status').textContent = lines.length ? lines.slice(0, 3).join('  ·  ') + (lines.length > 3 ? '  …' : '') : `${formatSeconds(t)}`;
   }
   state.virtual = sim.now();
-  state.figuresTs = -Infinity;
-  state.figuresKey = '';
+  figuresStale();
   refresh();
 }
 
@@ -1181,8 +1204,7 @@ function runUntil(ms) {
   if (!sim) return;
   guarded('The simulation stopped', () => advance(ms));
   state.virtual = sim.now();
-  state.figuresTs = -Infinity;
-  state.figuresKey = '';
+  figuresStale();
   refresh();
 }
 
@@ -1200,8 +1222,7 @@ function inject(action) {
   state.index.forgetAhead();
   const r = guarded('That action failed', () => sim.inject(JSON.stringify(action)));
   if (before && r !== undefined) recordCut(host, action.do, sim.now(), before, sim.snapshot());
-  state.figuresTs = -Infinity;
-  state.figuresKey = '';
+  figuresStale();
   refresh();
   return r;
 }
@@ -1243,8 +1264,7 @@ function stepUntil(pred, limitMs = 60000) {
     }
   });
   state.virtual = sim.now();
-  state.figuresTs = -Infinity;
-  state.figuresKey = '';
+  figuresStale();
   refresh();
   return found;
 }
@@ -1262,8 +1282,7 @@ function seekTo(ms) {
   // A crash or power cut the page looked at that is now in the future has not happened yet.
   for (const [host, cut] of state.cuts) if (cut.t > sim.now()) state.cuts.delete(host);
   state.virtual = sim.now();
-  state.figuresTs = -Infinity;
-  state.figuresKey = '';
+  figuresStale();
   if (state.focus || state.panMid != null) follow();
   refresh();
 }
@@ -1403,8 +1422,7 @@ const con = new Console($('console'), $('console-target'), {
   run: (target, line) => {
     state.index.forgetAhead();
     const reply = state.sim.command(target, line);
-    state.figuresTs = -Infinity;
-    state.figuresKey = '';
+    figuresStale();
     refresh();
     return reply;
   },

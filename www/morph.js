@@ -24,33 +24,45 @@ const lastParts = new WeakMap();
  * (host boxes, cards whose figures did not move) is unchanged from one redraw to the next, and parsing and
  * walking all of it cost a frame of its own. Anything else (a new opening tag, another number of parts, a
  * part that is not exactly one element) morphs the whole.
+ *
+ * At most `limit` changed parts are patched (the first ones): the DOM then matches the parts only in part, and
+ * the call returns false; calling again (with these parts or newer ones) patches the next. While playing, a
+ * redraw that changes every card's figures is so spread over a few frames instead of overrunning one.
  */
-export function morphParts(container, parts) {
+export function morphParts(container, parts, limit = Infinity) {
   parts = parts.filter((p) => p !== '');
   const prev = lastParts.get(container);
   const svg = container.firstElementChild;
   const n = parts.length - 2;
   const fast = prev && svg && svg.namespaceURI === SVG_NS && container.childNodes.length === 1 && prev.length === parts.length &&
     prev[0] === parts[0] && svg.childNodes.length === n;
-  if (fast) {
-    const changed = [];
-    for (let i = 1; i <= n; i++) if (parts[i] !== prev[i]) changed.push(i);
-    if (changed.length) {
-      // The changed parts parsed together (one parse), inside their <svg> so that their elements are SVG ones.
-      const tpl = document.createElement('template');
-      tpl.innerHTML = `${parts[0]}${changed.map((i) => parts[i]).join('')}</svg>`;
-      const fresh = tpl.content.firstChild;
-      if (!fresh || fresh.childNodes.length !== changed.length) return whole(container, parts);
-      const kids = svg.childNodes;
-      const next = [...fresh.childNodes];
-      // Old nodes first: a replaced node must not shift the indices of those still to patch.
-      const olds = changed.map((i) => kids[i - 1]);
-      changed.forEach((_, k) => patchNode(svg, olds[k], next[k]));
-    }
-    lastParts.set(container, parts);
-    return undefined;
+  if (!fast) {
+    whole(container, parts);
+    return true;
   }
-  return whole(container, parts);
+  const changed = [];
+  for (let i = 1; i <= n; i++) if (parts[i] !== prev[i]) changed.push(i);
+  const now = changed.slice(0, limit);
+  if (now.length) {
+    // The changed parts parsed together (one parse), inside their <svg> so that their elements are SVG ones.
+    const tpl = document.createElement('template');
+    tpl.innerHTML = `${parts[0]}${now.map((i) => parts[i]).join('')}</svg>`;
+    const fresh = tpl.content.firstChild;
+    if (!fresh || fresh.childNodes.length !== now.length) {
+      whole(container, parts);
+      return true;
+    }
+    const kids = svg.childNodes;
+    const next = [...fresh.childNodes];
+    // Old nodes first: a replaced node must not shift the indices of those still to patch.
+    const olds = now.map((i) => kids[i - 1]);
+    now.forEach((_, k) => patchNode(svg, olds[k], next[k]));
+  }
+  // What the DOM now shows: the new parts where patched, the previous ones where not yet.
+  const shown = now.length === changed.length ? parts : prev.slice();
+  if (shown !== parts) for (const i of now) shown[i] = parts[i];
+  lastParts.set(container, shown);
+  return now.length === changed.length;
 }
 
 function whole(container, parts) {

@@ -30,6 +30,7 @@ export class CanvasPainter {
     this.mirrorChecks = null;
     this.probes = []; // callers of `lastPainted` waiting for the worker's answer
     this.last = null; // the last frame's lanes and view
+    this.painted = 0; // frames drawn so far (the page's benchmark counts the timeline's frame rate with it)
     // Followed with a listener: reading scrollTop while painting could force a layout mid-frame.
     this.scrollTop = container.scrollTop;
     container.addEventListener('scroll', () => {
@@ -135,6 +136,7 @@ export class CanvasPainter {
       return;
     }
     const missing = this.local.draw(this.canvas, frame);
+    this.painted++;
     if (missing.length) {
       // Here, what was missing can be drawn at once.
       this.resolve(missing);
@@ -198,6 +200,7 @@ export class CanvasPainter {
             return;
           }
           if (e.data.sync) return;
+          if (!e.data.error) this.painted++;
           if (e.data.missing) this.resolve(e.data.missing);
           this.busy = false;
           const next = this.pending;

@@ -45,3 +45,42 @@ test('morphParts leaves the DOM equal to the SVG it was given, and unchanged par
   expect(r.kept).toBeGreaterThan(20);
   expect(errors).toEqual([]);
 });
+
+test('morphParts with a limit patches that many changed parts a call, and gets there in the end', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=sentinel&seed=1');
+  const r = await page.evaluate(async () => {
+    const { morphParts } = await import('./morph.js');
+    const { renderTopologyParts } = await import('./topology.js');
+    const el = document.createElement('div');
+    document.body.appendChild(el);
+    const reference = document.createElement('div');
+    const opts = { width: 600, height: 400 };
+    window.app.runUntil(3000);
+    const a = renderTopologyParts(window.app.snapshot, opts).filter((p) => p !== '');
+    window.app.runUntil(9000); // before the failover: the same elements, with other figures
+    const b = renderTopologyParts(window.app.snapshot, opts).filter((p) => p !== '');
+    if (a.length !== b.length || a[0] !== b[0]) return { shape: 'changed' };
+    morphParts(el, a);
+    const changed = a.map((p, i) => i).filter((i) => a[i] !== b[i]);
+    const steps = [];
+    let done = false;
+    for (let call = 1; !done && call <= 100; call++) {
+      done = morphParts(el, b, 3);
+      // After n calls the first 3n changed parts are the new ones, the others still the old.
+      const expected = a.slice();
+      for (const i of changed.slice(0, 3 * call)) expected[i] = b[i];
+      reference.innerHTML = expected.join('');
+      steps.push({ done, matches: el.innerHTML === reference.innerHTML });
+    }
+    reference.innerHTML = b.join('');
+    return { shape: 'same', changed: changed.length, steps, final: el.innerHTML === reference.innerHTML };
+  });
+  expect(r.shape).toBe('same');
+  expect(r.changed).toBeGreaterThan(4);
+  expect(r.steps.length).toBe(Math.ceil(r.changed / 3));
+  expect(r.steps.every((s) => s.matches)).toBe(true);
+  expect(r.steps.map((s) => s.done)).toEqual(r.steps.map((_, i) => i === r.steps.length - 1));
+  expect(r.final).toBe(true);
+  expect(errors).toEqual([]);
+});
