@@ -1,11 +1,12 @@
 // Paints an SVG string made by the page's own renderers (the timeline) on a 2D canvas, without a DOM: this
 // runs in the painting worker (on an OffscreenCanvas), or on the page's thread where there is none.
 //
-// It knows the subset the renderers write: g (with clip-path), rect, line (with an arrowhead marker), path,
-// circle and text; titles and defs are skipped. Colours, strokes and fonts come from the page's stylesheet,
-// which only the page can read: each element's style is looked up by its class chain (its ancestors' and its
-// own tag and classes, as in `>g.msgs>path.msg-agg ok`), and the chains not yet known are reported back for
-// the page to resolve (paint.js); such an element is left out of that one frame.
+// It knows the subset the renderers write: g (with clip-path, or moved by a translate transform), rect, line
+// (with an arrowhead marker), path, circle and text; titles and defs are skipped. Colours, strokes and fonts
+// come from the page's stylesheet, which only the page can read: each element's style is looked up by its
+// class chain (its ancestors' and its own tag and classes, as in `>g.msgs>path.msg-agg ok`), and the chains
+// not yet known are reported back for the page to resolve (paint.js); such an element is left out of that
+// one frame.
 
 const TAG = /<(\/?)([a-zA-Z]+)((?:\s+[\w:-]+="[^"]*")*)\s*(\/?)>|([^<]+)/g;
 const ATTR = /([\w:-]+)="([^"]*)"/g;
@@ -85,6 +86,7 @@ export class OpsPainter {
           text = null;
         }
         const top = stack.pop();
+        if (top && top.moved) ctx.restore();
         if (top && top.clipped) ctx.restore();
         if (tag === 'defs') defs = null;
         continue;
@@ -118,7 +120,14 @@ export class OpsPainter {
           clipped = true;
         }
         const hidden = !skip && tag === 'g' && style(key)?.hidden;
-        if (!selfClosing) stack.push({ key, skip: skip || hidden, clipped });
+        // A group moved by `translate(x,y)` (the timeline's dense arrows): its children drawn moved.
+        const move = a.transform && /^translate\(([-\d.e]+)[\s,]+([-\d.e]+)\)$/.exec(a.transform);
+        if (move && !skip && !selfClosing) {
+          ctx.save();
+          ctx.translate(+move[1], +move[2]);
+        }
+        const moved = !!move && !skip;
+        if (!selfClosing) stack.push({ key, skip: skip || hidden, clipped, moved });
         else if (clipped) ctx.restore();
         continue;
       }

@@ -582,26 +582,39 @@ export function timelineGeometry(lanes, { t0, t1, width, height }) {
 
 /**
  * The messages whose arrows can be in the window [t0, t1], minus the hidden keep-alives and gossip; with
- * `colours`, the colour of each (`colourOf`, computed here once for the filter and the drawing alike).
+ * `colours`, the colour of each (`colourOf`, computed here once for the filter and the drawing alike); with
+ * `positions`, where each is in `index.msgs` (-1 for those in flight since before the messages looked at).
  */
-function visibleMessages(index, lanes, { t0, t1, heartbeats, gossip }, colours = null) {
+function visibleMessages(index, lanes, { t0, t1, heartbeats, gossip }, colours = null, positions = null) {
   const first = lowerBound(index.msgs, t0 - index.maxSpan, (m) => m.t);
   const visible = [];
-  for (let i = first; i < index.msgs.length && index.msgs[i].t <= t1; i++) visible.push(index.msgs[i]);
+  const at = [];
+  for (let i = first; i < index.msgs.length && index.msgs[i].t <= t1; i++) {
+    visible.push(index.msgs[i]);
+    at.push(i);
+  }
   const lookedFrom = index.msgs[first]?.t ?? Infinity;
   // (In send order: the set's own order is not the same after a seek back.)
   const early = [];
   for (const m of index.open) if (m.t < lookedFrom && m.t <= t1) early.push(m);
   if (early.length > 1) early.sort((a, b) => a.id - b.id);
-  for (const m of early) visible.push(m);
-  if (heartbeats && gossip && !colours) return visible;
+  for (const m of early) {
+    visible.push(m);
+    at.push(-1);
+  }
+  if (heartbeats && gossip && !colours) {
+    if (positions) positions.push(...at);
+    return visible;
+  }
   const kindOf = new Map(lanes.map((p) => [p.id, p.kind]));
   const kept = [];
-  for (const m of visible) {
+  for (let i = 0; i < visible.length; i++) {
+    const m = visible[i];
     const c = index.colourOf(m, kindOf);
     if ((heartbeats || c !== 'heartbeat') && (gossip || c !== 'gossip')) {
       kept.push(m);
       if (colours) colours.push(c);
+      if (positions) positions.push(at[i]);
     }
   }
   return kept;
@@ -639,6 +652,94 @@ function arrowGeometry(index, m, { X, laneY, hostOf, now, kindOf, t0 }, known = 
     return { colour, xa, y0, xb: X(at), yb, y1, due: null, drop: true };
   }
   return { colour, xa, y0, xb: X(m.end), yb: y1, y1, due: null, drop: false };
+}
+
+/** A coordinate to a tenth of a pixel: paths of thousands of arrows stay short to write and to read. */
+const r1 = (v) => Math.round(v * 10) / 10;
+
+const DENSE_RUN = 256; // messages per run of `index.msgs` whose dense arrows are written (and kept) together
+
+// Per index: run number -> {key, text} of the run's arrows last written (see `denseArrows`).
+const denseRuns = new WeakMap();
+
+/**
+ * The arrows of a window denser than its pixels: per run of DENSE_RUN messages of `index.msgs` (and one more
+ * for those in flight since before it), one path per colour for the lines, one for the arrowheads and one
+ * for the crosses of drops; arrows of one colour and lane pair sent within the same BIN_PX pixels drawn once.
+ * They are written in coordinates from time zero, moved into place by their group's transform: while playing,
+ * the window slides but a run whose messages have all ended and whose colours are settled writes the very same
+ * text, so it is kept and reused, and the painter keeps the path it read from it, instead of writing and
+ * reading thousands of arrows every frame. The text depends on nothing else than what its key holds.
+ */
+function denseArrows(index, shown, colours, positions, { X0, perMs, lanes, geo, laneY, hostOf, now, kindOf }) {
+  let runs = denseRuns.get(index);
+  if (!runs) denseRuns.set(index, (runs = new Map()));
+  const where = { X: (t) => t * perMs, laneY, hostOf, now, kindOf, t0: -Infinity };
+  const layout = `${perMs}|${geo.top}|${geo.laneH}|${lanes.map((p) => `${p.id}:${p.host}:${p.kind}`).join(',')}`;
+  const out = [];
+  const used = new Set();
+  for (let from = 0; from < shown.length;) {
+    const run = positions[from] < 0 ? -1 : Math.floor(positions[from] / DENSE_RUN);
+    let to = from + 1;
+    while (to < shown.length && (positions[to] < 0 ? -1 : Math.floor(positions[to] / DENSE_RUN)) === run) to++;
+    // What the run's text depends on: its messages, how and when each ended, their colours, and the layout.
+    let settled = run >= 0;
+    let hash = 0;
+    for (let i = from; i < to; i++) {
+      const m = shown[i];
+      if (m.end == null || colours[i] === 'pending') settled = false;
+      for (const v of [m.id, m.t, m.end ?? -1, m.from, m.to, COLOURS.indexOf(colours[i]), m.how === 'drop' ? 1 : 0]) {
+        hash = Math.imul(hash ^ v, 0x9e3779b1) >>> 0;
+      }
+    }
+    const key = `${hash}|${to - from}|${layout}`;
+    const kept = settled ? runs.get(run) : null;
+    let text;
+    if (kept && kept.key === key) text = kept.text;
+    else {
+      text = runArrows(index, shown, colours, from, to, where);
+      if (settled) runs.set(run, { key, text });
+    }
+    if (settled) used.add(run);
+    out.push(text);
+    from = to;
+  }
+  // Keep what this window uses, and a little more: seeking back and forth reuses recent runs.
+  if (runs.size > 4 * used.size + 64) for (const run of runs.keys()) if (!used.has(run)) runs.delete(run);
+  return `<g transform="translate(${X0},0)">${out.join('')}</g>`;
+}
+
+/** The paths of `shown[from..to]`'s arrows, in `where`'s coordinates (see `denseArrows`). */
+function runArrows(index, shown, colours, from, to, where) {
+  const agg = new Map(); // colour -> {lines: [], inflight: [], heads: [], drops: [], due: [], seen: Set}
+  for (let i = from; i < to; i++) {
+    const m = shown[i];
+    const g = arrowGeometry(index, m, where, colours[i]);
+    if (!g) continue;
+    const { colour, xa, y0, xb, yb, y1 } = g;
+    let a = agg.get(colour);
+    if (!a) agg.set(colour, (a = { lines: [], inflight: [], heads: [], drops: [], due: [], seen: new Set() }));
+    // One arrow per lane pair and BIN_PX of sending time stands for those sent in the same pixels.
+    // (A number, not a string: this runs for every arrow of a run.)
+    const bin = Math.floor(xa / BIN_PX);
+    const key = (((m.from * 65536 + m.to) * 3 + (m.end == null ? 1 : g.drop ? 2 : 0)) * 1e9) + bin;
+    if (a.seen.has(key)) continue;
+    a.seen.add(key);
+    (m.end == null ? a.inflight : a.lines).push(`M${r1(xa)},${r1(y0)}L${r1(xb)},${r1(yb)}`);
+    if (g.due) a.due.push(`M${r1(xb)},${r1(yb)}L${r1(g.due)},${r1(y1)}`);
+    if (g.drop) a.drops.push(`M${r1(xb - 4)},${r1(yb - 4)}l8,8m-8,0l8,-8`);
+    else if (Math.hypot(xb - xa, yb - y0) >= 3) a.heads.push(headPath(xa, y0, xb, yb));
+  }
+  const paths = [];
+  for (const [c, a] of agg) {
+    const cls = `msg-agg ${c}`;
+    if (a.lines.length) paths.push(`<path class="${cls}" data-msgs="${c}" d="${a.lines.join('')}"/>`);
+    if (a.inflight.length) paths.push(`<path class="${cls} inflight" data-msgs="${c}" d="${a.inflight.join('')}"/>`);
+    if (a.due.length) paths.push(`<path class="msg-agg due" d="${a.due.join('')}"/>`);
+    if (a.heads.length) paths.push(`<path class="head ${c}" d="${a.heads.join('')}"/>`);
+    if (a.drops.length) paths.push(`<path class="drop-x ${c}" d="${a.drops.join('')}"/>`);
+  }
+  return paths.join('');
 }
 
 /** A filled arrowhead at (xb, yb) pointing along the arrow from (xa, ya), as a path (the markers' shape). */
@@ -936,40 +1037,26 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   // Messages. Arrows that start before the window can still end inside it: look back by the longest
   // finished message, and separately at the few still in flight.
   const colours = [];
-  const shown = visibleMessages(index, lanes, { t0, t1, heartbeats, gossip }, colours);
+  const positions = [];
+  const shown = visibleMessages(index, lanes, { t0, t1, heartbeats, gossip }, colours, positions);
   const kindOf = new Map(lanes.map((p) => [p.id, p.kind]));
   // Up to SPARSE_MSGS arrows each get an element of their own (with the kind and how it ended in its
-  // classes); past that the window is denser than its pixels can show: the arrows of one colour are drawn as
-  // one path, arrows landing on the same pixels only once, and hovering finds the message (`timelineHit`).
+  // classes); past that the window is denser than its pixels can show: drawn by `denseArrows`, one path per
+  // colour and run of messages, and hovering finds the message (`timelineHit`).
   const dense = shown.length > SPARSE_MSGS;
-  const agg = new Map(); // colour -> {lines: [], inflight: [], heads: [], drops: [], due: [], seen: Set}
-  const aggOf = (c) => {
-    let a = agg.get(c);
-    if (!a) agg.set(c, (a = { lines: [], inflight: [], heads: [], drops: [], due: [], seen: new Set() }));
-    return a;
-  };
-  const r1 = (v) => Math.round(v * 10) / 10;
   const msgLabels = []; // placed after every mark's label, where there is room
   const arrows = [];
   const where = { X, laneY, hostOf, now, kindOf, t0 };
+  if (dense) arrows.push(denseArrows(index, shown, colours, positions, { ...where, X0: X(0), perMs: plotW / span, lanes, geo }));
   for (let i = 0; i < shown.length; i++) {
+    if (dense && msgLabels.length >= MAX_MSG_LABELS) break;
     const m = shown[i];
+    // Dense, the arrows are drawn already: only labels are left, and heartbeats have none.
+    if (dense && colours[i] === 'heartbeat') continue;
     const g = arrowGeometry(index, m, where, colours[i]);
     if (!g) continue;
     const { colour, xa, y0, xb, yb, y1 } = g;
-    if (dense) {
-      const a = aggOf(colour);
-      // One arrow per lane pair and BIN_PX of sending time stands for those sent in the same pixels.
-      // (A number, not a string: this runs for every arrow of every frame while playing.)
-      const bin = Math.min(99999, Math.max(0, Math.floor(xa / BIN_PX) + 50000));
-      const key = (((m.from * 65536 + m.to) * 3 + (m.end == null ? 1 : g.drop ? 2 : 0)) * 100000) + bin;
-      if (a.seen.has(key)) continue;
-      a.seen.add(key);
-      (m.end == null ? a.inflight : a.lines).push(`M${r1(xa)},${r1(y0)}L${r1(xb)},${r1(yb)}`);
-      if (g.due) a.due.push(`M${r1(xb)},${r1(yb)}L${r1(g.due)},${r1(y1)}`);
-      if (g.drop) a.drops.push(`M${r1(xb - 4)},${r1(yb - 4)}l8,8m-8,0l8,-8`);
-      else if (Math.hypot(xb - xa, yb - y0) >= 3) a.heads.push(headPath(xa, y0, xb, yb));
-    } else {
+    if (!dense) {
       const tip = g.due ? `<line class="due" x1="${xb}" y1="${yb}" x2="${g.due}" y2="${y1}"/>`
         : g.drop ? `<path class="drop-x ${colour}" d="M${xb - 4},${yb - 4} L${xb + 4},${yb + 4} M${xb - 4},${yb + 4} L${xb + 4},${yb - 4}"/>` : '';
       // No arrowhead on a drop (it ends in a cross) or on an arrow too short to have a direction yet.
@@ -983,14 +1070,6 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
       const ly = y0 + (yb - y0) * 0.22 + (y1 > y0 ? 4 : 10);
       if (lx >= LABEL_W && lx <= width - 20) msgLabels.push({ m, colour, x: lx, y: ly });
     }
-  }
-  for (const [c, a] of agg) {
-    const cls = `msg-agg ${c}`;
-    if (a.lines.length) arrows.push(`<path class="${cls}" data-msgs="${c}" d="${a.lines.join('')}"/>`);
-    if (a.inflight.length) arrows.push(`<path class="${cls} inflight" data-msgs="${c}" d="${a.inflight.join('')}"/>`);
-    if (a.due.length) arrows.push(`<path class="msg-agg due" d="${a.due.join('')}"/>`);
-    if (a.heads.length) arrows.push(`<path class="head ${c}" d="${a.heads.join('')}"/>`);
-    if (a.drops.length) arrows.push(`<path class="drop-x ${c}" d="${a.drops.join('')}"/>`);
   }
   out.push(`<g class="msgs${dense ? ' dense' : ''}" data-shown="${shown.length}">${arrows.join('')}</g>`);
 

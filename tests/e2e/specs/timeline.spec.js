@@ -86,7 +86,7 @@ test('zoom with + / − and Ctrl + wheel, pan by dragging, hover for details', a
   expect(errors).toEqual([]);
 });
 
-test('a window denser than its pixels draws one path per colour, and hovering still finds a message', async ({ page }) => {
+test('a window denser than its pixels draws its arrows as a few paths, and hovering still finds a message', async ({ page }) => {
   const errors = trackErrors(page);
   await open(page, '?scenario=sentinel&seed=1');
   await page.evaluate(() => window.app.runUntil(30000));
@@ -109,10 +109,23 @@ test('a window denser than its pixels draws one path per colour, and hovering st
     return m ? m.id : null;
   });
   expect(found).not.toBeNull();
-  const path = page.locator('#timeline path.msg-agg').first();
-  const d = await path.getAttribute('d');
-  const [, x, y] = /^M([\d.]+),([\d.]+)/.exec(d);
-  await page.mouse.move(svgBox.x + Number(x) + 1, svgBox.y + Number(y) + 1);
+  // The middle of an arrow between two lanes well apart, inside the window, away from the marks on the lanes
+  // (the paths are drawn moved by their group's transform).
+  const middle = await page.evaluate((box) => {
+    for (const path of document.querySelectorAll('#timeline path.msg-agg')) {
+      const m = path.getScreenCTM();
+      for (const [, x1, y1, x2, y2] of path.getAttribute('d').matchAll(/M([-\d.]+),([-\d.]+)L([-\d.]+),([-\d.]+)/g)) {
+        const x = (Number(x1) + Number(x2)) / 2;
+        const y = (Number(y1) + Number(y2)) / 2;
+        const sx = m.a * x + m.c * y + m.e;
+        const sy = m.b * x + m.d * y + m.f;
+        if (Math.abs(y2 - y1) > 40 && sx > box.x + 200 && sx < box.x + box.width - 40) return { x: sx, y: sy };
+      }
+    }
+    return null;
+  }, svgBox);
+  expect(middle).not.toBeNull();
+  await page.mouse.move(middle.x, middle.y);
   await expect(page.locator('#timeline-tip')).toContainText(/^#\d+ /);
   await page.screenshot({ path: 'results/timeline-6-dense-hover.png' });
   expect(errors).toEqual([]);
