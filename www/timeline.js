@@ -657,10 +657,43 @@ function arrowGeometry(index, m, { X, laneY, hostOf, now, kindOf, t0 }, known = 
 /** A coordinate to a tenth of a pixel: paths of thousands of arrows stay short to write and to read. */
 const r1 = (v) => Math.round(v * 10) / 10;
 
-const DENSE_RUN = 256; // messages per run of `index.msgs` whose dense arrows are written (and kept) together
+const DENSE_RUN = 256; // marks per run (of `index.msgs`, of `index.outcomes`) written, and kept, together
 
-// Per index: run number -> {key, text} of the run's arrows last written (see `denseArrows`).
-const denseRuns = new WeakMap();
+// Per index and kind of mark ('msgs', 'outcomes'): run number -> {key, text} of the run last written.
+const keptRuns = new WeakMap();
+
+/**
+ * The runs of marks of one kind kept for `index`, with `use(run, key, make)`: the text `make()` writes for the
+ * run, reused while the run's `key` (everything its text depends on) stays the same. `done()` after a frame
+ * forgets the runs it did not use, but only once there are many more of them than it used.
+ */
+function runsOf(index, kind) {
+  let byKind = keptRuns.get(index);
+  if (!byKind) keptRuns.set(index, (byKind = new Map()));
+  let runs = byKind.get(kind);
+  if (!runs) byKind.set(kind, (runs = new Map()));
+  const used = new Set();
+  return {
+    use(run, key, make) {
+      used.add(run);
+      const kept = runs.get(run);
+      if (kept && kept.key === key) return kept.text;
+      const text = make();
+      runs.set(run, { key, text });
+      return text;
+    },
+    // Seeking back and forth reuses recent runs: keep some more than this window's.
+    done() {
+      if (runs.size > 4 * used.size + 64) for (const run of runs.keys()) if (!used.has(run)) runs.delete(run);
+    },
+  };
+}
+
+/** A 32-bit hash mixing `v` into `h`: what a run's marks were made of, in its key. */
+const mix = (h, v) => Math.imul(h ^ v, 0x9e3779b1) >>> 0;
+
+/** What the position of marks in a timeline depends on: the scale and the lanes. */
+const layoutKey = (perMs, lanes, geo) => `${perMs}|${geo.top}|${geo.laneH}|${lanes.map((p) => `${p.id}:${p.host}:${p.kind}`).join(',')}`;
 
 /**
  * The arrows of a window denser than its pixels: per run of DENSE_RUN messages of `index.msgs` (and one more
@@ -672,12 +705,10 @@ const denseRuns = new WeakMap();
  * reading thousands of arrows every frame. The text depends on nothing else than what its key holds.
  */
 function denseArrows(index, shown, colours, positions, { X0, perMs, lanes, geo, laneY, hostOf, now, kindOf }) {
-  let runs = denseRuns.get(index);
-  if (!runs) denseRuns.set(index, (runs = new Map()));
+  const runs = runsOf(index, 'msgs');
   const where = { X: (t) => t * perMs, laneY, hostOf, now, kindOf, t0: -Infinity };
-  const layout = `${perMs}|${geo.top}|${geo.laneH}|${lanes.map((p) => `${p.id}:${p.host}:${p.kind}`).join(',')}`;
+  const layout = layoutKey(perMs, lanes, geo);
   const out = [];
-  const used = new Set();
   for (let from = 0; from < shown.length;) {
     const run = positions[from] < 0 ? -1 : Math.floor(positions[from] / DENSE_RUN);
     let to = from + 1;
@@ -688,24 +719,56 @@ function denseArrows(index, shown, colours, positions, { X0, perMs, lanes, geo, 
     for (let i = from; i < to; i++) {
       const m = shown[i];
       if (m.end == null || colours[i] === 'pending') settled = false;
-      for (const v of [m.id, m.t, m.end ?? -1, m.from, m.to, COLOURS.indexOf(colours[i]), m.how === 'drop' ? 1 : 0]) {
-        hash = Math.imul(hash ^ v, 0x9e3779b1) >>> 0;
-      }
+      for (const v of [m.id, m.t, m.end ?? -1, m.from, m.to, COLOURS.indexOf(colours[i]), m.how === 'drop' ? 1 : 0]) hash = mix(hash, v);
     }
-    const key = `${hash}|${to - from}|${layout}`;
-    const kept = settled ? runs.get(run) : null;
-    let text;
-    if (kept && kept.key === key) text = kept.text;
-    else {
-      text = runArrows(index, shown, colours, from, to, where);
-      if (settled) runs.set(run, { key, text });
-    }
-    if (settled) used.add(run);
-    out.push(text);
+    const make = () => runArrows(index, shown, colours, from, to, where);
+    out.push(settled ? runs.use(run, `${hash}|${to - from}|${layout}`, make) : make());
     from = to;
   }
-  // Keep what this window uses, and a little more: seeking back and forth reuses recent runs.
-  if (runs.size > 4 * used.size + 64) for (const run of runs.keys()) if (!used.has(run)) runs.delete(run);
+  runs.done();
+  return `<g transform="translate(${X0},0)">${out.join('')}</g>`;
+}
+
+/**
+ * The dots of the requests that ended in `index.outcomes[first..last]`, too many for a circle each: per run of
+ * DENSE_RUN, one path per outcome, dots on the same pixel drawn once; written and kept as `denseArrows` does
+ * (a run is settled once it is full: outcomes are only ever added after it).
+ */
+function denseOutcomes(index, first, last, { X0, perMs, lanes, geo, laneY }) {
+  const runs = runsOf(index, 'outcomes');
+  const layout = layoutKey(perMs, lanes, geo);
+  const out = [];
+  for (let run = Math.floor(first / DENSE_RUN); run * DENSE_RUN < last; run++) {
+    const from = run * DENSE_RUN;
+    const to = Math.min(index.outcomes.length, from + DENSE_RUN);
+    const make = () => {
+      const dots = new Map(); // outcome -> [path]
+      const seen = new Set();
+      for (let i = from; i < to; i++) {
+        const q = index.outcomes[i];
+        const y = laneY.get(q.client);
+        if (y == null) continue;
+        const x = q.outT * perMs;
+        const key = `${q.outcome}${Math.round(x)},${y}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (!dots.has(q.outcome)) dots.set(q.outcome, []);
+        dots.get(q.outcome).push(`M${r1(x - 3.5)},${y}a3.5,3.5 0 1,0 7,0a3.5,3.5 0 1,0 -7,0`);
+      }
+      return [...dots].map(([o, d]) => `<path class="outcome ${o}" data-outcomes="${o}" d="${d.join('')}"/>`).join('');
+    };
+    if (to - from < DENSE_RUN) {
+      out.push(make());
+      continue;
+    }
+    let hash = 0;
+    for (let i = from; i < to; i++) {
+      const q = index.outcomes[i];
+      hash = mix(mix(mix(hash, q.client), q.outT), OUTCOMES.indexOf(q.outcome));
+    }
+    out.push(runs.use(run, `${hash}|${layout}`, make));
+  }
+  runs.done();
   return `<g transform="translate(${X0},0)">${out.join('')}</g>`;
 }
 
@@ -1079,28 +1142,18 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   let lastOut = firstOut;
   while (lastOut < index.outcomes.length && index.outcomes[lastOut].outT <= t1) lastOut++;
   const denseOut = lastOut - firstOut > SPARSE_MSGS;
-  const dots = new Map(); // outcome -> [path]
-  const dotSeen = new Set();
+  if (denseOut) out.push(denseOutcomes(index, firstOut, lastOut, { X0: X(0), perMs: plotW / span, lanes, geo, laneY }));
   for (let i = firstOut; i < lastOut; i++) {
     const q = index.outcomes[i];
+    if (denseOut && q.outcome !== 'timeout') continue;
     const y = laneY.get(q.client);
     if (y == null) continue;
     const x = X(q.outT);
-    if (denseOut) {
-      const key = `${q.outcome}${Math.round(x)},${y}`;
-      if (!dotSeen.has(key)) {
-        dotSeen.add(key);
-        if (!dots.has(q.outcome)) dots.set(q.outcome, []);
-        dots.get(q.outcome).push(`M${r1(x - 3.5)},${y}a3.5,3.5 0 1,0 7,0a3.5,3.5 0 1,0 -7,0`);
-      }
-    } else {
-      out.push(`<circle class="outcome ${q.outcome}" data-outcome="${q.outcome}" cx="${x}" cy="${y}" r="3.5"/>`);
-    }
+    if (!denseOut) out.push(`<circle class="outcome ${q.outcome}" data-outcome="${q.outcome}" cx="${x}" cy="${y}" r="3.5"/>`);
     if (q.outcome === 'timeout' && x > (timeoutEnds.get(q.client) ?? -Infinity) + 6) {
       if (maybe(`<text class="msg-label timeout" x="${x + 5}" y="${y + 15}">timeout</text>`, x + 5, y + 15, 'timeout')) timeoutEnds.set(q.client, x + 50);
     }
   }
-  for (const [o, d] of dots) out.push(`<path class="outcome ${o}" data-outcomes="${o}" d="${d.join('')}"/>`);
 
   // Acknowledged writes that the serving master does not have (from the checks): a red ring where the
   // client saw the acknowledgement.
