@@ -100,4 +100,4 @@ fn a_sentinel_failover_is_deterministic_natively_and_in_wasm() {
     );
 }
 
-const EXPECTED_SENTINEL_HASH: u64 = 0x65b3b7b4ebd65c5b;
+const EXPECTED_SENTINEL_HASH: u64 = 0xee3113cbaf0bcc2a;

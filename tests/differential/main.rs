@@ -2,6 +2,8 @@
 //! replies (formatted as redis-cli does). `make test` installs redis-server; to run without it, set
 //! REDIS_HA_SIM_SKIP_REAL_REDIS=1 (the test then says it was skipped).
 
+mod sentinel;
+
 use redis_ha_sim::cli::{format_console_reply, split_args};
 use redis_ha_sim::resp::{encode_command, Reply};
 use redis_ha_sim::Simulation;

@@ -4,17 +4,19 @@
 
 use super::instances::{FailoverState, Instance, Peer, Reconf};
 use super::{
-    Ask, Pending, Sentinel, Target, ASK_PERIOD_MS, HELLO_PERIOD_MS, INFO_FAST_PERIOD_MS, INFO_PERIOD_MS, PING_PERIOD_MS,
+    Ask, Pending, Sentinel, Target, ASK_PERIOD_MS, CRASH_AFTER_ELECTION, CRASH_AFTER_PROMOTION, HELLO_PERIOD_MS,
+    INFO_FAST_PERIOD_MS, INFO_PERIOD_MS, PING_PERIOD_MS,
 };
 use crate::process::Ctx;
 use crate::resp::Reply;
 use crate::time::SimTime;
+use crate::trace::TraceEvent;
 use crate::vecmap::VecMap;
 
 /// Leaders must be elected within this time (or failover-timeout if shorter).
-const ELECTION_TIMEOUT_MS: u64 = 10_000;
+pub(crate) const ELECTION_TIMEOUT_MS: u64 = 10_000;
 /// A replica being reconfigured that does not show progress within this time is given up on.
-const SLAVE_RECONF_TIMEOUT_MS: u64 = 10_000;
+pub(crate) const SLAVE_RECONF_TIMEOUT_MS: u64 = 10_000;
 /// Sentinels wait a random 0..this before starting a failover, to avoid starting together.
 const MAX_DESYNC_MS: u64 = 1000;
 
@@ -32,15 +34,15 @@ impl Sentinel {
             self.failover_step(ctx, &name);
             // A sentinel that just started a failover asks for votes at once (Redis's SENTINEL_ASK_FORCED).
             self.ask_other_sentinels(ctx, &name, started);
-            self.fix_replicas(ctx, &name);
         }
     }
 
-    /// PING every second, INFO every 10 s (1 s while the master is failing), hello every 2 s.
+    /// PING every second, INFO every 10 s (every second to a replica while its master is failing or while it
+    /// reports its link to the master down), hello every 2 s.
     fn periodic(&mut self, ctx: &mut Ctx<'_>, name: &str) {
         let now = ctx.now;
         let Some(m) = self.masters.get(name) else { return };
-        let fast = m.odown_since.is_some() || m.failover_in_progress();
+        let master_failing = m.odown_since.is_some() || m.failover_in_progress();
         let ping_period = PING_PERIOD_MS.min(m.down_after_ms.max(1));
         let mut targets = vec![Target::Master];
         targets.extend(m.replicas.keys().cloned().map(Target::Replica));
@@ -48,6 +50,7 @@ impl Sentinel {
         for target in targets {
             let Some(inst) = self.instance_mut(name, &target) else { continue };
             let is_peer = matches!(target, Target::Peer(_));
+            let fast = matches!(target, Target::Replica(_)) && (master_failing || inst.master_link_down_ms != 0);
             let link = &mut inst.link;
             if link.disconnected {
                 // A dead link is retried once per PING period, not at every timer tick; the reconnection's
@@ -106,10 +109,10 @@ impl Sentinel {
     fn hello(&self, name: &str) -> String {
         let m = &self.masters[name];
         let (mip, mport) = m.current_address();
-        format!(
-            "{},{},{},{},{},{},{},{}",
-            self.ip, self.port, self.run_id, self.current_epoch, name, mip, mport, m.config_epoch
-        )
+        let g = &self.globals;
+        let ip = if g.announce_ip.is_empty() { &self.ip } else { &g.announce_ip };
+        let port = if g.announce_port == 0 { self.port } else { g.announce_port };
+        format!("{ip},{port},{},{},{name},{mip},{mport},{}", self.run_id, self.current_epoch, m.config_epoch)
     }
 
     fn check_sdown_all(&mut self, ctx: &mut Ctx<'_>, name: &str) {
@@ -131,17 +134,23 @@ impl Sentinel {
                     (None, true) => ctx.now - inst.link.last_avail,
                     _ => 0,
                 };
+                // A master that has reported the replica role for down-after-milliseconds plus two INFO
+                // periods is as good as down.
+                let demoted = target == Target::Master
+                    && inst.role.as_deref() == Some("slave")
+                    && ctx.now - inst.role_since > down_after + 2 * INFO_PERIOD_MS;
                 let describe = match &target {
                     Target::Master => m.describe(),
                     Target::Replica(a) => m.describe_replica(a),
                     Target::Peer(id) => m.describe_peer(id, &inst.ip, inst.port),
                 };
-                (inst.sdown_since.is_some(), elapsed > down_after, describe)
+                (inst.sdown_since.is_some(), elapsed > down_after || demoted, describe)
             };
             match (was, now_down) {
                 (false, true) => {
                     if let Some(i) = self.instance_mut(name, &target) {
                         i.sdown_since = Some(ctx.now);
+                        i.last_sdown = Some(ctx.now);
                     }
                     self.event(ctx, "+sdown", describe);
                 }
@@ -325,6 +334,9 @@ impl Sentinel {
                 }
                 let detail = self.masters[name].describe();
                 self.event(ctx, "+elected-leader", detail.clone());
+                if self.simulate_failure & CRASH_AFTER_ELECTION != 0 {
+                    return simulated_crash(ctx);
+                }
                 self.set_state(ctx, name, FailoverState::SelectSlave, "+failover-state-select-slave", detail);
             }
             FailoverState::SelectSlave => match self.select_replica(ctx, name) {
@@ -358,14 +370,20 @@ impl Sentinel {
                     self.abort_failover(ctx, name, "-failover-abort-slave-timeout");
                 }
             }
-            FailoverState::ReconfSlaves => self.reconf_next_replicas(ctx, name),
+            FailoverState::ReconfSlaves => {
+                self.reconf_next_replicas(ctx, name);
+                // Redis switches to the promoted replica in the same timer run that logs +failover-end.
+                if self.masters.get(name).is_some_and(|m| m.failover_state == FailoverState::UpdateConfig) {
+                    self.switch_to_promoted(ctx, name);
+                }
+            }
             FailoverState::UpdateConfig => self.switch_to_promoted(ctx, name),
         }
     }
 
     /// `sentinelSelectSlave`: skip replicas that are down, silent, of priority 0 or disconnected from the
     /// master for too long; prefer the lowest priority, then the largest offset, then the smallest run id.
-    fn select_replica(&self, ctx: &Ctx<'_>, name: &str) -> Option<(String, u16)> {
+    pub(crate) fn select_replica(&self, ctx: &Ctx<'_>, name: &str) -> Option<(String, u16)> {
         let m = &self.masters[name];
         let sdown_for = m.inst.sdown_since.map_or(0, |t| ctx.now - t);
         let max_link_down = sdown_for + m.down_after_ms * 10;
@@ -456,12 +474,14 @@ impl Sentinel {
         let Some(m) = self.masters.get_mut(name) else { return };
         let old = m.inst.addr();
         let detail = format!("{name} {} {} {} {}", old.0, old.1, new.0, new.1);
+        // The replicas other than the new master, then the old master: the order Redis adds them (and logs
+        // +slave) in `sentinelResetMasterAndChangeAddress`.
         let mut replicas: Vec<(String, u16)> = m.replicas.keys().filter(|a| **a != new).cloned().collect();
         if old != new {
             replicas.push(old);
         }
         m.inst = Instance::new(new.0.clone(), new.1, ctx.now);
-        m.replicas = replicas.into_iter().map(|a| (a.clone(), Instance::new(a.0, a.1, ctx.now))).collect();
+        m.replicas = replicas.iter().map(|a| (a.clone(), Instance::new(a.0.clone(), a.1, ctx.now))).collect();
         m.config_epoch = config_epoch;
         m.failover_state = FailoverState::None;
         m.failover_state_change_time = ctx.now;
@@ -474,46 +494,9 @@ impl Sentinel {
         }
         self.event(ctx, "+switch-master", detail);
         let m = &self.masters[name];
-        let added: Vec<String> = m.replicas.keys().map(|a| m.describe_replica(a)).collect();
+        let added: Vec<String> = replicas.iter().map(|a| m.describe_replica(a)).collect();
         for d in added {
             self.event(ctx, "+slave", d);
-        }
-    }
-
-    /// A replica that reports the wrong role or master for long enough is told where the master is now:
-    /// `+convert-to-slave` for an old master that came back, `+fix-slave-config` otherwise.
-    fn fix_replicas(&mut self, ctx: &mut Ctx<'_>, name: &str) {
-        let m = &self.masters[name];
-        if m.failover_in_progress() || m.inst.sdown_since.is_some() {
-            return;
-        }
-        let master = m.inst.addr();
-        let mut fixes = Vec::new();
-        for (a, r) in &m.replicas {
-            if r.link.disconnected
-                || r.sdown_since.is_some()
-                || ctx.now - r.role_since <= 4 * HELLO_PERIOD_MS
-                || r.reconf == Reconf::Sent(r.role_since)
-            {
-                continue;
-            }
-            let event = match (r.role.as_deref(), &r.master_host) {
-                (Some("master"), _) => "+convert-to-slave",
-                (Some("slave"), Some(h)) if *h != master => "+fix-slave-config",
-                _ => continue,
-            };
-            fixes.push((a.clone(), event));
-        }
-        for (a, event) in fixes {
-            let words = ["REPLICAOF", &master.0, &master.1.to_string()];
-            if self.send(ctx, name, Target::Replica(a.clone()), Ask::Replicaof, &words) {
-                let detail = self.masters[name].describe_replica(&a);
-                if let Some(r) = self.masters.get_mut(name).and_then(|m| m.replicas.get_mut(&a)) {
-                    // Give it time to show the new role before judging it again.
-                    r.role_since = ctx.now;
-                }
-                self.event(ctx, event, detail);
-            }
         }
     }
 
@@ -529,6 +512,7 @@ impl Sentinel {
                 };
                 if let Some(inst) = self.instance_mut(&name, &p.target) {
                     inst.link.disconnected = false;
+                    inst.link.last_pong = now;
                     if valid {
                         inst.link.last_avail = now;
                         inst.link.act_ping = None;
@@ -558,8 +542,12 @@ impl Sentinel {
                     if let Some(peer) = self.masters.get_mut(&name).and_then(|m| m.sentinels.get_mut(id)) {
                         peer.master_down = down;
                         peer.last_down_reply = now;
-                        if leader.is_some() {
-                            peer.leader = leader;
+                        if let Some(leader) = leader {
+                            if peer.leader_epoch != epoch {
+                                let text = format!("{id} voted for {leader} {epoch}");
+                                ctx.out.note(TraceEvent::Log { proc: ctx.me, text });
+                            }
+                            peer.leader = Some(leader);
                             peer.leader_epoch = epoch;
                         }
                     }
@@ -587,18 +575,33 @@ impl Sentinel {
         let priority = field("slave_priority").and_then(|s| s.parse().ok()).unwrap_or(100);
         let offset = field("slave_repl_offset").and_then(|s| s.parse().ok()).unwrap_or(0);
         let now = ctx.now;
+        let mut rebooted = false;
         if let Some(inst) = self.instance_mut(name, target) {
             inst.link.last_info = Some(now);
+            inst.info = Some(info.to_string());
             if inst.role != role {
                 inst.role = role.clone();
                 inst.role_since = now;
+                inst.master_since = now;
             }
+            rebooted = run_id.is_some() && inst.run_id.is_some() && inst.run_id != run_id;
             inst.run_id = run_id;
-            inst.master_host = master_host.clone();
+            if inst.master_host != master_host {
+                inst.master_host = master_host.clone();
+                inst.master_since = now;
+            }
             inst.master_link_up = link_up;
             inst.master_link_down_ms = if link_up { 0 } else { link_down_ms };
             inst.priority = priority;
             inst.repl_offset = offset;
+        }
+        if rebooted {
+            let m = &self.masters[name];
+            let detail = match target {
+                Target::Replica(a) => m.describe_replica(a),
+                _ => m.describe(),
+            };
+            self.event(ctx, "+reboot", detail);
         }
         // A master's INFO lists its replicas: new ones are added.
         if *target == Target::Master && role.as_deref() == Some("master") {
@@ -637,9 +640,14 @@ impl Sentinel {
             m.config_epoch = epoch;
             let master_detail = m.describe();
             self.event(ctx, "+promoted-slave", detail);
+            if self.simulate_failure & CRASH_AFTER_PROMOTION != 0 {
+                return simulated_crash(ctx);
+            }
             self.set_state(ctx, name, FailoverState::ReconfSlaves, "+failover-state-reconf-slaves", master_detail);
             return;
         }
+        self.reconfigure_if_misplaced(ctx, name, addr);
+        let m = &self.masters[name];
         // A replica being reconfigured: first it names the new master, then its link comes up.
         if m.failover_state == FailoverState::ReconfSlaves {
             let promoted = m.promoted.clone();
@@ -667,6 +675,47 @@ impl Sentinel {
         }
     }
 
+    /// Judged on each INFO of a replica, as in Redis's `sentinelRefreshInstanceInfo`: one that claims to be a
+    /// master (an old master come back) is told to replicate from the current master once it has said so
+    /// for 8 s (`+convert-to-slave`); one that follows another master, once that has lasted failover-timeout
+    /// (`+fix-slave-config`). Only while the master looks sane and the replica has not been down lately.
+    fn reconfigure_if_misplaced(&mut self, ctx: &mut Ctx<'_>, name: &str, addr: &(String, u16)) {
+        let now = ctx.now;
+        let m = &self.masters[name];
+        let Some(r) = m.replicas.get(addr) else { return };
+        let master = m.inst.addr();
+        let master_looks_sane = m.inst.role.as_deref().is_none_or(|r| r == "master")
+            && m.inst.sdown_since.is_none()
+            && m.odown_since.is_none()
+            && m.inst.link.last_info.is_some_and(|t| now - t < 2 * INFO_PERIOD_MS);
+        let convert_wait = 4 * HELLO_PERIOD_MS;
+        let event = match (r.role.as_deref(), &r.master_host) {
+            (Some("master"), _)
+                if m.promoted.as_ref() != Some(addr)
+                    && r.no_down_for(convert_wait, now)
+                    && now - r.role_since > convert_wait =>
+            {
+                "+convert-to-slave"
+            }
+            (Some("slave"), Some(h))
+                if *h != master
+                    && r.no_down_for(m.failover_timeout_ms, now)
+                    && now - r.master_since > m.failover_timeout_ms =>
+            {
+                "+fix-slave-config"
+            }
+            _ => return,
+        };
+        if !master_looks_sane {
+            return;
+        }
+        let words = ["REPLICAOF", &master.0, &master.1.to_string()];
+        if self.send(ctx, name, Target::Replica(addr.clone()), Ask::Replicaof, &words) {
+            let detail = self.masters[name].describe_replica(addr);
+            self.event(ctx, event, detail);
+        }
+    }
+
     /// A hello from another sentinel (through an instance's pub/sub, or sent to us directly).
     pub(crate) fn process_hello(&mut self, ctx: &mut Ctx<'_>, hello: &str) {
         let f: Vec<&str> = hello.split(',').collect();
@@ -690,7 +739,7 @@ impl Sentinel {
             m.sentinels.insert(
                 run_id.to_string(),
                 Peer {
-                    inst: Instance::new(ip.to_string(), port, now),
+                    inst: Instance { run_id: Some(run_id.to_string()), ..Instance::new(ip.to_string(), port, now) },
                     run_id: run_id.to_string(),
                     last_hello: now,
                     master_down: false,
@@ -718,4 +767,9 @@ impl Sentinel {
             self.masters.get_mut(name).unwrap_or_else(|| unreachable!()).config_epoch = mepoch;
         }
     }
+}
+
+/// SENTINEL SIMULATE-FAILURE: the sentinel exits (Redis calls `exit(99)`).
+fn simulated_crash(ctx: &mut Ctx<'_>) {
+    ctx.out.exit("Sentinel CRASH because of SENTINEL simulate-failure");
 }

@@ -11,6 +11,8 @@ pub struct Link {
     pub disconnected: bool,
     /// The last time a valid PING reply arrived.
     pub last_avail: SimTime,
+    /// The last time any PING reply arrived, valid or not (Redis's `last_pong_time`).
+    pub last_pong: SimTime,
     pub last_ping_sent: SimTime,
     /// When the oldest still unanswered PING was sent (Redis's `act_ping_time`).
     pub act_ping: Option<SimTime>,
@@ -27,6 +29,7 @@ impl Link {
         Link {
             disconnected: false,
             last_avail: now,
+            last_pong: now,
             last_ping_sent: SimTime::ZERO,
             act_ping: None,
             last_info: None,
@@ -54,11 +57,18 @@ pub struct Instance {
     pub link: Link,
     pub run_id: Option<String>,
     pub sdown_since: Option<SimTime>,
+    /// When it last became SDOWN; unlike `sdown_since`, kept after `-sdown` (Redis's `s_down_since_time`,
+    /// which the wait before reconfiguring an instance counts from).
+    pub last_sdown: Option<SimTime>,
+    /// Its last INFO reply, as SENTINEL INFO-CACHE returns it.
+    pub info: Option<String>,
     /// From INFO: the role it reports, and since when.
     pub role: Option<String>,
     pub role_since: SimTime,
-    /// From a replica's INFO.
+    /// From a replica's INFO; `master_since` is when the master it names last changed (Redis's
+    /// `slave_conf_change_time`).
     pub master_host: Option<(String, u16)>,
+    pub master_since: SimTime,
     pub master_link_up: bool,
     pub master_link_down_ms: u64,
     pub priority: u64,
@@ -74,9 +84,12 @@ impl Instance {
             link: Link::new(now),
             run_id: None,
             sdown_since: None,
+            last_sdown: None,
+            info: None,
             role: None,
             role_since: now,
             master_host: None,
+            master_since: now,
             master_link_up: false,
             master_link_down_ms: 0,
             priority: 100,
@@ -87,6 +100,11 @@ impl Instance {
 
     pub fn addr(&self) -> (String, u16) {
         (self.ip.clone(), self.port)
+    }
+
+    /// `sentinelRedisInstanceNoDownFor`: not SDOWN within the last `ms`.
+    pub fn no_down_for(&self, ms: u64, now: SimTime) -> bool {
+        self.last_sdown.is_none_or(|t| now - t > ms)
     }
 }
 

@@ -109,6 +109,22 @@ pub(crate) struct Pending {
     pub to: ProcId,
 }
 
+/// The global settings of SENTINEL CONFIG GET|SET, with Redis's defaults.
+#[derive(Clone, Debug, Default)]
+pub struct Globals {
+    pub resolve_hostnames: bool,
+    pub announce_hostnames: bool,
+    /// The address this sentinel gives in its hellos when set (else its own).
+    pub announce_ip: String,
+    pub announce_port: u16,
+    pub sentinel_user: String,
+    pub sentinel_pass: String,
+}
+
+/// SENTINEL SIMULATE-FAILURE: exit right after winning an election, or right after the promotion.
+pub(crate) const CRASH_AFTER_ELECTION: u8 = 1;
+pub(crate) const CRASH_AFTER_PROMOTION: u8 = 2;
+
 #[derive(Clone, Debug)]
 pub struct Sentinel {
     pub ip: String,
@@ -116,6 +132,16 @@ pub struct Sentinel {
     pub run_id: String,
     pub current_epoch: u64,
     pub masters: VecMap<String, MasterState>,
+    pub globals: Globals,
+    /// SENTINEL SIMULATE-FAILURE flags.
+    pub(crate) simulate_failure: u8,
+    pub(crate) started_at: SimTime,
+    /// The timer's current frequency (Redis varies it between 10 and 19 Hz), INFO's `hz`.
+    pub(crate) hz: u64,
+    /// Processes connected to this sentinel, and counts for INFO clients and stats.
+    pub(crate) clients: VecSet<ProcId>,
+    pub(crate) connections_received: u64,
+    pub(crate) commands_processed: u64,
     pub(crate) next_request: u64,
     pub(crate) pending: VecMap<u64, Pending>,
     /// Clients subscribed to event channels (`+switch-master`, ...).
@@ -131,6 +157,13 @@ impl Sentinel {
             run_id: String::new(),
             current_epoch: 0,
             masters,
+            globals: Globals::default(),
+            simulate_failure: 0,
+            started_at: SimTime::ZERO,
+            hz: 10,
+            clients: VecSet::new(),
+            connections_received: 0,
+            commands_processed: 0,
             next_request: 0,
             pending: VecMap::new(),
             subscribers: VecMap::new(),
@@ -191,6 +224,7 @@ impl Sentinel {
         for subs in self.subscribers.values_mut() {
             subs.remove(&peer);
         }
+        self.clients.remove(&peer);
         let _ = ctx;
     }
 
@@ -209,6 +243,7 @@ impl Process for Sentinel {
         match input {
             Input::Start => {
                 self.run_id = ctx.rng.hex_id(40);
+                self.started_at = ctx.now;
                 let now = ctx.now;
                 for m in self.masters.values_mut() {
                     m.reset_clock(now);
@@ -230,11 +265,14 @@ impl Process for Sentinel {
                 self.timer(ctx);
                 // Redis runs the sentinel timer at a random 10–19 Hz so that sentinels do not act in lockstep
                 // (and split their votes).
-                let hz = 10 + ctx.rng.below(10);
-                ctx.out.set_timer(1000 / hz, Timer::SentinelTimer);
+                self.hz = 10 + ctx.rng.below(10);
+                ctx.out.set_timer(1000 / self.hz, Timer::SentinelTimer);
             }
             Input::Timer(_) => {}
             Input::Message { from, msg: Message::Request { id, args } } => {
+                if self.clients.insert(from) {
+                    self.connections_received += 1;
+                }
                 let reply = self.command(ctx, Some(from), &args);
                 ctx.out.send(from, Message::Response { id, reply });
             }

@@ -19,6 +19,7 @@ use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
 use crate::time::SimTime;
 use crate::vecmap::{VecMap, VecSet};
+pub(crate) use admin::REDIS_VERSION;
 use backlog::Chunk;
 pub use config::ServerConfig;
 use keyspace::Keyspace;
