@@ -25,8 +25,8 @@ pub enum Action {
     /// Power a host back on: its processes boot from their configuration.
     PowerOn { host: String },
     /// What `redis-cli --cluster create <nodes> --cluster-replicas <replicas>` does: the first nodes become
-    /// masters with the slot ranges redis-cli computes and config epochs 1..masters, the rest replicas assigned
-    /// in turn, and every node knows every other.
+    /// masters with the slot ranges redis-cli computes, the rest replicas assigned in turn, config epochs 1..N
+    /// in the order given (replicas too, as redis-cli sets them), and every node knows every other.
     ClusterCreate { nodes: Vec<String>, replicas: u32 },
     /// Delete a file (or a directory, e.g. `appendonlydir`) from a host's disk, as an operator might.
     RemoveFile { host: String, path: String },

@@ -2,6 +2,7 @@
 //! replica is voted in within Redis's timing, the best replica wins, a stale one may not, a spare replica
 //! migrates to an orphaned master, and a manual failover loses nothing.
 
+use redis_ha_sim::cli::split_args;
 use redis_ha_sim::trace::{Outcome, TraceEvent};
 use redis_ha_sim::{check, library, Action, SimTime, Simulation};
 
@@ -69,7 +70,17 @@ fn creation_matches_redis_cli_and_keys_are_redirected() {
     assert_eq!(info_field(&mut sim, "redis-1", "cluster_size"), "3");
     assert_eq!(info_field(&mut sim, "redis-1", "cluster_known_nodes"), "6");
     let nodes = sim.command("redis-1", "CLUSTER NODES").unwrap();
-    assert!(nodes.contains("10.0.0.1:6379@16379 myself,master - 0 0 1 connected 0-5460"), "{nodes}");
+    // Our own PONG time is what gossip said of us, in whole seconds (real Redis 7: `myself,master - 0
+    // 1795572925000 1 connected 0-5460`); a replica shows its master's configEpoch.
+    let line = |addr: &str| -> Vec<String> {
+        let line = nodes.lines().find(|l| l.contains(addr)).unwrap_or_default();
+        line.split(' ').skip(1).map(str::to_string).collect()
+    };
+    let me = line("10.0.0.1:");
+    assert_eq!(me[..3], ["10.0.0.1:6379@16379", "myself,master", "-"]);
+    assert!(me[4] != "0" && me[4].ends_with("000"), "{nodes}");
+    assert_eq!(me[5..], ["1", "connected", "0-5460"]);
+    assert_eq!(line("10.0.0.4:")[5..], ["1", "connected"], "{nodes}");
     assert!(nodes.contains("10.0.0.2:6379@16379 master - 0 ") && nodes.contains(" 2 connected 5461-10922"), "{nodes}");
     assert!(nodes.contains(" 3 connected 10923-16383"));
     assert_eq!(nodes.matches(" slave ").count(), 3);
@@ -390,4 +401,340 @@ fn a_rebooted_master_waits_before_it_serves_and_a_minority_master_stops() {
     let fail_at =
         logs(&sim, "redis-1").into_iter().find(|(t, text)| *t > 5_000 && text == "Cluster state changed: fail");
     assert!(fail_at.as_ref().is_some_and(|(t, _)| *t < 9_000), "{fail_at:?}");
+}
+
+mod real;
+
+/// What a user types into a cluster, node by node (1..6: masters 1..3, node 3+i a replica of node i), with
+/// `$idN` for node N's id. foo → slot 12182 (node 3), bar → 5061 (node 1), `{t}` → 15891 (node 3).
+const CLUSTER_SCRIPT: &[(usize, &str)] = &[
+    (1, "CLUSTER INFO"),
+    (1, "CLUSTER NODES"),
+    (4, "CLUSTER NODES"),
+    (4, "CLUSTER INFO"),
+    (1, "CLUSTER MYID"),
+    (1, "CLUSTER SLOTS"),
+    (1, "CLUSTER SHARDS"),
+    (1, "CLUSTER"),
+    (1, "CLUSTER FOO"),
+    (1, "CLUSTER FOO bar"),
+    (1, "CLUSTER INFO x"),
+    (1, "CLUSTER NODES x"),
+    (1, "CLUSTER MYID x"),
+    (1, "CLUSTER SLOTS x"),
+    (1, "CLUSTER SHARDS x"),
+    (1, "CLUSTER KEYSLOT"),
+    (1, "CLUSTER KEYSLOT foo"),
+    (1, "CLUSTER KEYSLOT foo{bar}{zap}"),
+    (1, "CLUSTER KEYSLOT a b"),
+    (3, "SET foo v"),
+    (3, "CLUSTER COUNTKEYSINSLOT 12182"),
+    (3, "CLUSTER COUNTKEYSINSLOT"),
+    (3, "CLUSTER COUNTKEYSINSLOT abc"),
+    (3, "CLUSTER COUNTKEYSINSLOT -1"),
+    (3, "CLUSTER COUNTKEYSINSLOT 16384"),
+    (3, "CLUSTER GETKEYSINSLOT 12182 10"),
+    (3, "CLUSTER GETKEYSINSLOT 12182 0"),
+    (3, "CLUSTER GETKEYSINSLOT 12182"),
+    (3, "CLUSTER GETKEYSINSLOT 12182 -1"),
+    (3, "CLUSTER GETKEYSINSLOT abc 1"),
+    (3, "CLUSTER GETKEYSINSLOT 16384 1"),
+    (3, "CLUSTER GETKEYSINSLOT 1 abc"),
+    (1, "CLUSTER REPLICAS $id1"),
+    (1, "CLUSTER SLAVES $id2"),
+    (1, "CLUSTER REPLICAS $id4"),
+    (1, "CLUSTER REPLICAS nosuchnode"),
+    (1, "CLUSTER REPLICAS"),
+    (1, "CLUSTER COUNT-FAILURE-REPORTS $id2"),
+    (1, "CLUSTER COUNT-FAILURE-REPORTS nosuchnode"),
+    (1, "CLUSTER COUNT-FAILURE-REPORTS"),
+    (1, "CLUSTER FAILOVER"),
+    (1, "CLUSTER FAILOVER FORCE"),
+    (1, "CLUSTER FAILOVER TAKEOVER"),
+    (1, "CLUSTER FAILOVER bad"),
+    (1, "CLUSTER FAILOVER FORCE TAKEOVER"),
+    (4, "CLUSTER FAILOVER bad"),
+    (4, "CLUSTER SETSLOT 1 STABLE"),
+    (3, "CLUSTER SETSLOT"),
+    (3, "CLUSTER SETSLOT 1"),
+    (3, "CLUSTER SETSLOT 1 STABLE x"),
+    (3, "CLUSTER SETSLOT abc STABLE"),
+    (3, "CLUSTER SETSLOT 16384 STABLE"),
+    (3, "CLUSTER SETSLOT 1 foo"),
+    (3, "CLUSTER SETSLOT 1 MIGRATING"),
+    (3, "CLUSTER SETSLOT 1 MIGRATING nosuchnode"),
+    (3, "CLUSTER SETSLOT 12182 MIGRATING nosuchnode"),
+    (3, "CLUSTER SETSLOT 12182 MIGRATING $id4"),
+    (3, "CLUSTER SETSLOT 12182 IMPORTING nosuchnode"),
+    (3, "CLUSTER SETSLOT 1 IMPORTING nosuchnode"),
+    (3, "CLUSTER SETSLOT 1 IMPORTING $id4"),
+    (3, "CLUSTER SETSLOT 1 NODE nosuchnode"),
+    (3, "CLUSTER SETSLOT 1 NODE $id4"),
+    (3, "CLUSTER SETSLOT 12182 NODE $id1"),
+    (1, "CLUSTER ADDSLOTS"),
+    (1, "CLUSTER ADDSLOTS 1"),
+    (1, "CLUSTER ADDSLOTS abc"),
+    (1, "CLUSTER ADDSLOTS 16384"),
+    (1, "CLUSTER ADDSLOTS 1 1"),
+    (1, "CLUSTER DELSLOTS"),
+    (1, "CLUSTER DELSLOTS 1 abc"),
+    (1, "CLUSTER DELSLOTS 1 1"),
+    (1, "CLUSTER ADDSLOTSRANGE 1"),
+    (1, "CLUSTER ADDSLOTSRANGE 1 2 3"),
+    (1, "CLUSTER ADDSLOTSRANGE 5 1"),
+    (1, "CLUSTER ADDSLOTSRANGE 1 2"),
+    (1, "CLUSTER DELSLOTSRANGE 1"),
+    (1, "CLUSTER DELSLOTSRANGE 1 2 3"),
+    (1, "CLUSTER DELSLOTSRANGE 5 1"),
+    (1, "CLUSTER DELSLOTSRANGE 1 abc"),
+    (1, "CLUSTER MEET"),
+    (1, "CLUSTER MEET 127.0.0.1"),
+    (1, "CLUSTER MEET 127.0.0.1 abc"),
+    (1, "CLUSTER MEET 127.0.0.1 1 abc"),
+    (1, "CLUSTER MEET nosuchhost 7000"),
+    (1, "CLUSTER MEET 127.0.0.1 1 2 3"),
+    (1, "CLUSTER FORGET"),
+    (1, "CLUSTER FORGET nosuchnode"),
+    (1, "CLUSTER FORGET $id1"),
+    (4, "CLUSTER FORGET $id1"),
+    (1, "CLUSTER REPLICATE"),
+    (1, "CLUSTER REPLICATE nosuchnode"),
+    (1, "CLUSTER REPLICATE $id1"),
+    (1, "CLUSTER REPLICATE $id4"),
+    (1, "CLUSTER REPLICATE $id2"),
+    (4, "CLUSTER REPLICATE $id4"),
+    (3, "CLUSTER RESET"),
+    (3, "CLUSTER RESET bad"),
+    (3, "CLUSTER RESET SOFT x"),
+    (1, "CLUSTER SET-CONFIG-EPOCH 9"),
+    (1, "CLUSTER SET-CONFIG-EPOCH -1"),
+    (1, "CLUSTER SET-CONFIG-EPOCH x"),
+    (1, "CLUSTER SAVECONFIG"),
+    (1, "CLUSTER FLUSHSLOTS x"),
+    (3, "CLUSTER FLUSHSLOTS"),
+    // data commands
+    (1, "SET foo 1"),
+    (1, "GET foo"),
+    (1, "DEL foo"),
+    (1, "MSET a 1 b 2"),
+    (1, "MGET foo bar"),
+    (1, "DEL foo bar"),
+    (1, "EXISTS foo bar"),
+    (1, "MSET {t}a 1 {t}b 2"),
+    (3, "MSET {t}a 1 {t}b 2"),
+    (3, "MGET {t}a {t}b {t}c"),
+    (3, "GET foo"),
+    (1, "SELECT 1"),
+    (1, "SELECT 16"),
+    (1, "SELECT 0"),
+    (1, "SELECT x"),
+    (1, "READONLY x"),
+    (1, "READWRITE x"),
+    (1, "ASKING x"),
+    (1, "READONLY"),
+    (1, "READWRITE"),
+    (1, "ASKING"),
+    (6, "GET foo"),
+    (6, "SET foo 2"),
+    (6, "READONLY"),
+    (6, "GET foo"),
+    (6, "EXISTS foo"),
+    (6, "SET foo 2"),
+    (6, "GET bar"),
+    (6, "READWRITE"),
+    (6, "GET foo"),
+    // a slot in migration: foo's slot from node 3 to node 2
+    (3, "CLUSTER SETSLOT 12182 MIGRATING $id2"),
+    (2, "CLUSTER SETSLOT 12182 IMPORTING $id3"),
+    (3, "CLUSTER NODES"),
+    (2, "CLUSTER NODES"),
+    (3, "GET foo"),
+    (3, "GET {foo}x"),
+    (3, "MGET foo {foo}x"),
+    (3, "MGET {foo}x {foo}y"),
+    (3, "MGET foo foo"),
+    (3, "SET {foo}x 1"),
+    (2, "GET {foo}x"),
+    (2, "ASKING"),
+    (2, "GET {foo}x"),
+    (2, "GET {foo}x"),
+    (2, "ASKING"),
+    (2, "SET {foo}x 1"),
+    (2, "ASKING"),
+    (2, "MGET {foo}x {foo}y"),
+    (2, "ASKING"),
+    (2, "MGET {foo}x {foo}x"),
+    (2, "ASKING"),
+    (2, "MGET {foo}z {foo}z"),
+    (2, "DEL {foo}x"),
+    (2, "ASKING"),
+    (2, "DEL {foo}x"),
+    (5, "CLUSTER NODES"),
+    (3, "CLUSTER SETSLOT 12182 STABLE"),
+    (2, "CLUSTER SETSLOT 12182 STABLE"),
+    (3, "CLUSTER NODES"),
+    // a slot no one serves, then the cluster down
+    (1, "SET hello 1"),
+    (1, "CLUSTER DELSLOTS 866"),
+    (1, "CLUSTER INFO"),
+    (1, "GET hello"),
+    (1, "MGET hello foo"),
+    (1, "GET bar"),
+    (1, "CONFIG SET cluster-allow-reads-when-down yes"),
+    (1, "GET bar"),
+    (1, "SET bar 1"),
+    (1, "CONFIG SET cluster-allow-reads-when-down no"),
+    (1, "CLUSTER ADDSLOTS 866"),
+    (1, "CLUSTER INFO"),
+    (1, "DEL hello"),
+    (1, "CLUSTER NODES"),
+    (1, "CLUSTER HELP"),
+    (1, "CLUSTER HELP x"),
+    (1, "CLUSTER LINKS x"),
+    (1, "CLUSTER BUMPEPOCH x"),
+    (1, "CLUSTER BUMPEPOCH"),
+    (1, "CLUSTER BUMPEPOCH"),
+    (1, "CLUSTER INFO"),
+];
+
+/// The same commands typed into a real Redis 7 cluster and the simulator's print the same replies, once
+/// node ids, timings and message counts are masked.
+#[test]
+fn cluster_commands_match_a_real_cluster() {
+    if !real::real_redis_wanted() {
+        return;
+    }
+    let mut real = real::RealCluster::start();
+    let mut sim = real.simulated(1);
+    let ports = real.ports();
+    let sim_ids: Vec<String> = ports
+        .iter()
+        .map(|p| sim.command(&p.to_string(), "CLUSTER MYID").unwrap().trim_matches('"').to_string())
+        .collect();
+    let with_ids = |line: &str, ids: &[String]| {
+        (1..=real::NODES).rev().fold(line.to_string(), |l, n| l.replace(&format!("$id{n}"), &ids[n - 1]))
+    };
+    let mut mismatches = Vec::new();
+    for &(node, line) in CLUSTER_SCRIPT {
+        let real_line = with_ids(line, &real.ids);
+        let args = split_args(&real_line).unwrap();
+        let mut reply = real.nodes[node - 1].conn.command(&args);
+        if line == "CLUSTER SHARDS" {
+            reply = real::shards_by_first_slot(reply);
+        }
+        let expected = real::mask_timing(&real::name_ids(&real::printed(&args, &reply), &real.ids));
+        let printed = sim.command(&ports[node - 1].to_string(), &with_ids(line, &sim_ids)).unwrap();
+        let got = real::mask_timing(&real::name_ids(&printed, &sim_ids));
+        // Let replication and the bus move on, as they do between two commands typed into the real cluster.
+        sim.run_for(5);
+        if got != expected {
+            mismatches.push(format!("node {node}: {line}\n    real redis:\n{expected}\n    simulator:\n{got}"));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} commands differ:\n{}",
+        mismatches.len(),
+        CLUSTER_SCRIPT.len(),
+        mismatches.join("\n")
+    );
+}
+
+/// What node 2 (a master) shows of the killed master and its replica, and of the cluster: each node's line
+/// without its ping/pong times, and CLUSTER INFO's state, slot counts and epoch.
+fn failover_view(nodes: &str, info: &str, ids: &[String]) -> String {
+    let nodes = real::name_ids(nodes, ids);
+    let mut view: Vec<String> = nodes
+        .lines()
+        .filter(|l| l.starts_with("<node1>") || l.starts_with("<node4>"))
+        .map(|l| {
+            l.split(' ')
+                .enumerate()
+                .filter(|(i, _)| ![1, 4, 5].contains(i))
+                .map(|(_, f)| f)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    view.sort();
+    // Not cluster_current_epoch: the election's epoch reaches node 2 a few ms before the winner's PONG, a
+    // state the samples catch or not.
+    for field in ["cluster_state", "cluster_slots_ok", "cluster_slots_pfail", "cluster_slots_fail"] {
+        view.push(format!("{field}:{}", real::info_field(info, field)));
+    }
+    view.join("\n")
+}
+
+/// States seen for less than 100 ms between two equal ones left out: a real node's bus link to a dead node
+/// shows `connected` while a reconnection attempt is pending.
+fn without_flickers(states: Vec<(u64, String)>) -> Vec<(u64, String)> {
+    let mut out: Vec<(u64, String)> = Vec::new();
+    for (i, (t, s)) in states.iter().enumerate() {
+        let flicker =
+            i > 0 && states.get(i + 1).is_some_and(|(next_t, next)| *next == states[i - 1].1 && next_t - t < 100);
+        if !flicker && out.last().is_none_or(|(_, last)| last != s) {
+            out.push((*t, s.clone()));
+        }
+    }
+    out
+}
+
+/// A master killed in a real cluster and in the simulator's: node 2 sees the same states in the same order —
+/// the link disconnected at once, `fail?` (PFAIL), `fail` with the cluster down, then the replica a master
+/// with configEpoch 7 (current epoch 6 after `--cluster create` of six nodes, plus one) and the cluster ok —
+/// each within 1.5 s of when the real cluster showed it (the first PING after the kill goes out at a random
+/// moment within half the node timeout, in both).
+#[test]
+fn a_killed_master_goes_through_the_states_of_a_real_cluster() {
+    if !real::real_redis_wanted() {
+        return;
+    }
+    let mut real = real::RealCluster::start();
+    let mut sim = real.simulated(1);
+    let ports = real.ports();
+    let sim_ids: Vec<String> = ports
+        .iter()
+        .map(|p| sim.command(&p.to_string(), "CLUSTER MYID").unwrap().trim_matches('"').to_string())
+        .collect();
+    let watched = ports[1].to_string();
+    let mut real_states: Vec<(u64, String)> = Vec::new();
+    let killed = std::time::Instant::now();
+    real.nodes[0].kill();
+    while killed.elapsed() < std::time::Duration::from_millis(7_000) {
+        let conn = &mut real.nodes[1].conn;
+        let state = failover_view(&conn.text("CLUSTER NODES"), &conn.text("CLUSTER INFO"), &real.ids);
+        if real_states.last().is_none_or(|(_, s)| *s != state) {
+            real_states.push((killed.elapsed().as_millis() as u64, state));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    sim.act(Action::Crash { process: ports[0].to_string() }).unwrap();
+    let crashed = sim.now().ms();
+    let mut sim_states: Vec<(u64, String)> = Vec::new();
+    while sim.now().ms() - crashed < 7_000 {
+        sim.run_for(20);
+        let nodes = sim.command(&watched, "CLUSTER NODES").unwrap();
+        let info = sim.command(&watched, "CLUSTER INFO").unwrap();
+        let state = failover_view(&nodes, &info, &sim_ids);
+        if sim_states.last().is_none_or(|(_, s)| *s != state) {
+            sim_states.push((sim.now().ms() - crashed, state));
+        }
+    }
+    let (real_states, sim_states) = (without_flickers(real_states), without_flickers(sim_states));
+    let show = |states: &[(u64, String)]| {
+        states.iter().map(|(t, s)| format!("at {t} ms:\n{s}")).collect::<Vec<_>>().join("\n")
+    };
+    let texts = |states: &[(u64, String)]| states.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        texts(&sim_states),
+        texts(&real_states),
+        "real cluster:\n{}\nsimulator:\n{}",
+        show(&real_states),
+        show(&sim_states)
+    );
+    assert_eq!(real::info_field(&real.nodes[1].conn.text("CLUSTER INFO"), "cluster_current_epoch"), "7");
+    assert_eq!(info_field(&mut sim, &watched, "cluster_current_epoch"), "7");
+    for ((real_t, s), (sim_t, _)) in real_states.iter().zip(&sim_states) {
+        assert!(real_t.abs_diff(*sim_t) <= 1_500, "{s}\nreal at {real_t} ms, simulator at {sim_t} ms");
+    }
 }

@@ -42,6 +42,20 @@ impl BusKind {
             BusKind::MfStart => "MFSTART",
         }
     }
+
+    /// Its number in Redis's message types (`CLUSTERMSG_TYPE_*`): where CLUSTER INFO counts it.
+    pub fn stats_index(&self) -> usize {
+        match self {
+            BusKind::Ping => 0,
+            BusKind::Pong => 1,
+            BusKind::Meet => 2,
+            BusKind::Fail { .. } => 3,
+            BusKind::FailoverAuthRequest => 5,
+            BusKind::FailoverAuthAck => 6,
+            BusKind::Update { .. } => 7,
+            BusKind::MfStart => 8,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -124,7 +138,7 @@ impl Server {
             msg.gossip = self.gossip_for(ctx, to);
         }
         let c = self.cluster.as_mut().unwrap_or_else(|| unreachable!());
-        c.stats_messages_sent += 1;
+        c.stats_sent[msg.kind.stats_index()] += 1;
         ctx.out.send(pid, Message::Bus(Rc::new(msg)));
         true
     }
@@ -243,11 +257,20 @@ impl Server {
         let now = ctx.now;
         let timeout = self.cluster_node_timeout();
         let Some(c) = self.cluster.as_mut() else { return };
-        c.stats_messages_received += 1;
+        c.stats_received[msg.kind.stats_index()] += 1;
+        let generations = (c.slots_gen, c.flags_gen);
+        let known = c.nodes.contains_key(&msg.sender);
+        if !known && c.blacklist.get(&msg.sender).is_some_and(|until| *until > now) {
+            // Forgotten with CLUSTER FORGET: it may not come back for a minute.
+            return;
+        }
         if msg.current_epoch > c.current_epoch {
             c.current_epoch = msg.current_epoch;
         }
-        let known = c.nodes.contains_key(&msg.sender);
+        if matches!(msg.kind, BusKind::Ping | BusKind::Pong) {
+            // What the sender's gossip says of us: we answered it lately.
+            c.me_mut().pong_received = now;
+        }
         if !known {
             if !matches!(msg.kind, BusKind::Meet | BusKind::Ping | BusKind::Pong) {
                 return;
@@ -261,14 +284,17 @@ impl Server {
         let mut cleared = None;
         let mut flags_changed = false;
         if let Some(n) = c.nodes.get_mut(&msg.sender) {
+            n.pid = Some(from);
+            n.link_down = false;
             if matches!(msg.kind, BusKind::Pong | BusKind::Ping | BusKind::Meet) {
                 n.pong_received = now;
-                if msg.kind == BusKind::Pong {
-                    n.ping_sent = None;
-                }
+                n.fail_reports.clear();
+            }
+            // Only a PONG answers our PING: a node that can send to us but not hear us stays PFAIL.
+            if msg.kind == BusKind::Pong {
+                n.ping_sent = None;
                 flags_changed |= n.flags.pfail;
                 n.flags.pfail = false;
-                n.fail_reports.clear();
             }
             n.repl_offset = msg.offset;
             flags_changed |= n.flags.master != msg.is_master;
@@ -326,7 +352,21 @@ impl Server {
             BusKind::MfStart => self.manual_failover_started_by_replica(ctx, &msg.sender),
             _ => {}
         }
-        let _ = from;
+        // A node marked FAIL, or slots changing hands, changes the cluster state before the next command, as
+        // Redis's beforeSleep does (not at the next cron).
+        if self.cluster.as_ref().is_some_and(|c| (c.slots_gen, c.flags_gen) != generations) {
+            self.update_cluster_state(ctx);
+        }
+    }
+
+    /// The process at `pid` refused or closed a connection: if it is a cluster node, its bus link is down
+    /// (`disconnected` in CLUSTER NODES) until it talks to us again.
+    pub(crate) fn cluster_link_lost(&mut self, pid: ProcId) {
+        if let Some(c) = self.cluster.as_mut() {
+            if let Some(n) = c.nodes.values_mut().find(|n| n.pid == Some(pid)) {
+                n.link_down = true;
+            }
+        }
     }
 
     fn process_gossip(&mut self, ctx: &mut Ctx<'_>, msg: &BusMsg) {
@@ -334,6 +374,9 @@ impl Server {
         let mut check = Vec::new();
         let Some(c) = self.cluster.as_mut() else { return };
         let sender_is_master = c.nodes.get(&msg.sender).is_some_and(|n| n.flags.master);
+        // Nodes forgotten with CLUSTER FORGET that gossip may not bring back yet.
+        let forgotten: Vec<String> =
+            c.blacklist.iter().filter(|(_, until)| **until > now).map(|(id, _)| id.clone()).collect();
         for g in &msg.gossip {
             if g.id == c.myself {
                 continue;
@@ -349,7 +392,7 @@ impl Server {
                     }
                 }
                 Some(_) => {}
-                None if !g.pfail && !g.fail => {
+                None if !g.pfail && !g.fail && !forgotten.contains(&g.id) => {
                     // A node we did not know: gossip introduces it (Redis would start a handshake).
                     c.nodes.insert(g.id.clone(), ClusterNode::new(g.id.clone(), g.ip.clone(), g.port, g.master, now));
                 }

@@ -154,15 +154,16 @@ impl Server {
     /// everyone told at once.
     pub(crate) fn take_over_from(&mut self, ctx: &mut Ctx<'_>, old: &str, elected: bool) {
         let Some(c) = self.cluster.as_mut() else { return };
-        let epoch = if elected {
-            c.failover.auth_epoch
+        if elected {
+            let epoch = c.failover.auth_epoch;
+            if c.me().config_epoch < epoch {
+                c.me_mut().config_epoch = epoch;
+            }
         } else {
-            c.current_epoch += 1;
-            c.current_epoch
-        };
-        if c.me().config_epoch < epoch {
-            c.me_mut().config_epoch = epoch;
+            // TAKEOVER: a new epoch without consensus (unless ours is already the largest).
+            c.bump_config_epoch();
         }
+        let epoch = c.me().config_epoch;
         let me = c.myself.clone();
         for s in c.slots_of(old) {
             c.set_owner(s, Some(&me));

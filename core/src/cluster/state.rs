@@ -36,6 +36,11 @@ pub struct ClusterNode {
     pub repl_offset: u64,
     /// When we last voted for one of its replicas (a master votes once per 2 × node timeout per master).
     pub voted_time: Option<SimTime>,
+    /// The process it last wrote to us from: what a refused or closed bus connection is matched against.
+    pub pid: Option<crate::process::ProcId>,
+    /// Its process refused or closed our bus connection (it is down): `disconnected` in CLUSTER NODES until
+    /// it talks to us again. A partition leaves the link `connected`, as Redis's pending reconnection does.
+    pub link_down: bool,
 }
 
 impl ClusterNode {
@@ -53,6 +58,8 @@ impl ClusterNode {
             fail_time: None,
             repl_offset: 0,
             voted_time: None,
+            pid: None,
+            link_down: false,
         }
     }
 
@@ -102,9 +109,17 @@ pub struct ClusterState {
     pub ok: bool,
     pub cron_loops: u64,
     pub failover: super::failover::Election,
-    pub stats_messages_sent: u64,
-    pub stats_messages_received: u64,
+    /// Bus messages sent and received, by type (`BusKind::stats_index`): CLUSTER INFO's counters.
+    pub stats_sent: [u64; STATS_TYPES],
+    pub stats_received: [u64; STATS_TYPES],
+    /// Nodes removed with CLUSTER FORGET, until when gossip may not bring them back (60 s).
+    pub blacklist: VecMap<String, SimTime>,
 }
+
+/// Redis's bus message types, in its numbering, as CLUSTER INFO names them.
+pub const STATS_TYPES: usize = 11;
+pub const STATS_NAMES: [&str; STATS_TYPES] =
+    ["ping", "pong", "meet", "fail", "publish", "auth-req", "auth-ack", "update", "mfstart", "module", "publishshard"];
 
 /// An id's first 8 bytes as a number (zero-padded): `by_id`'s first sort key.
 fn id_prefix(id: &str) -> u64 {
@@ -141,8 +156,9 @@ impl ClusterState {
             ok: false,
             cron_loops: 0,
             failover: super::failover::Election::default(),
-            stats_messages_sent: 0,
-            stats_messages_received: 0,
+            stats_sent: [0; STATS_TYPES],
+            stats_received: [0; STATS_TYPES],
+            blacklist: VecMap::new(),
         }
     }
 
@@ -265,6 +281,52 @@ impl ClusterState {
         self.nodes.values().filter(|n| n.master.as_deref() == Some(master)).collect()
     }
 
+    /// `nodeEpoch`: a replica shows its master's configEpoch.
+    pub fn node_epoch(&self, n: &ClusterNode) -> u64 {
+        match (&n.master, n.flags.master) {
+            (Some(m), false) => self.nodes.get(m).map_or(n.config_epoch, |m| m.config_epoch),
+            _ => n.config_epoch,
+        }
+    }
+
+    /// `clusterGetMaxEpoch`: the largest configEpoch known, or the current epoch if larger.
+    pub fn max_epoch(&self) -> u64 {
+        self.nodes.values().map(|n| n.config_epoch).max().unwrap_or(0).max(self.current_epoch)
+    }
+
+    /// `clusterBumpConfigEpochWithoutConsensus` (BUMPEPOCH, TAKEOVER, closing an import): a new configEpoch
+    /// unless ours is already the largest; false when it stays.
+    pub fn bump_config_epoch(&mut self) -> bool {
+        let mine = self.me().config_epoch;
+        if mine != 0 && mine == self.max_epoch() {
+            return false;
+        }
+        self.current_epoch += 1;
+        let epoch = self.current_epoch;
+        self.me_mut().config_epoch = epoch;
+        true
+    }
+
+    /// Valid failure reports about a node (2 × node timeout), as CLUSTER COUNT-FAILURE-REPORTS counts them.
+    pub fn failure_reports(&self, id: &str, now: SimTime, node_timeout: u64) -> usize {
+        self.nodes.get(id).map_or(0, |n| n.fail_reports.values().filter(|t| now - **t <= 2 * node_timeout).count())
+    }
+
+    /// `clusterDelNode`: forget a node, its slots (unassigned) and the failure reports it made.
+    pub fn remove_node(&mut self, id: &str) {
+        for s in self.slots_of(id) {
+            self.set_owner(s, None);
+        }
+        self.migrating.retain(|_, to| to != id);
+        self.importing.retain(|_, from| from != id);
+        for n in self.nodes.values_mut() {
+            n.fail_reports.remove(&id.to_string());
+        }
+        self.nodes.remove(id);
+        self.pfail_ids.retain(|p| p != id);
+        self.flags_gen += 1;
+    }
+
     /// One line of CLUSTER NODES:
     /// `<id> <ip>:<port>@<cport> <flags> <master|-> <ping_sent> <pong_recv> <config-epoch> <link> <slots...>`.
     pub fn nodes_line(&self, n: &ClusterNode, unix_of: &dyn Fn(SimTime) -> u64) -> String {
@@ -284,8 +346,14 @@ impl ClusterState {
         }
         let master = n.master.clone().unwrap_or_else(|| "-".into());
         let ping = n.ping_sent.map_or(0, unix_of);
-        let pong = if n.id == self.myself { 0 } else { unix_of(n.pong_received) };
-        let link = if n.id == self.myself || !n.flags.fail { "connected" } else { "disconnected" };
+        // Our own PONG time is what other nodes' gossip said of us, which carries seconds only.
+        let heard_of = self.stats_received.iter().sum::<u64>() > 0;
+        let pong = match (n.id == self.myself, heard_of) {
+            (true, false) => 0,
+            (true, true) => unix_of(n.pong_received) / 1000 * 1000,
+            _ => unix_of(n.pong_received),
+        };
+        let link = if n.id == self.myself || !n.link_down { "connected" } else { "disconnected" };
         let mut line = format!(
             "{} {}:{}@{} {} {} {} {} {} {}",
             n.id,
@@ -296,7 +364,7 @@ impl ClusterState {
             master,
             ping,
             pong,
-            n.config_epoch,
+            self.node_epoch(n),
             link
         );
         for (a, b) in self.ranges_of(&n.id) {

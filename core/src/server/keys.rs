@@ -178,10 +178,11 @@ pub fn flushall(server: &mut Server, _ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Re
 
 /// SELECT: the simulator models database 0 only (a documented simplification); 1..15 are refused with
 /// a message that says so, 16 and above as Redis refuses them.
-pub fn select(_server: &mut Server, _ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
+pub fn select(server: &mut Server, _ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
     match parse_i64(&args[1]) {
         None => Reply::err(NOT_INTEGER),
         Some(0) => Reply::ok(),
+        Some(_) if server.cluster.is_some() => Reply::err("ERR SELECT is not allowed in cluster mode"),
         Some(n) if (1..16).contains(&n) => Reply::err("ERR the simulator models database 0 only"),
         Some(_) => Reply::err("ERR DB index is out of range"),
     }

@@ -12,7 +12,7 @@ mod pubsub;
 mod repl_master;
 mod repl_replica;
 pub mod replication;
-mod strings;
+pub(crate) mod strings;
 mod table;
 
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
@@ -76,8 +76,9 @@ pub struct Server {
     /// Cluster mode: what this node knows of the cluster.
     pub cluster: Option<Box<crate::cluster::state::ClusterState>>,
     /// Connections that sent ASKING (for their next command only) and READONLY (replica reads).
-    pub(crate) asking: VecSet<ProcId>,
-    pub(crate) readonly_clients: VecSet<ProcId>,
+    /// Clients that sent ASKING (for their next command) or READONLY; `None` is the console's redis-cli.
+    pub(crate) asking: VecSet<Option<ProcId>>,
+    pub(crate) readonly_clients: VecSet<Option<ProcId>>,
     /// Writes held while a manual failover has paused this master.
     pub(crate) held_requests: Vec<(ProcId, u64, Vec<Vec<u8>>)>,
     /// MIGRATEs waiting for their target: request id → the first request id of its MIGRATE.
@@ -134,9 +135,7 @@ impl Server {
         if self.cluster.is_some() && !from_master {
             let redirect = self.cluster_redirect(ctx, caller.map(|(p, _)| p), spec, args);
             if spec.name != "asking" {
-                if let Some((p, _)) = caller {
-                    self.asking.remove(&p);
-                }
+                self.asking.remove(&caller.map(|(p, _)| p));
             }
             if let Some(reply) = redirect {
                 return Some(reply);
@@ -355,13 +354,20 @@ impl Process for Server {
                 }
             }
             Input::Message { from, msg: Message::Repl(payload) } => self.replication_data(ctx, from, payload),
-            Input::Refused { to, .. } => self.connection_lost(ctx, to, true),
+            Input::Refused { to, msg } => {
+                if matches!(msg, Message::Bus(_)) {
+                    self.cluster_link_lost(to);
+                }
+                self.connection_lost(ctx, to, true)
+            }
             Input::Message { msg: Message::Push { .. }, .. } => {}
             Input::Closed { peer } => {
                 self.connections.remove(&peer);
                 for subs in self.subscribers.values_mut() {
                     subs.remove(&peer);
                 }
+                self.readonly_clients.remove(&Some(peer));
+                self.cluster_link_lost(peer);
                 self.connection_lost(ctx, peer, false);
             }
         }

@@ -201,7 +201,10 @@ impl World {
         let ranges = crate::cluster::slot::create_ranges(masters);
         for (i, range) in ranges.into_iter().enumerate() {
             table[i].slots = vec![range];
-            table[i].config_epoch = i as u64 + 1;
+        }
+        // redis-cli gives every node its own config epoch, 1..N in the order given, replicas included.
+        for (i, node) in table.iter_mut().enumerate() {
+            node.config_epoch = i as u64 + 1;
         }
         for j in masters..table.len() {
             table[j].master = Some(table[(j - masters) % masters].id.clone());

@@ -1,0 +1,310 @@
+//! A real Redis 7 cluster beside the simulator's: six redis-server processes on loopback, laid out as the
+//! simulator's `cluster_create` lays out its nodes (what `redis-cli --cluster create --cluster-replicas 1`
+//! does, with replica i following master i: config epochs 1..6 in order, masters' slot ranges, MEET,
+//! REPLICATE), and a simulated cluster whose nodes have the same ports on 127.0.0.1, so redirections name
+//! the same addresses. Set REDIS_HA_SIM_SKIP_REAL_REDIS=1 to skip (the tests then say so).
+
+use redis_ha_sim::cli::{format_console_reply, split_args};
+use redis_ha_sim::resp::{encode_command, Reply};
+use redis_ha_sim::{SimTime, Simulation};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::{Duration, Instant};
+
+pub const NODES: usize = 6;
+pub const MASTERS: usize = 3;
+
+/// Whether to run against real Redis; prints why not.
+pub fn real_redis_wanted() -> bool {
+    if std::env::var_os("REDIS_HA_SIM_SKIP_REAL_REDIS").is_some() {
+        eprintln!("skipped: REDIS_HA_SIM_SKIP_REAL_REDIS is set");
+        return false;
+    }
+    true
+}
+
+/// A loopback port whose cluster bus port (+10000) is free too; each call starts past the last one, since
+/// tests run in parallel threads.
+fn free_port() -> u16 {
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 31_000 + (std::process::id() % 500) as u16 * 20;
+    loop {
+        let p = base + NEXT.fetch_add(1, Ordering::SeqCst) % 14_000;
+        if TcpListener::bind(("127.0.0.1", p)).is_ok() && TcpListener::bind(("127.0.0.1", p + 10_000)).is_ok() {
+            return p;
+        }
+    }
+}
+
+/// One connection to a real server: what a redis-cli session keeps (READONLY, ASKING).
+pub struct Conn(BufReader<TcpStream>);
+
+impl Conn {
+    fn open(port: u16) -> Option<Conn> {
+        let s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        Some(Conn(BufReader::new(s)))
+    }
+
+    pub fn command(&mut self, args: &[Vec<u8>]) -> Reply {
+        self.0.get_mut().write_all(&encode_command(args)).expect("write to redis-server");
+        read_reply(&mut self.0)
+    }
+
+    pub fn line(&mut self, line: &str) -> Reply {
+        self.command(&split_args(line).expect("a command line"))
+    }
+
+    /// A text reply (CLUSTER NODES, INFO), as text.
+    pub fn text(&mut self, line: &str) -> String {
+        match self.line(line) {
+            Reply::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+fn read_reply(r: &mut BufReader<TcpStream>) -> Reply {
+    let mut line = String::new();
+    r.read_line(&mut line).expect("read from redis-server");
+    let line = line.trim_end_matches("\r\n");
+    let (tag, rest) = line.split_at(1);
+    match tag {
+        "+" => Reply::Status(rest.into()),
+        "-" => Reply::Error(rest.into()),
+        ":" => Reply::Int(rest.parse().expect("integer reply")),
+        "$" if rest == "-1" => Reply::Nil,
+        "$" => {
+            let len: usize = rest.parse().expect("bulk length");
+            let mut buf = vec![0; len + 2];
+            r.read_exact(&mut buf).expect("bulk body");
+            buf.truncate(len);
+            Reply::Bulk(buf)
+        }
+        "*" if rest == "-1" => Reply::NilArray,
+        "*" => Reply::Array((0..rest.parse::<usize>().expect("array length")).map(|_| read_reply(r)).collect()),
+        other => panic!("unexpected RESP type {other:?} in {line:?}"),
+    }
+}
+
+/// A redis-server process, killed and its directory removed on drop.
+struct Server {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub struct RealNode {
+    server: Server,
+    pub port: u16,
+    pub conn: Conn,
+}
+
+impl RealNode {
+    fn start(port: u16) -> RealNode {
+        let dir = std::env::temp_dir().join(format!("redis-ha-sim-cluster-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--cluster-enabled", "yes"])
+            .args(["--cluster-node-timeout", "2000", "--save", "", "--appendonly", "no"])
+            .args(["--repl-diskless-sync-delay", "0"])
+            .arg("--dir")
+            .arg(&dir)
+            .arg("--logfile")
+            .arg(dir.join("log"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (make test installs it; apt-get install redis-server)");
+        let server = Server { child, dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(conn) = Conn::open(port) {
+                return RealNode { server, port, conn };
+            }
+            assert!(Instant::now() < deadline, "redis-server did not start listening on port {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGKILL, as the simulator's crash.
+    pub fn kill(&mut self) {
+        let _ = self.server.child.kill();
+        let _ = self.server.child.wait();
+    }
+}
+
+pub struct RealCluster {
+    pub nodes: Vec<RealNode>,
+    pub ids: Vec<String>,
+}
+
+impl RealCluster {
+    /// Six nodes: masters 1..3 with redis-cli's ranges, node 3+i a replica of node i, config epochs 1..6.
+    pub fn start() -> RealCluster {
+        let mut nodes: Vec<RealNode> = (0..NODES).map(|_| RealNode::start(free_port())).collect();
+        let ranges = ["0 5460", "5461 10922", "10923 16383"];
+        let mut ids = Vec::new();
+        for (i, n) in nodes.iter_mut().enumerate() {
+            assert_eq!(n.conn.line(&format!("CLUSTER SET-CONFIG-EPOCH {}", i + 1)), Reply::ok());
+            if let Some(r) = ranges.get(i) {
+                assert_eq!(n.conn.line(&format!("CLUSTER ADDSLOTSRANGE {r}")), Reply::ok());
+            }
+            ids.push(n.conn.text("CLUSTER MYID"));
+        }
+        let ports: Vec<u16> = nodes.iter().map(|n| n.port).collect();
+        for p in &ports[1..] {
+            assert_eq!(nodes[0].conn.line(&format!("CLUSTER MEET 127.0.0.1 {p}")), Reply::ok());
+        }
+        let mut cluster = RealCluster { nodes, ids };
+        cluster.wait_until("every node to know every other", |c| {
+            (0..NODES).all(|i| c.info(i, "cluster_known_nodes") == NODES.to_string())
+        });
+        for r in MASTERS..NODES {
+            let master = cluster.ids[r - MASTERS].clone();
+            assert_eq!(cluster.nodes[r].conn.line(&format!("CLUSTER REPLICATE {master}")), Reply::ok());
+        }
+        cluster.wait_until("cluster_state:ok, three replicas in sync, seen by all", |c| {
+            (0..NODES).all(|i| c.info(i, "cluster_state") == "ok" && c.replicas_seen_by(i) == NODES - MASTERS)
+                && (MASTERS..NODES).all(|i| c.nodes[i].conn.text("INFO replication").contains("master_link_status:up"))
+                && (0..MASTERS).all(|i| c.nodes[i].conn.text("INFO replication").contains("state=online"))
+        });
+        cluster
+    }
+
+    /// How many replicas node `node` knows of.
+    pub fn replicas_seen_by(&mut self, node: usize) -> usize {
+        let nodes = self.nodes[node].conn.text("CLUSTER NODES");
+        nodes.lines().filter(|l| l.split(' ').nth(2).is_some_and(|flags| flags.contains("slave"))).count()
+    }
+
+    pub fn info(&mut self, node: usize, field: &str) -> String {
+        info_field(&self.nodes[node].conn.text("CLUSTER INFO"), field)
+    }
+
+    pub fn wait_until(&mut self, what: &str, mut ok: impl FnMut(&mut RealCluster) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !ok(self) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn ports(&self) -> Vec<u16> {
+        self.nodes.iter().map(|n| n.port).collect()
+    }
+
+    /// The simulated twin: one host 127.0.0.1 with a node per real port, created the same way at 0.
+    pub fn simulated(&self, seed: u64) -> Simulation {
+        let processes: Vec<String> = self
+            .ports()
+            .iter()
+            .map(|p| {
+                format!(
+                    r#"{{"kind":"server","name":"{p}","port":{p},"config":{{"cluster-enabled":"yes","cluster-node-timeout":2000,"save":"","repl-diskless-sync-delay":0}}}}"#
+                )
+            })
+            .collect();
+        let names: Vec<String> = self.ports().iter().map(|p| format!("\"{p}\"")).collect();
+        let json = format!(
+            r#"{{"version":1,"network":{{"latency_ms":1,"jitter_ms":0}},"hosts":[{{"name":"local","ip":"127.0.0.1","processes":[{}]}}],"actions":[{{"at_ms":0,"do":"cluster_create","nodes":[{}],"replicas":1}}]}}"#,
+            processes.join(","),
+            names.join(",")
+        );
+        let mut sim = Simulation::from_json(&json, seed).expect("a valid scenario");
+        sim.run_until(SimTime(5_000));
+        sim
+    }
+}
+
+pub fn info_field(text: &str, field: &str) -> String {
+    let prefix = format!("{field}:");
+    text.lines().find_map(|l| l.strip_prefix(&prefix).map(|v| v.trim().to_string())).unwrap_or_default()
+}
+
+/// Node ids → `<node N>` (by position), so the real and simulated texts compare.
+pub fn name_ids(text: &str, ids: &[String]) -> String {
+    let mut text = text.to_string();
+    for (i, id) in ids.iter().enumerate() {
+        text = text.replace(id.as_str(), &format!("<node{}>", i + 1));
+    }
+    text
+}
+
+/// What depends on timing or on how the cluster was joined, masked: the ping/pong times of CLUSTER NODES
+/// lines, message counts (MEET's left out), replication offsets. CLUSTER NODES lines are sorted
+/// (Redis lists them in its hash table's order).
+pub fn mask_timing(text: &str) -> String {
+    let mut nodes_lines = Vec::new();
+    let mut out = Vec::new();
+    let mut after_offset = false;
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split(' ').collect();
+        if let Some(at) = fields.iter().position(|f| f.contains("@")) {
+            // A CLUSTER NODES line (maybe quoted, after a number, in a CLUSTER REPLICAS reply).
+            if fields.len() > at + 4 {
+                let mut f: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
+                f[at + 3] = "<ping>".into();
+                f[at + 4] = "<pong>".into();
+                let joined = f.join(" ");
+                if at == 1 {
+                    nodes_lines.push(joined);
+                } else {
+                    out.push(joined);
+                }
+                continue;
+            }
+        }
+        if line.starts_with("cluster_stats_messages_") {
+            // The real cluster was joined with MEET, the simulated one made by `cluster_create`.
+            if !line.starts_with("cluster_stats_messages_meet_") {
+                out.push(format!("{}:<n>", line.split(':').next().unwrap_or_default()));
+            }
+            continue;
+        }
+        if after_offset {
+            let keep = line.rsplit_once(") ").map_or(line, |(head, _)| head);
+            out.push(format!("{keep}) <offset>"));
+            after_offset = false;
+            continue;
+        }
+        after_offset = line.ends_with("\"replication-offset\"");
+        out.push(line.to_string());
+    }
+    nodes_lines.sort();
+    nodes_lines.extend(out);
+    nodes_lines.join("\n")
+}
+
+/// CLUSTER SHARDS in the simulator's order (by first slot; Redis uses its hash table's order).
+pub fn shards_by_first_slot(reply: Reply) -> Reply {
+    let Reply::Array(mut shards) = reply else { return reply };
+    let first = |s: &Reply| match s {
+        Reply::Array(kv) => match kv.get(1) {
+            Some(Reply::Array(slots)) => match slots.first() {
+                Some(Reply::Int(n)) => *n,
+                _ => i64::MAX,
+            },
+            _ => i64::MAX,
+        },
+        _ => i64::MAX,
+    };
+    shards.sort_by_key(first);
+    Reply::Array(shards)
+}
+
+/// The line as redis-cli on a terminal prints the real reply.
+pub fn printed(args: &[Vec<u8>], reply: &Reply) -> String {
+    format_console_reply(args, reply)
+}
