@@ -67,7 +67,7 @@ impl AofLog {
 }
 
 /// Redis 7's multi-part AOF manifest: one base file, then incremental files in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Manifest {
     pub base: (String, u32),
     pub incrs: Vec<(String, u32)>,

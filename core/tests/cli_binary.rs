@@ -19,7 +19,7 @@ fn run_prints_the_story_as_text() {
     assert!(ok);
     assert!(out.contains("redis crashed"), "{out}");
     assert!(out.contains("refused after"));
-    assert!(out.contains("redis log: Ready to accept connections tcp"));
+    assert!(out.contains("redis log: Ready to accept connections"));
     let (trace, checks) = out.split_once("\n-- checks --\n").expect("a checks summary follows the trace");
     let last = trace.lines().last().unwrap();
     assert!(last.trim_start().starts_with("9.000s") || last.trim_start().starts_with("8."), "ran to 9 s: {last}");

@@ -163,22 +163,44 @@ struct RealRedis {
     child: Child,
     port: u16,
     conn: BufReader<TcpStream>,
+    /// A directory of its own (dump.rdb, appendonlydir), removed with it.
+    own_dir: Option<std::path::PathBuf>,
 }
 
 impl Drop for RealRedis {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(dir) = &self.own_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
 impl RealRedis {
     fn start() -> Option<RealRedis> {
+        RealRedis::start_in_own_dir(&[])
+    }
+
+    /// A redis-server with no save points and no AOF in an empty directory of its own (no dump.rdb left by
+    /// another run to load), with `extra` options on top.
+    fn start_in_own_dir(extra: &[&str]) -> Option<RealRedis> {
+        let dir =
+            std::env::temp_dir().join(format!("redis-ha-sim-differential-{}-{}", std::process::id(), free_port()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let mut real = RealRedis::start_with(&dir, extra)?;
+        real.own_dir = Some(dir);
+        Some(real)
+    }
+
+    /// A redis-server with no save points and no AOF, writing into `dir`, with `extra` options on top.
+    fn start_with(dir: &std::path::Path, extra: &[&str]) -> Option<RealRedis> {
         let port = free_port();
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .arg("--dir")
-            .arg(std::env::temp_dir())
+            .arg(dir)
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -187,7 +209,7 @@ impl RealRedis {
         loop {
             if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
                 s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-                return Some(RealRedis { child, port, conn: BufReader::new(s) });
+                return Some(RealRedis { child, port, conn: BufReader::new(s), own_dir: None });
             }
             assert!(Instant::now() < deadline, "redis-server did not start listening on port {port}");
             std::thread::sleep(Duration::from_millis(50));
@@ -311,4 +333,272 @@ fn the_console_prints_replies_as_a_real_redis_cli_does_on_a_terminal() {
         }
     }
     assert!(mismatches.is_empty(), "{} commands print differently:\n{}", mismatches.len(), mismatches.join("\n"));
+}
+
+/// `text` with every whole number equal to `from` (not a part of a longer number) written `to`.
+fn replace_number(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(from) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + from.len()..].chars().next();
+        let whole = !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit());
+        out.push_str(&rest[..at]);
+        out.push_str(if whole { to } else { from });
+        rest = &rest[at + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What differs between two runs by nature: replication ids and run ids (40 hex characters), and the
+/// `fields` counted in wall-clock seconds or bytes of a real file — written `<n>`, except -1 ("never"), which
+/// must match.
+fn normalise(text: &str, fields: &[&str]) -> String {
+    let mut lines = Vec::new();
+    for line in text.split('\n') {
+        let mut line = line.to_string();
+        if let Some((name, value)) = line.split_once(':') {
+            if fields.contains(&name) && value.trim_end() != "-1" {
+                line = format!("{name}:<n>{}", if value.ends_with('\r') { "\r" } else { "" });
+            }
+        }
+        // slaveN:ip=..,port=..,state=online,offset=50,lag=0
+        if let Some(at) = line.find(",lag=") {
+            let end = line[at + 5..].find(|c: char| !c.is_ascii_digit()).map_or(line.len(), |e| at + 5 + e);
+            line.replace_range(at + 5..end, "<n>");
+        }
+        lines.push(line);
+    }
+    let mut text = lines.join("\n");
+    let hex = |c: char| c.is_ascii_hexdigit() && !c.is_ascii_uppercase();
+    let mut i = 0;
+    while i + 40 <= text.len() {
+        let id = &text[i..i + 40];
+        let bounded = !text[..i].ends_with(hex) && !text[i + 40..].starts_with(hex);
+        if id.chars().all(hex) && bounded && id != "0000000000000000000000000000000000000000" {
+            text.replace_range(i..i + 40, "<id>");
+        }
+        i += text[i..].chars().next().map_or(1, char::len_utf8);
+    }
+    text
+}
+
+/// Seconds counted by the wall clock in INFO replication, and sizes and times of real files in INFO
+/// persistence.
+const CLOCK_FIELDS: &[&str] = &[
+    "master_last_io_seconds_ago",
+    "master_link_down_since_seconds",
+    "rdb_last_save_time",
+    "rdb_last_cow_size",
+    "aof_last_cow_size",
+    "aof_current_size",
+    "aof_base_size",
+    "current_cow_peak",
+    "current_cow_size",
+];
+
+/// Poll a real server until `done` holds for the text `line` prints (the real replicas ACK once a second).
+fn wait_for(real: &mut RealRedis, line: &str, done: impl Fn(&str) -> bool) -> String {
+    let args = split_args(line).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = format_console_reply(&args, &real.command(&args));
+        if done(&text) {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting on {line}: {text}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A real master and replica on loopback against simulated ones (master 10.0.0.1:6379, replica
+/// 10.0.0.2:6380): ROLE, INFO replication, writes and WAIT on each side, REPLICAOF to the same master, to a
+/// master that is not there, and NO ONE. Ids, wall-clock seconds and addresses are normalised; offsets are
+/// compared as they are (the master's PING every repl-ping-replica-period is kept out of the run).
+#[test]
+fn replication_replies_match_a_real_master_and_replica() {
+    if std::env::var_os("REDIS_HA_SIM_SKIP_REAL_REDIS").is_some() {
+        eprintln!("skipped: REDIS_HA_SIM_SKIP_REAL_REDIS is set");
+        return;
+    }
+    let options = ["--repl-diskless-sync-delay", "0", "--repl-ping-replica-period", "60"];
+    let mut master = RealRedis::start_in_own_dir(&options).expect("redis-server must be installed");
+    let mut replica = RealRedis::start_in_own_dir(&options).expect("redis-server must be installed");
+    let nowhere = free_port();
+    let config = r#"{"save":"","repl-diskless-sync-delay":0,"repl-ping-replica-period":60}"#;
+    let mut sim = Simulation::from_json(
+        &format!(
+            r#"{{"version":1,"hosts":[
+            {{"name":"db1","ip":"10.0.0.1","processes":[{{"kind":"server","name":"master","config":{config}}}]}},
+            {{"name":"db2","ip":"10.0.0.2","processes":[{{"kind":"server","name":"replica","port":6380,"config":{config}}}]}}]}}"#
+        ),
+        1,
+    )
+    .unwrap();
+    let (mport, rport) = (master.port.to_string(), replica.port.to_string());
+    let real_addresses = |text: &str| {
+        let text = replace_number(&text.replace("127.0.0.1", "IP"), &mport, "MPORT");
+        replace_number(&replace_number(&text, &rport, "RPORT"), &nowhere.to_string(), "NPORT")
+    };
+    let sim_addresses = |text: &str| {
+        let text = text.replace("10.0.0.1", "IP").replace("10.0.0.2", "IP");
+        replace_number(&replace_number(&replace_number(&text, "6379", "MPORT"), "6380", "RPORT"), "6999", "NPORT")
+    };
+    let mut mismatches = Vec::new();
+    let mut compare = |sim: &mut Simulation, real: &mut RealRedis, process: &str, line: &str| {
+        let real_line = line
+            .replace("{master}", &format!("127.0.0.1 {mport}"))
+            .replace("{nowhere}", &format!("127.0.0.1 {nowhere}"));
+        let sim_line = line.replace("{master}", "10.0.0.1 6379").replace("{nowhere}", "10.0.0.1 6999");
+        let args = split_args(&real_line).unwrap();
+        let expected = normalise(&real_addresses(&format_console_reply(&args, &real.command(&args))), CLOCK_FIELDS);
+        let got = normalise(&sim_addresses(&sim.command(process, &sim_line).unwrap()), CLOCK_FIELDS);
+        if got != expected {
+            mismatches.push(format!("{process}> {line}\n    real redis: {expected:?}\n    simulator:  {got:?}"));
+        }
+    };
+
+    compare(&mut sim, &mut replica, "replica", "REPLICAOF {master}");
+    wait_for(&mut replica, "INFO replication", |t| t.contains("master_link_status:up"));
+    sim.run_for(1500);
+    compare(&mut sim, &mut master, "master", "SET a 1");
+    wait_for(&mut master, "INFO replication", |t| t.contains("state=online,offset=50,"));
+    sim.run_for(1500);
+    for (process, line) in [
+        ("master", "INFO replication"),
+        ("master", "ROLE"),
+        ("master", "WAIT 1 0"),
+        ("replica", "INFO replication"),
+        ("replica", "ROLE"),
+        ("replica", "GET a"),
+        ("replica", "SET x 1"),
+        ("replica", "WAIT 1 0"),
+        ("replica", "REPLICAOF {master}"),
+        ("replica", "REPLICAOF no one x"),
+        ("replica", "REPLICAOF no two"),
+        // A master that is not there: the link is down since the old one was dropped, not "never" (-1).
+        ("replica", "REPLICAOF {nowhere}"),
+        ("replica", "INFO replication"),
+        ("replica", "SET x 1"),
+        ("replica", "CONFIG SET replica-serve-stale-data no"),
+        ("replica", "GET a"),
+        ("replica", "PING"),
+        ("replica", "ECHO a"),
+        ("replica", "CONFIG SET replica-serve-stale-data yes"),
+        ("replica", "REPLICAOF NO ONE"),
+        ("replica", "INFO replication"),
+        ("replica", "ROLE"),
+        ("master", "CONFIG SET min-replicas-to-write 1"),
+        ("master", "SET b 2"),
+        ("master", "INFO replication"),
+        ("master", "CONFIG SET min-replicas-to-write 0"),
+    ] {
+        let real = if process == "master" { &mut master } else { &mut replica };
+        compare(&mut sim, real, process, line);
+        if line.starts_with("REPLICAOF {nowhere}") {
+            // The real master sees the connection close at once; the simulated one a network latency later.
+            sim.run_for(10);
+        }
+    }
+    assert!(mismatches.is_empty(), "{} replies differ:\n{}", mismatches.len(), mismatches.join("\n"));
+}
+
+/// The files under `dir`, as `sub/name` paths, sorted.
+fn files_under(dir: &std::path::Path, prefix: &str, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).expect("a readable directory").flatten() {
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        if entry.path().is_dir() {
+            files_under(&entry.path(), &format!("{name}/"), out);
+        } else {
+            out.push(name);
+        }
+    }
+    out.sort();
+}
+
+/// INFO persistence, SAVE / BGSAVE / BGSAVE SCHEDULE / BGREWRITEAOF while another child runs, CONFIG SET
+/// appendonly yes on a running server, SHUTDOWN's argument errors, and the Redis 7 multi-part AOF files
+/// and manifest they leave: a real redis-server against a simulated one.
+#[test]
+fn persistence_replies_and_files_match_a_real_redis_server() {
+    if std::env::var_os("REDIS_HA_SIM_SKIP_REAL_REDIS").is_some() {
+        eprintln!("skipped: REDIS_HA_SIM_SKIP_REAL_REDIS is set");
+        return;
+    }
+    let mut real = RealRedis::start_in_own_dir(&[]).expect("redis-server must be installed");
+    let mut sim = Simulation::from_json(
+        r#"{"version":1,"hosts":[{"name":"db","processes":[{"kind":"server","name":"redis","config":{"save":""}}]}]}"#,
+        1,
+    )
+    .unwrap();
+    // Sizes of real files, what a child reports of its progress while it runs, durations in wall-clock
+    // seconds (a child can straddle a second), and whether the background fsync thread is busy right now.
+    let timing = [
+        "current_save_keys_processed",
+        "current_save_keys_total",
+        "rdb_last_bgsave_time_sec",
+        "rdb_current_bgsave_time_sec",
+        "aof_last_rewrite_time_sec",
+        "aof_current_rewrite_time_sec",
+        "aof_pending_bio_fsync",
+    ];
+    let fields: Vec<&str> = CLOCK_FIELDS.iter().copied().chain(timing).collect();
+    let mut mismatches = Vec::new();
+    let mut compare = |sim: &mut Simulation, real: &mut RealRedis, line: &str| {
+        let args = split_args(line).unwrap();
+        let expected = normalise(&format_console_reply(&args, &real.command(&args)), &fields);
+        let got = normalise(&sim.command("redis", line).unwrap(), &fields);
+        if got != expected {
+            mismatches.push(format!("{line}\n    real redis: {expected:?}\n    simulator:  {got:?}"));
+        }
+    };
+    let idle = |t: &str| t.contains("aof_rewrite_in_progress:0") && t.contains("rdb_bgsave_in_progress:0");
+    for line in [
+        "INFO persistence",
+        "SET a 1",
+        "LASTSAVE x",
+        "SAVE x",
+        "BGREWRITEAOF x",
+        "BGSAVE SCHEDULE x",
+        "SHUTDOWN FOO",
+        "SHUTDOWN SAVE NOSAVE",
+        "SHUTDOWN NOW ABORT",
+        "SHUTDOWN ABORT",
+        // Turning the AOF on forks its first rewrite; the children then wait for each other.
+        "CONFIG SET appendonly yes",
+        "BGREWRITEAOF",
+        "BGSAVE",
+        "BGSAVE SCHEDULE",
+        "SAVE",
+        "INFO persistence",
+    ] {
+        compare(&mut sim, &mut real, line);
+    }
+    // The scheduled BGSAVE runs once the rewrite is done.
+    wait_for(&mut real, "INFO persistence", |t| idle(t) && t.contains("rdb_saves:2"));
+    sim.run_for(2000);
+    for line in
+        ["INFO persistence", "SET b 2", "BGSAVE", "BGREWRITEAOF", "BGSAVE", "SAVE", "BGREWRITEAOF", "INFO persistence"]
+    {
+        compare(&mut sim, &mut real, line);
+    }
+    wait_for(&mut real, "INFO persistence", |t| idle(t) && t.contains("aof_rewrites:2"));
+    sim.run_for(2000);
+    compare(&mut sim, &mut real, "INFO persistence");
+    let dir = real.own_dir.clone().unwrap();
+    let mut real_files = Vec::new();
+    files_under(&dir, "", &mut real_files);
+    let manifest = std::fs::read_to_string(dir.join("appendonlydir/appendonly.aof.manifest")).unwrap();
+    compare(&mut sim, &mut real, "CONFIG SET appendonly no");
+    compare(&mut sim, &mut real, "INFO persistence");
+    assert!(mismatches.is_empty(), "{} replies differ:\n{}", mismatches.len(), mismatches.join("\n"));
+
+    let disk = &sim.world().hosts()[0].disk;
+    let sim_files: Vec<String> = disk.files().map(|(p, _)| p.clone()).collect();
+    assert_eq!(sim_files, real_files);
+    match disk.get("appendonlydir/appendonly.aof.manifest").map(|f| &f.content) {
+        Some(redis_ha_sim::disk::Content::Manifest(m)) => assert_eq!(m.text(), manifest),
+        other => panic!("no manifest in the simulator: {other:?}"),
+    }
 }

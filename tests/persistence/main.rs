@@ -276,3 +276,101 @@ fn independent_servers_side_by_side_are_judged_each_against_its_own_data() {
     assert!(c.split_brain.is_empty(), "{:?}", c.split_brain);
     assert!(c.lost_writes.iter().all(|l| l.key.starts_with("w:")));
 }
+
+/// One server without save points on a 1 MB/s disk, with a 5 KB value: its children take about 5 ms.
+fn one_server() -> Simulation {
+    let mut sim = Simulation::from_json(
+        r#"{"version":1,"hosts":[{"name":"db","disk":{"write_mb_per_s":1},
+            "processes":[{"kind":"server","name":"redis","config":{"save":""}}]}]}"#,
+        1,
+    )
+    .unwrap();
+    sim.command("redis", &format!("SET a {}", "x".repeat(5000))).unwrap();
+    sim
+}
+
+#[test]
+fn appendonly_yes_during_a_bgsave_waits_for_it_and_its_first_incr_file_is_a_temp_file() {
+    let mut sim = one_server();
+    assert_eq!(sim.command("redis", "BGSAVE").unwrap(), "Background saving started");
+    assert_eq!(sim.command("redis", "CONFIG SET appendonly yes").unwrap(), "OK");
+    // startAppendOnly with another child running, as Redis 7.0 logs it.
+    assert_eq!(
+        logs(&sim, "redis").last().unwrap(),
+        "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible."
+    );
+    assert!(sim.command("redis", "INFO persistence").unwrap().contains("aof_rewrite_scheduled:1"));
+    // SHUTDOWN during the first rewrite would lose the AOF: refused.
+    sim.run_for(7);
+    assert!(sim.command("redis", "INFO persistence").unwrap().contains("aof_rewrite_in_progress:1"));
+    assert_eq!(sim.command("redis", "SHUTDOWN").unwrap(), "(error) ERR Errors trying to SHUTDOWN. Check logs.");
+    assert_eq!(
+        logs(&sim, "redis").last().unwrap(),
+        "Errors trying to shut down the server. Check the logs for more information."
+    );
+    sim.run_for(1000);
+    let log = logs(&sim, "redis");
+    let from = log.iter().position(|l| l == "Background saving terminated with success").unwrap();
+    // Each line as Redis 7.0 logs it (up to its pid).
+    let expected = [
+        "Creating AOF incr file temp-appendonly.aof.incr on background rewrite",
+        "Background append only file rewriting started by pid ",
+        "User requested shutdown...",
+        "Writing initial AOF, can't exit.",
+        "Errors trying to shut down the server. Check the logs for more information.",
+        "Background AOF rewrite terminated with success",
+        "Successfully renamed the temporary AOF base file temp-rewriteaof-bg-",
+        "Successfully renamed the temporary AOF incr file temp-appendonly.aof.incr into appendonly.aof.1.incr.aof",
+        "Background AOF rewrite finished successfully",
+    ];
+    assert_eq!(log.len(), from + 1 + expected.len(), "{log:?}");
+    for (want, got) in expected.iter().zip(&log[from + 1..]) {
+        assert!(got.starts_with(want), "{got:?} is not {want:?}");
+    }
+    let files: Vec<String> = sim.world().hosts()[0].disk.files().map(|(p, _)| p.clone()).collect();
+    assert_eq!(
+        files,
+        [
+            "appendonlydir/appendonly.aof.1.base.rdb",
+            "appendonlydir/appendonly.aof.1.incr.aof",
+            "appendonlydir/appendonly.aof.manifest",
+            "dump.rdb"
+        ]
+    );
+}
+
+#[test]
+fn bgsave_schedule_runs_once_the_rewrite_is_done() {
+    let mut sim = one_server();
+    assert_eq!(sim.command("redis", "BGREWRITEAOF").unwrap(), "Background append only file rewriting started");
+    assert_eq!(sim.command("redis", "BGSAVE SCHEDULE").unwrap(), "Background saving scheduled");
+    assert_eq!(sim.command("redis", "BGSAVE SCHEDULE x").unwrap(), "(error) ERR syntax error");
+    sim.run_for(1000);
+    let log = logs(&sim, "redis");
+    let done = log.iter().position(|l| l == "Background AOF rewrite finished successfully").unwrap();
+    assert!(log[done + 1].starts_with("Background saving started by pid "), "{log:?}");
+    assert!(sim.command("redis", "INFO persistence").unwrap().contains("rdb_saves:1\n"));
+}
+
+#[test]
+fn a_master_drops_the_keys_that_expired_while_it_was_down() {
+    let mut sim = one_server();
+    sim.command("redis", "SET b 2 EX 1").unwrap();
+    sim.command("redis", "SHUTDOWN SAVE").unwrap();
+    sim.run_for(3000);
+    sim.act(Action::Restart { process: "redis".into() }).unwrap();
+    sim.run_for(10);
+    let log = logs(&sim, "redis");
+    let start = log.iter().rposition(|l| l == "Server initialized").unwrap();
+    assert_eq!(
+        log[start..],
+        [
+            "Server initialized",
+            "Loading RDB produced by version 7.0.15",
+            "Done loading RDB, keys loaded: 1, keys expired: 1.",
+            "DB loaded from disk",
+            "Ready to accept connections",
+        ]
+    );
+    assert!(sim.command("redis", "INFO persistence").unwrap().contains("rdb_last_load_keys_loaded:1\n"));
+}

@@ -302,3 +302,134 @@ fn a_diskless_master_forks_one_transfer_at_a_time_and_a_late_replica_waits_for_t
         .iter()
         .any(|l| l == "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk"));
 }
+
+/// Two servers, `r1` made a replica of `master` by REPLICAOF at 500 ms.
+const TWO_SERVERS: &str = r#"{"version":1,"network":{"latency_ms":1},"hosts":[
+  {"name":"db1","ip":"10.0.0.1","processes":[{"kind":"server","name":"master","config":{"repl-diskless-sync-delay":0,"save":""}}]},
+  {"name":"db2","ip":"10.0.0.2","processes":[{"kind":"server","name":"r1","config":{"save":""}}]}],
+  "actions":[{"at_ms":500,"do":"command","process":"r1","line":"REPLICAOF 10.0.0.1 6379"}]}"#;
+
+/// Log lines with their 40-character ids (the null id too) written `<id>`, and pids `<pid>`.
+fn masked(lines: Vec<String>) -> Vec<String> {
+    lines
+        .into_iter()
+        .map(|l| {
+            let mut words: Vec<String> = l.split(' ').map(str::to_string).collect();
+            for w in &mut words {
+                if let Some(at) = w.find(|c: char| c.is_ascii_hexdigit()) {
+                    let run = w[at..].chars().take_while(|c| c.is_ascii_hexdigit()).count();
+                    if run == 40 {
+                        w.replace_range(at..at + 40, "<id>");
+                    }
+                }
+            }
+            if l.contains(" by pid ") {
+                words.pop();
+                words.push("<pid>".into());
+            }
+            words.join(" ")
+        })
+        .collect()
+}
+
+#[test]
+fn replicaof_a_full_sync_and_a_master_crash_log_what_redis_7_logs() {
+    let mut sim = Simulation::from_json(TWO_SERVERS, 1).unwrap();
+    sim.run_until(SimTime(2_000));
+    // As a real redis-server 7.0 logs them (the user-request line shortened to id and addr).
+    assert_eq!(
+        masked(logs(&sim, "r1"))[2..],
+        [
+            "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.",
+            "Connecting to MASTER 10.0.0.1:6379",
+            "MASTER <-> REPLICA sync started",
+            "REPLICAOF 10.0.0.1:6379 enabled (user request from 'id=3 addr=127.0.0.1:40000')",
+            "Non blocking connect for SYNC fired the event.",
+            "Master replied to PING, replication can continue...",
+            "Trying a partial resynchronization (request <id>:1).",
+            "Full resync from master: <id>:0",
+            "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk",
+            "Discarding previously cached master state.",
+            "MASTER <-> REPLICA sync: Flushing old data",
+            "MASTER <-> REPLICA sync: Loading DB in memory",
+            "Loading RDB produced by version 7.0.15",
+            "RDB age 0 seconds",
+            "Done loading RDB, keys loaded: 0, keys expired: 0.",
+            "MASTER <-> REPLICA sync: Finished with success",
+        ]
+    );
+    assert_eq!(
+        masked(logs(&sim, "master"))[2..],
+        [
+            "Replica 10.0.0.2:6379 asks for synchronization",
+            "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '<id>', my replication IDs are '<id>' and '<id>')",
+            "Replication backlog created, my new replication IDs are '<id>' and '<id>'",
+            "Starting BGSAVE for SYNC with target: replicas sockets",
+            "Background RDB transfer started by pid <pid>",
+            "Background RDB transfer terminated with success",
+            "Streamed RDB transfer with replica 10.0.0.2:6379 succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming",
+            "Synchronization with replica 10.0.0.2:6379 succeeded",
+        ]
+    );
+    // The master dies: Redis 7.0 reconnects at once (and is refused), then once a second.
+    sim.act(Action::Crash { process: "master".into() }).unwrap();
+    sim.run_until(SimTime(2_500));
+    let before = logs(&sim, "r1").len() - 5;
+    assert_eq!(
+        logs(&sim, "r1")[before..],
+        [
+            "Connection with master lost.",
+            "Caching the disconnected master state.",
+            "Reconnecting to MASTER 10.0.0.1:6379",
+            "MASTER <-> REPLICA sync started",
+            "Error condition on socket for SYNC: Connection refused",
+        ]
+    );
+}
+
+#[test]
+fn a_master_restarted_from_its_rdb_lets_its_replica_continue() {
+    let mut sim = Simulation::from_json(TWO_SERVERS, 1).unwrap();
+    sim.run_until(SimTime(2_000));
+    sim.command("master", "SET a 1").unwrap();
+    sim.run_until(SimTime(3_000));
+    let replid = info_field(&mut sim, "master", "replication", "master_replid");
+    sim.command("master", "SHUTDOWN SAVE").unwrap();
+    sim.act(Action::Restart { process: "master".into() }).unwrap();
+    sim.run_until(SimTime(6_000));
+    // Redis 7.0's loadDataFromDisk: the saved history becomes replid2, valid up to the saved offset + 1.
+    assert_eq!(info_field(&mut sim, "master", "replication", "master_replid2"), replid);
+    assert_eq!(info_field(&mut sim, "master", "replication", "second_repl_offset"), "51");
+    assert_eq!(info_field(&mut sim, "master", "replication", "repl_backlog_first_byte_offset"), "51");
+    let master = logs(&sim, "master");
+    assert!(master.iter().any(|l| l == "Done loading RDB, keys loaded: 1, keys expired: 0."), "{master:?}");
+    assert!(master.iter().any(|l| l
+        == "Partial resynchronization request from 10.0.0.2:6379 accepted. Sending 0 bytes of backlog starting from offset 51."));
+    assert!(logs(&sim, "r1").iter().any(|l| l.starts_with("Master replication ID changed to ")));
+    assert_eq!(sim.command("r1", "GET a").unwrap(), "\"1\"");
+}
+
+#[test]
+fn replicaof_keeps_the_replicas_of_a_replica_until_its_history_changes() {
+    let mut sim = Simulation::from_json(
+        r#"{"version":1,"network":{"latency_ms":1},"hosts":[
+  {"name":"db1","ip":"10.0.0.1","processes":[{"kind":"server","name":"master","config":{"repl-diskless-sync-delay":0,"save":""}}]},
+  {"name":"db2","ip":"10.0.0.2","processes":[{"kind":"server","name":"r1","config":{"repl-diskless-sync-delay":0,"save":"","replicaof":"10.0.0.1 6379"}}]},
+  {"name":"db3","ip":"10.0.0.3","processes":[{"kind":"server","name":"r2","config":{"save":"","replicaof":"10.0.0.2 6379"}}]}]}"#,
+        1,
+    )
+    .unwrap();
+    sim.run_until(SimTime(3_000));
+    sim.command("r1", "REPLICAOF NO ONE").unwrap();
+    sim.run_until(SimTime(5_000));
+    assert_eq!(info_field(&mut sim, "r1", "replication", "connected_slaves"), "1");
+    // replicationSetMaster leaves our replicas connected ...
+    sim.command("r1", "REPLICAOF 10.0.0.1 6379").unwrap();
+    assert_eq!(info_field(&mut sim, "r1", "replication", "connected_slaves"), "1");
+    // ... until the full resync with the old master (r1's new history is unknown to it) replaces the data.
+    sim.run_until(SimTime(8_000));
+    let r1 = logs(&sim, "r1");
+    let full = r1.iter().rposition(|l| l.starts_with("Full resync from master")).unwrap();
+    assert!(r1[full..].iter().any(|l| l == "Connection with replica 10.0.0.3:6379 lost."), "{r1:?}");
+    assert_eq!(info_field(&mut sim, "r2", "replication", "master_link_status"), "up");
+}

@@ -44,7 +44,7 @@ type SectionFn = fn(&Server, &Ctx<'_>, &mut InfoText);
 const SECTIONS: &[(&str, &str, SectionFn)] = &[
     ("server", "Server", info_server),
     ("clients", "Clients", info_clients),
-    ("persistence", "Persistence", |s, ctx, out| super::persistence::info_persistence(s, ctx.now, out)),
+    ("persistence", "Persistence", |s, ctx, out| super::persistence::info_persistence(s, ctx.now, ctx.unix_ms(), out)),
     ("stats", "Stats", info_stats),
     ("replication", "Replication", |s, ctx, out| super::replication::info_replication(s, ctx.now, out)),
     ("keyspace", "Keyspace", info_keyspace),
@@ -141,6 +141,8 @@ pub fn config(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply
             let was_aof = server.config.appendonly;
             let reply = config_set(server, &args[2..]);
             server.appendonly_changed(ctx, was_aof);
+            // min-replicas-* recount the good replicas at once (updateGoodSlaves).
+            server.refresh_good_replicas(ctx);
             reply
         }
         "rewrite" => {

@@ -17,6 +17,9 @@ pub struct Rewrite {
     pub started: SimTime,
     pub pid: u32,
     pub image: Rc<RdbImage>,
+    /// The first rewrite after `appendonly yes` (Redis's AOF_WAIT_REWRITE): the writes meanwhile go to
+    /// `temp-<appendfilename>.incr`, which becomes this incremental file (name, seq) when the base is done.
+    pub first_incr: Option<(String, u32)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -26,6 +29,9 @@ pub struct AofState {
     pub selected_db: bool,
     pub rewrite: Option<Rewrite>,
     pub rewrite_scheduled: bool,
+    /// appendonly was turned on and its first rewrite has not finished (Redis's AOF_WAIT_REWRITE): nothing
+    /// is appended until that rewrite starts, and SHUTDOWN refuses to lose it.
+    pub waiting_first_rewrite: bool,
     pub last_rewrite_ok: bool,
     pub last_rewrite_ms: Option<u64>,
     pub rewrites: u64,
@@ -76,7 +82,9 @@ impl Server {
 
     /// Append writes to the AOF (and, with appendfsync always, make them durable before anyone hears OK).
     pub(crate) fn feed_aof(&mut self, ctx: &mut Ctx<'_>, commands: &[Vec<Vec<u8>>]) {
-        if !self.config.appendonly || self.persist.aof.manifest.is_none() {
+        let a = &self.persist.aof;
+        let no_incr = a.manifest.as_ref().is_none_or(|m| m.incrs.is_empty());
+        if !self.config.appendonly || no_incr || (a.waiting_first_rewrite && a.rewrite.is_none()) {
             return;
         }
         let path = self.aof_incr_path();
@@ -146,33 +154,66 @@ impl Server {
         ctx.disk.synced_upto(&path, upto);
     }
 
-    /// BGREWRITEAOF: open a new incremental file for the writes to come, and fork a child that writes the
-    /// dataset of this instant as the next base file.
+    /// BGREWRITEAOF: open a new incremental file for the writes to come (none while appendonly is off), and
+    /// fork a child that writes the dataset of this instant as the next base file.
     pub(crate) fn start_aof_rewrite(&mut self, ctx: &mut Ctx<'_>) {
-        let (base, mut incrs) = match self.persist.aof.manifest.clone() {
-            Some(m) => (m.base, m.incrs),
-            None => ((String::new(), 0), Vec::new()),
-        };
+        let Manifest { base, mut incrs } = self.persist.aof.manifest.clone().unwrap_or_default();
         let seq = incrs.last().map_or(base.1, |(_, s)| *s) + 1;
         let incr = format!("{}.{seq}.incr.aof", self.config.appendfilename);
-        incrs.push((incr.clone(), seq));
-        ctx.disk.write(&self.aof_path(&incr), Content::Aof(AofLog::default()));
-        self.write_manifest(ctx, Manifest { base, incrs });
+        let mut first_incr = None;
+        if self.persist.aof.waiting_first_rewrite {
+            // openNewIncrAofForAppend in AOF_WAIT_REWRITE: a temp file, and no manifest change yet.
+            let temp = self.temp_incr_name();
+            ctx.disk.write(&self.aof_path(&temp), Content::Aof(AofLog::default()));
+            self.log(ctx, format!("Creating AOF incr file {temp} on background rewrite"));
+            incrs.push((temp, seq));
+            self.persist.aof.manifest = Some(Manifest { base, incrs });
+            first_incr = Some((incr, seq));
+        } else if self.config.appendonly {
+            incrs.push((incr.clone(), seq));
+            ctx.disk.write(&self.aof_path(&incr), Content::Aof(AofLog::default()));
+            self.write_manifest(ctx, Manifest { base, incrs });
+            self.log(ctx, format!("Creating AOF incr file {incr} on background rewrite"));
+        } else {
+            self.persist.aof.manifest = Some(Manifest { base, incrs });
+        }
         self.persist.aof.selected_db = false;
         let image = Rc::new(RdbImage { data: self.db.clone(), repl: None });
         let pid = self.child_pid();
         let ms = (image.size() / ctx.disk.params.write_bytes_per_ms).max(1);
-        self.persist.aof.rewrite = Some(Rewrite { started: ctx.now, pid, image });
-        self.log(ctx, format!("Creating AOF incr file {incr} on background rewrite"));
+        self.persist.aof.rewrite = Some(Rewrite { started: ctx.now, pid, image, first_incr });
+        // Redis counts a rewrite when the child forks.
+        self.persist.aof.rewrites += 1;
         self.log(ctx, format!("Background append only file rewriting started by pid {pid}"));
         ctx.out.note(TraceEvent::Child { proc: ctx.me, job: "aof-rewrite".into(), done: false, ok: true });
         ctx.out.set_timer(ms, Timer::AofRewriteDone);
     }
 
-    /// The child wrote the new base: it replaces the old base and the incremental files written before the fork.
+    /// `temp-appendonly.aof.incr`: the incremental file of the first rewrite after `appendonly yes`.
+    fn temp_incr_name(&self) -> String {
+        format!("temp-{}.incr", self.config.appendfilename)
+    }
+
+    /// killAppendOnlyChild: the child and its temp files are gone; no rewrite happened.
+    fn kill_aof_rewrite(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(job) = self.persist.aof.rewrite.take() else { return };
+        self.log(ctx, format!("Killing running AOF rewrite child: {}", job.pid));
+        if job.first_incr.is_some() {
+            let temp = self.aof_path(&self.temp_incr_name());
+            ctx.disk.remove(&temp);
+            if let Some(m) = self.persist.aof.manifest.as_mut() {
+                m.incrs.pop();
+            }
+        }
+        ctx.out.note(TraceEvent::Child { proc: ctx.me, job: "aof-rewrite".into(), done: true, ok: false });
+    }
+
+    /// The child wrote the new base: it replaces the old base and the incremental files written before the
+    /// fork (backgroundRewriteDoneHandler).
     pub(crate) fn aof_rewrite_done(&mut self, ctx: &mut Ctx<'_>) {
         let Some(job) = self.persist.aof.rewrite.take() else { return };
-        let Some(old) = self.persist.aof.manifest.clone() else { return };
+        let old = self.persist.aof.manifest.clone().unwrap_or_default();
+        self.log(ctx, "Background AOF rewrite terminated with success");
         let seq = old.base.1 + 1;
         let (name, content) = if self.config.aof_use_rdb_preamble {
             (format!("{}.{seq}.base.rdb", self.config.appendfilename), Content::Rdb(job.image.clone()))
@@ -188,30 +229,40 @@ impl Server {
             (format!("{}.{seq}.base.aof", self.config.appendfilename), Content::Aof(log))
         };
         ctx.disk.write_synced(&self.aof_path(&name), content);
-        let current = old.incrs.last().cloned().unwrap_or_default();
-        let history: Vec<String> = std::iter::once(old.base.0.clone())
-            .chain(old.incrs.iter().filter(|(n, _)| *n != current.0).map(|(n, _)| n.clone()))
-            .filter(|n| !n.is_empty())
-            .collect();
-        self.write_manifest(ctx, Manifest { base: (name.clone(), seq), incrs: vec![current] });
+        self.log(
+            ctx,
+            format!("Successfully renamed the temporary AOF base file temp-rewriteaof-bg-{}.aof into {name}", job.pid),
+        );
+        // The incremental file the writes go to now, if any: every older one is history.
+        let mut older: Vec<(String, u32)> = old.incrs.clone();
+        let current = match job.first_incr {
+            Some((incr, incr_seq)) => {
+                let temp = self.temp_incr_name();
+                older.retain(|(n, _)| *n != temp);
+                ctx.disk.rename(&self.aof_path(&temp), &self.aof_path(&incr));
+                self.log(ctx, format!("Successfully renamed the temporary AOF incr file {temp} into {incr}"));
+                Some((incr, incr_seq))
+            }
+            None if self.config.appendonly => older.pop(),
+            None => None,
+        };
+        // markRewrittenIncrAofAsHistory puts the incremental files before the old base.
+        let history: Vec<String> =
+            older.into_iter().map(|(n, _)| n).chain(std::iter::once(old.base.0)).filter(|n| !n.is_empty()).collect();
+        self.write_manifest(ctx, Manifest { base: (name, seq), incrs: current.into_iter().collect() });
         for h in &history {
             ctx.disk.remove(&self.aof_path(h));
+            self.log(ctx, format!("Removing the history file {h} in the background"));
         }
         self.refresh_aof_sizes(ctx);
         let a = &mut self.persist.aof;
         a.rewrite_base_size = a.current_size;
         a.last_rewrite_ok = true;
         a.last_rewrite_ms = Some(ctx.now - job.started);
-        a.rewrites += 1;
-        self.log(
-            ctx,
-            format!("Successfully renamed the temporary AOF base file temp-rewriteaof-bg-{}.aof into {name}", job.pid),
-        );
-        for h in history {
-            self.log(ctx, format!("Removing the history file {h} in the background"));
-        }
+        a.waiting_first_rewrite = false;
         self.log(ctx, "Background AOF rewrite finished successfully");
         ctx.out.note(TraceEvent::Child { proc: ctx.me, job: "aof-rewrite".into(), done: true, ok: true });
+        self.start_scheduled_child(ctx);
     }
 
     /// Startup with appendonly yes. Returns the bytes read (for the loading time), or `None` when the server
@@ -244,6 +295,7 @@ impl Server {
                 Some(Content::Rdb(image)) => {
                     self.log(ctx, "Reading RDB base file on AOF loading...");
                     self.db = image.data.clone();
+                    self.persist.last_load_keys = self.db.len() as u64;
                     bytes += image.size();
                 }
                 Some(Content::Aof(log)) => {
@@ -293,20 +345,32 @@ impl Server {
         self.propagate_as = None;
     }
 
-    /// CONFIG SET appendonly yes|no on a running server.
+    /// CONFIG SET appendonly yes|no on a running server (startAppendOnly / stopAppendOnly).
     pub(crate) fn appendonly_changed(&mut self, ctx: &mut Ctx<'_>, was: bool) {
         match (was, self.config.appendonly) {
             (false, true) => {
-                self.log(ctx, "AOF enabled");
-                if self.persist.aof.rewrite.is_none() {
-                    self.start_aof_rewrite(ctx);
+                self.persist.aof.waiting_first_rewrite = true;
+                if self.persist.bgsave.is_some() {
+                    self.persist.aof.rewrite_scheduled = true;
+                    self.log(ctx, "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+                    return;
                 }
+                if self.persist.aof.rewrite.is_some() {
+                    // That rewrite does not collect the writes since its fork: a new one must start.
+                    self.log(ctx, "AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
+                    self.kill_aof_rewrite(ctx);
+                }
+                self.start_aof_rewrite(ctx);
             }
             (true, false) => {
-                let incr = self.aof_incr_path();
-                ctx.disk.fsync(&incr);
-                self.persist.aof.manifest = None;
-                self.log(ctx, "AOF disabled");
+                if !self.persist.aof.waiting_first_rewrite {
+                    let incr = self.aof_incr_path();
+                    ctx.disk.fsync(&incr);
+                }
+                self.persist.aof.waiting_first_rewrite = false;
+                self.persist.aof.rewrite_scheduled = false;
+                self.kill_aof_rewrite(ctx);
+                self.start_scheduled_child(ctx);
             }
             _ => {}
         }

@@ -290,7 +290,10 @@ impl Process for Server {
                     ctx.out.exit("Exiting: the dataset on disk could not be loaded");
                     return;
                 }
-                self.log(ctx, "Ready to accept connections tcp");
+                if !self.loading {
+                    // Otherwise when the load is done (`dataset_loaded`).
+                    self.log(ctx, "Ready to accept connections");
+                }
                 ctx.out.set_timer(1000 / u64::from(self.config.hz.max(1)), Timer::ServerCron);
                 ctx.out.set_timer(1000, Timer::ReplicationCron);
                 if self.config.cluster_enabled {

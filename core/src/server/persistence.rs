@@ -3,6 +3,8 @@
 //! INFO persistence. The append-only file lives in `aof`.
 
 use super::admin::InfoText;
+use super::backlog::Backlog;
+use super::replication::LinkState;
 use super::Server;
 use crate::disk::{Content, RdbImage};
 use crate::process::{Ctx, Message, Timer};
@@ -37,6 +39,13 @@ pub struct Persistence {
     pub last_bgsave_ok: bool,
     pub last_bgsave_ms: Option<u64>,
     pub rdb_saves: u64,
+    /// BGSAVE SCHEDULE while an AOF rewrite ran: serverCron starts it once no child is left.
+    pub bgsave_scheduled: bool,
+    /// Keys read by the last RDB load (startup, AOF base or a replica's full sync).
+    pub last_load_keys: u64,
+    /// The load in progress: when it began and how many bytes it reads (INFO's loading_* fields).
+    pub load_started: SimTime,
+    pub load_total_bytes: u64,
     pub aof: super::aof::AofState,
     next_child_pid: u32,
 }
@@ -51,6 +60,10 @@ impl Persistence {
             last_bgsave_ok: true,
             last_bgsave_ms: None,
             rdb_saves: 0,
+            bgsave_scheduled: false,
+            last_load_keys: 0,
+            load_started: SimTime::ZERO,
+            load_total_bytes: 0,
             aof: super::aof::AofState { last_rewrite_ok: true, ..Default::default() },
             next_child_pid: 0,
         }
@@ -89,6 +102,8 @@ impl Server {
             image,
             repl_offset: self.repl.offset,
         });
+        // Redis counts a save when the child forks (rdbSaveBackground), not when it ends.
+        self.persist.rdb_saves += 1;
         self.log(ctx, format!("Background saving started by pid {pid}"));
         ctx.out.note(TraceEvent::Child { proc: ctx.me, job: "bgsave".into(), done: false, ok: true });
         ctx.out.set_timer(ms, Timer::BgsaveDone);
@@ -105,14 +120,25 @@ impl Server {
         self.persist.last_save_at = ctx.now;
         self.persist.last_bgsave_ok = true;
         self.persist.last_bgsave_ms = Some(ctx.now - job.started);
-        self.persist.rdb_saves += 1;
         self.log(ctx, "DB saved on disk");
         self.log(ctx, "Background saving terminated with success");
         ctx.out.note(TraceEvent::Child { proc: ctx.me, job: "bgsave".into(), done: true, ok: true });
         self.send_disk_rdb_to_replicas(ctx, &job);
+        self.start_scheduled_child(ctx);
+    }
+
+    /// serverCron: a child that had to wait for another (BGREWRITEAOF during a BGSAVE, BGSAVE SCHEDULE
+    /// during a rewrite) starts once none is running.
+    pub(crate) fn start_scheduled_child(&mut self, ctx: &mut Ctx<'_>) {
+        if self.persist.bgsave.is_some() || self.persist.aof.rewrite.is_some() {
+            return;
+        }
         if self.persist.aof.rewrite_scheduled {
             self.persist.aof.rewrite_scheduled = false;
             self.start_aof_rewrite(ctx);
+        } else if self.persist.bgsave_scheduled {
+            self.persist.bgsave_scheduled = false;
+            self.start_bgsave(ctx);
         }
     }
 
@@ -158,27 +184,87 @@ impl Server {
             ctx.disk.get(&self.config.dbfilename.clone()).map(|f| f.content.clone())
         {
             self.db = image.data.clone();
-            if let (true, Some((replid, offset))) = (self.config.replicaof.is_some(), image.repl.clone()) {
-                // A replica restores its replication id and offset, so it can ask to continue (PSYNC).
-                self.repl.replid = replid;
-                self.repl.offset = offset;
-                self.repl.has_cached_master = true;
+            self.log(ctx, format!("Loading RDB produced by version {}", super::admin::REDIS_VERSION));
+            let replica = self.config.replicaof.is_some();
+            // A master skips the keys that expired while it was down; a replica keeps them for its master's DEL.
+            let expired = if replica { Vec::new() } else { self.db.expired_keys(ctx.unix_ms()) };
+            for key in &expired {
+                self.db.remove(key);
+            }
+            self.persist.last_load_keys = self.db.len() as u64;
+            let (loaded, expired) = (self.db.len(), expired.len());
+            self.log(ctx, format!("Done loading RDB, keys loaded: {loaded}, keys expired: {expired}."));
+            match image.repl.clone() {
+                Some((replid, offset)) if replica => {
+                    // A replica restores its replication id and offset, so it can ask to continue (PSYNC).
+                    self.repl.replid = replid;
+                    self.repl.offset = offset;
+                    self.repl.has_cached_master = true;
+                }
+                Some((replid, offset)) => {
+                    // A master keeps the saved history as its second id, with a backlog starting there: its
+                    // replicas can continue with a partial resync (Redis 7.0's loadDataFromDisk).
+                    self.repl.replid2 = replid;
+                    self.repl.second_replid_offset = offset as i64 + 1;
+                    self.repl.offset = offset;
+                    self.repl.backlog = Some(Backlog::new(self.config.repl_backlog_size, offset));
+                }
+                None => {}
             }
             self.log(ctx, "DB loaded from disk");
+            if self.repl.has_cached_master {
+                self.log_caching_myself(ctx);
+            }
             image.size()
         } else {
             0
         };
         if bytes > 0 {
-            self.loading = true;
+            self.start_loading(ctx, bytes);
             ctx.out.set_timer(bytes / LOAD_BYTES_PER_MS, Timer::DatasetLoaded);
         }
         true
     }
 
+    /// Commands get `-LOADING` until the load of `bytes` is done.
+    pub(crate) fn start_loading(&mut self, ctx: &Ctx<'_>, bytes: u64) {
+        self.loading = true;
+        self.persist.load_started = ctx.now;
+        self.persist.load_total_bytes = bytes;
+    }
+
+    /// The dataset is in memory: only now does Redis say it is ready, and a replica connect to its master.
     pub(crate) fn dataset_loaded(&mut self, ctx: &mut Ctx<'_>) {
         self.loading = false;
-        self.log(ctx, format!("Done loading the dataset: {} keys in memory", self.db.len()));
+        self.log(ctx, "Ready to accept connections");
+        if self.repl.master.as_ref().is_some_and(|m| m.state == LinkState::Connect) {
+            self.connect_to_master(ctx);
+        }
+    }
+
+    /// finishShutdown's account of the replicas: each one behind the master, then how many are in sync.
+    fn log_replicas_at_shutdown(&mut self, ctx: &mut Ctx<'_>) {
+        let offset = self.repl.offset;
+        let mut lagging = 0;
+        for r in self.repl.replicas.values() {
+            if r.ack_offset != offset {
+                lagging += 1;
+                let online = r.state == super::replication::ReplicaState::Online;
+                let lag = if online { ctx.now.saturating_sub(r.last_ack) / 1000 } else { 0 };
+                let line = format!(
+                    "Lagging replica {}:{} reported offset {} behind master, lag={lag}, state={}.",
+                    r.ip,
+                    r.port,
+                    offset as i64 - r.ack_offset as i64,
+                    r.state.as_str()
+                );
+                ctx.out.note(TraceEvent::Log { proc: ctx.me, text: line });
+            }
+        }
+        let total = self.repl.replicas.len();
+        if total > 0 {
+            self.log(ctx, format!("{} of {total} replicas are in sync when shutting down.", total - lagging));
+        }
     }
 
     /// If replicas wait for a disk-based full sync, this snapshot is theirs.
@@ -233,16 +319,17 @@ pub fn save(server: &mut Server, ctx: &mut Ctx<'_>, _args: &[Vec<u8>]) -> Reply 
 }
 
 pub fn bgsave(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
-    let schedule = match args.get(1) {
-        None => false,
-        Some(a) if a.eq_ignore_ascii_case(b"SCHEDULE") => true,
-        Some(_) => return Reply::err("ERR syntax error"),
+    let schedule = match &args[1..] {
+        [] => false,
+        [a] if a.eq_ignore_ascii_case(b"SCHEDULE") => true,
+        _ => return Reply::err("ERR syntax error"),
     };
     if server.persist.bgsave.is_some() {
         return Reply::err("ERR Background save already in progress");
     }
     if server.persist.aof.rewrite.is_some() {
         if schedule {
+            server.persist.bgsave_scheduled = true;
             return Reply::Status("Background saving scheduled".into());
         }
         return Reply::err("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
@@ -257,17 +344,47 @@ pub fn lastsave(server: &mut Server, _ctx: &mut Ctx<'_>, _args: &[Vec<u8>]) -> R
 
 /// SHUTDOWN [NOSAVE | SAVE]: save if asked (or if save points are configured), fsync the AOF, exit.
 pub fn shutdown(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Option<Reply> {
-    let (mut save, mut nosave) = (false, false);
+    let (mut save, mut nosave, mut force, mut abort, mut other) = (false, false, false, false, false);
     for a in &args[1..] {
         match a.to_ascii_uppercase().as_slice() {
             b"SAVE" => save = true,
             b"NOSAVE" => nosave = true,
-            b"NOW" | b"FORCE" | b"ABORT" => {}
+            b"FORCE" => force = true,
+            b"NOW" => other = true,
+            b"ABORT" => abort = true,
             _ => return Some(Reply::err("ERR syntax error")),
         }
     }
+    if (abort && (save || nosave || force || other)) || (save && nosave) {
+        return Some(Reply::err("ERR syntax error"));
+    }
+    if abort {
+        // The simulated SHUTDOWN never waits for lagging replicas, so there is never one to abort.
+        return Some(Reply::err("ERR No shutdown in progress."));
+    }
+    if server.loading {
+        // Never save a half-loaded dataset over the file it comes from.
+        (save, nosave) = (false, true);
+    }
     server.log(ctx, "User requested shutdown...");
-    if server.config.appendonly {
+    server.log_replicas_at_shutdown(ctx);
+    if server.persist.bgsave.take().is_some() {
+        server.log(ctx, "There is a child saving an .rdb. Killing it!");
+    }
+    if let Some(job) = &server.persist.aof.rewrite {
+        if job.first_incr.is_some() {
+            // appendonly was just turned on: the first AOF is still being written, nothing to fsync yet.
+            if !force {
+                server.log(ctx, "Writing initial AOF, can't exit.");
+                server.log(ctx, "Errors trying to shut down the server. Check the logs for more information.");
+                return Some(Reply::err("ERR Errors trying to SHUTDOWN. Check logs."));
+            }
+            server.log(ctx, "Writing initial AOF. Exit anyway.");
+        }
+        server.persist.aof.rewrite = None;
+        server.log(ctx, "There is a child rewriting the AOF. Killing it!");
+    }
+    if server.config.appendonly && !server.persist.aof.waiting_first_rewrite {
         let incr = server.aof_incr_path();
         ctx.disk.fsync(&incr);
         server.log(ctx, "Calling fsync() on the AOF file.");
@@ -280,14 +397,24 @@ pub fn shutdown(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Opt
     None
 }
 
-/// The `# Persistence` section of INFO.
-pub fn info_persistence(server: &Server, now: SimTime, out: &mut InfoText) {
+/// The `# Persistence` section of INFO, field for field as Redis 7.0 prints it. Copy-on-write and module
+/// forks are not modelled: their fields are 0.
+pub fn info_persistence(server: &Server, now: SimTime, unix_ms: u64, out: &mut InfoText) {
     let p = &server.persist;
     let a = &p.aof;
     // Durations in seconds, -1 when there is none.
     let secs = |ms: Option<u64>| ms.map_or(-1, |ms| (ms / 1000) as i64);
     let status = |ok: bool| if ok { "ok" } else { "err" };
+    // The keys a running child is writing (rdbSaveRio's progress is not modelled: none processed yet).
+    let child_image = p.bgsave.as_ref().map(|j| &j.image).or(a.rewrite.as_ref().map(|r| &r.image));
     out.field("loading", &u8::from(server.loading));
+    out.field("async_loading", &0);
+    out.field("current_cow_peak", &0);
+    out.field("current_cow_size", &0);
+    out.field("current_cow_size_age", &0);
+    out.field("current_fork_perc", &"0.00");
+    out.field("current_save_keys_processed", &0);
+    out.field("current_save_keys_total", &child_image.map_or(0, |i| i.data.len()));
     out.field("rdb_changes_since_last_save", &p.changes);
     out.field("rdb_bgsave_in_progress", &u8::from(p.bgsave.is_some()));
     out.field("rdb_last_save_time", &(p.lastsave_unix_ms / 1000));
@@ -295,6 +422,9 @@ pub fn info_persistence(server: &Server, now: SimTime, out: &mut InfoText) {
     out.field("rdb_last_bgsave_time_sec", &secs(p.last_bgsave_ms));
     out.field("rdb_current_bgsave_time_sec", &secs(p.bgsave.as_ref().map(|j| now - j.started)));
     out.field("rdb_saves", &p.rdb_saves);
+    out.field("rdb_last_cow_size", &0);
+    out.field("rdb_last_load_keys_expired", &0);
+    out.field("rdb_last_load_keys_loaded", &p.last_load_keys);
     out.field("aof_enabled", &u8::from(server.config.appendonly));
     out.field("aof_rewrite_in_progress", &u8::from(a.rewrite.is_some()));
     out.field("aof_rewrite_scheduled", &u8::from(a.rewrite_scheduled));
@@ -302,7 +432,11 @@ pub fn info_persistence(server: &Server, now: SimTime, out: &mut InfoText) {
     out.field("aof_current_rewrite_time_sec", &secs(a.rewrite.as_ref().map(|r| now - r.started)));
     out.field("aof_last_bgrewrite_status", &status(a.last_rewrite_ok));
     out.field("aof_rewrites", &a.rewrites);
+    out.field("aof_rewrites_consecutive_failures", &0);
     out.field("aof_last_write_status", &"ok");
+    out.field("aof_last_cow_size", &0);
+    out.field("module_fork_in_progress", &0);
+    out.field("module_fork_last_cow_size", &0);
     if server.config.appendonly {
         out.field("aof_current_size", &a.current_size);
         out.field("aof_base_size", &a.base_size);
@@ -310,5 +444,20 @@ pub fn info_persistence(server: &Server, now: SimTime, out: &mut InfoText) {
         out.field("aof_buffer_length", &0);
         out.field("aof_pending_bio_fsync", &u8::from(a.fsync_in_progress));
         out.field("aof_delayed_fsync", &0);
+    }
+    if server.loading {
+        // The load reads at LOAD_BYTES_PER_MS: how far it is, and Redis's estimate of the rest.
+        let elapsed_ms = now.saturating_sub(p.load_started);
+        let total = p.load_total_bytes;
+        let loaded = (elapsed_ms * LOAD_BYTES_PER_MS).min(total);
+        let perc = (loaded * 10_000).checked_div(total).unwrap_or(0);
+        let elapsed = elapsed_ms / 1000;
+        let eta = if elapsed == 0 { 1 } else { elapsed * (total - loaded).max(1) / (loaded + 1) };
+        out.field("loading_start_time", &((unix_ms - elapsed_ms) / 1000));
+        out.field("loading_total_bytes", &total);
+        out.field("loading_rdb_used_mem", &0);
+        out.field("loading_loaded_bytes", &loaded);
+        out.field("loading_loaded_perc", &format_args!("{}.{:02}", perc / 100, perc % 100));
+        out.field("loading_eta_seconds", &eta);
     }
 }

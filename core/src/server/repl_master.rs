@@ -68,6 +68,7 @@ pub fn psync(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Option
     let asked_id = String::from_utf8_lossy(&args[1]).into_owned();
     let psync_offset = parse_i64(&args[2]).unwrap_or(-1);
     let (ip, port) = replica_address(server, ctx, caller);
+    server.log(ctx, format!("Replica {ip}:{port} asks for synchronization"));
     let r = &server.repl;
     let id_ok = asked_id == r.replid || (asked_id == r.replid2 && psync_offset <= r.second_replid_offset);
     let window_ok = psync_offset >= 0 && r.backlog.as_ref().is_some_and(|b| b.covers(psync_offset as u64));
@@ -96,12 +97,17 @@ pub fn psync(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Option
         }
         server.stats.sync_partial_ok += 1;
         server.log(ctx, format!("Partial resynchronization request from {ip}:{port} accepted. Sending {bytes} bytes of backlog starting from offset {from}."));
+        server.refresh_good_replicas(ctx);
         return None;
     }
+    // masterTryPartialResynchronization's reasons, in its order: a forced full resync (`PSYNC ? -1`), an
+    // unknown history, an offset past the second history's end, or an offset outside the backlog.
     server.stats.sync_full += 1;
-    if asked_id != "?" {
+    if asked_id == "?" {
+        server.log(ctx, format!("Full resync requested by replica {ip}:{port}"));
+    } else {
         server.stats.sync_partial_err += 1;
-        if asked_id == r.replid2 && asked_id != r.replid {
+        if asked_id == r.replid2 && asked_id != r.replid && !id_ok {
             let why = format!(
                 "Partial resynchronization not accepted: Requested offset for second ID was {psync_offset}, but I can reply up to {}",
                 r.second_replid_offset
@@ -115,10 +121,11 @@ pub fn psync(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Option
             server.log(ctx, why);
         } else {
             server.log(ctx, format!("Unable to partial resync with replica {ip}:{port} for lack of backlog (Replica request was: {psync_offset})."));
+            if psync_offset > r.offset as i64 {
+                server.log(ctx, format!("Warning: replica {ip}:{port} tried to PSYNC with an offset that is greater than the master replication offset."));
+            }
         }
     }
-    server.log(ctx, format!("Replica {ip}:{port} asks for synchronization"));
-    server.log(ctx, format!("Full resync requested by replica {ip}:{port}"));
     if server.repl.backlog.is_none() && server.repl.replicas.is_empty() {
         // The first replica of a master without a backlog: Redis starts a new replication history.
         server.repl.replid = ctx.rng.hex_id(40);
@@ -183,6 +190,8 @@ impl Server {
             return;
         }
         self.log(ctx, "Starting BGSAVE for SYNC with target: replicas sockets");
+        let pid = self.child_pid();
+        self.log(ctx, format!("Background RDB transfer started by pid {pid}"));
         let data = Rc::new(self.db.clone());
         let bytes = self.db.rdb_size();
         for pid in waiting {
@@ -239,18 +248,29 @@ impl Server {
         if r.state == ReplicaState::SendBulk {
             r.state = ReplicaState::Online;
             let (ip, port) = (r.ip.clone(), r.port);
+            if self.config.repl_diskless_sync {
+                // The first ACK says the replica has the whole snapshot: the child streaming it is done
+                // once no other replica is still receiving it.
+                if !self.socket_transfer_running() {
+                    self.log(ctx, "Background RDB transfer terminated with success");
+                }
+                self.log(ctx, format!("Streamed RDB transfer with replica {ip}:{port} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming"));
+            }
             self.log(ctx, format!("Synchronization with replica {ip}:{port} succeeded"));
+            self.refresh_good_replicas(ctx);
             self.start_pending_full_sync(ctx);
         }
         self.unblock_waits(ctx, false);
     }
 
-    pub(crate) fn replica_lost(&mut self, ctx: &mut Ctx<'_>, pid: ProcId, why: &str) {
+    /// A replica's connection is gone (freeClient's "Connection with replica ... lost.").
+    pub(crate) fn replica_lost(&mut self, ctx: &mut Ctx<'_>, pid: ProcId) {
         if let Some(r) = self.repl.replicas.remove(&pid) {
-            self.log(ctx, format!("{why} {}:{}", r.ip, r.port));
+            self.log(ctx, format!("Connection with replica {}:{} lost.", r.ip, r.port));
             if self.repl.replicas.is_empty() {
                 self.repl.no_replicas_since = ctx.now;
             }
+            self.refresh_good_replicas(ctx);
             if r.state == ReplicaState::SendBulk {
                 self.start_pending_full_sync(ctx);
             }
@@ -314,6 +334,7 @@ impl Server {
     }
 
     /// `refreshGoodSlavesCount`: replicas online whose last ACK is at most min-replicas-max-lag seconds old.
+    /// Redis counts them each second, and at once when a replica comes online or goes, or the settings change.
     pub(crate) fn refresh_good_replicas(&mut self, ctx: &Ctx<'_>) {
         let max_lag = self.config.min_replicas_max_lag_secs;
         self.repl.good_replicas = self
@@ -350,8 +371,12 @@ impl Server {
             .map(|(p, _)| *p)
             .collect();
         for pid in timed_out {
+            if let Some(r) = self.repl.replicas.get(&pid) {
+                let line = format!("Disconnecting timedout replica (streaming sync): {}:{}", r.ip, r.port);
+                self.log(ctx, line);
+            }
             ctx.out.close(pid);
-            self.replica_lost(ctx, pid, "Disconnecting timedout replica (streaming sync):");
+            self.replica_lost(ctx, pid);
         }
         let ttl_ms = self.config.repl_backlog_ttl_secs * 1000;
         if !self.is_replica()

@@ -10,6 +10,9 @@ use crate::resp::Reply;
 /// How fast a replica loads a received RDB into memory, in bytes per ms of virtual time (~200 MB/s).
 pub const RDB_LOAD_BYTES_PER_MS: u64 = 200_000;
 
+/// freeClient's line when the master's connection goes away.
+const MASTER_LOST: &str = "Connection with master lost.";
+
 fn args(words: &[&str]) -> Vec<Vec<u8>> {
     words.iter().map(|w| w.as_bytes().to_vec()).collect()
 }
@@ -24,14 +27,22 @@ impl Server {
         ctx.out.send(peer, Message::Request { id, args: words });
     }
 
-    /// `connectWithMaster`: resolve the master's address and send the first PING.
+    /// replicationCron's (and replicationSetMaster's) "Connecting to MASTER", then connect.
     pub(crate) fn connect_to_master(&mut self, ctx: &mut Ctx<'_>) {
+        self.connect_to_master_saying(ctx, "Connecting to MASTER");
+    }
+
+    /// `connectWithMaster`, with the line its caller logs first: resolve the master's address and send the
+    /// first PING.
+    fn connect_to_master_saying(&mut self, ctx: &mut Ctx<'_>, what: &str) {
         if self.loading && self.repl.master.as_ref().is_some_and(|m| m.loading.is_none()) {
             // Still loading our own dataset from disk: connect once it is in memory.
             return;
         }
         let Some(m) = self.repl.master.as_mut() else { return };
         let (host, port) = (m.host.clone(), m.port);
+        self.log(ctx, format!("{what} {host}:{port}"));
+        let Some(m) = self.repl.master.as_mut() else { return };
         match ctx.resolve(&host, port) {
             None => {
                 m.state = LinkState::Connect;
@@ -42,7 +53,6 @@ impl Server {
                 m.state = LinkState::Connecting;
                 m.last_io = ctx.now;
                 m.pending.clear();
-                self.log(ctx, format!("Connecting to MASTER {host}:{port}"));
                 self.log(ctx, "MASTER <-> REPLICA sync started");
                 self.request(ctx, peer, Step::Ping, args(&["PING"]));
             }
@@ -69,6 +79,10 @@ impl Server {
         }
         self.log(ctx, why.to_string());
         if was_connected {
+            // freeClient on the master's client: its own line, then the caching and the reconnection.
+            if why != MASTER_LOST {
+                self.log(ctx, MASTER_LOST);
+            }
             self.log(ctx, "Caching the disconnected master state.");
         }
     }
@@ -81,6 +95,10 @@ impl Server {
         }
         m.last_io = ctx.now;
         let Some(step) = m.pending.remove(&id) else { return };
+        if step == Step::Ping {
+            // The connection is open (the PING went out on it): syncWithMaster's first line.
+            self.log(ctx, "Non blocking connect for SYNC fired the event.");
+        }
         // An error reply, in syncWithMaster's words: fatal to this attempt (the link is dropped and tried again
         // at the next cron) except for the two REPLCONFs, which an old master may not understand.
         if let Reply::Error(e) = &reply {
@@ -207,8 +225,14 @@ impl Server {
                         format!("MASTER <-> REPLICA sync: receiving {bytes} bytes from master to disk")
                     },
                 );
+                if std::mem::take(&mut self.repl.has_cached_master) {
+                    // The history we hoped to continue is gone: replicationDiscardCachedMaster.
+                    self.log(ctx, "Discarding previously cached master state.");
+                }
                 self.log(ctx, "MASTER <-> REPLICA sync: Flushing old data");
                 self.log(ctx, "MASTER <-> REPLICA sync: Loading DB in memory");
+                self.log(ctx, format!("Loading RDB produced by version {}", super::admin::REDIS_VERSION));
+                self.log(ctx, "RDB age 0 seconds");
                 self.db = (*data).clone();
                 self.repl.replid = replid;
                 self.repl.offset = offset;
@@ -221,7 +245,7 @@ impl Server {
                 if let Some(m) = self.repl.master.as_mut() {
                     m.loading = Some((self.repl.replid.clone(), offset));
                 }
-                self.loading = true;
+                self.start_loading(ctx, bytes);
                 ctx.out.set_timer(load_ms, Timer::RdbLoaded);
             }
             ReplPayload::Stream { from_offset, bytes, commands } => {
@@ -240,6 +264,8 @@ impl Server {
         if m.loading.take().is_none() {
             return;
         }
+        self.persist.last_load_keys = self.db.len() as u64;
+        self.log(ctx, format!("Done loading RDB, keys loaded: {}, keys expired: 0.", self.db.len()));
         self.log(ctx, "MASTER <-> REPLICA sync: Finished with success");
         self.link_connected(ctx);
         for chunk in std::mem::take(&mut self.stream_held) {
@@ -293,15 +319,19 @@ impl Server {
     /// The connection to `peer` was refused or closed.
     pub(crate) fn connection_lost(&mut self, ctx: &mut Ctx<'_>, peer: ProcId, refused: bool) {
         if self.repl.master.as_ref().is_some_and(|m| m.peer == Some(peer)) {
-            let why = if refused {
-                "Error condition on socket for SYNC: Connection refused"
-            } else {
-                "Connection with master lost."
-            };
+            let why = if refused { "Error condition on socket for SYNC: Connection refused" } else { MASTER_LOST };
+            let was_connected = self.repl.master.as_ref().is_some_and(|m| m.state == LinkState::Connected);
             self.drop_master_link(ctx, why, false);
+            if was_connected {
+                // Redis 7.0 reconnects at once rather than at the next cron (replicationHandleMasterDisconnection):
+                // a crashed master refuses this attempt at once, as it does here. It does so after a timeout too,
+                // where TCP then retransmits the SYN until the partition heals; the simulated network does not
+                // retransmit, so after a timeout the next cron's attempt stands for that retransmission.
+                self.connect_to_master_saying(ctx, "Reconnecting to MASTER");
+            }
         }
         if !refused && self.repl.replicas.contains_key(&peer) {
-            self.replica_lost(ctx, peer, "Connection with replica lost:");
+            self.replica_lost(ctx, peer);
         }
         if !refused {
             self.repl.blocked.retain(|w| w.client != Some(peer));

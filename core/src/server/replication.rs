@@ -242,17 +242,26 @@ impl Server {
 
     /// Start replicating from `host:port`: REPLICAOF on a running server (which caches its own history
     /// to offer in PSYNC), or `replicaof` in the config file at startup (nothing to offer: `PSYNC ? -1`).
+    /// Our own replicas stay connected, as in Redis 7.0's replicationSetMaster: they are disconnected only when
+    /// our history changes (a new replid after a partial resync, or a full resync).
     pub(crate) fn set_master(&mut self, ctx: &mut Ctx<'_>, host: String, port: u16, at_startup: bool) {
         let was_master = !self.is_replica() && !at_startup;
+        let mut down_since = None;
         if let Some(old) = self.repl.master.take() {
             if let Some(peer) = old.peer {
                 ctx.out.close(peer);
             }
+            down_since = old.down_since;
+            if old.state == LinkState::Connected {
+                // freeClient on the old master's client caches it (no reconnection: the master changes).
+                self.log(ctx, "Connection with master lost.");
+                self.log(ctx, "Caching the disconnected master state.");
+                down_since = Some(ctx.now);
+            }
         }
-        // Our replicas must learn of the change; they can hopefully partial-resync with us.
-        self.disconnect_replicas(ctx);
         if was_master {
             // Cache ourselves as master, so that PSYNC can offer our own replid and offset.
+            self.log_caching_myself(ctx);
             self.repl.has_cached_master = true;
             self.fail_blocked_waits(ctx);
         }
@@ -262,7 +271,7 @@ impl Server {
             peer: None,
             state: LinkState::Connect,
             last_io: ctx.now,
-            down_since: None,
+            down_since,
             pending: VecMap::new(),
             loading: None,
         });
@@ -279,11 +288,16 @@ impl Server {
         if let Some(peer) = link.peer {
             ctx.out.close(peer);
         }
+        if link.state == LinkState::Connected {
+            self.log(ctx, "Connection with master lost.");
+            self.log(ctx, "Caching the disconnected master state.");
+        }
+        if link.state == LinkState::Connected || self.repl.has_cached_master {
+            self.log(ctx, "Discarding previously cached master state.");
+        }
+        self.repl.has_cached_master = false;
         let new_id = ctx.rng.hex_id(40);
         self.repl.shift_replid(new_id);
-        self.disconnect_replicas(ctx);
-        self.repl.selected_db = false;
-        self.repl.no_replicas_since = ctx.now;
         self.log(
             ctx,
             format!(
@@ -291,14 +305,27 @@ impl Server {
                 self.repl.replid2, self.repl.second_replid_offset, self.repl.replid
             ),
         );
+        self.disconnect_replicas(ctx);
+        self.repl.selected_db = false;
+        self.repl.no_replicas_since = ctx.now;
         self.note_role(ctx);
     }
 
     pub(crate) fn disconnect_replicas(&mut self, ctx: &mut Ctx<'_>) {
-        for (pid, _) in std::mem::take(&mut self.repl.replicas) {
+        for (pid, r) in std::mem::take(&mut self.repl.replicas) {
             ctx.out.close(pid);
+            self.log(ctx, format!("Connection with replica {}:{} lost.", r.ip, r.port));
         }
         self.repl.no_replicas_since = ctx.now;
+        self.refresh_good_replicas(ctx);
+    }
+
+    /// replicationCacheMasterUsingMyself's line: a master turning replica offers its own history in PSYNC.
+    pub(crate) fn log_caching_myself(&self, ctx: &mut Ctx<'_>) {
+        self.log(
+            ctx,
+            "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.",
+        );
     }
 }
 
@@ -338,12 +365,16 @@ pub fn replicaof(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Op
     let host = String::from_utf8_lossy(&args[1]).into_owned();
     if let Some(m) = &server.repl.master {
         if m.host.eq_ignore_ascii_case(&host) && m.port == port {
+            server.log(
+                ctx,
+                "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.",
+            );
             return Some(Reply::Status("OK Already connected to specified master".into()));
         }
     }
+    server.set_master(ctx, host.clone(), port, false);
     let who = requester(server, ctx);
     server.log(ctx, format!("REPLICAOF {host}:{port} enabled (user request from '{who}')"));
-    server.set_master(ctx, host, port, false);
     Some(Reply::ok())
 }
 
