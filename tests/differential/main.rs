@@ -10,6 +10,7 @@ use redis_ha_sim::Simulation;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 /// Commands whose replies do not depend on timing, process ids or the host.
@@ -155,8 +156,18 @@ const SCRIPT: &[&str] = &[
     "BGREWRITEAOF x",
 ];
 
+/// A loopback port nobody listens on, below Linux's ephemeral range (32768 and up): a port the kernel handed out
+/// for one test could be the local port of another's outgoing connection by the time its server binds it, and
+/// the tests of this binary start servers side by side. Each process counts from a base of its own.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 10_000 + (std::process::id() % 500) as u16 * 40;
+    loop {
+        let port = base + NEXT.fetch_add(1, Ordering::SeqCst) % 2_000;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 struct RealRedis {
