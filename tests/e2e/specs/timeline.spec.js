@@ -109,9 +109,10 @@ test('a window denser than its pixels draws its arrows as a few paths, and hover
     return m ? m.id : null;
   });
   expect(found).not.toBeNull();
-  // The middle of an arrow between two lanes well apart, inside the window, away from the marks on the lanes
-  // (the paths are drawn moved by their group's transform).
-  const middle = await page.evaluate((box) => {
+  // The middles of arrows between lanes well apart, inside the window (the paths are drawn moved by their
+  // group's transform); one may sit on a mark of its own (a Sentinel event), which the tooltip names first.
+  const middles = await page.evaluate((box) => {
+    const found = [];
     for (const path of document.querySelectorAll('#timeline path.msg-agg')) {
       const m = path.getScreenCTM();
       for (const [, x1, y1, x2, y2] of path.getAttribute('d').matchAll(/M([-\d.]+),([-\d.]+)L([-\d.]+),([-\d.]+)/g)) {
@@ -119,14 +120,23 @@ test('a window denser than its pixels draws its arrows as a few paths, and hover
         const y = (Number(y1) + Number(y2)) / 2;
         const sx = m.a * x + m.c * y + m.e;
         const sy = m.b * x + m.d * y + m.f;
-        if (Math.abs(y2 - y1) > 40 && sx > box.x + 200 && sx < box.x + box.width - 40) return { x: sx, y: sy };
+        if (Math.abs(y2 - y1) > 40 && sx > box.x + 200 && sx < box.x + box.width - 40) found.push({ x: sx, y: sy });
       }
     }
-    return null;
+    return found.filter((_, i) => i % Math.max(1, Math.floor(found.length / 8)) === 0).slice(0, 8);
   }, svgBox);
-  expect(middle).not.toBeNull();
-  await page.mouse.move(middle.x, middle.y);
-  await expect(page.locator('#timeline-tip')).toContainText(/^#\d+ /);
+  expect(middles.length).toBeGreaterThan(0);
+  let named = null;
+  for (const p of middles) {
+    await page.mouse.move(p.x, p.y);
+    await expect(page.locator('#timeline-tip')).toBeVisible();
+    const tip = await page.locator('#timeline-tip').textContent();
+    if (/^#\d+ /.test(tip)) {
+      named = tip;
+      break;
+    }
+  }
+  expect(named, 'hovering the middle of an arrow names its message').not.toBeNull();
   await page.screenshot({ path: 'results/timeline-6-dense-hover.png' });
   expect(errors).toEqual([]);
 });
