@@ -25,6 +25,7 @@ const SCENARIOS_URL = new URL('./pkg/scenarios.json', import.meta.url);
 const BUILD_HINT = 'Build it from the repository root with:\n  make wasm';
 const MAX_FRAME_MS = 250;      // a frame after a long stall (hidden tab) advances at most this much real time
 const SIM_BUDGET_MS = 8;       // wall time a frame may spend running the simulation while playing
+const SNAPSHOT_EVERY_MS = 40;  // while playing, the snapshot is taken at most this often
 const PANELS_EVERY_MS = 250;   // while playing, the topology and the panels are redrawn at most this often
 const PANEL_JOBS = 5;          // ...in this many groups, one group per frame
 const TOPOLOGY_PARTS_PER_FRAME = 12; // while playing, the topology's changed elements patched per frame (the rest next frame)
@@ -67,6 +68,7 @@ const state = {
   figuresTimer: 0,       // a deferred refresh of the figures (see drawFigures)
   panelsTs: -Infinity,   // when a group of panels was last redrawn while playing
   panelTurn: 0,          // which group is next
+  snapshotTs: -Infinity,  // when the snapshot was taken (see refresh)
   topologyBehind: false, // the topology's last redraw is not all patched in yet (see TOPOLOGY_PARTS_PER_FRAME)
   chunkMs: 20,           // virtual ms the frame loop runs in one go (adapted to fit the frame's budget)
   panMid: null,          // the middle of the timeline's window when the learner zoomed or panned it away from now
@@ -152,7 +154,7 @@ function start(json, seed, source, prebuilt = null) {
   state.source = source;
   state.index = new TimelineIndex();
   state.virtual = sim.now();
-  figuresStale();
+  stale();
   state.focus = null;
   state.panMid = null;
   $('follow').hidden = true;
@@ -553,7 +555,13 @@ function refresh() {
   const n = sim.traceLen();
   if (n < state.index.length) state.index.truncate(n);
   if (n > state.index.length) state.index.advanceTo(n, (cursor) => recordsSince(sim, cursor), (i) => recordsSince(sim, i)[0]);
-  state.snapshot = sim.snapshot();
+  // While playing, the snapshot is taken a few dozen times a second, not every frame: the timeline moves with
+  // the trace records; the snapshot feeds the panels (redrawn a few times a second) and the lanes' labels.
+  const ts = performance.now();
+  if (!state.playing || !state.snapshot || ts - state.snapshotTs >= SNAPSHOT_EVERY_MS) {
+    state.snapshot = sim.snapshot();
+    state.snapshotTs = ts;
+  }
   draw();
   announce();
 }
@@ -872,8 +880,12 @@ function drawNetwork(snap) {
   setFlag($('topo-hint'), 'hidden', !!sides);
 }
 
-/** The figures no longer match the simulation (a seek, a step, an action): recompute them at the next chance. */
-function figuresStale() {
+/**
+ * The snapshot and the figures no longer match the simulation (a seek, a step, an action): take the snapshot
+ * again at the next redraw, and recompute the figures at the next chance.
+ */
+function stale() {
+  state.snapshotTs = -Infinity;
   for (const f of Object.values(state.figures)) {
     f.ts = -Infinity;
     f.key = '';
@@ -1063,6 +1075,7 @@ function pause() {
   state.playing = false;
   drawPlayButton();
   if (state.sim) {
+    state.snapshot = state.sim.snapshot(); // playing, it may be a frame or two older than the simulation
     drawFigures(true);
     draw();
   }
@@ -1135,7 +1148,7 @@ function step() {
     $('step-status').textContent = lines.length ? lines.slice(0, 3).join('  ·  ') + (lines.length > 3 ? '  …' : '') : `${formatSeconds(t)}`;
   }
   state.virtual = sim.now();
-  figuresStale();
+  stale();
   refresh();
 }
 
@@ -1204,7 +1217,7 @@ function runUntil(ms) {
   if (!sim) return;
   guarded('The simulation stopped', () => advance(ms));
   state.virtual = sim.now();
-  figuresStale();
+  stale();
   refresh();
 }
 
@@ -1222,7 +1235,7 @@ function inject(action) {
   state.index.forgetAhead();
   const r = guarded('That action failed', () => sim.inject(JSON.stringify(action)));
   if (before && r !== undefined) recordCut(host, action.do, sim.now(), before, sim.snapshot());
-  figuresStale();
+  stale();
   refresh();
   return r;
 }
@@ -1264,7 +1277,7 @@ function stepUntil(pred, limitMs = 60000) {
     }
   });
   state.virtual = sim.now();
-  figuresStale();
+  stale();
   refresh();
   return found;
 }
@@ -1282,7 +1295,7 @@ function seekTo(ms) {
   // A crash or power cut the page looked at that is now in the future has not happened yet.
   for (const [host, cut] of state.cuts) if (cut.t > sim.now()) state.cuts.delete(host);
   state.virtual = sim.now();
-  figuresStale();
+  stale();
   if (state.focus || state.panMid != null) follow();
   refresh();
 }
@@ -1422,7 +1435,7 @@ const con = new Console($('console'), $('console-target'), {
   run: (target, line) => {
     state.index.forgetAhead();
     const reply = state.sim.command(target, line);
-    figuresStale();
+    stale();
     refresh();
     return reply;
   },
