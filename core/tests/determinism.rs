@@ -100,4 +100,4 @@ fn a_sentinel_failover_is_deterministic_natively_and_in_wasm() {
     );
 }
 
-const EXPECTED_SENTINEL_HASH: u64 = 0x75edd90c7f8e7462;
+const EXPECTED_SENTINEL_HASH: u64 = 0x2bcc15a82ab8a2c3;

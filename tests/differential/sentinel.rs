@@ -90,6 +90,10 @@ const SCRIPT: &[&str] = &[
     "SENTINEL SET mymaster quorum 2 down-after-milliseconds abc",
     "SENTINEL CKQUORUM mymaster",
     "SENTINEL SET mymaster quorum 1",
+    "SENTINEL SET mymaster parallel-syncs 3 failover-timeout 9000",
+    "SENTINEL SET mymaster failover-timeout -1",
+    "SENTINEL SET mymaster Parallel-Syncs 2 down-after-milliseconds 5000",
+    "SENTINEL SET mymaster parallel-syncs 0",
 ];
 
 /// The SENTINEL MASTER fields whose values do not depend on timing.

@@ -387,3 +387,165 @@ fn sentinel_master_shows_the_failover_as_redis_does() {
         |r| matches!(&r.event, TraceEvent::Log { text, .. } if text == "Executing user requested FAILOVER of 'mymaster'")
     ));
 }
+
+/// A master, three replicas (redis-3 and redis-4 with replica-priority 0, so redis-2 is promoted) and three
+/// sentinels on hosts of their own (quorum 2, down-after-milliseconds 2000, failover-timeout 4000,
+/// parallel-syncs 1). The master is killed at 5 s; from 6 s redis-3 cannot reach redis-2.
+const RECONF: &str = r#"{"version":1,"network":{"latency_ms":1,"jitter_ms":1},"hosts":[
+ {"name":"db1","ip":"10.0.0.1","processes":[{"kind":"server","name":"redis-1","config":{"repl-diskless-sync-delay":0,"save":""}}]},
+ {"name":"db2","ip":"10.0.0.2","processes":[{"kind":"server","name":"redis-2","config":{"replicaof":"10.0.0.1 6379","repl-diskless-sync-delay":0,"save":""}}]},
+ {"name":"db3","ip":"10.0.0.3","processes":[{"kind":"server","name":"redis-3","config":{"replicaof":"10.0.0.1 6379","replica-priority":0,"save":""}}]},
+ {"name":"db4","ip":"10.0.0.4","processes":[{"kind":"server","name":"redis-4","config":{"replicaof":"10.0.0.1 6379","replica-priority":0,"save":""}}]},
+ {"name":"s1","ip":"10.0.0.11","processes":[{"kind":"sentinel","name":"sentinel-1","monitor":[MONITOR]}]},
+ {"name":"s2","ip":"10.0.0.12","processes":[{"kind":"sentinel","name":"sentinel-2","monitor":[MONITOR]}]},
+ {"name":"s3","ip":"10.0.0.13","processes":[{"kind":"sentinel","name":"sentinel-3","monitor":[MONITOR]}]}],
+ "actions":[{"at_ms":5000,"do":"crash","process":"redis-1"},{"at_ms":6000,"do":"partition","groups":[["db3"],["db2"]]}]}"#;
+
+fn reconf_run(seed: u64) -> Simulation {
+    let monitor = r#"{"name":"mymaster","host":"10.0.0.1","quorum":2,"down_after_ms":2000,"failover_timeout_ms":4000,"parallel_syncs":1}"#;
+    Simulation::from_json(&RECONF.replace("MONITOR", monitor), seed).unwrap()
+}
+
+/// failover-timeout also bounds the reconfiguration phase. What real redis-sentinel 7.0 logged with
+/// parallel-syncs 1, failover-timeout 4000 and a replica that could never sync with the promoted one
+/// (leader's log, addresses aside):
+///
+/// ```text
+/// 03:12:55.534 # +promoted-slave slave 127.0.0.1:17603 ...
+/// 03:12:55.605 * +slave-reconf-sent slave 127.0.0.1:17601 ...
+/// 03:12:56.619 * +slave-reconf-inprog slave 127.0.0.1:17601 ...   (never +slave-reconf-done)
+/// 03:12:59.534 # +failover-end-for-timeout master mymaster 127.0.0.1 17600
+/// 03:12:59.534 # +failover-end master mymaster 127.0.0.1 17600
+/// 03:12:59.534 * +slave-reconf-sent-be slave 127.0.0.1:17601 ...  (best effort: the one in progress too)
+/// 03:12:59.534 * +slave-reconf-sent-be slave 127.0.0.1:17602 ...  (and the one never told)
+/// 03:12:59.534 # +switch-master mymaster 127.0.0.1 17600 127.0.0.1 17603
+/// ```
+///
+/// With parallel-syncs 1 the stuck replica holds the phase: the next one is never sent REPLICAOF before
+/// the timeout, and a replica in progress is never given up on (`-slave-reconf-sent-timeout` is only for
+/// one that did not even take the REPLICAOF).
+#[test]
+fn failover_timeout_ends_a_stuck_reconfiguration_with_a_best_effort_replicaof() {
+    for seed in 1..=5 {
+        let mut sim = reconf_run(seed);
+        sim.run_until(SimTime(25_000));
+        let leader = leader(&sim);
+        let mine: Vec<(u64, String, String)> = events(&sim, Some(&leader))
+            .into_iter()
+            .filter(|(_, e, _)| e.contains("slave-reconf") || e.starts_with("+failover-end") || e == "+promoted-slave")
+            .collect();
+        let shown: Vec<String> =
+            mine.iter().map(|(_, e, d)| format!("{e} {}", d.split(' ').nth(1).unwrap_or(""))).collect();
+        assert_eq!(
+            shown,
+            [
+                "+promoted-slave 10.0.0.2:6379",
+                "+slave-reconf-sent 10.0.0.3:6379",
+                "+slave-reconf-inprog 10.0.0.3:6379",
+                "+failover-end-for-timeout mymaster",
+                "+failover-end mymaster",
+                "+slave-reconf-sent-be 10.0.0.3:6379",
+                "+slave-reconf-sent-be 10.0.0.4:6379",
+            ],
+            "seed {seed}"
+        );
+        let promoted_at = mine[0].0;
+        let end_at = mine[3].0;
+        assert!(
+            (4_000..4_400).contains(&(end_at - promoted_at)),
+            "seed {seed}: ended {end_at}, promoted {promoted_at}"
+        );
+        let switch = events(&sim, Some(&leader)).into_iter().find(|(_, e, _)| e == "+switch-master").unwrap();
+        assert_eq!(switch.0, end_at, "seed {seed}: switched in the same timer run");
+        assert!(sim.command("redis-4", "ROLE").unwrap().contains("2) \"10.0.0.2\""), "seed {seed}");
+    }
+}
+
+/// The failover cannot end while the promoted replica is SDOWN (Redis's `sentinelFailoverDetectEnd` returns
+/// before even looking at failover-timeout): the leader stays in reconf_slaves until it is back.
+#[test]
+fn the_failover_waits_for_a_promoted_replica_that_died() {
+    let mut sim = reconf_run(3);
+    while !events(&sim, None).iter().any(|(_, e, _)| e == "+promoted-slave") {
+        let next = sim.now().ms() + 10;
+        sim.run_until(SimTime(next));
+    }
+    let leader = leader(&sim);
+    sim.act(Action::Crash { process: "redis-2".into() }).unwrap();
+    let crash = sim.now().ms();
+    sim.run_until(SimTime(crash + 20_000));
+    let mine = events(&sim, Some(&leader));
+    assert!(
+        !mine.iter().any(|(t, e, _)| *t > crash && e.starts_with("+failover-end")),
+        "no end while the promoted replica is down: {mine:?}"
+    );
+    let state = sim.command(&leader, "SENTINEL master mymaster").unwrap();
+    assert!(state.contains("\"reconf_slaves\""), "{state}");
+    sim.act(Action::Restart { process: "redis-2".into() }).unwrap();
+    sim.run_until(SimTime(crash + 30_000));
+    let mine = events(&sim, Some(&leader));
+    assert!(mine.iter().any(|(t, e, _)| *t > crash + 20_000 && e == "+failover-end"), "{mine:?}");
+}
+
+/// One sentinel (quorum 1, down-after-milliseconds 2000, failover-timeout 60000), a master and its only
+/// replica, of replica-priority 0; the master is killed at 5 s and SENTINEL RESET is typed at 11 s. Real
+/// redis-sentinel 7.0 logged (times from the kill):
+///
+/// ```text
+/// +2.0 s  +sdown, +odown #quorum 1/1, +new-epoch 1, +try-failover, +vote-for-leader, +elected-leader,
+///         +failover-state-select-slave, -failover-abort-no-good-slave
+/// +2.2 s  Next failover delay: I will not start a failover before Wed Nov 25 03:16:00 2026  (2 × 60 s)
+/// +5.9 s  +reset-master master mymaster 127.0.0.1 17700
+/// +7.9 s  +sdown, +odown, +new-epoch 2, +try-failover, ... -failover-abort-no-good-slave   (no 120 s wait)
+/// ```
+///
+/// The reset forgets the replicas and the last attempt, and starts the master's down clock again.
+#[test]
+fn a_replica_of_priority_0_aborts_the_failover_and_sentinel_reset_allows_a_new_attempt_at_once() {
+    let json = r#"{"version":1,"hosts":[{"name":"db1","ip":"10.0.0.1","processes":[{"kind":"server","name":"redis-1","config":{"save":""}}]},
+      {"name":"db2","ip":"10.0.0.2","processes":[{"kind":"server","name":"redis-2","config":{"replicaof":"10.0.0.1 6379","replica-priority":0,"save":""}}]},
+      {"name":"s1","ip":"10.0.0.11","processes":[{"kind":"sentinel","name":"s","monitor":[{"name":"mymaster","host":"10.0.0.1","quorum":1,"down_after_ms":2000,"failover_timeout_ms":60000}]}]}],
+      "actions":[{"at_ms":5000,"do":"crash","process":"redis-1"}]}"#;
+    let mut sim = Simulation::from_json(json, 1).unwrap();
+    sim.run_until(SimTime(11_000));
+    let ev = events(&sim, None);
+    let names: Vec<&str> = ev.iter().filter(|(t, _, _)| *t > 5_000).map(|(_, e, _)| e.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "+sdown",
+            "+odown",
+            "+new-epoch",
+            "+try-failover",
+            "+vote-for-leader",
+            "+elected-leader",
+            "+failover-state-select-slave",
+            "-failover-abort-no-good-slave"
+        ]
+    );
+    let s = sim.world().proc_id("s").unwrap();
+    let delays: Vec<&str> = sim
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.event {
+            TraceEvent::Log { proc, text } if *proc == s && text.starts_with("Next failover delay") => {
+                Some(text.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(delays.len(), 1, "logged once per attempt: {delays:?}");
+    assert!(delays[0].starts_with("Next failover delay: I will not start a failover before "), "{delays:?}");
+    assert_eq!(sim.command("s", "SENTINEL RESET mymaster").unwrap(), "(integer) 1");
+    assert_eq!(sim.command("s", "SENTINEL RESET nomatch").unwrap(), "(integer) 0");
+    assert!(sim.command("s", "SENTINEL replicas mymaster").unwrap().contains("empty array"));
+    sim.run_until(SimTime(20_000));
+    let after: Vec<(u64, String)> =
+        events(&sim, None).into_iter().filter(|(t, _, _)| *t >= 11_000).map(|(t, e, _)| (t, e)).collect();
+    assert_eq!(after[0].1, "+reset-master");
+    let sdown = after.iter().find(|(_, e)| e == "+sdown").unwrap().0;
+    assert!((13_000..13_300).contains(&sdown), "the down clock starts again at the reset: {after:?}");
+    let retry = after.iter().find(|(_, e)| e == "+try-failover").map(|(t, _)| *t);
+    assert_eq!(retry, Some(sdown), "no wait of twice failover-timeout after a reset: {after:?}");
+    assert_eq!(after.last().unwrap().1, "-failover-abort-no-good-slave");
+}

@@ -536,11 +536,7 @@ impl Sentinel {
                     .collect();
                 for n in &names {
                     if let Some(m) = self.masters.get_mut(n) {
-                        m.replicas.clear();
-                        m.sentinels.clear();
-                        m.failover_state = FailoverState::None;
-                        m.odown_since = None;
-                        m.inst.sdown_since = None;
+                        m.reset(ctx.now);
                         let detail = m.describe();
                         self.event(ctx, "+reset-master", detail);
                     }

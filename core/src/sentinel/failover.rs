@@ -274,8 +274,18 @@ impl Sentinel {
         if m.odown_since.is_none() || m.failover_in_progress() {
             return;
         }
-        // After an attempt (ours or one we voted for), wait twice the failover timeout before trying again.
-        if m.failover_start_time.is_some_and(|t| ctx.now < t + 2 * m.failover_timeout_ms) {
+        // After an attempt (ours or one we voted for), wait twice the failover timeout before trying again,
+        // and say so once per attempt.
+        if let Some(start) = m.failover_start_time.filter(|t| ctx.now < *t + 2 * m.failover_timeout_ms) {
+            if m.failover_delay_logged != Some(start) {
+                let not_before_ms = ctx.unix_ms() - ctx.now.ms() + start.ms() + 2 * m.failover_timeout_ms;
+                let text =
+                    format!("Next failover delay: I will not start a failover before {}", ctime(not_before_ms / 1000));
+                ctx.out.note(TraceEvent::Log { proc: ctx.me, text });
+                if let Some(m) = self.masters.get_mut(name) {
+                    m.failover_delay_logged = Some(start);
+                }
+            }
             return;
         }
         self.begin_failover(ctx, name, false);
@@ -404,60 +414,99 @@ impl Sentinel {
             .map(Instance::addr)
     }
 
-    /// Point the other replicas at the promoted one, `parallel-syncs` at a time.
+    /// `sentinelFailoverReconfNextSlave`: point the other replicas at the promoted one, `parallel-syncs` at a
+    /// time. As in Redis, a replica whose REPLICAOF went unanswered for 10 s is only given up on
+    /// (`-slave-reconf-sent-timeout`) while fewer than `parallel-syncs` are in progress: with
+    /// parallel-syncs 1, one stuck replica holds the phase until failover-timeout ends it.
     fn reconf_next_replicas(&mut self, ctx: &mut Ctx<'_>, name: &str) {
         let m = &self.masters[name];
         let promoted = m.promoted.clone().unwrap_or_default();
         let mut in_progress =
             m.replicas.values().filter(|r| matches!(r.reconf, Reconf::Sent(_) | Reconf::InProgress)).count() as u32;
-        let timed_out: Vec<(String, u16)> = m
-            .replicas
-            .iter()
-            .filter(|(_, r)| matches!(r.reconf, Reconf::Sent(t) if ctx.now - t > SLAVE_RECONF_TIMEOUT_MS))
-            .map(|(a, _)| a.clone())
-            .collect();
-        let candidates: Vec<(String, u16)> = m
-            .replicas
-            .iter()
-            .filter(|(a, r)| {
-                **a != promoted && r.reconf == Reconf::None && r.sdown_since.is_none() && !r.link.disconnected
-            })
-            .map(|(a, _)| a.clone())
-            .collect();
-        for a in timed_out {
-            let detail = self.masters[name].describe_replica(&a);
-            if let Some(r) = self.masters.get_mut(name).and_then(|m| m.replicas.get_mut(&a)) {
-                r.reconf = Reconf::Done;
-            }
-            self.event(ctx, "-slave-reconf-sent-timeout", detail);
-        }
-        for a in candidates {
-            if in_progress >= self.masters[name].parallel_syncs {
+        let addrs: Vec<(String, u16)> = m.replicas.keys().filter(|a| **a != promoted).cloned().collect();
+        for a in addrs {
+            let m = &self.masters[name];
+            if in_progress >= m.parallel_syncs {
                 break;
             }
-            let words = ["REPLICAOF", &promoted.0, &promoted.1.to_string()];
-            if self.send(ctx, name, Target::Replica(a.clone()), Ask::Replicaof, &words) {
-                self.send(ctx, name, Target::Replica(a.clone()), Ask::Replicaof, &["CONFIG", "REWRITE"]);
-                let detail = self.masters[name].describe_replica(&a);
-                if let Some(r) = self.masters.get_mut(name).and_then(|m| m.replicas.get_mut(&a)) {
-                    r.reconf = Reconf::Sent(ctx.now);
+            let r = &m.replicas[&a];
+            let detail = m.describe_replica(&a);
+            match r.reconf {
+                Reconf::Done | Reconf::InProgress => continue,
+                Reconf::Sent(t) => {
+                    if ctx.now - t > SLAVE_RECONF_TIMEOUT_MS {
+                        self.set_reconf(name, &a, Reconf::Done);
+                        self.event(ctx, "-slave-reconf-sent-timeout", detail);
+                    }
+                    continue;
                 }
+                Reconf::None if r.link.disconnected => continue,
+                Reconf::None => {}
+            }
+            if self.send_replicaof(ctx, name, &a, &promoted) {
+                self.set_reconf(name, &a, Reconf::Sent(ctx.now));
                 in_progress += 1;
                 self.event(ctx, "+slave-reconf-sent", detail);
             }
         }
-        // The end: every replica other than the promoted one is reconfigured (or down).
+        self.detect_failover_end(ctx, name);
+    }
+
+    /// `sentinelFailoverDetectEnd`: the failover ends once every replica that is not SDOWN is reconfigured,
+    /// or when failover-timeout has passed since the promotion (`+failover-end-for-timeout`, then
+    /// `+failover-end`, and a best-effort REPLICAOF to the replicas not yet told: `+slave-reconf-sent-be`).
+    /// Never while the promoted replica itself is SDOWN: the failover waits for it, however long.
+    fn detect_failover_end(&mut self, ctx: &mut Ctx<'_>, name: &str) {
         let m = &self.masters[name];
+        let Some(promoted) = m.promoted.clone() else { return };
+        if m.replicas.get(&promoted).is_some_and(|r| r.sdown_since.is_some()) {
+            return;
+        }
         let all_done = m
             .replicas
             .iter()
             .filter(|(a, _)| **a != promoted)
             .all(|(_, r)| r.reconf == Reconf::Done || r.sdown_since.is_some());
         let timed_out = ctx.now - m.failover_state_change_time > m.failover_timeout_ms;
+        let detail = m.describe();
+        if timed_out {
+            self.event(ctx, "+failover-end-for-timeout", detail.clone());
+        }
         if all_done || timed_out {
-            let detail = m.describe();
-            let event = if all_done { "+failover-end" } else { "+failover-end-for-timeout" };
-            self.set_state(ctx, name, FailoverState::UpdateConfig, event, detail);
+            self.set_state(ctx, name, FailoverState::UpdateConfig, "+failover-end", detail);
+        }
+        if !timed_out {
+            return;
+        }
+        let m = &self.masters[name];
+        let untold: Vec<(String, u16)> = m
+            .replicas
+            .iter()
+            .filter(|(a, r)| {
+                **a != promoted && !matches!(r.reconf, Reconf::Done | Reconf::Sent(_)) && !r.link.disconnected
+            })
+            .map(|(a, _)| a.clone())
+            .collect();
+        for a in untold {
+            if self.send_replicaof(ctx, name, &a, &promoted) {
+                self.set_reconf(name, &a, Reconf::Sent(ctx.now));
+                let detail = self.masters[name].describe_replica(&a);
+                self.event(ctx, "+slave-reconf-sent-be", detail);
+            }
+        }
+    }
+
+    /// `sentinelSendSlaveOf`: REPLICAOF then CONFIG REWRITE, as Redis sends them in one transaction.
+    fn send_replicaof(&mut self, ctx: &mut Ctx<'_>, name: &str, replica: &(String, u16), to: &(String, u16)) -> bool {
+        let words = ["REPLICAOF", &to.0, &to.1.to_string()];
+        let target = Target::Replica(replica.clone());
+        self.send(ctx, name, target.clone(), Ask::Replicaof, &words)
+            && self.send(ctx, name, target, Ask::Replicaof, &["CONFIG", "REWRITE"])
+    }
+
+    fn set_reconf(&mut self, name: &str, replica: &(String, u16), state: Reconf) {
+        if let Some(r) = self.masters.get_mut(name).and_then(|m| m.replicas.get_mut(replica)) {
+            r.reconf = state;
         }
     }
 
@@ -769,7 +818,43 @@ impl Sentinel {
     }
 }
 
+/// A Unix time in seconds as C's `ctime` writes it (in UTC, without the newline):
+/// `Wed Nov 25 03:16:06 2026`.
+fn ctime(unix_secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (days, secs) = (unix_secs / 86_400, unix_secs % 86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm, for dates after 1970).
+    let z = days + 719_468;
+    let (era, doe) = (z / 146_097, z % 146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{} {} {day:2} {:02}:{:02}:{:02} {year}",
+        DAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 /// SENTINEL SIMULATE-FAILURE: the sentinel exits (Redis calls `exit(99)`).
 fn simulated_crash(ctx: &mut Ctx<'_>) {
     ctx.out.exit("Sentinel CRASH because of SENTINEL simulate-failure");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ctime_writes_like_c() {
+        assert_eq!(super::ctime(0), "Thu Jan  1 00:00:00 1970");
+        // `date -u -d @1795576566`
+        assert_eq!(super::ctime(1_795_576_566), "Wed Nov 25 03:16:06 2026");
+        assert_eq!(super::ctime(951_782_400), "Tue Feb 29 00:00:00 2000");
+    }
 }

@@ -166,6 +166,8 @@ pub struct MasterState {
     pub failover_epoch: u64,
     /// When the last failover attempt (ours, or one we voted for) started; none before any.
     pub failover_start_time: Option<SimTime>,
+    /// The attempt whose "Next failover delay" line was logged (Redis logs it once per attempt).
+    pub failover_delay_logged: Option<SimTime>,
     pub failover_state_change_time: SimTime,
     /// SENTINEL FAILOVER: no agreement needed.
     pub forced: bool,
@@ -190,10 +192,30 @@ impl MasterState {
             failover_state: FailoverState::None,
             failover_epoch: 0,
             failover_start_time: None,
+            failover_delay_logged: None,
             failover_state_change_time: SimTime::ZERO,
             forced: false,
             promoted: None,
         }
+    }
+
+    /// `sentinelResetMaster` (SENTINEL RESET): forget the replicas, the other sentinels, the votes and any
+    /// failover in progress (silently: no `-sdown`, `-odown` or abort event); the master's down clock starts
+    /// again now, and a new failover may start at once (no wait of twice failover-timeout).
+    pub fn reset(&mut self, now: SimTime) {
+        self.replicas.clear();
+        self.sentinels.clear();
+        let mut inst = Instance::new(self.inst.ip.clone(), self.inst.port, now);
+        inst.link.act_ping = Some(now);
+        inst.role = Some("master".into());
+        self.inst = inst;
+        self.odown_since = None;
+        self.leader = None;
+        self.failover_state = FailoverState::None;
+        self.failover_state_change_time = SimTime::ZERO;
+        self.failover_start_time = None;
+        self.forced = false;
+        self.promoted = None;
     }
 
     pub fn reset_clock(&mut self, now: SimTime) {
