@@ -595,6 +595,29 @@ const CLUSTER_SCRIPT: &[(usize, &str)] = &[
     (1, "CLUSTER BUMPEPOCH"),
     (1, "CLUSTER BUMPEPOCH"),
     (1, "CLUSTER INFO"),
+    // the cluster options under CONFIG GET/SET, and the nofailover flag a node shows of itself at once (node 1,
+    // which knows its own bumped epoch: the others learn it at its next PING)
+    (1, "CONFIG GET cluster-allow-replica-migration"),
+    (1, "CONFIG SET cluster-allow-replica-migration maybe"),
+    (1, "CONFIG SET cluster-allow-replica-migration no"),
+    (1, "CONFIG GET cluster-allow-replica-migration"),
+    (1, "CONFIG SET cluster-allow-replica-migration yes"),
+    (1, "CONFIG GET cluster-node-timeout"),
+    (1, "CONFIG SET cluster-node-timeout -1"),
+    (1, "CONFIG SET cluster-node-timeout abc"),
+    (1, "CONFIG SET cluster-node-timeout 99999999999"),
+    (1, "CONFIG GET cluster-node-timeout"),
+    (1, "CONFIG SET cluster-node-timeout 2000"),
+    (1, "CONFIG SET cluster-migration-barrier -1"),
+    (1, "CONFIG SET cluster-replica-validity-factor -1"),
+    (1, "CONFIG GET cluster-slave-validity-factor"),
+    (1, "CONFIG SET cluster-require-full-coverage 1"),
+    (1, "CONFIG SET cluster-enabled no"),
+    (1, "CONFIG SET cluster-replica-no-failover yes"),
+    (1, "CONFIG GET cluster-slave-no-failover"),
+    (1, "CLUSTER NODES"),
+    (1, "CONFIG SET cluster-slave-no-failover no"),
+    (1, "CONFIG GET cluster-replica-no-failover"),
 ];
 
 /// The same commands typed into a real Redis 7 cluster and the simulator's print the same replies, once
@@ -679,17 +702,19 @@ fn without_flickers(states: Vec<(u64, String)>) -> Vec<(u64, String)> {
     out
 }
 
-/// A master killed in a real cluster and in the simulator's: node 2 sees the same states in the same order —
-/// the link disconnected at once, `fail?` (PFAIL), `fail` with the cluster down, then the replica a master
-/// with configEpoch 7 (current epoch 6 after `--cluster create` of six nodes, plus one) and the cluster ok —
-/// each within 1.5 s of when the real cluster showed it (the first PING after the kill goes out at a random
-/// moment within half the node timeout, in both).
-#[test]
-fn a_killed_master_goes_through_the_states_of_a_real_cluster() {
-    if !real::real_redis_wanted() {
-        return;
-    }
-    let mut real = real::RealCluster::start();
+/// Node 1 (a master) killed in a real cluster started with `config` and in its simulated twin; node 2's
+/// `failover_view` sampled every 20 ms for `for_ms`, flickers left out. Both clusters are handed back for
+/// more commands, with the simulated node ids.
+struct KilledMaster {
+    real: real::RealCluster,
+    sim: Simulation,
+    sim_ids: Vec<String>,
+    real_states: Vec<(u64, String)>,
+    sim_states: Vec<(u64, String)>,
+}
+
+fn kill_node1_and_watch_node2(config: &[(&str, &str)], for_ms: u64) -> KilledMaster {
+    let mut real = real::RealCluster::start_with(config);
     let mut sim = real.simulated(1);
     let ports = real.ports();
     let sim_ids: Vec<String> = ports
@@ -700,7 +725,7 @@ fn a_killed_master_goes_through_the_states_of_a_real_cluster() {
     let mut real_states: Vec<(u64, String)> = Vec::new();
     let killed = std::time::Instant::now();
     real.nodes[0].kill();
-    while killed.elapsed() < std::time::Duration::from_millis(7_000) {
+    while killed.elapsed() < std::time::Duration::from_millis(for_ms) {
         let conn = &mut real.nodes[1].conn;
         let state = failover_view(&conn.text("CLUSTER NODES"), &conn.text("CLUSTER INFO"), &real.ids);
         if real_states.last().is_none_or(|(_, s)| *s != state) {
@@ -711,7 +736,7 @@ fn a_killed_master_goes_through_the_states_of_a_real_cluster() {
     sim.act(Action::Crash { process: ports[0].to_string() }).unwrap();
     let crashed = sim.now().ms();
     let mut sim_states: Vec<(u64, String)> = Vec::new();
-    while sim.now().ms() - crashed < 7_000 {
+    while sim.now().ms() - crashed < for_ms {
         sim.run_for(20);
         let nodes = sim.command(&watched, "CLUSTER NODES").unwrap();
         let info = sim.command(&watched, "CLUSTER INFO").unwrap();
@@ -721,20 +746,177 @@ fn a_killed_master_goes_through_the_states_of_a_real_cluster() {
         }
     }
     let (real_states, sim_states) = (without_flickers(real_states), without_flickers(sim_states));
-    let show = |states: &[(u64, String)]| {
-        states.iter().map(|(t, s)| format!("at {t} ms:\n{s}")).collect::<Vec<_>>().join("\n")
-    };
-    let texts = |states: &[(u64, String)]| states.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>();
-    assert_eq!(
-        texts(&sim_states),
-        texts(&real_states),
-        "real cluster:\n{}\nsimulator:\n{}",
-        show(&real_states),
-        show(&sim_states)
-    );
-    assert_eq!(real::info_field(&real.nodes[1].conn.text("CLUSTER INFO"), "cluster_current_epoch"), "7");
-    assert_eq!(info_field(&mut sim, &watched, "cluster_current_epoch"), "7");
-    for ((real_t, s), (sim_t, _)) in real_states.iter().zip(&sim_states) {
-        assert!(real_t.abs_diff(*sim_t) <= 1_500, "{s}\nreal at {real_t} ms, simulator at {sim_t} ms");
+    KilledMaster { real, sim, sim_ids, real_states, sim_states }
+}
+
+impl KilledMaster {
+    /// The same states in the same order, each within 1.5 s of when the real cluster showed it (the first PING
+    /// after the kill goes out at a random moment within half the node timeout, in both).
+    fn assert_same_states(&self) {
+        let show = |states: &[(u64, String)]| {
+            states.iter().map(|(t, s)| format!("at {t} ms:\n{s}")).collect::<Vec<_>>().join("\n")
+        };
+        let texts = |states: &[(u64, String)]| states.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            texts(&self.sim_states),
+            texts(&self.real_states),
+            "real cluster:\n{}\nsimulator:\n{}",
+            show(&self.real_states),
+            show(&self.sim_states)
+        );
+        for ((real_t, s), (sim_t, _)) in self.real_states.iter().zip(&self.sim_states) {
+            assert!(real_t.abs_diff(*sim_t) <= 1_500, "{s}\nreal at {real_t} ms, simulator at {sim_t} ms");
+        }
     }
+
+    /// The last state node 2 showed.
+    fn last_state(&self) -> &str {
+        self.sim_states.last().map_or("", |(_, s)| s.as_str())
+    }
+
+    /// Commands typed into node `node` (1-based) of both clusters print the same, node ids and ports named.
+    fn assert_same_replies(&mut self, node: usize, lines: &[&str]) {
+        let ports = self.real.ports();
+        let name_ports = |text: &str| {
+            ports
+                .iter()
+                .enumerate()
+                .fold(text.to_string(), |t, (i, p)| t.replace(&p.to_string(), &format!("<port{}>", i + 1)))
+        };
+        for line in lines {
+            let args = split_args(line).unwrap();
+            let reply = self.real.nodes[node - 1].conn.command(&args);
+            let expected = name_ports(&real::name_ids(&real::printed(&args, &reply), &self.real.ids));
+            let printed = self.sim.command(&ports[node - 1].to_string(), line).unwrap();
+            let got = name_ports(&real::name_ids(&printed, &self.sim_ids));
+            assert_eq!(got, expected, "node {node}: {line}");
+            self.sim.run_for(5);
+        }
+    }
+}
+
+/// A master killed in a real cluster and in the simulator's: node 2 sees the same states in the same order —
+/// the link disconnected at once, `fail?` (PFAIL), `fail` with the cluster down, then the replica a master
+/// with configEpoch 7 (current epoch 6 after `--cluster create` of six nodes, plus one) and the cluster ok —
+/// each within 1.5 s of when the real cluster showed it.
+#[test]
+fn a_killed_master_goes_through_the_states_of_a_real_cluster() {
+    if !real::real_redis_wanted() {
+        return;
+    }
+    let mut run = kill_node1_and_watch_node2(&[], 7_000);
+    run.assert_same_states();
+    let watched = run.real.ports()[1].to_string();
+    assert_eq!(real::info_field(&run.real.nodes[1].conn.text("CLUSTER INFO"), "cluster_current_epoch"), "7");
+    assert_eq!(info_field(&mut run.sim, &watched, "cluster_current_epoch"), "7");
+}
+
+/// With cluster-replica-no-failover yes, the killed master's replica never takes over: node 2 shows it
+/// `slave,nofailover` all along, the master `fail?` then `fail`, and the cluster stays down — as in a real
+/// cluster. Reads are refused until cluster-allow-reads-when-down lets them through (writes still refused).
+#[test]
+fn a_replica_with_no_failover_leaves_the_cluster_down_as_in_a_real_cluster() {
+    if !real::real_redis_wanted() {
+        return;
+    }
+    let mut run = kill_node1_and_watch_node2(&[("cluster-replica-no-failover", "yes")], 6_000);
+    run.assert_same_states();
+    let last = run.last_state().to_string();
+    assert!(last.contains("<node4> slave,nofailover <node1>"), "{last}");
+    assert!(last.contains("<node1> master,fail") && last.contains("cluster_state:fail"), "{last}");
+    run.assert_same_replies(
+        2,
+        &[
+            "GET c",
+            "GET hello",
+            "CONFIG SET cluster-allow-reads-when-down yes",
+            "GET c",
+            "SET c 1",
+            "GET hello",
+            "CONFIG GET cluster-replica-no-failover",
+        ],
+    );
+}
+
+/// With cluster-require-full-coverage no (and no replica taking over), the cluster stays ok while node 1's
+/// slots have no live master: node 2 keeps serving its own slots and redirects the dead node's to it.
+#[test]
+fn without_full_coverage_the_other_slots_stay_served_as_in_a_real_cluster() {
+    if !real::real_redis_wanted() {
+        return;
+    }
+    let config = [("cluster-replica-no-failover", "yes"), ("cluster-require-full-coverage", "no")];
+    let mut run = kill_node1_and_watch_node2(&config, 6_000);
+    run.assert_same_states();
+    let last = run.last_state().to_string();
+    assert!(last.contains("<node1> master,fail") && last.contains("cluster_state:ok"), "{last}");
+    run.assert_same_replies(2, &["SET c 1", "GET c", "GET hello", "CLUSTER COUNTKEYSINSLOT 866"]);
+}
+
+/// How many replicas that are not failing each master has, as a CLUSTER NODES text lists them:
+/// `<node1>:2 <node2>:0 <node3>:1`.
+fn replicas_per_master(nodes: &str, ids: &[String]) -> String {
+    let nodes = real::name_ids(nodes, ids);
+    (1..=real::MASTERS)
+        .map(|m| {
+            let name = format!("<node{m}>");
+            let count = nodes
+                .lines()
+                .filter(|l| l.split(' ').nth(2).is_some_and(|f| f.contains("slave") && !f.contains("fail")))
+                .filter(|l| l.split(' ').nth(3) == Some(name.as_str()))
+                .count();
+            format!("{name}:{count}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Node 5 moved from node 2 to node 1 with CLUSTER REPLICATE (node 2, left without replicas, is no migration
+/// target: its last replica left it), then node 6, node 3's only replica, killed. In a real cluster and in
+/// the simulator's, one of node 1's two replicas migrates to node 3 some 5 s after node 6 is FAIL — unless
+/// cluster-allow-replica-migration is no.
+#[test]
+fn replica_migration_and_its_switch_behave_as_in_a_real_cluster() {
+    if !real::real_redis_wanted() {
+        return;
+    }
+    for (allow, expected) in [("yes", "<node1>:1 <node2>:0 <node3>:1"), ("no", "<node1>:2 <node2>:0 <node3>:0")] {
+        let mut real = real::RealCluster::start_with(&[("cluster-allow-replica-migration", allow)]);
+        let mut sim = real.simulated(1);
+        let ports = real.ports();
+        let sim_ids: Vec<String> = ports
+            .iter()
+            .map(|p| sim.command(&p.to_string(), "CLUSTER MYID").unwrap().trim_matches('"').to_string())
+            .collect();
+        let line = format!("CLUSTER REPLICATE {}", real.ids[0]);
+        assert_eq!(real.nodes[4].conn.line(&line), redis_ha_sim::resp::Reply::ok());
+        real.nodes[5].kill();
+        let started = std::time::Instant::now();
+        let printed = sim.command(&ports[4].to_string(), &format!("CLUSTER REPLICATE {}", sim_ids[0])).unwrap();
+        assert_eq!(printed, "OK");
+        sim.act(Action::Crash { process: ports[5].to_string() }).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(12_000).saturating_sub(started.elapsed()));
+        sim.run_for(12_000);
+        let real_view = replicas_per_master(&real.nodes[1].conn.text("CLUSTER NODES"), &real.ids);
+        let sim_view = replicas_per_master(&sim.command(&ports[1].to_string(), "CLUSTER NODES").unwrap(), &sim_ids);
+        assert_eq!(real_view, expected, "real cluster, cluster-allow-replica-migration {allow}");
+        assert_eq!(sim_view, expected, "simulator, cluster-allow-replica-migration {allow}");
+    }
+}
+
+/// Redis migrates a replica only when some master has at least two working replicas: with
+/// cluster-migration-barrier 0 and one replica per master, an orphaned master stays orphaned (the lone
+/// replica does not leave its own master for it). The same with cluster-allow-replica-migration no.
+#[test]
+fn no_replica_migrates_without_a_master_of_two_replicas_or_when_not_allowed() {
+    let actions = r#",{"at_ms":3000,"do":"crash","process":"redis-6"}"#;
+    let sim_of = |extra: &str, n: usize| {
+        let mut sim = Simulation::from_json(&cluster_json(n, 1, extra, actions), 3).unwrap();
+        sim.run_until(SimTime(20_000));
+        first_log(&sim, "Migrating to orphaned master")
+    };
+    assert_eq!(sim_of(r#","cluster-migration-barrier":0"#, 6), None);
+    assert_eq!(sim_of(r#","cluster-allow-replica-migration":"no""#, 7), None);
+    // The control: seven nodes (redis-1 with two replicas) do migrate one.
+    assert!(sim_of("", 7).is_some());
 }

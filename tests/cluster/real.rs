@@ -111,7 +111,7 @@ pub struct RealNode {
 }
 
 impl RealNode {
-    fn start(port: u16) -> RealNode {
+    fn start(port: u16, config: &[(&str, &str)]) -> RealNode {
         let dir = std::env::temp_dir().join(format!("redis-ha-sim-cluster-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a temp dir");
@@ -119,6 +119,7 @@ impl RealNode {
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--cluster-enabled", "yes"])
             .args(["--cluster-node-timeout", "2000", "--save", "", "--appendonly", "no"])
             .args(["--repl-diskless-sync-delay", "0"])
+            .args(config.iter().flat_map(|(name, value)| [format!("--{name}"), value.to_string()]))
             .arg("--dir")
             .arg(&dir)
             .arg("--logfile")
@@ -148,12 +149,19 @@ impl RealNode {
 pub struct RealCluster {
     pub nodes: Vec<RealNode>,
     pub ids: Vec<String>,
+    /// Options every node was started with beside the usual ones, given to the simulated twin too.
+    config: Vec<(String, String)>,
 }
 
 impl RealCluster {
     /// Six nodes: masters 1..3 with redis-cli's ranges, node 3+i a replica of node i, config epochs 1..6.
     pub fn start() -> RealCluster {
-        let mut nodes: Vec<RealNode> = (0..NODES).map(|_| RealNode::start(free_port())).collect();
+        RealCluster::start_with(&[])
+    }
+
+    /// `start`, every node with these options too (as `--name value` on the command line).
+    pub fn start_with(config: &[(&str, &str)]) -> RealCluster {
+        let mut nodes: Vec<RealNode> = (0..NODES).map(|_| RealNode::start(free_port(), config)).collect();
         let ranges = ["0 5460", "5461 10922", "10923 16383"];
         let mut ids = Vec::new();
         for (i, n) in nodes.iter_mut().enumerate() {
@@ -167,7 +175,8 @@ impl RealCluster {
         for p in &ports[1..] {
             assert_eq!(nodes[0].conn.line(&format!("CLUSTER MEET 127.0.0.1 {p}")), Reply::ok());
         }
-        let mut cluster = RealCluster { nodes, ids };
+        let config = config.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        let mut cluster = RealCluster { nodes, ids, config };
         cluster.wait_until("every node to know every other", |c| {
             (0..NODES).all(|i| c.info(i, "cluster_known_nodes") == NODES.to_string())
         });
@@ -207,12 +216,13 @@ impl RealCluster {
 
     /// The simulated twin: one host 127.0.0.1 with a node per real port, created the same way at 0.
     pub fn simulated(&self, seed: u64) -> Simulation {
+        let extra: String = self.config.iter().map(|(n, v)| format!(r#","{n}":"{v}""#)).collect();
         let processes: Vec<String> = self
             .ports()
             .iter()
             .map(|p| {
                 format!(
-                    r#"{{"kind":"server","name":"{p}","port":{p},"config":{{"cluster-enabled":"yes","cluster-node-timeout":2000,"save":"","repl-diskless-sync-delay":0}}}}"#
+                    r#"{{"kind":"server","name":"{p}","port":{p},"config":{{"cluster-enabled":"yes","cluster-node-timeout":2000,"save":"","repl-diskless-sync-delay":0{extra}}}}}"#
                 )
             })
             .collect();

@@ -84,6 +84,8 @@ pub struct BusMsg {
     pub offset: u64,
     /// CLUSTERMSG_FLAG0_FORCEACK: an auth request of a manual failover (vote although the master is up).
     pub force_ack: bool,
+    /// CLUSTER_NODE_NOFAILOVER in the header's flags: the sender has cluster-replica-no-failover set.
+    pub nofailover: bool,
     pub gossip: Vec<Gossip>,
 }
 
@@ -96,7 +98,9 @@ impl BusMsg {
 
 impl Server {
     pub(crate) fn cluster_node_timeout(&self) -> u64 {
-        self.config.cluster_node_timeout_ms.max(1)
+        // CONFIG SET takes up to i64::MAX; past ~35 years of virtual time the node simply never times out,
+        // and the arithmetic on it (× 2, × validity factor, added to times) stays far from overflowing.
+        self.config.cluster_node_timeout_ms.clamp(1, 1 << 40)
     }
 
     fn header(&self, kind: BusKind, c: &mut ClusterState) -> BusMsg {
@@ -121,6 +125,7 @@ impl Server {
             slots,
             offset: self.repl.offset,
             force_ack: c.failover.manual_until.is_some(),
+            nofailover: me.flags.nofailover,
             gossip: Vec::new(),
         }
     }
@@ -187,8 +192,18 @@ impl Server {
         out
     }
 
+    /// `clusterUpdateMyselfFlags`: our `nofailover` flag follows cluster-replica-no-failover (at startup, at
+    /// CONFIG SET and each cron), whatever our role; the header carries it to the other nodes.
+    pub(crate) fn cluster_update_myself_flags(&mut self) {
+        let nofailover = self.config.cluster_replica_no_failover;
+        if let Some(c) = self.cluster.as_mut() {
+            c.me_mut().flags.nofailover = nofailover;
+        }
+    }
+
     /// clusterCron, every 100 ms: pings, PFAIL, failover, state.
     pub(crate) fn cluster_cron(&mut self, ctx: &mut Ctx<'_>) {
+        self.cluster_update_myself_flags();
         let timeout = self.cluster_node_timeout();
         let now = ctx.now;
         let Some(c) = self.cluster.as_mut() else { return };
@@ -297,6 +312,13 @@ impl Server {
                 n.flags.pfail = false;
             }
             n.repl_offset = msg.offset;
+            if matches!(msg.kind, BusKind::Pong | BusKind::Ping | BusKind::Meet) {
+                // A dynamic flag: the sender's latest word is trusted (replica ranks leave such replicas out).
+                n.flags.nofailover = msg.nofailover;
+            }
+            // `clusterSetNodeAsMaster`: a replica turned master is one that should have replicas
+            // (CLUSTER_NODE_MIGRATE_TO).
+            n.migrate_to |= msg.is_master && !n.flags.master;
             flags_changed |= n.flags.master != msg.is_master;
             n.flags.master = msg.is_master;
             n.master = if msg.is_master { None } else { msg.master.clone() };
@@ -436,6 +458,9 @@ impl Server {
         let me = c.myself.clone();
         let my_master = c.me().master.clone();
         let had_slots = c.serves_slots(&me);
+        // Our shard's master: ourselves, or the master we replicate.
+        let our_master = if c.me().flags.master { me.clone() } else { my_master.clone().unwrap_or_default() };
+        let mut migrated_our_slots = 0;
         let mut changed = false;
         let mut stale_claim = None;
         for &s in slots {
@@ -449,6 +474,7 @@ impl Server {
                         }
                         c.set_owner(s, Some(sender));
                         changed = true;
+                        migrated_our_slots += usize::from(o == our_master);
                     } else if owner_epoch > config_epoch {
                         stale_claim = Some((o, owner_epoch));
                     }
@@ -473,7 +499,10 @@ impl Server {
         let c = self.cluster.as_ref().unwrap_or_else(|| unreachable!());
         let lost_all = had_slots && !c.serves_slots(&me) && c.me().flags.master;
         let master_lost_all = my_master.as_deref().is_some_and(|m| !c.serves_slots(m));
-        if lost_all || master_lost_all {
+        // With cluster-allow-replica-migration no, follow the sender only if it took exactly our slots (a
+        // failover), not when it took our last slot along with others (a reshard empties the master).
+        let follow = self.config.cluster_allow_replica_migration || slots.len() == migrated_our_slots;
+        if (lost_all || master_lost_all) && follow {
             let new = sender.to_string();
             self.log(ctx, format!("Configuration change detected. Reconfiguring myself as a replica of {new}"));
             self.cluster_set_my_master(ctx, &new);

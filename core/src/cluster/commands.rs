@@ -132,6 +132,7 @@ impl Server {
                 self.save_cluster_config(ctx);
             }
         }
+        self.cluster_update_myself_flags();
     }
 
     /// What `redis-cli --cluster create` leaves behind, applied to this node: every node known with its config
@@ -623,6 +624,7 @@ fn meet(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Result<Repl
             is_master: me.flags.master,
             master: me.master.clone(),
             slots: std::rc::Rc::new(c.slots_of(&me.id)),
+            nofailover: me.flags.nofailover,
             offset: server.repl.offset,
             force_ack: false,
             gossip: Vec::new(),

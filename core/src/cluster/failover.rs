@@ -33,9 +33,15 @@ pub struct Election {
     pub cant_failover_logged: bool,
 }
 
-/// `clusterGetSlaveRank`: how many other replicas of the same master advertise a larger offset.
+/// `clusterGetSlaveRank`: how many other replicas of the same master advertise a larger offset, leaving out
+/// those that may not fail over (`nofailover`): they do not compete.
 fn replica_rank(c: &super::state::ClusterState, master: &str, me: &str, my_offset: u64) -> usize {
-    c.nodes.values().filter(|n| n.master.as_deref() == Some(master) && n.id != me && n.repl_offset > my_offset).count()
+    c.nodes
+        .values()
+        .filter(|n| {
+            n.master.as_deref() == Some(master) && n.id != me && !n.flags.nofailover && n.repl_offset > my_offset
+        })
+        .count()
 }
 
 impl Server {
@@ -86,7 +92,7 @@ impl Server {
         if data_age > timeout {
             data_age -= timeout;
         }
-        if !manual && validity > 0 && data_age > ping_period_ms + timeout * validity {
+        if !manual && validity > 0 && data_age > ping_period_ms.saturating_add(timeout.saturating_mul(validity)) {
             if !c.failover.cant_failover_logged {
                 c.failover.cant_failover_logged = true;
                 self.log(ctx, "Currently unable to failover: Disconnected from master for longer than allowed. Please check the 'cluster-replica-validity-factor' configuration option.");
@@ -284,57 +290,98 @@ impl Server {
         }
     }
 
-    /// `clusterHandleSlaveMigration`: when a master has had no working replica for 5 s, a replica of the
-    /// master with the most replicas (more than cluster-migration-barrier) moves to it — the one with the
-    /// smallest node id, so only one moves.
+    /// Replica migration, as clusterCron and `clusterHandleSlaveMigration` decide it: when some master that
+    /// should have a replica (CLUSTER_NODE_MIGRATE_TO) serves slots with none that is not FAIL, and our master
+    /// has the most working replicas (at least two, more than cluster-migration-barrier), the replica with the
+    /// smallest id among those of the masters with the most moves to it, once it has been orphaned for 5 s.
+    /// Never with cluster-allow-replica-migration no.
     fn replica_migration(&mut self, ctx: &mut Ctx<'_>) {
         let barrier = self.config.cluster_migration_barrier;
+        let allowed = self.config.cluster_allow_replica_migration;
         let now = ctx.now;
         let Some(c) = self.cluster.as_mut() else { return };
-        // Working replicas per master (by the node's index in `ids`), in one pass over the nodes: this runs at
-        // every cron of every node, and a map inserted at random places would cost a 1000-node cluster dearly.
+        // Replicas (any state) and replicas that are not FAIL, per master (by the node's index in `ids`), in one
+        // pass over the nodes: this runs at every cron of every node, and a map inserted at random places would
+        // cost a 1000-node cluster dearly.
+        let mut known = vec![0usize; c.ids.len()];
         let mut working = vec![0usize; c.ids.len()];
-        for n in c.nodes.values() {
-            if let (Some(m), false) = (&n.master, n.failing()) {
-                if let Some(i) = c.index(m) {
-                    working[usize::from(i)] += 1;
+        for n in c.nodes.values().filter(|n| !n.flags.master) {
+            if let Some(i) = n.master.as_deref().and_then(|m| c.index(m)) {
+                known[usize::from(i)] += 1;
+                working[usize::from(i)] += usize::from(!n.flags.fail);
+            }
+        }
+        // `clusterNodeAddSlave` sets CLUSTER_NODE_MIGRATE_TO, removing the last replica clears it.
+        let changed: Vec<(String, usize)> = c
+            .ids
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| {
+                c.nodes.get(id).filter(|n| n.replicas_known != known[i]).map(|_| (id.clone(), known[i]))
+            })
+            .collect();
+        for (id, count) in changed {
+            if let Some(n) = c.nodes.get_mut(&id) {
+                if count > 0 {
+                    n.migrate_to = true;
+                } else if n.replicas_known > 0 {
+                    n.migrate_to = false;
+                }
+                n.replicas_known = count;
+            }
+        }
+        let Some(my_master) = c.me().master.clone().filter(|_| !c.me().flags.master) else { return };
+        let working_of = |c: &super::state::ClusterState, id: &str| c.index(id).map_or(0, |i| working[usize::from(i)]);
+        // Masters that are up, with how many working replicas each, and whether it is orphaned.
+        let masters: Vec<(String, usize, bool)> = c
+            .nodes
+            .values()
+            .filter(|n| n.flags.master && !n.flags.fail && n.id != c.myself)
+            .map(|n| {
+                let count = working_of(c, &n.id);
+                (n.id.clone(), count, count == 0 && n.migrate_to)
+            })
+            .collect();
+        let max_replicas = masters.iter().map(|(_, n, _)| *n).max().unwrap_or(0);
+        let mine = masters.iter().find(|(m, _, _)| *m == my_master).map_or(0, |(_, n, _)| *n);
+        let orphaned_with_slots = masters.iter().any(|(m, _, orphan)| *orphan && c.serves_slots(m));
+        // "It does not make sense to try a migration if there is no master with at least *two* working slaves."
+        if !orphaned_with_slots || max_replicas < 2 || mine != max_replicas || !allowed || !c.ok {
+            return;
+        }
+        let up_replicas =
+            c.nodes.values().filter(|r| r.master.as_deref() == Some(my_master.as_str()) && !r.failing()).count();
+        if up_replicas <= barrier as usize {
+            return;
+        }
+        let mut target = None;
+        let mut candidate = c.myself.clone();
+        // Since when each master has been orphaned (forgotten as soon as it is not).
+        c.failover.orphaned_since.retain(|m, _| masters.iter().any(|(id, _, orphaned)| id == m && *orphaned));
+        for (m, count, orphaned) in &masters {
+            if *orphaned {
+                if target.is_none() && c.serves_slots(m) {
+                    target = Some(m.clone());
+                }
+                c.failover.orphaned_since.entry(m.clone()).or_insert(now);
+            }
+            if *count == max_replicas {
+                if let Some(smallest) =
+                    c.nodes.values().filter(|r| r.master.as_deref() == Some(m.as_str())).map(|r| &r.id).min()
+                {
+                    if *smallest < candidate {
+                        candidate = smallest.clone();
+                    }
                 }
             }
         }
-        let masters: Vec<(String, usize)> = c
-            .nodes
-            .values()
-            .filter(|n| n.flags.master && !n.failing() && c.serves_slots(&n.id))
-            .map(|n| (n.id.clone(), c.index(&n.id).map_or(0, |i| working[usize::from(i)])))
-            .collect();
-        let my_master = c.me().master.clone();
-        let smallest = my_master.as_deref().and_then(|m| {
-            c.nodes.values().filter(|r| r.master.as_deref() == Some(m) && !r.failing()).map(|r| r.id.clone()).min()
-        });
-        for (m, count) in &masters {
-            if *count == 0 {
-                c.failover.orphaned_since.entry(m.clone()).or_insert(now);
-            } else {
-                c.failover.orphaned_since.remove(m);
-            }
-        }
-        if !c.ok || c.me().flags.master {
+        let Some(target) = target else { return };
+        if candidate != c.myself
+            || c.failover.orphaned_since.get(&target).is_none_or(|t| now - *t <= MIGRATION_DELAY_MS)
+        {
             return;
         }
-        let Some(my_master) = my_master else { return };
-        let mine = masters.iter().find(|(m, _)| *m == my_master).map_or(0, |(_, n)| *n);
-        if mine <= barrier as usize {
-            return;
-        }
-        let most = masters.iter().map(|(_, n)| *n).max().unwrap_or(0);
-        if mine != most || smallest.as_deref() != Some(c.myself.as_str()) {
-            return;
-        }
-        let target =
-            c.failover.orphaned_since.iter().find(|(_, t)| now - **t > MIGRATION_DELAY_MS).map(|(m, _)| m.clone());
-        if let Some(target) = target {
-            self.log(ctx, format!("Migrating to orphaned master {target}"));
-            self.cluster_set_my_master(ctx, &target);
-        }
+        self.log(ctx, format!("Migrating to orphaned master {target}"));
+        self.cluster_set_my_master(ctx, &target);
     }
 }

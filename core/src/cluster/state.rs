@@ -41,6 +41,13 @@ pub struct ClusterNode {
     /// Its process refused or closed our bus connection (it is down): `disconnected` in CLUSTER NODES until
     /// it talks to us again. A partition leaves the link `connected`, as Redis's pending reconnection does.
     pub link_down: bool,
+    /// CLUSTER_NODE_MIGRATE_TO: it has replicas (even failed ones), is a promoted replica, or got its first
+    /// slot while other masters had replicas — a master that should have one, which only then counts as
+    /// orphaned for replica migration. Cleared when its last replica leaves it.
+    pub migrate_to: bool,
+    /// How many replicas (in any state) name it as their master, as of the last cron: a drop to zero clears
+    /// `migrate_to`, as `clusterNodeRemoveSlave` does.
+    pub replicas_known: usize,
 }
 
 impl ClusterNode {
@@ -60,6 +67,8 @@ impl ClusterNode {
             voted_time: None,
             pid: None,
             link_down: false,
+            migrate_to: false,
+            replicas_known: 0,
         }
     }
 
@@ -215,10 +224,25 @@ impl ClusterState {
         }
         match i {
             UNASSIGNED => self.unassigned += 1,
-            n => self.owned[n as usize] += 1,
+            n => {
+                self.owned[n as usize] += 1;
+                if self.owned[n as usize] == 1 {
+                    self.first_slot_taken(n);
+                }
+            }
         }
         Rc::make_mut(&mut self.slots)[slot as usize] = i;
         self.slots_gen += 1;
+    }
+
+    /// `clusterNodeSetSlotBit`: a master that gets its first slot while some master has replicas is one that
+    /// should have a replica too (CLUSTER_NODE_MIGRATE_TO): a spare replica may migrate to it.
+    fn first_slot_taken(&mut self, index: u16) {
+        let masters_have_replicas = self.nodes.values().any(|n| !n.flags.master && n.master.is_some());
+        let id = &self.ids[usize::from(index)];
+        if let Some(n) = self.nodes.get_mut(id).filter(|_| masters_have_replicas) {
+            n.migrate_to = true;
+        }
     }
 
     /// The slots a node serves, in order.

@@ -188,6 +188,7 @@ fn config_set(server: &mut Server, pairs: &[Vec<u8>]) -> Reply {
         seen.push(name);
     }
     server.config = next;
+    server.cluster_update_myself_flags();
     if let Some(b) = server.repl.backlog.as_mut() {
         b.resize(server.config.repl_backlog_size);
     }

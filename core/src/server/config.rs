@@ -52,6 +52,8 @@ pub struct ServerConfig {
     pub cluster_require_full_coverage: bool,
     pub cluster_allow_reads_when_down: bool,
     pub cluster_replica_no_failover: bool,
+    /// Replicas may move to an orphaned master, and follow the node that took their master's last slot.
+    pub cluster_allow_replica_migration: bool,
 }
 
 /// `appendfsync`: when the AOF is fsynced.
@@ -109,6 +111,7 @@ impl Default for ServerConfig {
             cluster_require_full_coverage: true,
             cluster_allow_reads_when_down: false,
             cluster_replica_no_failover: false,
+            cluster_allow_replica_migration: true,
         }
     }
 }
@@ -145,6 +148,7 @@ pub const OPTION_NAMES: &[&str] = &[
     "cluster-require-full-coverage",
     "cluster-allow-reads-when-down",
     "cluster-replica-no-failover",
+    "cluster-allow-replica-migration",
 ];
 
 /// Old names Redis still accepts (CONFIG GET answers them under the name asked).
@@ -207,6 +211,7 @@ impl ServerConfig {
             "cluster-require-full-coverage" => yes_no(self.cluster_require_full_coverage),
             "cluster-allow-reads-when-down" => yes_no(self.cluster_allow_reads_when_down),
             "cluster-replica-no-failover" => yes_no(self.cluster_replica_no_failover),
+            "cluster-allow-replica-migration" => yes_no(self.cluster_allow_replica_migration),
             _ => return None,
         })
     }
@@ -255,12 +260,14 @@ impl ServerConfig {
             "aof-use-rdb-preamble" => set_bool(&mut self.aof_use_rdb_preamble, value),
             "aof-load-truncated" => set_bool(&mut self.aof_load_truncated, value),
             "cluster-enabled" => set_bool(&mut self.cluster_enabled, value),
-            "cluster-node-timeout" => set_int(&mut self.cluster_node_timeout_ms, value, 0),
+            // A long long in Redis, unlike the int options.
+            "cluster-node-timeout" => parse_int(value, 0, i64::MAX).map(|n| self.cluster_node_timeout_ms = n as u64),
             "cluster-migration-barrier" => set_int(&mut self.cluster_migration_barrier, value, 0),
             "cluster-replica-validity-factor" => set_int(&mut self.cluster_replica_validity_factor, value, 0),
             "cluster-require-full-coverage" => set_bool(&mut self.cluster_require_full_coverage, value),
             "cluster-allow-reads-when-down" => set_bool(&mut self.cluster_allow_reads_when_down, value),
             "cluster-replica-no-failover" => set_bool(&mut self.cluster_replica_no_failover, value),
+            "cluster-allow-replica-migration" => set_bool(&mut self.cluster_allow_replica_migration, value),
             _ => Err(format!("Unknown option '{name}'")),
         }
     }
