@@ -688,14 +688,15 @@ fn failover_view(nodes: &str, info: &str, ids: &[String]) -> String {
     view.join("\n")
 }
 
-/// States seen for less than 100 ms between two equal ones left out: a real node's bus link to a dead node
-/// shows `connected` while a reconnection attempt is pending.
-fn without_flickers(states: Vec<(u64, String)>) -> Vec<(u64, String)> {
+/// Only the states that lasted at least 100 ms (and the last one), equal neighbours merged. Shorter ones are
+/// sampling artefacts of a real cluster under load: a bus link to a dead node shows `connected` again while a
+/// reconnection attempt is pending; CLUSTER NODES and CLUSTER INFO, read one after the other, straddle the
+/// moment a FAIL arrives. The simulator's states go through the same filter.
+fn lasting(states: Vec<(u64, String)>) -> Vec<(u64, String)> {
     let mut out: Vec<(u64, String)> = Vec::new();
     for (i, (t, s)) in states.iter().enumerate() {
-        let flicker =
-            i > 0 && states.get(i + 1).is_some_and(|(next_t, next)| *next == states[i - 1].1 && next_t - t < 100);
-        if !flicker && out.last().is_none_or(|(_, last)| last != s) {
+        let brief = states.get(i + 1).is_some_and(|(next_t, _)| next_t - t < 100);
+        if !brief && out.last().is_none_or(|(_, last)| last != s) {
             out.push((*t, s.clone()));
         }
     }
@@ -745,7 +746,7 @@ fn kill_node1_and_watch_node2(config: &[(&str, &str)], for_ms: u64) -> KilledMas
             sim_states.push((sim.now().ms() - crashed, state));
         }
     }
-    let (real_states, sim_states) = (without_flickers(real_states), without_flickers(sim_states));
+    let (real_states, sim_states) = (lasting(real_states), lasting(sim_states));
     KilledMaster { real, sim, sim_ids, real_states, sim_states }
 }
 
@@ -753,18 +754,23 @@ impl KilledMaster {
     /// The same states in the same order, each within 1.5 s of when the real cluster showed it (the first PING
     /// after the kill goes out at a random moment within half the node timeout, in both).
     fn assert_same_states(&self) {
+        // Node 2 may learn FAIL from another master's broadcast before its own PFAIL shows: where the real
+        // cluster showed no `fail?` state, the simulator's is left out of the comparison.
+        let real_pfail = self.real_states.iter().any(|(_, s)| s.contains("fail?"));
+        let sim_states: Vec<(u64, String)> =
+            self.sim_states.iter().filter(|(_, s)| real_pfail || !s.contains("fail?")).cloned().collect();
         let show = |states: &[(u64, String)]| {
             states.iter().map(|(t, s)| format!("at {t} ms:\n{s}")).collect::<Vec<_>>().join("\n")
         };
         let texts = |states: &[(u64, String)]| states.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>();
         assert_eq!(
-            texts(&self.sim_states),
+            texts(&sim_states),
             texts(&self.real_states),
             "real cluster:\n{}\nsimulator:\n{}",
             show(&self.real_states),
-            show(&self.sim_states)
+            show(&sim_states)
         );
-        for ((real_t, s), (sim_t, _)) in self.real_states.iter().zip(&self.sim_states) {
+        for ((real_t, s), (sim_t, _)) in self.real_states.iter().zip(&sim_states) {
             assert!(real_t.abs_diff(*sim_t) <= 1_500, "{s}\nreal at {real_t} ms, simulator at {sim_t} ms");
         }
     }
