@@ -7,37 +7,17 @@
 use redis_ha_sim::cli::{format_console_reply, split_args};
 use redis_ha_sim::resp::{encode_command, Reply};
 use redis_ha_sim::{SimTime, Simulation};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufReader, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 pub const NODES: usize = 6;
 pub const MASTERS: usize = 3;
 
-/// Whether to run against real Redis; prints why not.
-pub fn real_redis_wanted() -> bool {
-    if std::env::var_os("REDIS_HA_SIM_SKIP_REAL_REDIS").is_some() {
-        eprintln!("skipped: REDIS_HA_SIM_SKIP_REAL_REDIS is set");
-        return false;
-    }
-    true
-}
-
-/// A loopback port whose cluster bus port (+10000) is free too; each call starts past the last one, since
-/// tests run in parallel threads.
-fn free_port() -> u16 {
-    static NEXT: AtomicU16 = AtomicU16::new(0);
-    let base = 31_000 + (std::process::id() % 500) as u16 * 20;
-    loop {
-        let p = base + NEXT.fetch_add(1, Ordering::SeqCst) % 14_000;
-        if TcpListener::bind(("127.0.0.1", p)).is_ok() && TcpListener::bind(("127.0.0.1", p + 10_000)).is_ok() {
-            return p;
-        }
-    }
-}
+pub use redis_ha_sim_tests::real::real_redis_wanted;
+use redis_ha_sim_tests::real::{free_port, read_reply};
 
 /// One connection to a real server: what a redis-cli session keeps (READONLY, ASKING).
 pub struct Conn(BufReader<TcpStream>);
@@ -64,29 +44,6 @@ impl Conn {
             Reply::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
             other => format!("{other:?}"),
         }
-    }
-}
-
-fn read_reply(r: &mut BufReader<TcpStream>) -> Reply {
-    let mut line = String::new();
-    r.read_line(&mut line).expect("read from redis-server");
-    let line = line.trim_end_matches("\r\n");
-    let (tag, rest) = line.split_at(1);
-    match tag {
-        "+" => Reply::Status(rest.into()),
-        "-" => Reply::Error(rest.into()),
-        ":" => Reply::Int(rest.parse().expect("integer reply")),
-        "$" if rest == "-1" => Reply::Nil,
-        "$" => {
-            let len: usize = rest.parse().expect("bulk length");
-            let mut buf = vec![0; len + 2];
-            r.read_exact(&mut buf).expect("bulk body");
-            buf.truncate(len);
-            Reply::Bulk(buf)
-        }
-        "*" if rest == "-1" => Reply::NilArray,
-        "*" => Reply::Array((0..rest.parse::<usize>().expect("array length")).map(|_| read_reply(r)).collect()),
-        other => panic!("unexpected RESP type {other:?} in {line:?}"),
     }
 }
 

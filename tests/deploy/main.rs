@@ -13,17 +13,16 @@ use redis_ha_sim::scenario::{server_config, ProcessSpec};
 use redis_ha_sim::server::config::{canonical, OPTION_NAMES};
 use redis_ha_sim::server::ServerConfig;
 use redis_ha_sim::{library, Scenario, SimTime, Simulation};
+use redis_ha_sim_tests::real::{free_port, real_redis_wanted};
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Whether the real binaries are there; prints why a test is skipped when they are not.
 fn have(binaries: &[&str]) -> bool {
-    if std::env::var_os("REDIS_HA_SIM_SKIP_REAL_REDIS").is_some() {
-        eprintln!("skipped: REDIS_HA_SIM_SKIP_REAL_REDIS is set");
+    if !real_redis_wanted() {
         return false;
     }
     for b in binaries {
@@ -33,19 +32,6 @@ fn have(binaries: &[&str]) -> bool {
         }
     }
     true
-}
-
-/// A loopback port whose cluster bus port (+10000) is free too. Tests run in parallel threads, so each
-/// call starts past the last one.
-fn free_port() -> u16 {
-    static NEXT: AtomicU16 = AtomicU16::new(0);
-    let base = 20_000 + (std::process::id() % 2_000) as u16 * 10;
-    loop {
-        let p = base + NEXT.fetch_add(1, Ordering::SeqCst) % 20_000;
-        if TcpListener::bind(("127.0.0.1", p)).is_ok() && TcpListener::bind(("127.0.0.1", p + 10_000)).is_ok() {
-            return p;
-        }
-    }
 }
 
 fn temp_dir() -> PathBuf {

@@ -7,10 +7,10 @@ mod sentinel;
 use redis_ha_sim::cli::{format_console_reply, split_args};
 use redis_ha_sim::resp::{encode_command, Reply};
 use redis_ha_sim::Simulation;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use redis_ha_sim_tests::real::{free_port, read_reply, real_redis_wanted};
+use std::io::{BufReader, Write};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 /// Commands whose replies do not depend on timing, process ids or the host.
@@ -156,20 +156,6 @@ const SCRIPT: &[&str] = &[
     "BGREWRITEAOF x",
 ];
 
-/// A loopback port nobody listens on, below Linux's ephemeral range (32768 and up): a port the kernel handed out
-/// for one test could be the local port of another's outgoing connection by the time its server binds it, and
-/// the tests of this binary start servers side by side. Each process counts from a base of its own.
-fn free_port() -> u16 {
-    static NEXT: AtomicU16 = AtomicU16::new(0);
-    let base = 10_000 + (std::process::id() % 500) as u16 * 40;
-    loop {
-        let port = base + NEXT.fetch_add(1, Ordering::SeqCst) % 2_000;
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
-
 struct RealRedis {
     child: Child,
     port: u16,
@@ -249,38 +235,10 @@ impl RealRedis {
     }
 }
 
-fn read_line(r: &mut BufReader<TcpStream>) -> String {
-    let mut line = String::new();
-    r.read_line(&mut line).expect("read from redis-server");
-    line.trim_end_matches("\r\n").to_string()
-}
-
-fn read_reply(r: &mut BufReader<TcpStream>) -> Reply {
-    let line = read_line(r);
-    let (tag, rest) = line.split_at(1);
-    match tag {
-        "+" => Reply::Status(rest.into()),
-        "-" => Reply::Error(rest.into()),
-        ":" => Reply::Int(rest.parse().expect("integer reply")),
-        "$" if rest == "-1" => Reply::Nil,
-        "$" => {
-            let len: usize = rest.parse().expect("bulk length");
-            let mut buf = vec![0; len + 2];
-            r.read_exact(&mut buf).expect("bulk body");
-            buf.truncate(len);
-            Reply::Bulk(buf)
-        }
-        "*" if rest == "-1" => Reply::NilArray,
-        "*" => Reply::Array((0..rest.parse::<usize>().expect("array length")).map(|_| read_reply(r)).collect()),
-        other => panic!("unexpected RESP type {other:?} in {line:?}"),
-    }
-}
-
 /// A real redis-server and a simulated one with the same configuration (no save points), or none when
 /// REDIS_HA_SIM_SKIP_REAL_REDIS is set.
 fn real_and_simulated() -> Option<(RealRedis, Simulation)> {
-    if std::env::var_os("REDIS_HA_SIM_SKIP_REAL_REDIS").is_some() {
-        eprintln!("skipped: REDIS_HA_SIM_SKIP_REAL_REDIS is set");
+    if !real_redis_wanted() {
         return None;
     }
     let real = RealRedis::start()
@@ -445,8 +403,7 @@ fn wait_for(real: &mut RealRedis, line: &str, done: impl Fn(&str) -> bool) -> St
 /// compared as they are (the master's PING every repl-ping-replica-period is kept out of the run).
 #[test]
 fn replication_replies_match_a_real_master_and_replica() {
-    if std::env::var_os("REDIS_HA_SIM_SKIP_REAL_REDIS").is_some() {
-        eprintln!("skipped: REDIS_HA_SIM_SKIP_REAL_REDIS is set");
+    if !real_redis_wanted() {
         return;
     }
     let options = ["--repl-diskless-sync-delay", "0", "--repl-ping-replica-period", "60"];
@@ -549,8 +506,7 @@ fn files_under(dir: &std::path::Path, prefix: &str, out: &mut Vec<String>) {
 /// and manifest they leave: a real redis-server against a simulated one.
 #[test]
 fn persistence_replies_and_files_match_a_real_redis_server() {
-    if std::env::var_os("REDIS_HA_SIM_SKIP_REAL_REDIS").is_some() {
-        eprintln!("skipped: REDIS_HA_SIM_SKIP_REAL_REDIS is set");
+    if !real_redis_wanted() {
         return;
     }
     let mut real = RealRedis::start_in_own_dir(&[]).expect("redis-server must be installed");

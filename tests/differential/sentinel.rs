@@ -2,10 +2,10 @@
 //! typed into both must print the same replies, once the addresses are written alike; the SENTINEL MASTER
 //! reply must have the same fields in the same order, with the same values where they do not depend on timing.
 
-use super::{free_port, read_reply};
 use redis_ha_sim::cli::{format_console_reply, split_args};
 use redis_ha_sim::resp::{encode_command, Reply};
 use redis_ha_sim::{SimTime, Simulation};
+use redis_ha_sim_tests::real::{free_port, read_reply, real_redis_wanted};
 use std::io::{BufReader, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -223,8 +223,7 @@ fn simulated_sentinel() -> Simulation {
 
 #[test]
 fn sentinel_replies_match_a_real_redis_sentinel() {
-    if std::env::var_os("REDIS_HA_SIM_SKIP_REAL_REDIS").is_some() {
-        eprintln!("skipped: REDIS_HA_SIM_SKIP_REAL_REDIS is set");
+    if !real_redis_wanted() {
         return;
     }
     let (_procs, master, mut real) = real_sentinel();

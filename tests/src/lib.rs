@@ -1,6 +1,8 @@
 //! Helpers for the acceptance tests: loading scenario files from `tests/scenarios/` and reading a trace
 //! the way a learner would (who asked what, what came back, when).
 
+pub mod real;
+
 use redis_ha_sim::trace::{Outcome, Record, TraceEvent};
 use redis_ha_sim::Simulation;
 
