@@ -630,10 +630,7 @@ fn cluster_commands_match_a_real_cluster() {
     let mut real = real::RealCluster::start();
     let mut sim = real.simulated(1);
     let ports = real.ports();
-    let sim_ids: Vec<String> = ports
-        .iter()
-        .map(|p| sim.command(&p.to_string(), "CLUSTER MYID").unwrap().trim_matches('"').to_string())
-        .collect();
+    let sim_ids = real.simulated_ids(&mut sim);
     let with_ids = |line: &str, ids: &[String]| {
         (1..=real::NODES).rev().fold(line.to_string(), |l, n| l.replace(&format!("$id{n}"), &ids[n - 1]))
     };
@@ -718,10 +715,7 @@ fn kill_node1_and_watch_node2(config: &[(&str, &str)], for_ms: u64) -> KilledMas
     let mut real = real::RealCluster::start_with(config);
     let mut sim = real.simulated(1);
     let ports = real.ports();
-    let sim_ids: Vec<String> = ports
-        .iter()
-        .map(|p| sim.command(&p.to_string(), "CLUSTER MYID").unwrap().trim_matches('"').to_string())
-        .collect();
+    let sim_ids = real.simulated_ids(&mut sim);
     let watched = ports[1].to_string();
     let mut real_states: Vec<(u64, String)> = Vec::new();
     let killed = std::time::Instant::now();
@@ -890,10 +884,7 @@ fn replica_migration_and_its_switch_behave_as_in_a_real_cluster() {
         let mut real = real::RealCluster::start_with(&[("cluster-allow-replica-migration", allow)]);
         let mut sim = real.simulated(1);
         let ports = real.ports();
-        let sim_ids: Vec<String> = ports
-            .iter()
-            .map(|p| sim.command(&p.to_string(), "CLUSTER MYID").unwrap().trim_matches('"').to_string())
-            .collect();
+        let sim_ids = real.simulated_ids(&mut sim);
         let line = format!("CLUSTER REPLICATE {}", real.ids[0]);
         assert_eq!(real.nodes[4].conn.line(&line), redis_ha_sim::resp::Reply::ok());
         real.nodes[5].kill();

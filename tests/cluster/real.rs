@@ -171,6 +171,14 @@ impl RealCluster {
         self.nodes.iter().map(|n| n.port).collect()
     }
 
+    /// The node ids of the simulated twin `sim`, in the order of the real nodes (the ids differ).
+    pub fn simulated_ids(&self, sim: &mut Simulation) -> Vec<String> {
+        self.ports()
+            .iter()
+            .map(|p| sim.command(&p.to_string(), "CLUSTER MYID").unwrap().trim_matches('"').to_string())
+            .collect()
+    }
+
     /// The simulated twin: one host 127.0.0.1 with a node per real port, created the same way at 0.
     pub fn simulated(&self, seed: u64) -> Simulation {
         let extra: String = self.config.iter().map(|(n, v)| format!(r#","{n}":"{v}""#)).collect();
