@@ -1801,6 +1801,8 @@ const app = {
   get wasm() { return state.wasm; },
   get clusterView() { return state.clusterView; },
   get timelinePainter() { return timelinePainter; },
+  /** The lanes and view the timeline was last drawn with (`{lanes, ...view}`, as renderTimeline takes them). */
+  get timelineView() { return state.tlView; },
   console: con,
   load: loadBuiltin,
   loadJson,

@@ -7,6 +7,15 @@
 // class chain (its ancestors' and its own tag and classes, as in `>g.msgs>path.msg-agg ok`), and the chains
 // not yet known are reported back for the page to resolve (paint.js); such an element is left out of that
 // one frame.
+//
+// Rasterising is most of a frame's cost without a GPU, and most of that is the dense timeline's thousands of
+// arrows, which the renderer writes in groups moved by a translate (see timeline.js's denseArrows): while
+// playing, the same paths come back every frame, only moved. So the paths of such a group that the renderer
+// marked as kept (in a `g.kept`: settled runs, the same text in the next frames) are rasterised once into a
+// layer (a bitmap in the group's own coordinates, twice the canvas wide), which each frame then copies into
+// place; the group's other paths are drawn directly, over it. The layer is redrawn when the window leaves it,
+// or when a path it holds is gone while its place is in view (a seek, a zoom, a restyle); a layer that lasts
+// only a few frames (a window sliding too fast) is given up for direct drawing for a while.
 
 const TAG = /<(\/?)([a-zA-Z]+)((?:\s+[\w:-]+="[^"]*")*)\s*(\/?)>|([^<]+)/g;
 const ATTR = /([\w:-]+)="([^"]*)"/g;
@@ -20,9 +29,18 @@ function attrs(s) {
 }
 
 export class OpsPainter {
-  constructor() {
+  /** `layers: false` draws every path directly (the reference the layers are tested against). */
+  constructor({ layers = true } = {}) {
     this.styles = new Map(); // class chain -> resolved style (see paint.js)
     this.paths = new Map(); // path data -> Path2D, kept for the next frame (most arrows stay)
+    this.frameNo = 0;
+    this.useLayers = layers && typeof OffscreenCanvas === 'function';
+    this.layers = new Map(); // translated group's class chain -> {layer (see `Layer`), skipUntil}
+    // The text inside a kept group -> {at: its class chain, paths: [{key, p}], used}: a kept run's text comes
+    // back every frame, and is read once.
+    this.keptTexts = new Map();
+    // Layers made, copies of a layer, kept paths drawn directly (for the tests and the benchmark).
+    this.stats = { layers: 0, copies: 0, direct: 0 };
   }
 
   /**
@@ -38,6 +56,7 @@ export class OpsPainter {
       canvas.height = H;
     }
     const ctx = canvas.getContext('2d');
+    this.frameNo++;
     ctx.setTransform(frame.dpr, 0, 0, frame.dpr, 0, 0);
     ctx.clearRect(0, 0, frame.width, frame.height);
     const missing = new Set();
@@ -47,16 +66,21 @@ export class OpsPainter {
       ctx.rect(0, frame.clipY[0], frame.width, frame.clipY[1] - frame.clipY[0]);
       ctx.clip();
     }
-    this.svg(ctx, frame.svg, missing);
+    this.svg(ctx, frame, missing);
     if (frame.clipY) ctx.restore();
     for (const [d, p] of this.paths) {
       if (p.used) p.used = false;
       else this.paths.delete(d);
     }
+    for (const [t, k] of this.keptTexts) {
+      if (k.used) k.used = false;
+      else this.keptTexts.delete(t);
+    }
     return [...missing];
   }
 
-  svg(ctx, svg, missing) {
+  svg(ctx, frame, missing) {
+    const svg = frame.svg;
     const style = (key) => {
       const s = this.styles.get(key);
       if (!s) missing.add(key);
@@ -86,6 +110,7 @@ export class OpsPainter {
           text = null;
         }
         const top = stack.pop();
+        if (top && top.layered && top.owner) this.finishLayered(ctx, top.layered, frame);
         if (top && top.moved) ctx.restore();
         if (top && top.clipped) ctx.restore();
         if (tag === 'defs') defs = null;
@@ -110,9 +135,12 @@ export class OpsPainter {
       const key = tag === 'svg' ? '' : `${parent ? parent.key : ''}>${tag}.${a.class ?? ''}`;
       if (tag === 'svg' || tag === 'g') {
         let clipped = false;
+        // The x range that shows (the renderers clip outside any translate): where a layer's pixels count.
+        let clipX = parent?.clipX ?? [0, frame.width];
         const clip = a['clip-path'] && /url\(#([^)]+)\)/.exec(a['clip-path']);
         if (clip && clips.has(clip[1]) && !skip) {
           const r = clips.get(clip[1]);
+          clipX = [Math.max(clipX[0], +r.x), Math.min(clipX[1], +r.x + +r.width)];
           ctx.save();
           ctx.beginPath();
           ctx.rect(+r.x, +r.y, +r.width, +r.height);
@@ -127,7 +155,32 @@ export class OpsPainter {
           ctx.translate(+move[1], +move[2]);
         }
         const moved = !!move && !skip;
-        if (!selfClosing) stack.push({ key, skip: skip || hidden, clipped, moved });
+        // Its kept paths go to its layer, copied at its end, and the others are drawn then, over it.
+        let layered = moved && !selfClosing && !hidden && this.useLayers
+          ? { key, tx: +move[1], ty: +move[2], view: [clipX[0] - move[1], clipX[1] - move[1]], settled: [], fresh: [] }
+          : null;
+        if (!layered && parent && parent.layered && !moved) layered = parent.layered;
+        const kept = !!layered && layered === parent?.layered && /(^|\s)kept(\s|$)/.test(a.class ?? '');
+        let record = null; // a kept group read for the first time: its paths, as read
+        if (kept && !selfClosing && !skip && !hidden) {
+          // (A kept group holds only paths: its end is the next `</g>`.)
+          const end = svg.indexOf('</g>', TAG.lastIndex);
+          const inner = svg.slice(TAG.lastIndex, end);
+          const known = this.keptTexts.get(inner);
+          if (end >= 0 && known && known.at === key) {
+            known.used = true;
+            for (const { key: k, p } of known.paths) {
+              p.used = true;
+              const st = style(k);
+              if (st && !st.hidden) layered.settled.push({ p, s: st });
+            }
+            TAG.lastIndex = end; // on at its `</g>`
+          } else if (end >= 0) {
+            record = [];
+            this.keptTexts.set(inner, { at: key, paths: record, used: true });
+          }
+        }
+        if (!selfClosing) stack.push({ key, skip: skip || hidden, clipped, clipX, moved, layered, kept, record, owner: !!move });
         else if (clipped) ctx.restore();
         continue;
       }
@@ -138,6 +191,7 @@ export class OpsPainter {
       }
       if (!selfClosing) stack.push({ key, skip: true });
       if (skip) continue;
+      if (tag === 'path' && parent.record) parent.record.push({ key, p: this.pathOf(a.d || '') });
       const s = tag === 'rect' || tag === 'line' || tag === 'path' || tag === 'circle' ? style(key) : null;
       if (!s || s.hidden) continue;
       if (tag === 'rect') {
@@ -171,17 +225,141 @@ export class OpsPainter {
         p.arc(+a.cx, +a.cy, +a.r, 0, Math.PI * 2);
         fillStroke(ctx, p, s);
       } else {
-        const d = a.d || '';
-        let p = this.paths.get(d);
-        if (!p) {
-          p = new Path2D(d);
-          this.paths.set(d, p);
-        }
-        p.used = true;
-        fillStroke(ctx, p, s);
+        const p = this.pathOf(a.d || '');
+        const layered = parent && parent.layered;
+        if (layered) (parent.kept ? layered.settled : layered.fresh).push({ p, s });
+        else fillStroke(ctx, p, s);
       }
     }
   }
+
+  /** The Path2D of path data `d`, kept while each frame uses it. */
+  pathOf(d) {
+    let p = this.paths.get(d);
+    if (!p) {
+      p = new Path2D(d);
+      p.d = d;
+      this.paths.set(d, p);
+    }
+    p.used = true;
+    return p;
+  }
+
+  /**
+   * The end of a translated group (`g` = {key, tx, ty, view, settled, fresh}, ctx still moved by it): its kept
+   * paths (`settled`) copied from its layer, brought up to date, then the others (`fresh`) drawn over them.
+   */
+  finishLayered(ctx, g, frame) {
+    let slot = this.layers.get(g.key);
+    if (!slot) this.layers.set(g.key, (slot = { layer: null, skipUntil: 0 }));
+    const { view } = g; // the group's x that shows
+    if (g.settled.length && !(slot.layer && slot.layer.serves(g, frame, view))) {
+      // A layer that lasted only a few frames (the window slides too fast) cost more than it saved: draw
+      // directly for a while, then try again.
+      if (slot.layer && this.frameNo - slot.layer.made < 6) slot.skipUntil = this.frameNo + 30;
+      slot.layer = this.frameNo < slot.skipUntil ? null : new Layer(g, frame, view, this.frameNo, slot.layer);
+      if (slot.layer) this.stats.layers++;
+    }
+    const layer = slot.layer;
+    if (layer && g.settled.length) {
+      for (const { p, s } of g.settled) layer.add(p, s);
+      // Copied at whole device pixels: a copy between pixels would blur it.
+      const m = ctx.getTransform();
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, Math.round(m.e + m.a * layer.x0), Math.round(m.f));
+      ctx.drawImage(layer.canvas, 0, 0);
+      ctx.restore();
+      this.stats.copies++;
+    } else {
+      for (const { p, s } of g.settled) fillStroke(ctx, p, s);
+      this.stats.direct += g.settled.length;
+    }
+    for (const { p, s } of g.fresh) fillStroke(ctx, p, s);
+  }
+}
+
+/**
+ * The settled paths of one translated group rasterised in the group's coordinates, over x in [x0, x0 + width]
+ * (from the window's left edge, twice its width: the window slides right while playing), the full height.
+ */
+class Layer {
+  constructor(g, frame, view, frameNo, old) {
+    this.made = frameNo;
+    this.dpr = frame.dpr;
+    this.height = frame.height;
+    this.ty = g.ty;
+    this.x0 = Math.floor(view[0]);
+    this.width = Math.ceil(2 * frame.width);
+    const W = Math.ceil(this.width * this.dpr);
+    const H = Math.ceil(this.height * this.dpr);
+    // The old layer's bitmap, cleared, when it has the size: not a new one of megabytes at every redraw.
+    this.canvas = old && old.canvas.width === W && old.canvas.height === H ? old.canvas : new OffscreenCanvas(W, H);
+    this.ctx = this.canvas.getContext('2d');
+    this.ctx.setTransform(1, 0, 0, 1, 0, 0);
+    this.ctx.clearRect(0, 0, W, H);
+    this.ctx.setTransform(this.dpr, 0, 0, this.dpr, -this.x0 * this.dpr, 0);
+    this.held = new Map(); // Path2D -> its style when drawn: what the layer's pixels are made of
+  }
+
+  /** Whether the layer, with the paths it lacks added, can show the group's settled paths in `view`. */
+  serves(g, frame, view) {
+    if (frame.dpr !== this.dpr || frame.height !== this.height || g.ty !== this.ty) return false;
+    if (view[0] < this.x0 || view[1] > this.x0 + this.width) return false;
+    const now = new Map(g.settled.map(({ p, s }) => [p, s]));
+    for (const [p, s] of this.held) {
+      const kept = now.get(p);
+      if (kept === s) continue;
+      // Gone (or restyled) yet drawn in the layer: a problem only where it would show.
+      const [a, b] = p.xRange || (p.xRange = xRange(p.d));
+      if (kept !== undefined || (b >= view[0] && a <= view[1])) return false;
+    }
+    return true;
+  }
+
+  add(p, s) {
+    if (this.held.has(p)) return;
+    this.held.set(p, s);
+    fillStroke(this.ctx, p, s);
+  }
+}
+
+const PATH_TOKEN = /([MmLlHhVvAaZz])|(-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)/g;
+const ARITY = { M: 2, L: 2, H: 1, V: 1, A: 7, Z: 0 };
+
+/** The x range a path's data covers, give or take a stroke: [-Infinity, Infinity] when it cannot tell. */
+function xRange(d) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let x = 0;
+  let cmd = null;
+  let args = [];
+  const take = (v) => {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  };
+  for (const m of d.matchAll(PATH_TOKEN)) {
+    if (m[1]) {
+      cmd = m[1];
+      args = [];
+      continue;
+    }
+    if (!cmd) return [-Infinity, Infinity];
+    args.push(+m[2]);
+    const upper = cmd.toUpperCase();
+    if (args.length < ARITY[upper]) continue;
+    const rel = cmd !== upper;
+    if (upper === 'M' || upper === 'L') x = rel ? x + args[0] : args[0];
+    else if (upper === 'H') x = rel ? x + args[0] : args[0];
+    else if (upper === 'A') {
+      take(x - args[0]);
+      take(x + args[0]);
+      x = rel ? x + args[5] : args[5];
+    }
+    if (upper !== 'V') take(x);
+    args = [];
+  }
+  const pad = 3; // a stroke's reach past its points
+  return lo <= hi ? [lo - pad, hi + pad] : [0, 0];
 }
 
 function fillStroke(ctx, p, s) {

@@ -29,7 +29,7 @@ self.onmessage = (e) => {
       self.postMessage({ error: String(err && err.message ? err.message : err), sync: true });
     }
   }
-  if (m.probe) self.postMessage({ probe: { svg: last, counts: index.counts() } });
+  if (m.probe) self.postMessage({ probe: { svg: last, counts: index.counts(), stats: painter.stats } });
   if (!m.frame || !canvas) return;
   try {
     const f = m.frame;

@@ -23,6 +23,10 @@ const INSET = 10;      // gap between the lane names and time t0, so arrowheads 
 const MIN_LANE = 28;   // seven lanes (three servers, three sentinels, a client) fit a 720 px high page
 const MAX_LANE = 120;
 const SPARSE_MSGS = 400;  // more arrows (or outcome dots) than this in the window: drawn as one path per colour
+// Dense, runs of marks are drawn from this far left of t0 (the inset and some more): a run leaves the drawing
+// only once none of it shows, so the canvas painter's copy of it (paint-ops.js) never lingers where the SVG has
+// nothing. (A margin: some runs end later than their time says, by a dot's radius, an arrowhead, a pixel.)
+const LOOK_BACK_PX = INSET + 40;
 const BIN_PX = 4;         // in a dense window, one arrow per lane pair and colour every this many pixels
 const MAX_MSG_LABELS = 300; // message labels tried per frame (placed only where they overlap nothing)
 
@@ -92,6 +96,7 @@ export class TimelineIndex {
   #n = 0;
   #low = Infinity;  // the least length since `takeCut` last asked (see there)
   #version = 0;     // counts the changes to what is shown
+  #cuts = 0;        // counts the seeks back (see `cuts`)
 
   constructor() {
     this.clear();
@@ -158,6 +163,15 @@ export class TimelineIndex {
     this.#n = n;
     this.#low = Math.min(this.#low, n);
     this.#version++;
+    this.#cuts++;
+  }
+
+  /**
+   * How many times a seek cut the index back. Between two cuts, what a record settled stays so: a message
+   * ends once, a request has one outcome (what is derived from settled records can be kept until the next).
+   */
+  get cuts() {
+    return this.#cuts;
   }
 
   /**
@@ -682,12 +696,19 @@ function runsOf(index, kind) {
       runs.set(run, { key, text });
       return text;
     },
+    has: (run) => runs.has(run),
     // Seeking back and forth reuses recent runs: keep some more than this window's.
     done() {
       if (runs.size > 4 * used.size + 64) for (const run of runs.keys()) if (!used.has(run)) runs.delete(run);
     },
   };
 }
+
+/**
+ * A settled run's text, in a group that says so: it will be the same in the next frames (until the layout
+ * changes), which the canvas painter uses to rasterise it once (paint-ops.js).
+ */
+const kept = (text) => `<g class="kept">${text}</g>`;
 
 /** A 32-bit hash mixing `v` into `h`: what a run's marks were made of, in its key. */
 const mix = (h, v) => Math.imul(h ^ v, 0x9e3779b1) >>> 0;
@@ -699,34 +720,84 @@ const layoutKey = (perMs, lanes, geo) => `${perMs}|${geo.top}|${geo.laneH}|${lan
  * The arrows of a window denser than its pixels: per run of DENSE_RUN messages of `index.msgs` (and one more
  * for those in flight since before it), one path per colour for the lines, one for the arrowheads and one
  * for the crosses of drops; arrows of one colour and lane pair sent within the same BIN_PX pixels drawn once.
- * They are written in coordinates from time zero, moved into place by their group's transform: while playing,
- * the window slides but a run whose messages have all ended and whose colours are settled writes the very same
- * text, so it is kept and reused, and the painter keeps the path it read from it, instead of writing and
- * reading thousands of arrows every frame. The text depends on nothing else than what its key holds.
+ * They are written in coordinates from time zero, moved into place by their group's transform. A run that is
+ * full, all of its messages ended and their colours settled, is written whole (its arrows out of the window
+ * too, clipped) and marked kept: while playing, the window slides but such a run writes the very same text,
+ * so the text is kept and reused, and the painter rasterises it once (paint-ops.js), instead of writing,
+ * reading and drawing thousands of arrows every frame. The text depends on nothing else than what its key holds.
  */
-function denseArrows(index, shown, colours, positions, { X0, perMs, lanes, geo, laneY, hostOf, now, kindOf }) {
+function denseArrows(index, shown, colours, positions, { X0, perMs, lanes, geo, laneY, hostOf, now, kindOf, heartbeats, gossip, back }) {
   const runs = runsOf(index, 'msgs');
   const where = { X: (t) => t * perMs, laneY, hostOf, now, kindOf, t0: -Infinity };
-  const layout = layoutKey(perMs, lanes, geo);
+  const layout = `${layoutKey(perMs, lanes, geo)}|${heartbeats}|${gossip}`;
+  // A settled run stays settled until a seek cuts the index back: its messages and hash are kept till then.
+  let wholes = wholeRuns.get(index);
+  if (!wholes) wholeRuns.set(index, (wholes = new Map()));
+  const wholeKey = `${index.cuts}|${layout}`;
   const out = [];
-  for (let from = 0; from < shown.length;) {
-    const run = positions[from] < 0 ? -1 : Math.floor(positions[from] / DENSE_RUN);
-    let to = from + 1;
-    while (to < shown.length && (positions[to] < 0 ? -1 : Math.floor(positions[to] / DENSE_RUN)) === run) to++;
-    // What the run's text depends on: its messages, how and when each ended, their colours, and the layout.
-    let settled = run >= 0;
-    let hash = 0;
-    for (let i = from; i < to; i++) {
-      const m = shown[i];
-      if (m.end == null || colours[i] === 'pending') settled = false;
-      for (const v of [m.id, m.t, m.end ?? -1, m.from, m.to, COLOURS.indexOf(colours[i]), m.how === 'drop' ? 1 : 0]) hash = mix(hash, v);
+  // The runs before the first shown one, from the run of message `back`: their arrows ended before t0, but
+  // some within the inset left of it, where they show (they are settled: drawn if whole, as kept).
+  const firstShown = shown.length && positions[0] >= 0 ? Math.floor(positions[0] / DENSE_RUN) : -1;
+  const before = [];
+  for (let run = Math.floor(back / DENSE_RUN); run < firstShown; run++) before.push(run);
+  for (let from = 0, b = 0; b < before.length || from < shown.length;) {
+    let run;
+    let to = from;
+    if (b < before.length) run = before[b++];
+    else {
+      run = positions[from] < 0 ? -1 : Math.floor(positions[from] / DENSE_RUN);
+      to = from + 1;
+      while (to < shown.length && (positions[to] < 0 ? -1 : Math.floor(positions[to] / DENSE_RUN)) === run) to++;
     }
-    const make = () => runArrows(index, shown, colours, from, to, where);
-    out.push(settled ? runs.use(run, `${hash}|${to - from}|${layout}`, make) : make());
+    let whole = wholes.get(run);
+    if (!whole || whole.key !== wholeKey) {
+      whole = run >= 0 && (run + 1) * DENSE_RUN <= index.msgs.length ? wholeRun(index, run, kindOf, heartbeats, gossip) : null;
+      if (whole) {
+        // What the run's text depends on: its messages, how and when each ended, their colours, the layout.
+        let hash = 0;
+        for (let i = 0; i < whole.msgs.length; i++) {
+          const m = whole.msgs[i];
+          for (const v of [m.id, m.t, m.end, m.from, m.to, COLOURS.indexOf(whole.colours[i]), m.how === 'drop' ? 1 : 0]) hash = mix(hash, v);
+        }
+        whole.key = wholeKey;
+        whole.runKey = `${hash}|${whole.msgs.length}|${layout}`;
+        wholes.set(run, whole);
+      }
+    }
+    if (whole) {
+      const { msgs, colours: cs } = whole;
+      out.push(kept(runs.use(run, whole.runKey, () => runArrows(index, msgs, cs, 0, msgs.length, where))));
+    } else if (to > from) {
+      out.push(runArrows(index, shown, colours, from, to, where));
+    }
     from = to;
   }
   runs.done();
+  if (wholes.size > 256) for (const [run, w] of wholes) if (w.key !== wholeKey || !runs.has(run)) wholes.delete(run);
   return `<g transform="translate(${X0},0)">${out.join('')}</g>`;
+}
+
+// Per index: run number -> its settled messages, their colours and its key (see `denseArrows`).
+const wholeRuns = new WeakMap();
+
+/**
+ * The messages of run `run` of `index.msgs` the filters show, with their colours, if the run is settled: every
+ * message ended and no colour pending (else null).
+ */
+function wholeRun(index, run, kindOf, heartbeats, gossip) {
+  const msgs = [];
+  const colours = [];
+  for (let i = run * DENSE_RUN; i < (run + 1) * DENSE_RUN; i++) {
+    const m = index.msgs[i];
+    if (m.end == null) return null;
+    const c = index.colourOf(m, kindOf);
+    if (c === 'pending') return null;
+    if ((heartbeats || c !== 'heartbeat') && (gossip || c !== 'gossip')) {
+      msgs.push(m);
+      colours.push(c);
+    }
+  }
+  return { msgs, colours };
 }
 
 /**
@@ -766,7 +837,7 @@ function denseOutcomes(index, first, last, { X0, perMs, lanes, geo, laneY }) {
       const q = index.outcomes[i];
       hash = mix(mix(mix(hash, q.client), q.outT), OUTCOMES.indexOf(q.outcome));
     }
-    out.push(runs.use(run, `${hash}|${layout}`, make));
+    out.push(kept(runs.use(run, `${hash}|${layout}`, make)));
   }
   runs.done();
   return `<g transform="translate(${X0},0)">${out.join('')}</g>`;
@@ -1110,7 +1181,10 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   const msgLabels = []; // placed after every mark's label, where there is room
   const arrows = [];
   const where = { X, laneY, hostOf, now, kindOf, t0 };
-  if (dense) arrows.push(denseArrows(index, shown, colours, positions, { ...where, X0: X(0), perMs: plotW / span, lanes, geo }));
+  // At a whole pixel: the canvas painter copies the kept runs from a bitmap, which only lands exactly there.
+  // The runs from `back` on are drawn (see denseArrows).
+  const back = lowerBound(index.msgs, t0 - index.maxSpan - LOOK_BACK_PX * (span / plotW), (m) => m.t);
+  if (dense) arrows.push(denseArrows(index, shown, colours, positions, { ...where, X0: Math.round(X(0)), perMs: plotW / span, lanes, geo, heartbeats, gossip, back }));
   for (let i = 0; i < shown.length; i++) {
     if (dense && msgLabels.length >= MAX_MSG_LABELS) break;
     const m = shown[i];
@@ -1142,7 +1216,9 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   let lastOut = firstOut;
   while (lastOut < index.outcomes.length && index.outcomes[lastOut].outT <= t1) lastOut++;
   const denseOut = lastOut - firstOut > SPARSE_MSGS;
-  if (denseOut) out.push(denseOutcomes(index, firstOut, lastOut, { X0: X(0), perMs: plotW / span, lanes, geo, laneY }));
+  // (Dense, from LOOK_BACK_PX before t0.)
+  const backOut = lowerBound(index.outcomes, t0 - LOOK_BACK_PX * (span / plotW), (q) => q.outT);
+  if (denseOut) out.push(denseOutcomes(index, backOut, lastOut, { X0: Math.round(X(0)), perMs: plotW / span, lanes, geo, laneY }));
   for (let i = firstOut; i < lastOut; i++) {
     const q = index.outcomes[i];
     if (denseOut && q.outcome !== 'timeout') continue;

@@ -40,6 +40,7 @@ test('first render, playing 30 processes, seeking in a 10-minute trace', async (
     const r = await page.evaluate(async () => {
       window.__frameScript = [];
       const painted0 = window.app.timelinePainter ? window.app.timelinePainter.painted : 0;
+      const stats0 = (await window.app.timelinePainter?.lastPainted())?.stats ?? { layers: 0, copies: 0 };
       window.app.play();
       const gaps = [];
       let last = performance.now();
@@ -54,13 +55,15 @@ test('first render, playing 30 processes, seeking in a 10-minute trace', async (
       });
       const painted = (window.app.timelinePainter ? window.app.timelinePainter.painted : 0) - painted0;
       window.app.pause();
+      const stats = (await window.app.timelinePainter.lastPainted())?.stats ?? { layers: 0, copies: 0 };
       gaps.sort((a, b) => a - b);
       // The app's own frame callbacks (the measuring loop's are near zero and left out).
       const script = window.__frameScript.filter((x) => x > 0.5).sort((a, b) => a - b);
       const msgs = document.querySelector('#timeline .msgs');
       return { fps: gaps.length / 5, p95: gaps[Math.floor(gaps.length * 0.95)], now: window.app.sim.now(),
         painted: painted / 5, script50: script[script.length >> 1], script95: script[Math.floor(script.length * 0.95)],
-        elements: document.querySelectorAll('#timeline svg *').length, arrows: msgs ? msgs.dataset.shown : '?' };
+        elements: document.querySelectorAll('#timeline svg *').length, arrows: msgs ? msgs.dataset.shown : '?',
+        layers: stats.layers - stats0.layers, copies: stats.copies - stats0.copies };
     });
     report(`playing 30 processes at ${speed}× (virtual time reached ${(r.now / 1000).toFixed(1)} s)`, `${r.fps.toFixed(0)} fps`, '60 fps');
     report('  95th percentile frame time', `${r.p95.toFixed(1)} ms`, '≤ 16.7 ms');
@@ -68,6 +71,8 @@ test('first render, playing 30 processes, seeking in a 10-minute trace', async (
     report('  the timeline canvas (painted by a worker), frames per second', `${r.painted.toFixed(0)} fps`, '60 fps');
     report(`  the page's script per frame, median / 95th percentile`, `${r.script50.toFixed(1)} / ${r.script95.toFixed(1)} ms`, '');
     report('  timeline elements / arrows in its window', `${r.elements} / ${r.arrows}`, '');
+    // The dense window's kept runs: rasterised into a layer once, copied into place every frame.
+    report('  layers of kept runs made / copied', `${r.layers} / ${r.copies}`, '');
     await page.screenshot({ path: `results/perf-30-${speed}x.png` });
   }
 

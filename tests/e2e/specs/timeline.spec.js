@@ -141,6 +141,93 @@ test('a window denser than its pixels draws its arrows as a few paths, and hover
   expect(errors).toEqual([]);
 });
 
+test('playing, the canvas painter copies a dense window\'s kept runs from a layer and shows what drawing them would', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=sentinel&seed=1');
+  await page.evaluate(() => window.app.runUntil(40000));
+  await page.locator('#window').selectOption('20000');
+  await page.locator('#heartbeats').check();
+  // Play a moment, so that the page has its painter (whose probes resolve the stylesheet's styles).
+  await page.evaluate(() => window.app.play());
+  await page.waitForFunction(() => window.app.timelinePainter && window.app.timelinePainter.painted > 2);
+  await page.evaluate(() => window.app.pause());
+  const result = await page.evaluate(async () => {
+    const { OpsPainter } = await import('./paint-ops.js');
+    const { renderTimeline } = await import('./timeline.js');
+    const styler = window.app.timelinePainter;
+    // Paused, the timeline is its SVG again: put the painter's probes back beside it to read styles.
+    document.querySelector('#timeline').append(styler.probe);
+    const { lanes, ...base } = window.app.timelineView;
+    const layered = new OpsPainter();
+    const direct = new OpsPainter({ layers: false });
+    const canvases = [new OffscreenCanvas(base.width, 10), new OffscreenCanvas(base.width, 10)];
+    // Pixels of one canvas that no pixel of the other within one pixel sideways matches.
+    const mismatched = () => {
+      const [a, b] = canvases.map((c) => c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+      const W = canvases[0].width;
+      const close = (i, j) => Math.abs(a[i] - b[j]) + Math.abs(a[i + 1] - b[j + 1]) + Math.abs(a[i + 2] - b[j + 2]) + Math.abs(a[i + 3] - b[j + 3]) < 96;
+      let bad = 0;
+      for (let i = 0; i < a.length; i += 4) {
+        const x = (i / 4) % W;
+        if (!(close(i, i) || (x > 0 && close(i, i - 4)) || (x < W - 1 && close(i, i + 4)))) bad++;
+      }
+      return bad / (a.length / 4);
+    };
+    // Pixels of the direct drawing that have colour (not white, not empty).
+    const inked = () => {
+      const d = canvases[1].getContext('2d').getImageData(0, 0, canvases[1].width, canvases[1].height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] + d[i + 1] + d[i + 2] < 600) n++;
+      return n / (d.length / 4);
+    };
+    const frame = (view) => {
+      const svg = renderTimeline(window.app.index, lanes, view);
+      const f = { svg, width: view.width, height: Number(/height="([\d.]+)"/.exec(svg)[1]), dpr: 1 };
+      [layered, direct].forEach((painter, i) => {
+        const missing = painter.draw(canvases[i], { ...f });
+        if (missing.length) {
+          const styles = Object.fromEntries(missing.map((k) => [k, styler.styleOf(k)]));
+          painter.draw(canvases[i], { ...f, styles });
+        }
+      });
+      return svg;
+    };
+    const out = { kept: 0, worst: 0, afterFilter: 0, frames: 0 };
+    // The window slides as while playing, 50 ms a frame.
+    for (let t1 = 30000; t1 <= 40000; t1 += 50) {
+      const svg = frame({ ...base, t0: t1 - 20000, t1, now: 40000 });
+      out.kept = Math.max(out.kept, (svg.match(/class="kept"/g) || []).length);
+      out.frames++;
+      if (t1 % 1000 === 0) out.worst = Math.max(out.worst, mismatched());
+      if (t1 === 40000) out.inked = inked();
+    }
+    out.stats = { ...layered.stats };
+    // Heartbeats filtered out in place: every run the layer holds is gone where it shows.
+    frame({ ...base, t0: 20000, t1: 40000, now: 40000, heartbeats: false });
+    const filtered = frame({ ...base, t0: 20000, t1: 40000, now: 40000, heartbeats: false });
+    out.filteredKept = (filtered.match(/class="kept"/g) || []).length;
+    out.afterFilter = mismatched();
+    // Back in time, and a wider window.
+    for (const [t0, t1] of [[5000, 25000], [5050, 25050], [0, 40000], [50, 40050]]) frame({ ...base, t0, t1, now: 40000 });
+    out.afterSeek = mismatched();
+    out.layers = layered.stats.layers;
+    return out;
+  });
+  expect(result.kept, 'the window is dense, with kept runs').toBeGreaterThan(3);
+  expect(result.filteredKept).toBeGreaterThan(3);
+  expect(result.inked, 'the arrows are drawn').toBeGreaterThan(0.05);
+  // The layer is made once and copied every frame, not redrawn.
+  expect(result.stats.copies).toBeGreaterThan(result.frames);
+  expect(result.stats.layers).toBeLessThan(result.frames / 10);
+  expect(result.stats.direct).toBe(0);
+  // The same pixels but for a few where overlapping arrows are stacked in another order.
+  expect(result.worst, 'sliding').toBeLessThan(0.001);
+  expect(result.afterFilter, 'after a filter changed every run').toBeLessThan(0.001);
+  expect(result.afterSeek, 'after a seek back and a zoom').toBeLessThan(0.001);
+  expect(result.layers).toBeGreaterThan(result.stats.layers);
+  expect(errors).toEqual([]);
+});
+
 test('the timeline index cut back by a seek is the index of the records kept, and grows back the same', async ({ page }) => {
   const errors = trackErrors(page);
   // The split-brain lesson has it all: requests and outcomes, a partition and its heal, a crash, Sentinel
