@@ -730,46 +730,28 @@ function denseArrows(index, shown, colours, positions, { X0, perMs, lanes, geo, 
   const runs = runsOf(index, 'msgs');
   const where = { X: (t) => t * perMs, laneY, hostOf, now, kindOf, t0: -Infinity };
   const layout = `${layoutKey(perMs, lanes, geo)}|${heartbeats}|${gossip}`;
-  // A settled run stays settled until a seek cuts the index back: its messages and hash are kept till then.
+  // A settled run stays settled until a seek cuts the index back: its messages and key are kept till then.
   let wholes = wholeRuns.get(index);
   if (!wholes) wholeRuns.set(index, (wholes = new Map()));
   const wholeKey = `${index.cuts}|${layout}`;
+  // The text of run `run` written whole and kept, or null when it is not settled.
+  const keptText = (run) => {
+    const w = settledRun(index, run, wholes, wholeKey, { kindOf, heartbeats, gossip, layout });
+    return w && kept(runs.use(run, w.runKey, () => runArrows(index, w.msgs, w.colours, 0, w.msgs.length, where)));
+  };
   const out = [];
   // The runs before the first shown one, from the run of message `back`: their arrows ended before t0, but
-  // some within the inset left of it, where they show (they are settled: drawn if whole, as kept).
+  // some within the inset left of it, where they show (settled, they are drawn whole).
   const firstShown = shown.length && positions[0] >= 0 ? Math.floor(positions[0] / DENSE_RUN) : -1;
-  const before = [];
-  for (let run = Math.floor(back / DENSE_RUN); run < firstShown; run++) before.push(run);
-  for (let from = 0, b = 0; b < before.length || from < shown.length;) {
-    let run;
-    let to = from;
-    if (b < before.length) run = before[b++];
-    else {
-      run = positions[from] < 0 ? -1 : Math.floor(positions[from] / DENSE_RUN);
-      to = from + 1;
-      while (to < shown.length && (positions[to] < 0 ? -1 : Math.floor(positions[to] / DENSE_RUN)) === run) to++;
-    }
-    let whole = wholes.get(run);
-    if (!whole || whole.key !== wholeKey) {
-      whole = run >= 0 && (run + 1) * DENSE_RUN <= index.msgs.length ? wholeRun(index, run, kindOf, heartbeats, gossip) : null;
-      if (whole) {
-        // What the run's text depends on: its messages, how and when each ended, their colours, the layout.
-        let hash = 0;
-        for (let i = 0; i < whole.msgs.length; i++) {
-          const m = whole.msgs[i];
-          for (const v of [m.id, m.t, m.end, m.from, m.to, COLOURS.indexOf(whole.colours[i]), m.how === 'drop' ? 1 : 0]) hash = mix(hash, v);
-        }
-        whole.key = wholeKey;
-        whole.runKey = `${hash}|${whole.msgs.length}|${layout}`;
-        wholes.set(run, whole);
-      }
-    }
-    if (whole) {
-      const { msgs, colours: cs } = whole;
-      out.push(kept(runs.use(run, whole.runKey, () => runArrows(index, msgs, cs, 0, msgs.length, where))));
-    } else if (to > from) {
-      out.push(runArrows(index, shown, colours, from, to, where));
-    }
+  for (let run = Math.floor(back / DENSE_RUN); run < firstShown; run++) {
+    const text = keptText(run);
+    if (text) out.push(text);
+  }
+  for (let from = 0; from < shown.length;) {
+    const run = positions[from] < 0 ? -1 : Math.floor(positions[from] / DENSE_RUN);
+    let to = from + 1;
+    while (to < shown.length && (positions[to] < 0 ? -1 : Math.floor(positions[to] / DENSE_RUN)) === run) to++;
+    out.push(keptText(run) ?? runArrows(index, shown, colours, from, to, where));
     from = to;
   }
   runs.done();
@@ -781,12 +763,17 @@ function denseArrows(index, shown, colours, positions, { X0, perMs, lanes, geo, 
 const wholeRuns = new WeakMap();
 
 /**
- * The messages of run `run` of `index.msgs` the filters show, with their colours, if the run is settled: every
- * message ended and no colour pending (else null).
+ * Run `run` of `index.msgs` if it is full and settled (every message ended, no colour pending), else null: the
+ * messages the filters show, their colours, and `runKey`, all its text depends on. Kept in `wholes` under
+ * `wholeKey` (the cuts and the layout), as nothing else changes a settled run.
  */
-function wholeRun(index, run, kindOf, heartbeats, gossip) {
+function settledRun(index, run, wholes, wholeKey, { kindOf, heartbeats, gossip, layout }) {
+  const known = wholes.get(run);
+  if (known && known.key === wholeKey) return known;
+  if (run < 0 || (run + 1) * DENSE_RUN > index.msgs.length) return null;
   const msgs = [];
   const colours = [];
+  let hash = 0;
   for (let i = run * DENSE_RUN; i < (run + 1) * DENSE_RUN; i++) {
     const m = index.msgs[i];
     if (m.end == null) return null;
@@ -795,9 +782,12 @@ function wholeRun(index, run, kindOf, heartbeats, gossip) {
     if ((heartbeats || c !== 'heartbeat') && (gossip || c !== 'gossip')) {
       msgs.push(m);
       colours.push(c);
+      for (const v of [m.id, m.t, m.end, m.from, m.to, COLOURS.indexOf(c), m.how === 'drop' ? 1 : 0]) hash = mix(hash, v);
     }
   }
-  return { msgs, colours };
+  const whole = { key: wholeKey, msgs, colours, runKey: `${hash}|${msgs.length}|${layout}` };
+  wholes.set(run, whole);
+  return whole;
 }
 
 /**

@@ -86,12 +86,17 @@ test('zoom with + / − and Ctrl + wheel, pan by dragging, hover for details', a
   expect(errors).toEqual([]);
 });
 
+/** The Sentinel lesson run to `until` ms, shown with heartbeats in a window of `windowMs`: a dense timeline. */
+async function openDense(page, until, windowMs) {
+  await open(page, '?scenario=sentinel&seed=1');
+  await page.evaluate((t) => window.app.runUntil(t), until);
+  await page.locator('#window').selectOption(windowMs);
+  await page.locator('#heartbeats').check();
+}
+
 test('a window denser than its pixels draws its arrows as a few paths, and hovering still finds a message', async ({ page }) => {
   const errors = trackErrors(page);
-  await open(page, '?scenario=sentinel&seed=1');
-  await page.evaluate(() => window.app.runUntil(30000));
-  await page.locator('#window').selectOption('60000');
-  await page.locator('#heartbeats').check();
+  await openDense(page, 30000, '60000');
   const dense = page.locator('#timeline .msgs.dense');
   await expect(dense).toHaveCount(1);
   const shownArrows = Number(await dense.getAttribute('data-shown'));
@@ -143,10 +148,7 @@ test('a window denser than its pixels draws its arrows as a few paths, and hover
 
 test('playing, the canvas painter copies a dense window\'s kept runs from a layer and shows what drawing them would', async ({ page }) => {
   const errors = trackErrors(page);
-  await open(page, '?scenario=sentinel&seed=1');
-  await page.evaluate(() => window.app.runUntil(40000));
-  await page.locator('#window').selectOption('20000');
-  await page.locator('#heartbeats').check();
+  await openDense(page, 40000, '20000');
   // Play a moment, so that the page has its painter (whose probes resolve the stylesheet's styles).
   await page.evaluate(() => window.app.play());
   await page.waitForFunction(() => window.app.timelinePainter && window.app.timelinePainter.painted > 2);
