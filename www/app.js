@@ -24,7 +24,10 @@ const PKG = './pkg/redis_ha_sim_web.js';
 const SCENARIOS_URL = new URL('./pkg/scenarios.json', import.meta.url);
 const BUILD_HINT = 'Build it from the repository root with:\n  make wasm';
 const MAX_FRAME_MS = 250;      // a frame after a long stall (hidden tab) advances at most this much real time
-const SIM_BUDGET_MS = 8;       // wall time a frame may spend running the simulation while playing
+const SIM_BUDGET_MS = 8;       // wall time a frame may spend running the simulation while playing, at most
+const MIN_SIM_MS = 1;          // ...and at least, however long the rest of the frame takes
+const FRAME_SCRIPT_MS = 12;    // while playing, a frame's script (simulation, trace, drawing) aims at this much
+const PACE_EVERY_MS = 1000;    // the pace of virtual time reached is measured over this much real time
 const SNAPSHOT_EVERY_MS = 40;  // while playing, the snapshot is taken at most this often
 const PANELS_EVERY_MS = 250;   // while playing, the topology and the panels are redrawn at most this often
 const PANEL_JOBS = 5;          // ...in this many groups, one group per frame
@@ -71,6 +74,9 @@ const state = {
   snapshotTs: -Infinity,  // when the snapshot was taken (see refresh)
   topologyBehind: false, // the topology's last redraw is not all patched in yet (see TOPOLOGY_PARTS_PER_FRAME)
   chunkMs: 20,           // virtual ms the frame loop runs in one go (adapted to fit the frame's budget)
+  simBudgetMs: SIM_BUDGET_MS, // the simulation's share of a frame (adapted so that the frame fits FRAME_SCRIPT_MS)
+  frameMs: 0,            // a frame's script while playing, smoothed
+  pace: null,            // {ts, virtual}: where the last measure of the pace started
   panMid: null,          // the middle of the timeline's window when the learner zoomed or panned it away from now
   tlView: null,          // the arguments the timeline was last drawn with, for hovering
   pointer: null,         // where the pointer is over the timeline: {x, y} in the SVG, clientX/Y, panel rect
@@ -1066,6 +1072,9 @@ function play() {
   const dur = sim.durationMs();
   state.stopAtEnd = dur > 0 && sim.now() < dur;
   state.lastTs = performance.now();
+  state.simBudgetMs = SIM_BUDGET_MS;
+  state.frameMs = 0;
+  state.pace = { ts: state.lastTs, virtual: sim.now() };
   drawPlayButton();
   requestAnimationFrame(frame);
 }
@@ -1074,6 +1083,7 @@ function pause() {
   if (!state.playing) return;
   state.playing = false;
   drawPlayButton();
+  drawPace(null);
   if (state.sim) {
     state.snapshot = state.sim.snapshot(); // playing, it may be a frame or two older than the simulation
     drawFigures(true);
@@ -1092,6 +1102,7 @@ function drawPlayButton() {
 function frame(ts) {
   if (!state.playing || !state.sim) return;
   const sim = state.sim;
+  const start = performance.now();
   const dt = Math.max(0, Math.min(MAX_FRAME_MS, ts - state.lastTs));
   state.lastTs = ts;
   state.virtual = Math.max(state.virtual, sim.now()) + dt * state.speed;
@@ -1109,7 +1120,7 @@ function frame(ts) {
     ended = false;
   }
   if (target > sim.now()) {
-    guarded('The simulation stopped', () => advanceFor(target, SIM_BUDGET_MS));
+    guarded('The simulation stopped', () => advanceFor(target, state.simBudgetMs));
     if (!state.playing) return; // it failed: guarded() paused and said why
   }
   // At a speed the simulation cannot keep up with, play slower rather than let frames grow: the time not
@@ -1117,6 +1128,8 @@ function frame(ts) {
   const reached = sim.now() >= target;
   if (!reached) state.virtual = sim.now();
   refresh();
+  fitFrame(performance.now() - start, reached);
+  drawPace(ts);
   if (!reached) {
     requestAnimationFrame(frame);
     return;
@@ -1132,6 +1145,38 @@ function frame(ts) {
     return;
   }
   requestAnimationFrame(frame);
+}
+
+/**
+ * Fit the simulation's share of the next frames to what the rest of a frame costs. The trace records a
+ * frame's simulation writes must then be taken in and drawn, at a cost that grows with them: at hundreds of
+ * times real time that is as much again as the simulation, and frames of 20 ms would drop the page to 40 fps.
+ * So while the simulation is what limits the pace (it did not reach its target), its share shrinks until the
+ * whole frame fits FRAME_SCRIPT_MS: virtual time goes a little slower (see drawPace), the page stays smooth.
+ */
+function fitFrame(spentMs, reached) {
+  state.frameMs = state.frameMs ? 0.7 * state.frameMs + 0.3 * spentMs : spentMs;
+  const ratio = reached ? 1.1 : Math.min(1.1, Math.max(0.7, FRAME_SCRIPT_MS / state.frameMs));
+  state.simBudgetMs = Math.min(SIM_BUDGET_MS, Math.max(MIN_SIM_MS, state.simBudgetMs * ratio));
+}
+
+/**
+ * Beside the clock while playing: the speed of virtual time actually reached, when it is short of the speed
+ * chosen (a large deployment at 1000× asks more of the simulation than a frame has). Hidden otherwise.
+ */
+function drawPace(ts) {
+  const el = $('pace');
+  if (ts == null) {
+    el.hidden = true;
+    return;
+  }
+  const p = state.pace;
+  if (!p || ts - p.ts < PACE_EVERY_MS) return;
+  const pace = (state.sim.now() - p.virtual) / (ts - p.ts);
+  state.pace = { ts, virtual: state.sim.now() };
+  const short = pace < 0.9 * state.speed;
+  if (short) setText(el, `≈${pace >= 10 ? Math.round(pace) : pace.toFixed(1)}× reached`);
+  if (el.hidden === short) el.hidden = !short;
 }
 
 function step() {
@@ -1613,6 +1658,8 @@ function wireControls() {
   $('step').addEventListener('click', step);
   $('speed').addEventListener('change', (e) => {
     state.speed = Number(e.target.value);
+    // The pace reached is measured afresh at the new speed.
+    if (state.playing) state.pace = { ts: performance.now(), virtual: state.sim.now() };
   });
   $('window').addEventListener('change', (e) => {
     setWindow(Number(e.target.value));

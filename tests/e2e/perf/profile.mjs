@@ -1,25 +1,28 @@
-// Where a playing frame's time goes: plays the 30-process scenario of page.perf.js at 1× for 5 s under the
-// Chrome DevTools profiler and a trace of every thread, and prints the busiest functions and the main thread's
-// time by category, each thread's wall and CPU time (per frame of the timeline canvas), and the painting
-// worker's time by event (its rasterising, Skia's drawPath, among them). Run from tests/e2e with the page served: `node perf/profile.mjs [speed]`
-// after `python3 -m http.server 8282 --directory ../../www`.
+// Where a playing frame's time goes: plays the 30-process deployment of page.perf.js (two hours long, so that no
+// speed reaches its end) at the speed given (1× by default) for 5 s under the Chrome DevTools profiler and a
+// trace of every thread, and prints the busiest functions and the main thread's time by category, each thread's
+// wall and CPU time (per frame of the timeline canvas), and the painting worker's time by event (its
+// rasterising, Skia's drawPath, among them). Run from tests/e2e with the page served:
+// `node perf/profile.mjs [speed]` after `python3 -m http.server 8282 --directory ../../www`.
 import { chromium } from '@playwright/test';
 import { createRequire } from 'node:module';
 
 const speed = process.argv[2] || '1';
+// Long enough that playing does not reach the end within the 5 s measured, even at 1000×.
+const durationMs = 2 * 3600 * 1000;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
 await page.goto('http://127.0.0.1:8282/?scenario=sentinel&seed=1');
 await page.waitForFunction(() => window.app && window.app.status === 'ready');
 const { thirtyProcesses: thirty } = createRequire(import.meta.url)('./thirty.js');
-await page.evaluate((json) => window.app.loadJson(json, 1, 'perf-30.json'), thirty());
+await page.evaluate((json) => window.app.loadJson(json, 1, 'perf-30.json'), thirty(durationMs));
 await page.selectOption('#speed', speed);
 const cdp = await page.context().newCDPSession(page);
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
 await browser.startTracing(page, { categories: ['toplevel', 'blink', 'skia', 'disabled-by-default-skia', 'devtools.timeline', 'disabled-by-default-devtools.timeline'] });
 await cdp.send('Profiler.start');
-const { fps, painted } = await page.evaluate(async () => {
+const { fps, painted, now, records } = await page.evaluate(async () => {
   const painted0 = window.app.timelinePainter.painted;
   window.app.play();
   let n = 0;
@@ -29,11 +32,11 @@ const { fps, painted } = await page.evaluate(async () => {
     requestAnimationFrame(tick);
   });
   window.app.pause();
-  return { fps: n / 5, painted: window.app.timelinePainter.painted - painted0 };
+  return { fps: n / 5, painted: window.app.timelinePainter.painted - painted0, now: window.app.sim.now(), records: window.app.sim.traceLen() };
 });
 const { profile } = await cdp.send('Profiler.stop');
 const trace = JSON.parse((await browser.stopTracing()).toString());
-console.log(`${fps} fps at ${speed}×, the timeline canvas ${painted / 5} fps`);
+console.log(`${fps} fps at ${speed}×, the timeline canvas ${painted / 5} fps; virtual time reached ${(now / 1000).toFixed(1)} s, ${records} trace records`);
 const probe = await page.evaluate(async () => (await window.app.timelinePainter.lastPainted())?.stats);
 if (probe) console.log(`painter: ${JSON.stringify(probe)}`);
 // Self time per function.

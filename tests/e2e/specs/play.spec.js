@@ -1,6 +1,7 @@
 // Playing, stepping and the space key; what a crash looks like on the timeline.
 const { test, expect } = require('@playwright/test');
 const { trackErrors, open, metric } = require('./helpers');
+const { thirtyProcesses } = require('../perf/thirty.js');
 
 test('play draws requests on the timeline and counts them; pause and step work', async ({ page }) => {
   const errors = trackErrors(page);
@@ -144,5 +145,38 @@ test('while playing, the painting worker draws what the page would: its copy of 
   expect(after.arrows).toBeGreaterThan(10);
   // (The crash made at 1.5 s is in what was compared.)
   expect(await page.evaluate(() => window.app.index.bands.some((b) => b.state === 'crashed' && b.t0 === 1500))).toBe(true);
+  expect(errors).toEqual([]);
+});
+
+test('beside the clock, the speed of virtual time reached when it is short of the speed chosen', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=standalone&seed=3');
+  await page.locator('#lesson-stop').uncheck();
+  // A small scenario at 1× keeps up: nothing is said.
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await page.waitForTimeout(1600);
+  await expect(page.locator('#pace')).toBeHidden();
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+
+  // Thirty processes at 1000×: no browser runs that simulation (and takes in its trace) a thousand times faster
+  // than real time, so the page plays slower and says how fast.
+  await page.evaluate((json) => window.app.loadJson(json, 1, 'thirty.json'), thirtyProcesses(3600 * 1000));
+  await page.locator('#speed').selectOption('1000');
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await expect(page.locator('#pace')).toBeVisible({ timeout: 5000 });
+  // What it says is what the test sees virtual time do over two seconds of real time (within a factor of two).
+  const seen = await page.evaluate(async () => {
+    const v0 = window.app.sim.now();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 2000));
+    return (window.app.sim.now() - v0) / (performance.now() - t0);
+  });
+  const shown = Number((await page.locator('#pace').textContent()).match(/^≈([\d.]+)× reached$/)[1]);
+  expect(shown).toBeLessThan(900);
+  expect(shown).toBeGreaterThan(seen / 2);
+  expect(shown).toBeLessThan(seen * 2);
+  await page.locator('.transport').screenshot({ path: 'results/pace.png' });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(page.locator('#pace')).toBeHidden();
   expect(errors).toEqual([]);
 });
