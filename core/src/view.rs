@@ -293,7 +293,12 @@ pub fn world_view(world: &World) -> WorldView {
             };
             match &p.node {
                 Node::Server(s) => {
-                    v.role = Some(s.role());
+                    // A dead server is shown as what it was when it died (its memory, and so its role, are gone;
+                    // a restart reads its configuration again).
+                    v.role = Some(match p.state {
+                        crate::trace::ProcState::Crashed => p.role_at_death.unwrap_or(s.role()),
+                        _ => s.role(),
+                    });
                     v.dbsize = Some(s.db.len());
                     v.run_id = Some(s.run_id.clone()).filter(|r| !r.is_empty());
                     let r = &s.repl;

@@ -2,7 +2,8 @@
 // Run from this directory: `npx playwright test`. The page needs the wasm package in www/pkg/ (see README).
 const { defineConfig } = require('@playwright/test');
 
-const PORT = 8181; // not 8080, so a running `make serve` does not get in the way
+// Not 8080, so a running `make serve` does not get in the way; E2E_PORT lets two checkouts test side by side.
+const PORT = Number(process.env.E2E_PORT) || 8181;
 
 module.exports = defineConfig({
   testDir: './specs',

@@ -433,3 +433,24 @@ fn replicaof_keeps_the_replicas_of_a_replica_until_its_history_changes() {
     assert!(r1[full..].iter().any(|l| l == "Connection with replica 10.0.0.3:6379 lost."), "{r1:?}");
     assert_eq!(info_field(&mut sim, "r2", "replication", "master_link_status"), "up");
 }
+
+#[test]
+fn a_dead_replica_is_shown_as_the_replica_it_was_and_a_dead_master_as_the_master() {
+    let mut sim = Simulation::from_json(redis_ha_sim::library::get("replication").unwrap(), 1).unwrap();
+    sim.run_until(SimTime(4_000));
+    let role = |sim: &Simulation, name: &str| {
+        let view = redis_ha_sim::view::world_view(sim.world());
+        let p = view.processes.iter().find(|p| p.name == name).unwrap();
+        (p.state, p.role)
+    };
+    sim.act(Action::Crash { process: "replica-1".into() }).unwrap();
+    sim.act(Action::Crash { process: "master".into() }).unwrap();
+    sim.run_until(SimTime(5_000));
+    // Their memory is gone, and with it the role; they are shown as what they were when they died.
+    assert_eq!(role(&sim, "replica-1"), ("crashed", Some("replica")));
+    assert_eq!(role(&sim, "master"), ("crashed", Some("master")));
+    // Restarted, the replica reads its configuration (replicaof) and is a replica again.
+    sim.act(Action::Restart { process: "replica-1".into() }).unwrap();
+    sim.run_until(SimTime(6_000));
+    assert_eq!(role(&sim, "replica-1"), ("up", Some("replica")));
+}

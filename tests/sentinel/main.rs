@@ -223,6 +223,29 @@ fn split_brain(min_replicas: bool) -> (Simulation, usize, usize) {
 }
 
 #[test]
+fn during_a_split_brain_writes_are_judged_against_the_master_the_sentinels_now_name() {
+    let mut sim = Simulation::from_json(&SPLIT.replace("MINREPLICAS", ""), 7).unwrap();
+    // The majority side has promoted a replica; the cut-off old master still takes writes, and still lists
+    // the replicas it can no longer reach.
+    sim.run_until(SimTime(30_000));
+    let during = check::checks(sim.world(), sim.trace());
+    let master = sim.world().proc_name(during.serving_master.unwrap()).to_string();
+    assert_ne!(master, "redis-1", "the cut-off master is not the one clients will find");
+    assert!(
+        during.lost_writes.len() > 100,
+        "the cut-off master's writes are lost already: {}",
+        during.lost_writes.len()
+    );
+    // Once the partition heals, the old master becomes a replica of the new one: what was judged lost during
+    // the split brain is still lost, every write of it.
+    sim.run_until(SimTime(60_000));
+    let after = check::checks(sim.world(), sim.trace());
+    assert_eq!(sim.world().proc_name(after.serving_master.unwrap()), master);
+    let lost_after: std::collections::BTreeSet<_> = after.lost_writes.iter().map(|l| (l.client, l.id)).collect();
+    assert!(during.lost_writes.iter().all(|l| lost_after.contains(&(l.client, l.id))));
+}
+
+#[test]
 fn split_brain_loses_the_cut_off_masters_writes_and_min_replicas_bounds_the_loss() {
     let (sim_a, lost_a, recount_a) = split_brain(false);
     let (sim_b, lost_b, recount_b) = split_brain(true);

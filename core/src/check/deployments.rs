@@ -69,25 +69,60 @@ impl Links {
     }
 }
 
-/// The server that serves as master now: up, role master; among several, the one with most replicas.
+/// The server that serves as master now: up, role master. Among several (a split brain), the one the
+/// sentinels' newest configuration names, if they watch it: it is the one clients are sent to, and the one the
+/// others will replicate from once they hear of it. Else the one with most replicas.
 pub fn serving_master(world: &crate::world::World) -> Option<ProcId> {
     serving_master_where(world, &|_| true)
 }
 
 /// [`serving_master`] among the servers `keep` picks.
 pub(super) fn serving_master_where(world: &crate::world::World, keep: &dyn Fn(ProcId) -> bool) -> Option<ProcId> {
+    let is_master = |id: ProcId| {
+        let p = &world.procs()[id.index()];
+        matches!(&p.node, crate::world::Node::Server(s) if p.state == crate::trace::ProcState::Up && !s.is_replica())
+            && keep(id)
+    };
+    if let Some(id) = sentinels_master(world, &is_master) {
+        return Some(id);
+    }
     world
         .procs()
         .iter()
         .enumerate()
         .filter_map(|(i, p)| match &p.node {
-            crate::world::Node::Server(s)
-                if p.state == crate::trace::ProcState::Up && !s.is_replica() && keep(ProcId(i as u32)) =>
-            {
+            crate::world::Node::Server(s) if is_master(ProcId(i as u32)) => {
                 Some((s.repl.replicas.len(), std::cmp::Reverse(i), ProcId(i as u32)))
             }
             _ => None,
         })
+        .max()
+        .map(|(_, _, id)| id)
+}
+
+/// The master that the up sentinels' newest configuration (highest config epoch; then most sentinels) names,
+/// among the servers `candidate` accepts. A minority of sentinels cut off with an old master still name it, at
+/// an older epoch: when the partition heals they take the newer configuration, and so does that master.
+fn sentinels_master(world: &crate::world::World, candidate: &dyn Fn(ProcId) -> bool) -> Option<ProcId> {
+    // (config epoch, process): one entry per sentinel and master it watches.
+    let mut named: Vec<(u64, ProcId)> = Vec::new();
+    for p in world.procs() {
+        let crate::world::Node::Sentinel(s) = &p.node else { continue };
+        if p.state != crate::trace::ProcState::Up {
+            continue;
+        }
+        for (_, m) in s.masters.iter() {
+            if let Some(id) = world.resolve(&m.inst.ip, m.inst.port).filter(|&id| candidate(id)) {
+                named.push((m.config_epoch, id));
+            }
+        }
+    }
+    let newest = named.iter().map(|&(epoch, _)| epoch).max()?;
+    let votes = |id: ProcId| named.iter().filter(|&&(e, p)| e == newest && p == id).count();
+    named
+        .iter()
+        .filter(|&&(e, _)| e == newest)
+        .map(|&(_, id)| (votes(id), std::cmp::Reverse(id.index()), id))
         .max()
         .map(|(_, _, id)| id)
 }

@@ -90,6 +90,9 @@ pub struct ProcSlot {
     pub node: Node,
     /// The process as it boots from its configuration: a restart starts from a clone of this.
     blueprint: Node,
+    /// A server's role when it last died (the views show a dead server as what it was, not as its blueprint,
+    /// which is a master until its configuration is read at start).
+    pub role_at_death: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
@@ -320,6 +323,7 @@ impl World {
                     peers: VecSet::new(),
                     blueprint: node.clone(),
                     node,
+                    role_at_death: None,
                 });
                 members.push(id);
             }
@@ -622,6 +626,10 @@ impl World {
             }
         }
         let slot = &mut self.procs[pid.index()];
+        slot.role_at_death = match &slot.node {
+            Node::Server(s) => Some(s.role()),
+            _ => None,
+        };
         // Memory is gone the moment the process dies; what survives lives on the host's disk.
         slot.node = slot.blueprint.clone();
         slot.incarnation += 1;
