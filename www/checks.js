@@ -64,9 +64,18 @@ export function renderChecks(checks, snapshot) {
 
   // Acknowledged writes lost: the headline figure.
   const lost = checks.lostWrites || [];
-  const judge = checks.servingMaster == null
-    ? 'no master now: nothing to judge against'
-    : `judged against ${esc(name(checks.servingMaster))}, the master now`;
+  // Deployments side by side (independent servers, say) are judged apart: each write against the master of
+  // the deployment that acknowledged it; then the count is theirs together, and each client's is said.
+  const masters = checks.servingMasters || [];
+  const judge = masters.length > 1
+    ? `each judged against its own deployment's master now (${masters.map((m) => esc(name(m))).join(', ')})`
+    : checks.servingMaster == null
+      ? 'no master now: nothing to judge against'
+      : `judged against ${esc(name(checks.servingMaster))}, the master now`;
+  const byClient = masters.length > 1 && (checks.ackedByClient || []).length > 1
+    ? `<p class="check-note by-client">${checks.ackedByClient.map(([client, acked]) =>
+      `${esc(name(client))} <b>${lost.filter((w) => w.client === client).length}</b> of ${acked}`).join(' · ')}</p>`
+    : '';
   let list = '';
   if (lost.length) {
     list = '<ul class="check-list">' + lost.slice(0, LOST_SHOWN).map((w) => {
@@ -79,7 +88,7 @@ export function renderChecks(checks, snapshot) {
   out.push(`<div class="check lost${lost.length ? ' bad' : ' good'}" data-check="lost">` +
     `<div class="check-head"><span class="check-name">Acknowledged writes lost</span>` +
     `<b class="check-count big" data-count="${lost.length}">${lost.length}</b></div>` +
-    `<p class="check-note">of <b data-count="acked">${checks.ackedWrites}</b> acknowledged, ${judge}</p>${list}</div>`);
+    `<p class="check-note">of <b data-count="acked">${checks.ackedWrites}</b> acknowledged, ${judge}</p>${byClient}${list}</div>`);
 
   // Windows in which a client got no successful reply (from the checks): its view of availability. A client
   // sends without waiting for replies, so windows of one client can overlap; they are merged for reading.

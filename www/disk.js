@@ -15,6 +15,10 @@ function entriesWord(f) {
   return `${f.entries} entr${f.entries === 1 ? 'y' : 'ies'}`;
 }
 
+// Intact files are not intact data: what was only in memory (writes since the last snapshot, or not yet
+// written to the AOF) died with the process. The Checks panel counts those writes.
+const MEMORY_GONE = '; memory is gone too, and with it every write that had not reached them.';
+
 function fileRow(f, scale, cut) {
   const unsynced = Math.max(0, f.bytes - f.syncedBytes);
   const slash = f.path.lastIndexOf('/');
@@ -109,9 +113,11 @@ export function renderDisk(host, { index, procs, now, cut = null }) {
     const lost = cut.lostBytes || 0;
     cutLine = cut.what === 'power loss'
       ? `<p class="disk-cut power" data-cut="power" data-lost="${lost}">⚡ Power loss at ${formatSeconds(cut.t)}: ` +
-        `${lost ? `${fmtBytes(lost)} that were not fsynced are gone` : 'nothing was lost, every byte had been fsynced'}.</p>`
+        `${lost ? `${fmtBytes(lost)} that were not fsynced are gone from the files` : 'the files lost nothing, every byte had been fsynced'}` +
+        `${MEMORY_GONE}</p>`
       : `<p class="disk-cut crash" data-cut="crash" data-lost="${lost}">✖ Process crash at ${formatSeconds(cut.t)}: ` +
-        `${lost ? `${fmtBytes(lost)} gone` : 'the files kept every written byte (the OS page cache survives a crash)'}.</p>`;
+        `${lost ? `${fmtBytes(lost)} gone from the files` : 'the files kept every written byte (the OS page cache survives a crash)'}` +
+        `${MEMORY_GONE}</p>`;
   }
   return `<section class="disk" data-disk-host="${esc(host.name)}">${head}${summary}` +
     `${cutLine}<ul class="disk-files">${rows.join('')}</ul>${jobLine(index.saves, index.children, procs, now)}</section>`;

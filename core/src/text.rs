@@ -80,8 +80,13 @@ pub fn render(records: &[Record], world: &World) -> String {
 pub fn checks_summary(c: &crate::check::Checks, world: &World) -> String {
     let name = |id: crate::process::ProcId| world.proc_name(id).to_string();
     let mut out = String::from("\n-- checks --\n");
-    let master = c.serving_master.map(name).unwrap_or_else(|| "none".into());
-    out.push_str(&format!("serving master: {master}\n"));
+    if c.serving_masters.len() > 1 {
+        let each: Vec<String> = c.serving_masters.iter().map(|&m| name(m)).collect();
+        out.push_str(&format!("serving masters, one per deployment: {}\n", each.join(", ")));
+    } else {
+        let master = c.serving_master.map(name).unwrap_or_else(|| "none".into());
+        out.push_str(&format!("serving master: {master}\n"));
+    }
     out.push_str(&format!("acknowledged writes: {}, lost: {}\n", c.acked_writes, c.lost_writes.len()));
     if c.acked_by_client.len() > 1 {
         let each: Vec<String> = c

@@ -275,6 +275,9 @@ fn independent_servers_side_by_side_are_judged_each_against_its_own_data() {
     assert_eq!(lost_by("app-rdb"), acked_rdb - kept);
     assert!(c.split_brain.is_empty(), "{:?}", c.split_brain);
     assert!(c.lost_writes.iter().all(|l| l.key.starts_with("w:")));
+    // The four masters are named, one per deployment, for the page and the CLI to say so.
+    let masters: Vec<&str> = c.serving_masters.iter().map(|&m| sim.world().proc_name(m)).collect();
+    assert_eq!(masters, ["redis-rdb", "redis-always", "redis-everysec", "redis-no"]);
 }
 
 /// One server without save points on a 1 MB/s disk, with a 5 KB value: its children take about 5 ms.

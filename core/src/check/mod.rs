@@ -89,8 +89,12 @@ pub fn metrics_cached(
 /// The history checks of a run at its current time, as the page's checkers panel shows them.
 #[derive(Clone, Debug, Default)]
 pub struct Checks {
-    /// The server judged to be the master now (up, role master, most replicas).
+    /// The server judged to be the master now (see `deployments::serving_master`), among all servers outside
+    /// a cluster.
     pub serving_master: Option<ProcId>,
+    /// With several deployments side by side (independent servers, or groups linked by replication), each
+    /// one's serving master, in the order of their first server: each write is judged against its own.
+    pub serving_masters: Vec<ProcId>,
     pub acked_writes: usize,
     /// Acknowledged writes per client that wrote any: (client, count), by process id.
     pub acked_by_client: Vec<(ProcId, usize)>,
@@ -108,7 +112,8 @@ pub struct Checks {
 impl ToJson for Checks {
     fn write_json(&self, out: &mut Json) {
         let mut o = out.object();
-        o.field("servingMaster", &self.serving_master).field("ackedWrites", &self.acked_writes);
+        o.field("servingMaster", &self.serving_master).field("servingMasters", &self.serving_masters);
+        o.field("ackedWrites", &self.acked_writes);
         o.field("ackedByClient", &self.acked_by_client).field("lostWrites", &self.lost_writes);
         o.field("staleReads", &self.stale_reads).field("noMaster", &self.no_master);
         o.field("noMasterMs", &self.no_master_ms).field("splitBrain", &self.split_brain);
@@ -193,9 +198,22 @@ pub fn checks_cached(
     let (no_master, split_brain) =
         if any_plain { cache.master_windows(world, trace, &plain) } else { (Vec::new(), Vec::new()) };
     let master = if any_plain { serving_master_where(world, &|p| !clustered(p)) } else { None };
+    // Each deployment once, by its root (its least process index).
+    let mut groups: Vec<usize> = Vec::new();
+    for g in servers.iter().filter_map(|&p| plain(p)) {
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    let masters: Vec<ProcId> = if groups.len() > 1 {
+        groups.iter().filter_map(|&g| serving_master_where(world, &|p| deployment(p) == g)).collect()
+    } else {
+        Vec::new()
+    };
     let h = &cache.history;
     Checks {
         serving_master: master,
+        serving_masters: masters,
         acked_writes: h.acked.len(),
         acked_by_client: acked_by_client(h),
         lost_writes: lost_writes_in(h, &data),
