@@ -124,7 +124,9 @@ test('embed mode: the generated snippet renders topology and timeline in a 600 p
   await open(page, '?scenario=sentinel&seed=1');
   await page.getByRole('button', { name: /^Share/ }).click();
   const code = page.getByRole('textbox', { name: 'Embed code' });
-  await expect(code).toHaveValue(/^<iframe src="http:\/\/127\.0\.0\.1:8181\/index\.html\?embed=1&amp;views=topology,timeline&amp;autoplay=1&amp;scenario=sentinel&amp;seed=1" width="600"/);
+  // The page's own address, whatever port the tests serve it on.
+  const origin = new URL(page.url()).origin.replace(/[.]/g, '\\.');
+  await expect(code).toHaveValue(new RegExp(`^<iframe src="${origin}/index\\.html\\?embed=1&amp;views=topology,timeline&amp;autoplay=1&amp;scenario=sentinel&amp;seed=1" width="600"`));
   await page.getByRole('checkbox', { name: 'checks' }).check();
   await expect(code).toHaveValue(/views=topology,timeline,checks&amp;/);
   await page.getByRole('checkbox', { name: 'checks' }).uncheck();
