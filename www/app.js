@@ -182,9 +182,9 @@ function start(json, seed, source, prebuilt = null) {
 
   const sc = source.kind === 'builtin' ? state.scenarios.find((s) => s.id === source.id) : null;
   const description = sc ? sc.description : parseDescription(json);
-  $('description').textContent = description || '';
-  $('description').title = description || '';
+  $('description-text').textContent = description || '';
   $('description').hidden = !description;
+  setDescriptionOpen(false);
 
   // A share link's fragment describes the session it opened; once the page starts another one it no longer does.
   if (!prebuilt && location.hash) history.replaceState(null, '', location.pathname + location.search);
@@ -824,10 +824,32 @@ function setButton(id, { show = true, enabled = true, label, text, title }) {
   if (title) setAttr(b, 'title', title);
 }
 
+// When the focused action becomes disabled (Crash process once the process is down), the browser drops the
+// focus to <body> and a keyboard user is thrown back to the top of the page: give it to the action that
+// undoes it, else to the next one still enabled. Only a keyboard focus is moved (see usesSpace): after a
+// mouse click the focus stays where the browser leaves it, so that Space still plays rather than pressing
+// some other button.
+const UNDO = { kill: 'restart', restart: 'kill' };
+
+function keepActionFocus(id) {
+  const usable = (b) => b && !b.disabled && !b.hidden;
+  let next = UNDO[id] && usable($(UNDO[id])) ? $(UNDO[id]) : null;
+  for (let i = 1; !next && i < ACTIONS.length; i++) {
+    const b = $(ACTIONS[(ACTIONS.indexOf(id) + i) % ACTIONS.length]);
+    if (usable(b)) next = b;
+  }
+  (next || $('topology').querySelector('.proc.selected, [data-proc-id]'))?.focus();
+}
+
 function drawSelection(snap) {
   const p = selectedProcess(snap);
   setText($('selected-name'), p ? p.name : '—');
   setText($('selected-kind'), p ? `${p.role || p.kind} on ${p.host}` : '');
+  const active = document.activeElement;
+  const had = ACTIONS.find((id) => $(id) === active && !pointerFocused.has(active));
+  if (had) queueMicrotask(() => {
+    if ($(had).disabled || $(had).hidden) keepActionFocus(had);
+  });
   if (!p || !state.sim) {
     for (const id of ACTIONS) setFlag($(id), 'disabled', true);
     return;
@@ -1095,8 +1117,9 @@ function drawPlayButton() {
   const b = $('play');
   b.querySelector('.icon').textContent = state.playing ? '❚❚' : '▶';
   b.querySelector('.label').textContent = state.playing ? 'Pause' : 'Play';
+  // One pattern: the name says what pressing it does (Play / Pause, as its text), with no aria-pressed
+  // besides, which would make a screen reader say "Pause, pressed".
   b.setAttribute('aria-label', state.playing ? 'Pause' : 'Play');
-  b.setAttribute('aria-pressed', String(state.playing));
 }
 
 function frame(ts) {
@@ -1356,6 +1379,21 @@ function stepBack() {
   const t = last && last.t < now ? last.t : last ? last.t - 1 : now - 1;
   seekTo(Math.max(0, t === now ? now - 1 : t));
   $('step-status').textContent = `Back to ${formatSeconds(sim.now())}: Step goes forward again.`;
+}
+
+/** The scenario's description: one line, or all of it. "more" shows only when the line cuts the text. */
+function setDescriptionOpen(open) {
+  const b = $('description-more');
+  $('description').classList.toggle('open', open);
+  b.setAttribute('aria-expanded', String(open));
+  b.textContent = open ? 'less' : 'more';
+  fitDescription();
+}
+
+function fitDescription() {
+  const t = $('description-text');
+  const open = $('description').classList.contains('open');
+  setFlag($('description-more'), 'hidden', !open && t.scrollWidth <= t.clientWidth);
 }
 
 /** The scrubber spans [0, duration] (or a little past now when the run has gone on longer). */
@@ -1630,6 +1668,27 @@ function isTyping(el) {
   return el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.isContentEditable);
 }
 
+// Controls that Space presses (or toggles), when the keyboard put the focus there. A button clicked with the
+// mouse keeps the focus in Chrome (unshown: no :focus-visible), and Space must still play rather than press
+// it again; :focus-visible itself cannot tell, as Chrome turns it on at the key press.
+const SPACE_CONTROLS = 'button, a[href], summary, [role="button"], [role="link"], [role="tab"], [role="checkbox"], [role="switch"], [role="menuitem"]';
+const pointerFocused = new WeakSet(); // elements that got the focus from a click or a touch
+let pointerInput = false;
+addEventListener('pointerdown', (e) => {
+  pointerInput = true;
+  // A click on what has the focus already fires no focusin.
+  if (document.activeElement?.contains(e.target)) pointerFocused.add(document.activeElement);
+}, true);
+addEventListener('keydown', () => { pointerInput = false; }, true);
+addEventListener('focusin', (e) => {
+  if (pointerInput) pointerFocused.add(e.target);
+  else pointerFocused.delete(e.target);
+}, true);
+
+function usesSpace(el) {
+  return !!(el && el.matches && el.matches(SPACE_CONTROLS) && !el.disabled && !pointerFocused.has(el));
+}
+
 /**
  * The topology is updated in place (morph.js), but a card is still replaced when the layout puts another
  * process where it was (a cluster's shards regrouped, say). When the card that had the keyboard focus goes,
@@ -1757,6 +1816,22 @@ function wireControls() {
     state.scrubbing = false;
     draw();
   });
+  // The slider's step is 1 ms, so that dragging reaches any moment; its keys would move by that step too
+  // (30 000 presses for a 30 s run). The arrows move 1% of the run, Page Up / Down 10%, Home / End the ends.
+  $('scrub').addEventListener('keydown', (e) => {
+    const s = e.target;
+    const max = Number(s.max);
+    const small = Math.max(10, Math.round(max / 100));
+    const by = { ArrowRight: small, ArrowUp: small, ArrowLeft: -small, ArrowDown: -small,
+      PageUp: small * 10, PageDown: -small * 10, Home: -Infinity, End: Infinity }[e.key];
+    if (by == null || e.ctrlKey || e.metaKey || e.altKey || !state.sim) return;
+    e.preventDefault();
+    const t = Math.max(0, Math.min(max, Number(s.value) + by));
+    s.value = String(t);
+    seekTo(t);
+  });
+  $('description-more').addEventListener('click', () => setDescriptionOpen(!$('description').classList.contains('open')));
+  new ResizeObserver(fitDescription).observe($('description'));
   $('lesson-hide').addEventListener('click', () => setLessonOpen(document.body.classList.contains('lesson-collapsed')));
   $('share').addEventListener('click', () => {
     openShare().catch((e) => showError('Could not make a share link', messageOf(e)));
@@ -1799,18 +1874,29 @@ function wireControls() {
     return p ? select(p.id) : undefined;
   };
   topo.addEventListener('click', pick);
-  // A card is a button (tabindex, role): Enter selects it. Space stays play/pause, as on every other button.
+  // A card is a button (tabindex, role): Enter or Space selects it, as they press any button.
   topo.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') pick(e);
+    else if (e.code === 'Space' && usesSpace(e.target)) {
+      e.preventDefault(); // not a scroll either
+      if (!e.repeat) pick(e);
+    }
   });
   keepCardFocus(topo);
 
-  // Space plays and pauses unless the learner is typing, is in a dialog or the Export menu (there Space
-  // presses the button); on any other focused button it must not also click it.
-  const ownSpace = (e) => isTyping(e.target) || !!document.querySelector('dialog[open]') ||
+  // Space plays and pauses unless the focus is on something Space works: a field being typed in, a button,
+  // link, checkbox or tab the keyboard went to, or anything in a dialog or the Export menu.
+  const ownSpace = (e) => isTyping(e.target) || usesSpace(e.target) || !!document.querySelector('dialog[open]') ||
     !!(e.target.closest && e.target.closest('[role="menu"]'));
   document.addEventListener('keydown', (e) => {
-    if (e.code !== 'Space' || ownSpace(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.code !== 'Space' || e.ctrlKey || e.metaKey || e.altKey) return;
+    // A link does not answer Space by itself (the page would scroll): it follows it, as a button is pressed.
+    if (e.target.matches?.('a[href]') && usesSpace(e.target)) {
+      e.preventDefault();
+      if (!e.repeat) e.target.click();
+      return;
+    }
+    if (ownSpace(e)) return;
     e.preventDefault();
     if (!e.repeat && state.sim) (state.playing ? pause() : play());
   });

@@ -37,7 +37,8 @@ export function renderLesson(narration, s) {
       ask = `<div class="lesson-ask"><p class="lesson-q"><span class="lesson-q-mark" aria-hidden="true">?</span>${esc(n.ask)}</p>`;
       if (shown) {
         if (guess) ask += `<p class="lesson-guessed">You predicted: <q>${esc(guess)}</q></p>`;
-        ask += `<p class="lesson-answer" data-step="${i}"><b>Answer</b> ${esc(n.answer || '(this step gives no answer: watch what happens)')}</p>`;
+        // tabindex -1: the focus moves here from the Reveal button it replaces (see `LessonPanel.update`).
+        ask += `<p class="lesson-answer" data-step="${i}" tabindex="-1"><b>Answer</b> ${esc(n.answer || '(this step gives no answer: watch what happens)')}</p>`;
       } else {
         ask += '<div class="lesson-predict">' +
           `<input type="text" class="lesson-guess" data-step="${i}" value="${esc(guess)}" placeholder="Your prediction…" aria-label="Your prediction: ${esc(n.ask)}">` +
@@ -61,6 +62,26 @@ export function renderLesson(narration, s) {
   return `${head}<ol class="lesson-steps">${items.join('')}</ol>${next}${renderVerdicts(s, ended)}`;
 }
 
+/**
+ * The core's verdict texts are shared with the CLI and the tests, which print them as they are: "seen at
+ * [9015, 9017, …]" (every time, in ms) and "(any ms)". For people, the page says how often and when in
+ * seconds, and "at any time".
+ */
+export function humanDetail(detail) {
+  const m = /^seen at \[([\d, ]*)\]$/.exec(detail);
+  if (!m) return detail;
+  const times = m[1].split(',').map((t) => t.trim()).filter(Boolean).map(Number);
+  const at = (t) => formatSeconds(t);
+  if (!times.length) return 'never seen';
+  if (times.length === 1) return `seen once, at ${at(times[0])}`;
+  if (times.length === 2) return `seen twice, at ${at(times[0])} and ${at(times[1])}`;
+  return `seen ${times.length} times, first at ${at(times[0])}, last at ${at(times.at(-1))}`;
+}
+
+export function humanExpectation(text) {
+  return text.replace(/ \(any ms\)$/, ' (at any time)');
+}
+
 function renderVerdicts(s, ended) {
   if (!s.expectations) return '';
   if (!ended || !s.verdicts) {
@@ -71,7 +92,7 @@ function renderVerdicts(s, ended) {
   const passed = s.verdicts.filter((v) => v.passed).length;
   const rows = s.verdicts.map((v) => `<li class="verdict ${v.passed ? 'pass' : 'fail'}">` +
     `<span class="verdict-mark" aria-label="${v.passed ? 'passed' : 'failed'}">${v.passed ? '✓' : '✗'}</span>` +
-    `<span class="verdict-text">${esc(v.expectation)}<span class="verdict-detail">${esc(v.detail)}</span></span></li>`).join('');
+    `<span class="verdict-text">${esc(humanExpectation(v.expectation))}<span class="verdict-detail">${esc(humanDetail(v.detail))}</span></span></li>`).join('');
   return `<div class="lesson-verdicts"><h3>What must happen <span class="muted small">${passed} of ${s.verdicts.length} held in this run</span></h3>` +
     `<ul class="verdicts">${rows}</ul></div>`;
 }
@@ -172,7 +193,7 @@ export class LessonPanel {
     const cur = currentStep(this.narration, now);
     const key = `${cur}|${ended}|${[...this.revealed].join(',')}|${ended ? this.verdictsKey : ''}`;
     if (key === this.drawn) return;
-    const focused = document.activeElement && this.el.contains(document.activeElement) ? document.activeElement.dataset.step : null;
+    const focused = this.el.contains(document.activeElement) ? document.activeElement : null;
     this.el.innerHTML = renderLesson(this.narration, {
       now, durationMs, revealed: this.revealed, guesses: this.guesses, verdicts: this.verdicts, expectations: this.expectations,
     });
@@ -180,6 +201,24 @@ export class LessonPanel {
     const last = ended && this.verdicts ? this.el.querySelector('.lesson-verdicts') : this.el.querySelector('.lesson-step.current');
     // At the next frame, when the layout is fresh anyway: here it would force one in the middle of a redraw.
     if (last) requestAnimationFrame(() => last.isConnected && last.scrollIntoView({ block: 'nearest' }));
-    if (focused != null) this.el.querySelector(`.lesson-guess[data-step="${focused}"]`)?.focus();
+    if (focused) this.refocus(focused);
+  }
+
+  /**
+   * The panel's HTML was replaced: put the focus back on what stands for the element that had it, or a
+   * keyboard user is thrown back to the top of the page. A Reveal button (or the prediction it answers)
+   * gives way to its answer; a time button to the same time's button, else the current step's.
+   */
+  refocus(old) {
+    const { step, at } = old.dataset;
+    const cls = ['lesson-guess', 'lesson-reveal', 'lesson-at'].find((c) => old.classList.contains(c));
+    const q = (sel) => this.el.querySelector(sel);
+    let el = null;
+    if (cls === 'lesson-guess' || cls === 'lesson-reveal') {
+      el = q(`.${cls}[data-step="${step}"]`) || q(`.lesson-answer[data-step="${step}"]`);
+    } else if (cls === 'lesson-at') {
+      el = q(`.lesson-at[data-at="${at}"]`) || q('.lesson-step.current .lesson-at');
+    }
+    el?.focus({ preventScroll: true });
   }
 }

@@ -20,7 +20,8 @@ const AXIS_H = 26;     // time axis strip at the top
 const BOTTOM = 10;
 const RIGHT = 14;
 const INSET = 10;      // gap between the lane names and time t0, so arrowheads there are not cut
-const MIN_LANE = 28;   // seven lanes (three servers, three sentinels, a client) fit a 720 px high page
+const MIN_LANE = 22;   // seven lanes (three servers, three sentinels, a client) fit the timeline of a 720 px page beside a lesson
+const FULL_LANE = 34;  // a lane lower than this shows its name only (the address would run into the next lane)
 const MAX_LANE = 120;
 const SPARSE_MSGS = 400;  // more arrows (or outcome dots) than this in the window: drawn as one path per colour
 // Dense, runs of marks are drawn from this far left of t0 (the inset and some more): a run leaves the drawing
@@ -991,18 +992,35 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   // Where labels already are. Marks (bands, role changes, lost writes, console commands) always get their
   // label; the many message labels only where they overlap nothing, so a busy window stays readable.
   const boxes = [];
-  const boxOf = (x, y, text, cw) => ({ x0: x - 2, x1: x + String(text).length * cw + 2, y0: y - 11, y1: y + 3 });
+  // A label is written `html(x, y)` from where it starts: `x` to the right of its mark, or, when it would run
+  // past the drawing's right edge (and be cut there: "↻ restarte"), flipped to the mark's left.
+  const right = width - 4;
+  const leftOf = (x, text, cw) => {
+    const w = String(text).length * cw;
+    return x + w <= right ? x : Math.max(LABEL_W + INSET, x - w - 10);
+  };
+  const boxOf = (x, y, text, cw) => {
+    const lx = leftOf(x, text, cw);
+    return { lx, x0: lx - 2, x1: lx + String(text).length * cw + 2, y0: y - 11, y1: y + 3 };
+  };
   const isFree = (b) => !boxes.some((o) => b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1);
   const mark = (html, x, y, text, cw = 6.8) => {
-    boxes.push(boxOf(x, y, text, cw));
-    labels.push(html);
+    const b = boxOf(x, y, text, cw);
+    boxes.push(b);
+    labels.push(html(b.lx, y));
   };
   const maybe = (html, x, y, text, cw = 6.6) => {
     const b = boxOf(x, y, text, cw);
     if (!isFree(b)) return false;
     boxes.push(b);
-    labels.push(html);
+    labels.push(html(b.lx, y));
     return true;
+  };
+  // A label that must not be written over another (a partition's, a heal's): the first free row of up to
+  // five, a label's height (14 px, see boxOf) apart, from `y` downwards (`dir` 1) or upwards (-1); past
+  // those it is left to the mark's tooltip.
+  const stacked = (html, x, y, dir, text, cw = 6.8) => {
+    for (let row = 0; row < 5; row++) if (maybe(html, x, y + row * 14 * dir, text, cw)) return;
   };
   const hostOf = new Map(lanes.map((p) => [p.id, p.host]));
   const nameOf = (address) => {
@@ -1022,7 +1040,8 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
       `<rect x="${x0}" y="${plotTop + 1}" width="${Math.max(2, x1 - x0)}" height="7"/></g>`);
   }
 
-  // Partitions: bands across every lane.
+  // Partitions: bands across every lane. Their labels are placed once the lanes' own marks have theirs.
+  const partitionLabels = [];
   for (const b of index.partitions) {
     const e = b.t1 ?? now;
     if (e < t0 || b.t0 > t1) continue;
@@ -1030,7 +1049,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const x1 = X(Math.min(e, t1));
     out.push(`<g class="band partition" data-band="partition" data-tip="${esc(b.label)} (${formatSeconds(b.t0)}–${b.t1 == null ? 'now' : formatSeconds(b.t1)})">` +
       `<rect x="${x0}" y="${plotTop}" width="${Math.max(2, x1 - x0)}" height="${plotBottom - plotTop}"/></g>`);
-    mark(`<text class="band-label partition" x="${x0 + 5}" y="${plotTop + 13}">✂ ${esc(clip(b.label, 40))}</text>`, x0 + 5, plotTop + 13, `✂ ${clip(b.label, 40)}`);
+    partitionLabels.push({ x: x0 + 5, text: `✂ ${clip(b.label, 40)}` });
   }
   for (const f of index.faults) {
     if (f.t < t0 || f.t > t1) continue;
@@ -1038,8 +1057,9 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const x = X(f.t);
     out.push(`<g class="fault-mark" data-tip="${esc(f.label)} at ${formatSeconds(f.t)}">` +
       `<line x1="${x}" y1="${plotTop}" x2="${x}" y2="${plotBottom}"/></g>`);
-    // At the bottom, so a heal does not write over the label of the partition it ends.
-    mark(`<text class="fault-label" x="${x + 4}" y="${plotBottom - 6}">${esc(clip(f.label, 30))}</text>`, x + 4, plotBottom - 6, clip(f.label, 30));
+    // At the bottom, so a heal does not write over the label of the partition it ends; faults at about the
+    // same time (a heal and a link change) stack upwards.
+    stacked((lx, ly) => `<text class="fault-label" x="${lx}" y="${ly}">${esc(clip(f.label, 30))}</text>`, x + 4, plotBottom - 6, -1, clip(f.label, 30));
   }
 
   // Crashed / paused bands on a process's lane, and restarts.
@@ -1058,7 +1078,9 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
       '</g>');
     // A band too short to hold its label (e.g. killed and restarted at once) keeps it in the tooltip only.
     const word = power ? '■ power off' : b.state === 'crashed' ? '✖ crashed' : '❚❚ paused';
-    if (b.t1 == null || x1 - x0 > 70) mark(`<text class="band-label ${b.state}${power ? ' power' : ''}" x="${x0 + 5}" y="${y - 5}">${word}</text>`, x0 + 5, y - 5, word);
+    // Above the lane's line, or, where a partition's label is already (a low first lane), inside the band.
+    const html = (lx, ly) => `<text class="band-label ${b.state}${power ? ' power' : ''}" x="${lx}" y="${ly}">${word}</text>`;
+    if ((b.t1 == null || x1 - x0 > 70) && !maybe(html, x0 + 5, y - 5, word, 6.8)) mark(html, x0 + 5, y + 4, word);
   }
   // A gauge (a database's connections in use out of its capacity) as a step line across its lane, red where
   // it is at the limit.
@@ -1092,7 +1114,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const word = r.from !== 'crashed' ? '▶ resumed' : powerBackAt(r.proc, r.t) ? '↑ power on' : '↻ restarted';
     out.push(`<g class="restart-mark" data-tip="${word.slice(2)} at ${formatSeconds(r.t)}">` +
       `<line x1="${x}" y1="${y - geo.laneH / 2 + 3}" x2="${x}" y2="${y + geo.laneH / 2 - 3}"/></g>`);
-    mark(`<text class="restart-label" x="${x + 5}" y="${y - 5}">${word}</text>`, x + 5, y - 5, word);
+    mark((lx, ly) => `<text class="restart-label" x="${lx}" y="${ly}">${word}</text>`, x + 5, y - 5, word);
   }
 
   // A sentinel's view of its master: SDOWN (it alone no longer hears the master) and ODOWN (a quorum
@@ -1133,7 +1155,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     out.push(`<g class="child-span ${cls}" data-child="${esc(c.job)}" data-tip="${esc(`${what} (a forked child): started ${formatSeconds(c.t0)}, ${how}`)}">` +
       `<rect x="${x0}" y="${yc}" width="${x1 - x0}" height="7" rx="2"/></g>`);
     const word = `${what}${c.t1 == null ? '…' : c.ok ? ' ✓' : ' ✗'}`;
-    mark(`<text class="child-label ${cls}" x="${x1 + 4}" y="${yc + 7}">${esc(word)}</text>`, x1 + 4, yc + 7, word);
+    mark((lx, ly) => `<text class="child-label ${cls}" x="${lx}" y="${ly}">${esc(word)}</text>`, x1 + 4, yc + 7, word);
   }
 
   // Role changes (REPLICAOF, promotion) and repointed applications: a flag on the lane, labelled.
@@ -1155,7 +1177,13 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     // Above the lane, unless a band or restart label of the same instant is there already.
     const up = isFree(boxOf(x + 5, y - 5, f.text, 6.8));
     const fy = up ? y - 5 : y + 15;
-    mark(`<text class="flag-label ${f.cls}" x="${x + 5}" y="${fy}">${esc(f.text)}</text>`, x + 5, fy, f.text);
+    mark((lx, ly) => `<text class="flag-label ${f.cls}" x="${lx}" y="${ly}">${esc(f.text)}</text>`, x + 5, fy, f.text);
+  }
+
+  // Under the time axis, in the first free row: two partitions close together, or a crash on the first lane,
+  // do not write over one another.
+  for (const l of partitionLabels) {
+    stacked((lx, ly) => `<text class="band-label partition" x="${lx}" y="${ly}">${esc(l.text)}</text>`, l.x, plotTop + 13, 1, l.text);
   }
 
   // Messages. Arrows that start before the window can still end inside it: look back by the longest
@@ -1217,7 +1245,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const x = X(q.outT);
     if (!denseOut) out.push(`<circle class="outcome ${q.outcome}" data-outcome="${q.outcome}" cx="${x}" cy="${y}" r="3.5"/>`);
     if (q.outcome === 'timeout' && x > (timeoutEnds.get(q.client) ?? -Infinity) + 6) {
-      if (maybe(`<text class="msg-label timeout" x="${x + 5}" y="${y + 15}">timeout</text>`, x + 5, y + 15, 'timeout')) timeoutEnds.set(q.client, x + 50);
+      if (maybe((lx, ly) => `<text class="msg-label timeout" x="${lx}" y="${ly}">timeout</text>`, x + 5, y + 15, 'timeout')) timeoutEnds.set(q.client, x + 50);
     }
   }
 
@@ -1229,7 +1257,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const x = X(w.ackedAt);
     out.push(`<g class="lost-mark" data-lost="${esc(w.key)}" data-tip="${esc(`acknowledged write lost: SET ${w.key} ${w.value} (acknowledged at ${formatSeconds(w.ackedAt)}); the master now has ${w.found == null ? 'nothing' : w.found}`)}">` +
       `<circle cx="${x}" cy="${y}" r="7"/></g>`);
-    mark(`<text class="lost-label" x="${x + 9}" y="${y - 8}">lost ${esc(clip(w.key, 14))}</text>`, x + 9, y - 8, `lost ${clip(w.key, 14)}`);
+    mark((lx, ly) => `<text class="lost-label" x="${lx}" y="${ly}">lost ${esc(clip(w.key, 14))}</text>`, x + 9, y - 8, `lost ${clip(w.key, 14)}`);
   }
 
   // Commands typed in a console, on the lane of the process they went to. Their labels stack upwards
@@ -1251,7 +1279,7 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     if (row < 0 && rows.length < maxRows) row = rows.length;
     if (row >= 0) {
       rows[row] = x + 8 + text.length * 6.6;
-      mark(`<text class="console-label${err}" x="${x - 4}" y="${y - 21 - row * 13}">${esc(text)}</text>`, x - 4, y - 21 - row * 13, text, 6.9);
+      mark((lx, ly) => `<text class="console-label${err}" x="${lx}" y="${ly}">${esc(text)}</text>`, x - 4, y - 21 - row * 13, text, 6.9);
     }
   }
 
@@ -1296,8 +1324,8 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   }
   sentinelLabels.sort((a, b) => a.rank - b.rank || a.x - b.x);
   for (const l of sentinelLabels) {
-    const html = (ly) => `<text class="sentinel-label ${l.cls}" x="${l.x + 6}" y="${ly}">${esc(l.text)}</text>`;
-    if (!maybe(html(l.y - 5), l.x + 6, l.y - 5, l.text, 6.6) && l.rank === 0) maybe(html(l.y + 13), l.x + 6, l.y + 13, l.text, 6.6);
+    const html = (lx, ly) => `<text class="sentinel-label ${l.cls}" x="${lx}" y="${ly}">${esc(l.text)}</text>`;
+    if (!maybe(html, l.x + 6, l.y - 5, l.text, 6.6) && l.rank === 0) maybe(html, l.x + 6, l.y + 13, l.text, 6.6);
   }
   // Redis Cluster: failure detection, elections, votes and resharding on the nodes' lanes (cluster state
   // changes at time zero are left out: every node says "ok" once it is created); MOVED / ASK on the client's.
@@ -1329,28 +1357,28 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   const said = new Map(); // a label said by several nodes at about the same time is said once
   for (const l of clusterLabels) {
     if (l.rank > 2 || Math.abs((said.get(l.text) ?? -Infinity) - l.x) < 150) continue;
-    const html = (ly) => `<text class="cluster-label ${l.cls}" x="${l.x + 6}" y="${ly}">${esc(l.text)}</text>`;
+    const html = (lx, ly) => `<text class="cluster-label ${l.cls}" x="${lx}" y="${ly}">${esc(l.text)}</text>`;
     if (l.rank === 0) {
       // FAIL and the election won always get their label, above the mark or, if that is taken, below it.
       const up = isFree(boxOf(l.x + 6, l.y - 5, l.text, 6.2));
-      mark(html(up ? l.y - 5 : l.y + 14), l.x + 6, up ? l.y - 5 : l.y + 14, l.text, 6.2);
+      mark(html, l.x + 6, up ? l.y - 5 : l.y + 14, l.text, 6.2);
       said.set(l.text, l.x);
-    } else if (maybe(html(l.y - 5), l.x + 6, l.y - 5, l.text, 6.2)) said.set(l.text, l.x);
+    } else if (maybe(html, l.x + 6, l.y - 5, l.text, 6.2)) said.set(l.text, l.x);
   }
   // One label per kind and slot run: the first of a burst says it, the rest are marks.
   let lastText = '';
   let lastX = -Infinity;
   for (const r of redirs) {
     if (r.text === lastText && r.x - lastX < 160) continue;
-    mark(`<text class="redirect-label kind-${r.kind}" x="${r.x + 5}" y="${r.y - 12}">${esc(r.text)}</text>`, r.x + 5, r.y - 12, r.text, 6.2);
+    mark((lx, ly) => `<text class="redirect-label kind-${r.kind}" x="${lx}" y="${ly}">${esc(r.text)}</text>`, r.x + 5, r.y - 12, r.text, 6.2);
     lastText = r.text;
     lastX = r.x;
   }
-  for (const w of warnings) maybe(`<text class="warn-label" x="${w.x + 4}" y="${w.y + 22}">${esc(w.text)}</text>`, w.x + 4, w.y + 22, w.text, 6.2);
+  for (const w of warnings) maybe((lx, ly) => `<text class="warn-label" x="${lx}" y="${ly}">${esc(w.text)}</text>`, w.x + 4, w.y + 22, w.text, 6.2);
 
   for (const l of msgLabels) {
     const text = clip(l.m.label, 26);
-    maybe(`<text class="msg-label ${l.colour}" x="${l.x}" y="${l.y}">${esc(text)}</text>`, l.x, l.y, text, 6.6);
+    maybe((lx, ly) => `<text class="msg-label ${l.colour}" x="${lx}" y="${ly}">${esc(text)}</text>`, l.x, l.y, text, 6.6);
   }
   out.push(`<g class="labels">${labels.join('')}</g>`);
 
@@ -1382,10 +1410,13 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     const y = laneY.get(p.id);
     const view = p.sentinel && p.sentinel.masters[0] ? p.sentinel.masters[0].status : null;
     const sub = p.kind === 'client' ? `client on ${p.host}` : (p.address || p.host);
-    out.push(`<g class="lane-label kind-${esc(p.kind)}${p.role ? ` role-${esc(p.role)}` : ''}${view ? ` view-${esc(view)}` : ''} state-${esc(p.state)}" data-lane="${p.id}">` +
+    // In a low lane (seven and more lanes in a small view) the name alone, centred: the address under it
+    // would run into the next lane's name. It stays in the lane's tooltip.
+    const full = geo.laneH >= FULL_LANE;
+    out.push(`<g class="lane-label kind-${esc(p.kind)}${p.role ? ` role-${esc(p.role)}` : ''}${view ? ` view-${esc(view)}` : ''} state-${esc(p.state)}" data-lane="${p.id}"${full ? '' : ` data-tip="${esc(`${p.name}: ${sub}`)}"`}>` +
       `<circle cx="14" cy="${y}" r="5"/>` +
-      `<text class="lane-name" x="26" y="${y - 2}">${esc(clip(p.name, 14))}</text>` +
-      `<text class="lane-sub" x="26" y="${y + 12}">${esc(clip(sub, 18))}</text></g>`);
+      `<text class="lane-name" x="26" y="${full ? y - 2 : y + 4.5}">${esc(clip(p.name, 14))}</text>` +
+      (full ? `<text class="lane-sub" x="26" y="${y + 12}">${esc(clip(sub, 18))}</text>` : '') + '</g>');
   });
   out.push(`<line class="label-rule" x1="${LABEL_W}" y1="0" x2="${LABEL_W}" y2="${H}"/>`);
   out.push('</svg>');

@@ -70,14 +70,15 @@ test('Space plays and pauses, the arrows step; not while typing in the console o
   const playing = () => page.evaluate(() => window.app.playing);
   const now = () => page.evaluate(() => window.app.sim.now());
 
-  await page.getByRole('button', { name: 'Reset the simulation to time zero' }).focus();
+  // Nothing focused (the page itself): Space is play / pause.
+  await page.evaluate(() => document.activeElement?.blur());
   await page.keyboard.press('Space');
   await expect.poll(playing).toBe(true);
-  await expect(page.getByRole('button', { name: 'Pause', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: 'Pause', exact: true })).toBeVisible();
   await expect.poll(now).toBeGreaterThan(0);
   await page.keyboard.press('Space');
   await expect.poll(playing).toBe(false);
-  await expect(page.getByRole('button', { name: 'Play', exact: true })).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeVisible();
   expect(await now()).toBeGreaterThan(0);
 
   // → processes the next event and says it in the Status line (a polite live region).
@@ -141,12 +142,28 @@ test('a keyboard user can Tab to a process card and select it with Enter; the fo
   expect(ring).not.toBe('none');
   await page.locator('.topology-panel').screenshot({ path: 'results/a11y-focus.png' });
 
-  // It stays there while playing, though the topology is redrawn several times a second.
+  // The focus ring is not the selection's blue ring: the two read apart on one card.
+  const look = (el) => el.evaluate((r) => ({ stroke: getComputedStyle(r).stroke, dash: getComputedStyle(r).strokeDasharray }));
+  const ringLook = await look(focused.locator('.focus-ring'));
+  const cardLook = await look(focused.locator('.card'));
+  expect(ringLook.stroke).not.toBe(cardLook.stroke);
+  expect(ringLook.dash).not.toBe('none');
+
+  // Space on a focused card selects it, as on any button: it does not play.
+  await page.keyboard.press('Tab');
+  await expect(focused).toHaveAttribute('data-proc-name', 'sentinel-2');
   await page.keyboard.press('Space');
+  await expect(page.locator('#selected-name')).toHaveText('sentinel-2');
+  expect(await page.evaluate(() => window.app.playing)).toBe(false);
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#selected-name')).toHaveText('redis-2');
+
+  // It stays there while playing, though the topology is redrawn several times a second.
+  await page.evaluate(() => window.app.play());
   await expect.poll(() => page.evaluate(() => window.app.playing)).toBe(true);
   await page.waitForFunction(() => window.app.sim.now() > 1500);
-  await page.keyboard.press('Space');
-  await expect.poll(() => page.evaluate(() => window.app.playing)).toBe(false);
+  await page.evaluate(() => window.app.pause());
   await expect(focused).toHaveAttribute('data-proc-name', 'redis-2');
   await page.keyboard.press('Tab');
   await expect(focused).toHaveAttribute('data-proc-name', 'sentinel-2');
@@ -155,7 +172,9 @@ test('a keyboard user can Tab to a process card and select it with Enter; the fo
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.keyboard.press('Shift+Tab');
   await expect(focused).toHaveAttribute('data-proc-name', 'redis-2');
-  expect(await focused.locator('.focus-ring').evaluate((r) => getComputedStyle(r).stroke)).toBe('rgb(96, 165, 250)');
+  const darkRing = await focused.locator('.focus-ring').evaluate((r) => getComputedStyle(r).stroke);
+  expect(darkRing).toBe('rgb(227, 232, 239)'); // the dark theme's text colour, light on its dark cards
+  expect(darkRing).not.toBe(await focused.locator('.card').evaluate((r) => getComputedStyle(r).stroke));
   await page.locator('.topology-panel').screenshot({ path: 'results/a11y-focus-dark.png' });
   expect(errors).toEqual([]);
 });
@@ -185,5 +204,90 @@ test('while playing, a crash, the new master and the failover are announced once
   expect(said).toMatch(/sentinels switched mymaster to redis-\d \(\+switch-master\)/);
   // Three sentinels log +switch-master: it is said once.
   expect(said.match(/\+switch-master/g)).toHaveLength(1);
+  expect(errors).toEqual([]);
+});
+
+test('Space and Enter press the focused control, and the focus stays on the page when that control goes', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=sentinel&seed=1');
+  const focused = page.locator(':focus');
+  const playing = () => page.evaluate(() => window.app.playing);
+  await page.locator('#topology [data-proc-name="redis-2"]').click();
+  await page.keyboard.press('Tab'); // a key, so the focus that follows is a keyboard focus (:focus-visible)
+
+  // Space on Crash process crashes redis-2 (it does not play); the button, now disabled, hands the focus to
+  // Restart, which Enter presses; the focus goes back to Crash process.
+  await page.getByRole('button', { name: /^Crash process: kill redis-2/ }).focus();
+  await page.keyboard.press('Space');
+  await expect(page.locator('#topology [data-proc-name="redis-2"]')).toHaveAttribute('data-proc-state', 'crashed');
+  expect(await playing()).toBe(false);
+  await expect(focused).toHaveId('restart');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#topology [data-proc-name="redis-2"]')).toHaveAttribute('data-proc-state', 'up');
+  await expect(focused).toHaveId('kill');
+
+  // A checkbox the keyboard is on: Space ticks it.
+  await page.locator('#heartbeats').focus();
+  await page.keyboard.press('Space');
+  await expect(page.locator('#heartbeats')).toBeChecked();
+  expect(await playing()).toBe(false);
+
+  // A button clicked with the mouse keeps the focus in Chrome without showing it: Space still plays.
+  await page.getByRole('button', { name: 'Step: process the next event' }).click();
+  await page.keyboard.press('Space');
+  await expect.poll(playing).toBe(true);
+  await page.keyboard.press('Space');
+  await expect.poll(playing).toBe(false);
+  expect(errors).toEqual([]);
+});
+
+test('the seek slider moves by 1% of the run per arrow and 10% per page key, to the millisecond when dragged', async ({ page }) => {
+  await open(page, '?scenario=standalone&seed=1');
+  const scrub = page.getByRole('slider', { name: /^Seek/ });
+  const now = () => page.evaluate(() => window.app.sim.now());
+  const max = Number(await scrub.getAttribute('max'));
+  expect(await scrub.getAttribute('step')).toBe('1'); // dragging still reaches any millisecond
+  await scrub.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(now).toBe(Math.round(max / 100));
+  await page.keyboard.press('PageUp');
+  await expect.poll(now).toBe(11 * Math.round(max / 100));
+  await page.keyboard.press('ArrowLeft');
+  await expect.poll(now).toBe(10 * Math.round(max / 100));
+  await expect(scrub).toHaveValue(String(10 * Math.round(max / 100)));
+  await page.keyboard.press('End');
+  await expect.poll(now).toBe(max);
+  await page.keyboard.press('Home');
+  await expect.poll(now).toBe(0);
+});
+
+test('a scenario description cut to one line opens with a button, for keyboard and touch as for the mouse', async ({ page }) => {
+  const errors = trackErrors(page);
+  for (const width of [1280, 600]) {
+    await page.setViewportSize({ width, height: 720 });
+    await open(page, '?scenario=sentinel&seed=1');
+    const text = page.locator('#description-text');
+    const more = page.getByRole('button', { name: 'more', exact: true });
+    const cut = () => text.evaluate((t) => t.scrollWidth > t.clientWidth);
+    expect(await cut()).toBe(true);
+    await expect(more).toHaveAttribute('aria-expanded', 'false');
+    await more.focus();
+    await page.keyboard.press('Enter');
+    const less = page.getByRole('button', { name: 'less', exact: true });
+    await expect(less).toHaveAttribute('aria-expanded', 'true');
+    await expect(less).toBeFocused();
+    expect(await cut()).toBe(false);
+    const full = await page.evaluate(() => window.app.scenarios.find((s) => s.id === 'sentinel').description);
+    await expect(text).toHaveText(full);
+    // Its whole text shows (several lines), none of it hidden by the panel below.
+    expect(await text.evaluate((t) => t.getBoundingClientRect().height)).toBeGreaterThan(30);
+    if (width === 600) await page.screenshot({ path: 'results/a11y-description-600.png' });
+    await page.keyboard.press('Enter');
+    await expect(more).toHaveAttribute('aria-expanded', 'false');
+  }
+  // A description that fits has no button.
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await open(page, '?scenario=standalone-crash&seed=1');
+  await expect(page.locator('#description-more')).toBeHidden();
   expect(errors).toEqual([]);
 });

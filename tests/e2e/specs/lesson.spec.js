@@ -98,3 +98,43 @@ test('an answer shows once the story moves past its question; verdicts at the en
   await expect(page.locator('#lesson-panel')).toBeHidden();
   expect(errors).toEqual([]);
 });
+
+test('Reveal with the keyboard: Space presses it (no playback) and the focus moves to the answer it shows', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=sentinel&seed=1');
+  const ask = (await page.evaluate(() => window.app.sim.narration())).find((n) => n.ask);
+  await page.evaluate((t) => window.app.seek(t), ask.at_ms);
+  const reveal = page.getByRole('button', { name: /Reveal the answer/ });
+  await page.locator('#lesson-body .lesson-guess').focus();
+  await page.keyboard.press('Tab'); // from the prediction to Reveal, as a keyboard user goes
+  await expect(reveal).toBeFocused();
+  await page.keyboard.press('Space');
+  const answer = page.locator('#lesson-body .lesson-answer');
+  await expect(answer).toContainText(ask.answer);
+  await expect(answer).toBeFocused();
+  expect(await page.evaluate(() => window.app.playing)).toBe(false);
+  expect(errors).toEqual([]);
+});
+
+test('verdicts say how often and when an event was seen, in seconds, not as a list of milliseconds', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=standalone&seed=1');
+  await page.evaluate(() => window.app.runUntil(30000));
+  const raw = await page.evaluate(() => window.app.sim.judge());
+  // The core's texts (shared with the CLI) are as they were; the page words them for people.
+  expect(raw.some((v) => /seen at \[/.test(v.detail))).toBe(true);
+  const details = page.locator('#lesson-body .verdict-detail');
+  await expect(details.first()).toBeVisible();
+  const shown = await details.allTextContents();
+  expect(shown.join('\n')).not.toMatch(/\[|\]/);
+  await expect(page.locator('#lesson-body .lesson-verdicts')).not.toContainText('any ms');
+  const fmt = await page.evaluate(async () => {
+    const { humanDetail } = await import('./lesson.js');
+    return ['seen at []', 'seen at [9015]', 'seen at [9015, 9017]', 'seen at [9015, 9017, 9020, 12000]', '3 lost']
+      .map(humanDetail);
+  });
+  expect(fmt).toEqual(['never seen', 'seen once, at 9.015 s', 'seen twice, at 9.015 s and 9.017 s',
+    'seen 4 times, first at 9.015 s, last at 12.000 s', '3 lost']);
+  await page.locator('#lesson-panel').screenshot({ path: 'results/lesson-verdicts-human.png' });
+  expect(errors).toEqual([]);
+});

@@ -295,3 +295,73 @@ test('the timeline index cut back by a seek is the index of the records kept, an
   expect(r.refetched).toEqual({ cursors: [r.at[0]], same: true });
   expect(errors).toEqual([]);
 });
+
+// The boxes of the timeline's texts (from the SVG the page shows, paused) that overlap one another or run
+// past the drawing's right edge, where its clip would cut them.
+function crowdedLabels(selector) {
+  const svg = document.querySelector('#timeline svg');
+  const width = Number(svg.getAttribute('width'));
+  const boxes = [...svg.querySelectorAll(selector)].map((t) => ({ text: t.textContent, b: t.getBBox() }));
+  const out = [];
+  for (const { text, b } of boxes) if (b.x + b.width > width) out.push(`cut at the right edge: ${text}`);
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [p, q] = [boxes[i].b, boxes[j].b];
+      // (1 px of slack: neighbouring rows may touch)
+      if (p.x < q.x + q.width - 1 && q.x < p.x + p.width - 1 && p.y < q.y + q.height - 1 && q.y < p.y + p.height - 1) out.push(`${boxes[i].text} over ${boxes[j].text}`);
+    }
+  }
+  return out;
+}
+
+test('seven lanes fit beside the lesson at 1280×720, their names apart; annotations stay inside the drawing', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=sentinel&seed=1');
+  await page.evaluate(() => { document.getElementById('lesson-stop').checked = false; });
+  await page.evaluate(() => window.app.seek(13000));
+  await expect(page.locator('#time')).toHaveText('13.000 s');
+  await expect(page.locator('#timeline .lane-label')).toHaveCount(7);
+  // No lane below the view's bottom (sentinel-3 was cut off).
+  expect(await page.evaluate(() => { const v = document.getElementById('timeline'); return v.scrollHeight - v.clientHeight; })).toBeLessThanOrEqual(0);
+  expect(await page.evaluate(crowdedLabels, '.lane-label text')).toEqual([]);
+  expect(await page.evaluate(crowdedLabels, '.labels text:not(.msg-label)')).toEqual([]);
+  await page.locator('.timeline-panel').screenshot({ path: 'results/timeline-sentinel-crowded.png' });
+
+  // A restart at the right edge: its label turns to the left of its mark instead of being cut ("↻ restarte").
+  await page.evaluate(() => window.app.load('standalone-crash', 1));
+  await page.evaluate(() => window.app.seek(8000));
+  await expect(page.locator('#timeline .restart-label')).toHaveText('↻ restarted');
+  expect(await page.evaluate(crowdedLabels, '.labels text')).toEqual([]);
+  const [label, mark] = await Promise.all([
+    page.locator('#timeline .restart-label').evaluate((t) => { const b = t.getBBox(); return { x: b.x, width: b.width }; }),
+    page.locator('#timeline .restart-mark line').evaluate((l) => Number(l.getAttribute('x1'))),
+  ]);
+  expect(label.x + label.width).toBeLessThanOrEqual(mark);
+  expect(errors).toEqual([]);
+});
+
+test('fault labels close together stack instead of writing over one another', async ({ page }) => {
+  const errors = trackErrors(page);
+  // What the tester did (at 1600×1000): a partition, healed; a one-way partition a second later; a heal and a
+  // link change at the same instant.
+  await page.setViewportSize({ width: 1600, height: 1000 });
+  await open(page, '?scenario=sentinel&seed=1');
+  await page.evaluate(() => { document.getElementById('lesson-stop').checked = false; });
+  const run = (t) => page.evaluate((x) => window.app.runUntil(x), t);
+  const inject = (a) => page.evaluate((x) => window.app.inject(x), a);
+  await run(3000);
+  await inject({ do: 'partition', groups: [['db1'], ['db2', 'db3', 'app']] });
+  await run(9000);
+  await inject({ do: 'heal' });
+  await run(10000);
+  await inject({ do: 'partition_one_way', from: ['db2'], to: ['db1'] });
+  await run(11000);
+  await inject({ do: 'heal' });
+  await inject({ do: 'link', from: 'app', to: 'db1', latency_ms: 300, loss: 0.2 });
+  await run(13000);
+  await expect(page.locator('#timeline .band-label.partition')).toHaveCount(2);
+  await expect(page.locator('#timeline .fault-label')).toHaveCount(3);
+  expect(await page.evaluate(crowdedLabels, '.band-label, .fault-label')).toEqual([]);
+  await page.locator('.timeline-panel').screenshot({ path: 'results/timeline-faults-stacked.png' });
+  expect(errors).toEqual([]);
+});
