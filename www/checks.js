@@ -43,6 +43,22 @@ function unionMs(windows) {
   return total;
 }
 
+/**
+ * With several applications (each writing to its own deployment), the lost writes per application: "which one
+ * lost acknowledged writes" is the question a comparison asks.
+ */
+function byClient(checks, lost, name) {
+  const acked = checks.ackedByClient || [];
+  if (acked.length < 2) return '';
+  const lostBy = new Map();
+  for (const w of lost) lostBy.set(w.client, (lostBy.get(w.client) || 0) + 1);
+  return '<ul class="check-apps">' + acked.map(([client, n]) => {
+    const k = lostBy.get(client) || 0;
+    return `<li class="${k ? 'bad' : 'good'}" data-client-lost="${esc(name(client))}"><span>${esc(name(client))}</span>` +
+      `<b data-count="${k}">${k}</b><span class="muted">of ${n}</span></li>`;
+  }).join('') + '</ul>';
+}
+
 function row(name, value, cls, note, list = '') {
   return `<div class="check ${cls}" data-check="${name}">` +
     `<div class="check-head"><span class="check-name">${note}</span><b class="check-count" data-count="${esc(String(value.raw))}">${esc(value.text)}</b></div>` +
@@ -52,9 +68,10 @@ function row(name, value, cls, note, list = '') {
 /**
  * @param {object|null} checks  `Simulation.checks()`
  * @param {object|null} snapshot  `Simulation.snapshot()`
+ * @param {{cluster?: boolean}} opts  cluster: the scenario runs a Redis Cluster (maybe beside other deployments)
  * @returns {string} HTML
  */
-export function renderChecks(checks, snapshot) {
+export function renderChecks(checks, snapshot, { cluster = false } = {}) {
   if (!checks) return '<p class="muted">The checks could not be computed (see the browser console).</p>';
   const name = (id) => {
     const p = snapshot && snapshot.processes.find((q) => q.id === id);
@@ -64,9 +81,12 @@ export function renderChecks(checks, snapshot) {
 
   // Acknowledged writes lost: the headline figure.
   const lost = checks.lostWrites || [];
-  const judge = checks.servingMaster == null
-    ? 'no master now: nothing to judge against'
-    : `judged against ${esc(name(checks.servingMaster))}, the master now`;
+  // The core judges a cluster key by the master serving its slot now, any other by its deployment's master.
+  const judge = cluster
+    ? "each judged by its key's master now"
+    : (checks.ackedByClient || []).length > 1 ? "each judged by its own deployment's master now" : checks.servingMaster == null
+      ? 'no master now: nothing to judge against'
+      : `judged against ${esc(name(checks.servingMaster))}, the master now`;
   let list = '';
   if (lost.length) {
     list = '<ul class="check-list">' + lost.slice(0, LOST_SHOWN).map((w) => {
@@ -79,7 +99,7 @@ export function renderChecks(checks, snapshot) {
   out.push(`<div class="check lost${lost.length ? ' bad' : ' good'}" data-check="lost">` +
     `<div class="check-head"><span class="check-name">Acknowledged writes lost</span>` +
     `<b class="check-count big" data-count="${lost.length}">${lost.length}</b></div>` +
-    `<p class="check-note">of <b data-count="acked">${checks.ackedWrites}</b> acknowledged, ${judge}</p>${list}</div>`);
+    `<p class="check-note">of <b data-count="acked">${checks.ackedWrites}</b> acknowledged, ${judge}</p>${byClient(checks, lost, name)}${list}</div>`);
 
   // Windows in which a client got no successful reply (from the checks): its view of availability. A client
   // sends without waiting for replies, so windows of one client can overlap; they are merged for reading.
