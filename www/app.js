@@ -10,7 +10,7 @@ import { Console } from './console.js';
 import { renderChecks } from './checks.js';
 import { renderDisk } from './disk.js';
 import { renderEventLog, renderVotes, latestLeader, eventFilter, eventLines, earlierLine, MAX_SHOWN } from './sentinel.js';
-import { clusterView, renderSlotMap, layoutHosts, clusterOverlay, resetClusterLayout, clusterWidth } from './cluster.js';
+import { clusterView, renderSlotMap, fitCluster, clusterOverlay, clusterReserve, resetClusterLayout } from './cluster.js';
 import { LessonPanel, currentStep } from './lesson.js';
 import { encodeFragment, decodeFragment, shareLink, embedCode, embedOptions, applyEmbed, copyText } from './share.js';
 import { standaloneSvg, download, fileName } from './export.js';
@@ -667,12 +667,14 @@ function draw() {
   const all = !state.playing;
   state.topologyBehind = false;
   if (all || job === 0) {
-    // A cluster is laid out one column per shard (plus one for clients and tools), scaled down to fit if need be.
-    const topoW = view ? Math.max(topoSize[0], clusterWidth(snap, view)) : topoSize[0];
-    const shown = view ? { ...snap, hosts: layoutHosts(snap, view, topoW, topoSize[1]) } : snap;
-    const parts = renderTopologyParts(shown, { width: topoW, height: topoSize[1], selected: state.selected, leader: latestLeader(state.index) });
+    // A cluster is laid out one column per shard, in as many columns as show it largest (scaled down to fit,
+    // but not below a readable size: then it scrolls).
+    const fit = view ? fitCluster(snap, view, topoSize[0], topoSize[1]) : { width: topoSize[0], height: topoSize[1] };
+    const shown = view ? { ...snap, hosts: fit.hosts } : snap;
+    const parts = renderTopologyParts(shown, { width: fit.width, height: fit.height, cols: fit.cols, selected: state.selected,
+      leader: latestLeader(state.index), reserve: view ? clusterReserve(snap, view) : undefined });
     // A cluster's overlay rewrites the whole string; anything else is morphed part by part.
-    const topo = view ? clusterOverlay(parts.join(''), shown, view, topoW, topoSize[1], topoSize[0], topoSize[1]) : parts.join('');
+    const topo = view ? clusterOverlay(parts.join(''), shown, view, fit) : parts.join('');
     if (topo !== state.drawn.topo) {
       if (view) morph(topoEl, topo);
       else state.topologyBehind = !morphParts(topoEl, parts, all ? Infinity : TOPOLOGY_PARTS_PER_FRAME);
@@ -687,8 +689,8 @@ function draw() {
   const lanes = lanesOf(snap);
   const tlView = { t0, t1, now, width: tlSize[0], height: tlSize[1], heartbeats: state.heartbeats, gossip: state.gossip,
     nodeNames: view ? new Map(view.nodes.map((n) => [n.id.slice(0, 8), n.name])) : null,
-    // checks() judges against one serving master; in a cluster (its panel hidden) its lost writes are not drawn.
-    checks: state.cluster ? null : state.checks, focus: state.focus };
+    // checks() judges each write by its own deployment (a cluster key by its slot's master): drawn in a cluster too.
+    checks: state.checks, focus: state.focus };
   state.tlView = { lanes, ...tlView };
   // Playing, the timeline is painted on a canvas from the same SVG, built and painted by a worker (a new SVG
   // document every frame costs the browser more than the frame has); paused, it is the SVG itself, whose
@@ -969,7 +971,7 @@ function drawChecks() {
     console.warn(`checks() failed: ${messageOf(e)}`);
   }
   state.checks = checks;
-  const html = renderChecks(checks, state.snapshot);
+  const html = renderChecks(checks, state.snapshot, { cluster: state.cluster });
   setText($('checks-when'), `as of ${formatSeconds(state.sim.now())}`);
   if (html !== state.drawn.checks) {
     morph($('checks'), html); // in place: its figures change a few times a second while playing

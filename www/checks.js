@@ -43,6 +43,22 @@ function unionMs(windows) {
   return total;
 }
 
+/**
+ * With several applications (each writing to its own deployment), the lost writes per application: "which one
+ * lost acknowledged writes" is the question a comparison asks.
+ */
+function byClient(checks, lost, name) {
+  const acked = checks.ackedByClient || [];
+  if (acked.length < 2) return '';
+  const lostBy = new Map();
+  for (const w of lost) lostBy.set(w.client, (lostBy.get(w.client) || 0) + 1);
+  return '<ul class="check-apps">' + acked.map(([client, n]) => {
+    const k = lostBy.get(client) || 0;
+    return `<li class="${k ? 'bad' : 'good'}" data-client-lost="${esc(name(client))}"><span>${esc(name(client))}</span>` +
+      `<b data-count="${k}">${k}</b><span class="muted">of ${n}</span></li>`;
+  }).join('') + '</ul>';
+}
+
 function row(name, value, cls, note, list = '') {
   return `<div class="check ${cls}" data-check="${name}">` +
     `<div class="check-head"><span class="check-name">${note}</span><b class="check-count" data-count="${esc(String(value.raw))}">${esc(value.text)}</b></div>` +
@@ -52,9 +68,10 @@ function row(name, value, cls, note, list = '') {
 /**
  * @param {object|null} checks  `Simulation.checks()`
  * @param {object|null} snapshot  `Simulation.snapshot()`
+ * @param {{cluster?: boolean}} opts  cluster: the scenario runs a Redis Cluster (maybe beside other deployments)
  * @returns {string} HTML
  */
-export function renderChecks(checks, snapshot) {
+export function renderChecks(checks, snapshot, { cluster = false } = {}) {
   if (!checks) return '<p class="muted">The checks could not be computed (see the browser console).</p>';
   const name = (id) => {
     const p = snapshot && snapshot.processes.find((q) => q.id === id);
@@ -64,18 +81,15 @@ export function renderChecks(checks, snapshot) {
 
   // Acknowledged writes lost: the headline figure.
   const lost = checks.lostWrites || [];
-  // Deployments side by side (independent servers, say) are judged apart: each write against the master of
-  // the deployment that acknowledged it; then the count is theirs together, and each client's is said.
-  const masters = checks.servingMasters || [];
-  const judge = masters.length > 1
-    ? `each judged against its own deployment's master now (${masters.map((m) => esc(name(m))).join(', ')})`
-    : checks.servingMaster == null
-      ? 'no master now: nothing to judge against'
-      : `judged against ${esc(name(checks.servingMaster))}, the master now`;
-  const byClient = masters.length > 1 && (checks.ackedByClient || []).length > 1
-    ? `<p class="check-note by-client">${checks.ackedByClient.map(([client, acked]) =>
-      `${esc(name(client))} <b>${lost.filter((w) => w.client === client).length}</b> of ${acked}`).join(' · ')}</p>`
-    : '';
+  // The core judges a cluster key by the master serving its slot now, any other write by the master of the
+  // deployment that acknowledged it: deployments side by side (independent servers, say) are judged apart.
+  const masters = (checks.servingMasters || []).length > 1 ? checks.servingMasters
+    : checks.servingMaster != null ? [checks.servingMaster] : [];
+  const names = masters.map((m) => esc(name(m))).join(', ');
+  const judge = cluster
+    ? masters.length ? `each judged by its key's master in the cluster, or by its deployment's master now (${names})` : "each judged by its key's master now"
+    : masters.length > 1 ? `each judged against its own deployment's master now (${names})`
+      : masters.length ? `judged against ${names}, the master now` : 'no master now: nothing to judge against';
   let list = '';
   if (lost.length) {
     list = '<ul class="check-list">' + lost.slice(0, LOST_SHOWN).map((w) => {
@@ -88,7 +102,7 @@ export function renderChecks(checks, snapshot) {
   out.push(`<div class="check lost${lost.length ? ' bad' : ' good'}" data-check="lost">` +
     `<div class="check-head"><span class="check-name">Acknowledged writes lost</span>` +
     `<b class="check-count big" data-count="${lost.length}">${lost.length}</b></div>` +
-    `<p class="check-note">of <b data-count="acked">${checks.ackedWrites}</b> acknowledged, ${judge}</p>${byClient}${list}</div>`);
+    `<p class="check-note">of <b data-count="acked">${checks.ackedWrites}</b> acknowledged, ${judge}</p>${byClient(checks, lost, name)}${list}</div>`);
 
   // Windows in which a client got no successful reply (from the checks): its view of availability. A client
   // sends without waiting for replies, so windows of one client can overlap; they are merged for reading.

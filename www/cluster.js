@@ -2,7 +2,7 @@
 // app.js) and `snapshot()` to SVG/HTML. The slot map shows who owns each of the 16384 hash slots, with
 // migrating / importing slots marked; the cluster topology groups the nodes by shard (a master and its replicas).
 
-import { esc, layout } from './topology.js';
+import { esc, layout, widthFor } from './topology.js';
 
 export const SLOTS = 16384;
 const SHARD_COLOURS = ['#2f6fde', '#1a9e63', '#d9822b', '#8e44ad', '#c0392b', '#16a2b8', '#7f8c2d', '#b5478c'];
@@ -170,80 +170,127 @@ function updateGroups(view) {
   }
 }
 
-/** How wide the topology must be for one column per shard and one for clients and tools (150 px boxes). */
-export function clusterWidth(snapshot, view) {
-  updateGroups(view);
-  const cols = new Set();
-  let other = false;
-  snapshot.hosts.forEach((h, i) => {
-    const s = h.processes.map((id) => snapshot.processes.find((p) => p.id === id)).find((p) => p && p.kind === 'server');
-    if (!s) other = true;
-    else cols.add(groupOf.has(s.name) ? `g${groupOf.get(s.name)}` : `h${i}`);
-  });
-  const n = cols.size + (other ? 1 : 0);
-  return 24 + n * 150 + (n - 1) * 18;
-}
-
 /**
- * Hosts arranged so that each shard is a column (its first node on top, then the others under it), as many
- * shards side by side as the topology has columns; hosts without a cluster node (clients, tools) fill the
- * places left free. A free place that nothing fills is a gap host (`__gap…`), removed from the drawing.
+ * Hosts in the order `layout()` places them on a grid of `cols` columns. The deployments keep the scenario's
+ * order of hosts: the cluster where its first node is, each of its shards a column (its first node on top,
+ * the others under it), as many side by side as there are columns; the servers of other deployments (a
+ * Sentinel-managed group, independent masters) in rows, starting a row of their own. Hosts without a server
+ * (clients, tools) fill the places left free, then follow. A free place that nothing fills is a gap host
+ * (`__gap…`), removed from the drawing. Depends only on the shards first seen, never on roles now.
  */
-export function layoutHosts(snapshot, view, width, height) {
+export function layoutHosts(snapshot, view, cols) {
   updateGroups(view);
   const byId = new Map(snapshot.processes.map((p) => [p.id, p]));
-  const servers = (h) => h.processes.map((id) => byId.get(id)).filter((p) => p && p.kind === 'server');
+  const server = (h) => h.processes.map((id) => byId.get(id)).find((p) => p && p.kind === 'server');
   const shards = new Map();
-  const loose = [];
+  const runs = []; // {cluster: true} once, where the cluster's first host is, or {hosts: [...]} of other servers
   const others = [];
-  snapshot.hosts.forEach((h) => {
-    const s = servers(h);
-    if (!s.length) return others.push(h);
-    const g = groupOf.get(s[0].name);
-    if (g == null) return loose.push([h]);
-    if (!shards.has(g)) shards.set(g, []);
-    shards.get(g).push(h);
-  });
-  const columns = [...[...shards.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]), ...loose];
-  const cols = new Set([...layout(snapshot, width, height).hosts.values()].map((r) => r.x)).size;
-  const out = [];
-  let gaps = 0;
-  for (let b = 0; b < columns.length; b += cols) {
-    const block = columns.slice(b, b + cols);
-    const depth = Math.max(...block.map((c) => c.length));
-    for (let k = 0; k < depth; k++) {
-      for (let c = 0; c < cols; c++) {
-        const h = block[c] ? block[c][k] : null;
-        if (h) out.push(h);
-        else if (others.length) out.push(others.shift());
-        else if (k < depth - 1 || b + cols < columns.length) out.push({ name: `__gap${gaps++}`, ip: '', processes: [], powered: true, disk: [] });
-      }
+  for (const h of snapshot.hosts) {
+    const s = server(h);
+    const g = s ? groupOf.get(s.name) : null;
+    if (!s) others.push(h);
+    else if (g == null) {
+      if (!runs.length || !runs[runs.length - 1].hosts) runs.push({ hosts: [] });
+      runs[runs.length - 1].hosts.push(h);
+    } else {
+      if (!shards.size) runs.push({ cluster: true });
+      if (!shards.has(g)) shards.set(g, []);
+      shards.get(g).push(h);
     }
   }
-  return [...out, ...others];
+  const out = [];
+  let gaps = 0;
+  const free = () => others.shift() ?? { name: `__gap${gaps++}`, ip: '', processes: [], powered: true, disk: [] };
+  for (const run of runs) {
+    if (run.cluster) {
+      const columns = [...shards.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
+      for (let b = 0; b < columns.length; b += cols) {
+        const block = columns.slice(b, b + cols);
+        const depth = Math.max(...block.map((c) => c.length));
+        for (let k = 0; k < depth; k++) for (let c = 0; c < cols; c++) out.push(block[c]?.[k] ?? free());
+      }
+    } else {
+      run.hosts.forEach((h, i) => {
+        out.push(h);
+        if (i === run.hosts.length - 1) while (out.length % cols) out.push(free());
+      });
+    }
+  }
+  out.push(...others);
+  while (out.length && out[out.length - 1].name.startsWith('__gap')) out.pop();
+  return out;
 }
 
-/** Draw each node's shard colour, its flags (fail? / fail), its slots or its master over the topology SVG. */
+// Smaller than this, a card's 12 px text is under 8.6 px: the topology scrolls instead of shrinking further.
+export const MIN_SCALE = 0.72;
+
+/**
+ * How to draw a cluster in a view of viewW x viewH: the number of columns whose arrangement shows largest
+ * (at most 1:1), or, when even the best would be smaller than MIN_SCALE, the arrangement with the fewest
+ * rows that is readable across the view's width: that one scrolls down. Returns {cols, hosts, scale, width,
+ * height}: the hosts in layout order, and the drawing's size before it is scaled.
+ */
+export function fitCluster(snapshot, view, viewW, viewH) {
+  const band = snapshot.processes.some((p) => p.kind === 'sentinel');
+  let best = null;
+  let readable = null;
+  for (let cols = 1; cols <= Math.max(1, snapshot.hosts.length); cols++) {
+    const hosts = layoutHosts(snapshot, view, cols);
+    const L = layout({ ...snapshot, hosts }, widthFor(cols, band), 0, cols);
+    const fit = { cols, hosts, width: L.width, height: L.height, scale: Math.min(1, viewW / L.width, viewH / L.height) };
+    if (!best || fit.scale > best.scale + 1e-3) best = fit;
+    if (viewW / L.width >= MIN_SCALE && (!readable || L.height < readable.height)) readable = fit;
+  }
+  if (best.scale < MIN_SCALE && readable) best = { ...readable, scale: Math.min(1, viewW / readable.width) };
+  // The view's whole width (and height, when it fits), for the host boxes and gaps to spread into.
+  return { ...best, width: Math.max(best.width, viewW / best.scale), height: Math.max(best.height, Math.min(viewH / best.scale, 1e5)) };
+}
+
+/** The tag at the right of a node's host title: its slots (a master), or the master it replicates (a replica). */
+function nodeTag(n, view) {
+  if (n.role !== 'master') return `↳ ${view.byId.get(n.master)?.name ?? '?'}`;
+  return n.ranges.length > 1 ? `${n.slotCount} slots` : n.ranges.length ? rangeText(n.ranges) : 'no slots';
+}
+const tagWidth = (tag) => 7 * tag.length + 8;
+const failWidth = (n) => (n.fail === 'fail' ? 38 : 56);
+
+/**
+ * The room the overlay draws into, for renderTopologyParts to keep its text out of: {head: host name -> px at
+ * the right of its title (the tag), tail: process id -> px at the right of its card's last line (the badge)}.
+ */
+export function clusterReserve(snapshot, view) {
+  const byName = new Map(view.nodes.map((n) => [n.name, n]));
+  const head = new Map();
+  const tail = new Map();
+  for (const p of snapshot.processes) {
+    const n = p.kind === 'server' ? byName.get(p.name) : null;
+    if (!n) continue;
+    head.set(p.host, tagWidth(nodeTag(n, view)) + 4);
+    if (n.fail || n.suspectedBy.length) tail.set(p.id, failWidth(n) + 6);
+  }
+  return { head, tail };
+}
+
 /**
  * A node's failure state as the masters see it: "fail? 1/2" while some masters hold a failure report (out of
- * the majority needed), "FAIL" once it is agreed.
+ * the majority needed), "FAIL" once it is agreed. At the right of the card's last line (kept free for it).
  */
 function failBadge(n, view, r) {
   const k = n.suspectedBy.length;
   if (!n.fail && !k) return '';
   const agreed = n.fail === 'fail';
   const text = agreed ? 'FAIL' : `fail? ${k}/${view.quorum}`;
-  const w = agreed ? 42 : 62;
+  const w = failWidth(n);
   const title = agreed
     ? `FAIL: a majority of the ${view.voters} masters agreed`
     : `PFAIL: ${k} of the ${view.quorum} masters needed hold a failure report (${n.suspectedBy.join(', ')})`;
   return `<g class="cl-fail ${agreed ? 'fail' : 'pfail'}" data-suspected-by="${k}" role="img" aria-label="${esc(title)}">` +
-    `<rect x="${r.x + r.w - w - 8}" y="${r.y + r.h - 20}" width="${w}" height="16" rx="3"/>` +
-    `<text x="${r.x + r.w - 8 - w / 2}" y="${r.y + r.h - 8}" text-anchor="middle">${esc(text)}</text></g>`;
+    `<rect x="${r.x + r.w - w - 6}" y="${r.y + r.h - 18}" width="${w}" height="15" rx="3"/>` +
+    `<text x="${r.x + r.w - 6 - w / 2}" y="${r.y + r.h - 7}" text-anchor="middle">${esc(text)}</text></g>`;
 }
 
-export function clusterOverlay(svg, snapshot, view, width, height, viewW = width, viewH = height) {
-  const L = layout(snapshot, width, height);
+export function clusterOverlay(svg, snapshot, view, { width, height, cols, scale }) {
+  const L = layout(snapshot, width, height, cols);
   const byName = new Map(view.nodes.map((n) => [n.name, n]));
   const out = [];
   for (const p of snapshot.processes) {
@@ -259,24 +306,21 @@ export function clusterOverlay(svg, snapshot, view, width, height, viewW = width
     }
     const n = byName.get(p.name);
     if (!n || p.kind !== 'server') continue;
-    const master = n.master ? view.byId.get(n.master) : null;
-    const ranges = n.ranges.length > 1 ? `${n.slotCount} slots` : rangeText(n.ranges);
-    const tag = n.role === 'master' ? (n.ranges.length ? ranges : 'no slots') : `↳ ${master ? master.name : '?'}`;
+    const tag = nodeTag(n, view);
     const hr = L.hosts.get(p.host);
     out.push(`<g class="cl-node" data-cluster-node="${esc(n.name)}" data-cluster-role="${n.role}" data-cluster-flags="${esc(n.flags.filter((f) => f !== 'myself').join(','))}"` +
       ` data-slots="${esc(rangeText(n.ranges))}">` +
       `<rect class="cl-stripe" x="${r.x}" y="${r.y}" width="6" height="${r.h}" rx="3" style="fill:${n.colour}"/>` +
-      (hr ? `<rect class="cl-tag-bg" x="${hr.x + hr.w - 12 - 7 * tag.length}" y="${hr.y + 5}" width="${7 * tag.length + 8}" height="17" rx="4" style="fill:${n.colour}"/>` +
+      (hr ? `<rect class="cl-tag-bg" x="${hr.x + hr.w - 4 - tagWidth(tag)}" y="${hr.y + 5}" width="${tagWidth(tag)}" height="17" rx="4" style="fill:${n.colour}"/>` +
         `<text class="cl-tag" x="${hr.x + hr.w - 8}" y="${hr.y + 18}" text-anchor="end">${esc(tag)}</text>` : '') +
       failBadge(n, view, r) +
       '</g>');
   }
   let res = svg.replace(/<g class="host[^"]*" data-host="__gap\d+"[\s\S]*?<\/g>/g, '')
     .replace(/<\/svg>$/, `<g class="cluster-overlay">${out.join('')}</g></svg>`);
-  // Wider or taller than the panel (a fourth shard, a tool): scale the drawing down rather than scroll it.
-  if ((L.height > viewH + 4 || L.width > viewW + 4) && viewH > 100) {
-    const k = Math.min(viewH / L.height, viewW / L.width);
-    res = res.replace(/^<svg([^>]*?) width="[^"]*" height="[^"]*"/, `<svg$1 width="${Math.floor(L.width * k)}" height="${Math.floor(height)}"`);
+  // Larger than the panel (a fourth shard, a tool, three deployments): scaled down, as fitCluster chose.
+  if (scale < 1) {
+    res = res.replace(/^<svg([^>]*?) width="[^"]*" height="[^"]*"/, `<svg$1 width="${Math.floor(L.width * scale)}" height="${Math.floor(L.height * scale)}"`);
   }
   return res;
 }

@@ -32,11 +32,18 @@ export function esc(s) {
   return SPECIAL.test(s) ? s.replace(/[&<>"']/g, (c) => ENTITIES[c]) : s;
 }
 
+/** The least width that lays out `cols` columns of hosts (beside the Sentinels band when `band`). */
+export function widthFor(cols, band) {
+  return 2 * PAD + cols * MIN_HOST_W + (cols - 1) * GAP + (band ? SENT_W + SENT_GAP : 0);
+}
+
 /**
  * Where each host box and process card goes. Exported so tests and later views (e.g. slot maps) can align
- * with it. Returns {hosts: Map(name -> rect), procs: Map(id -> rect), width, height}.
+ * with it. Returns {hosts: Map(name -> rect), procs: Map(id -> rect), width, height}. At most `maxCols`
+ * columns: a cluster's arrangement of hosts (cluster.js) is made for a number of columns, and a wider view
+ * widens the hosts and the gaps instead.
  */
-export function layout(snapshot, width, height) {
+export function layout(snapshot, width, height, maxCols = Infinity) {
   const hosts = snapshot.hosts || [];
   const kindOf = new Map((snapshot.processes || []).map((p) => [p.id, p.kind]));
   const sentinels = (snapshot.processes || []).filter((p) => p.kind === 'sentinel');
@@ -45,7 +52,7 @@ export function layout(snapshot, width, height) {
   const dataOf = (h) => h.processes.filter((id) => kindOf.get(id) !== 'sentinel');
   const n = Math.max(1, hosts.length);
   const usable = Math.max(MIN_HOST_W, width - 2 * PAD - (band ? SENT_W + SENT_GAP : 0));
-  const cols = Math.max(1, Math.min(n, Math.floor((usable + GAP) / (MIN_HOST_W + GAP))));
+  const cols = Math.max(1, Math.min(n, maxCols, Math.floor((usable + GAP) / (MIN_HOST_W + GAP))));
   const rows = Math.ceil(n / cols);
   const hostW = Math.min(MAX_HOST_W, (usable - GAP * (cols - 1)) / cols);
   // Spare width goes into the gaps, so arrows and their labels between hosts have room to be seen.
@@ -126,7 +133,7 @@ export function linkStatus(p, byId) {
 }
 
 // Rough advance of one character of each card line's font (12 px mono, sans, semibold sans), in px.
-const CHAR_W = { mono: 7.3, sans: 6.6, bold: 7.1 };
+const CHAR_W = { mono: 7.3, sans: 6.6, bold: 7.1, name: 8.4 }; // name: the card's 14 px bold title
 
 function fit(text, room, font) {
   // Squeeze a line that would overflow its card rather than cut it: textLength keeps it inside.
@@ -335,12 +342,16 @@ function placePill(a, b, { w, h }, obstacles, placed) {
   const hy = b.y - ((b.y - a.y) / len) * 5;
   const head = { x: hx - 5, y: hy - 5, w: 10, h: 10 };
   let best = null;
+  // Beside the arrow, up to a card and a half away: between two cards side by side the gap is seldom wide
+  // enough for a label, the space above or below them is.
+  const offsets = [0];
+  for (let k = 1; k * side <= 80; k++) offsets.push(k * side, -k * side);
   for (const t of [0.5, 0.42, 0.58, 0.35, 0.3]) {
-    for (const o of [0, side, -side]) {
+    for (const o of offsets) {
       const x = a.x + (b.x - a.x) * t + n.x * o;
       const y = a.y + (b.y - a.y) * t + n.y * o;
       const rect = { x: x - w / 2, y: y - h / 2, w, h };
-      let score = Math.abs(t - 0.5) * 40 + (o ? 15 : 0);
+      let score = Math.abs(t - 0.5) * 40 + Math.abs(o / side) * 15;
       for (const ob of obstacles) score += ob.weight * overlap(rect, ob);
       for (const p of placed) score += 4 * overlap(rect, p);
       score += 5000 * overlap(rect, head);
@@ -360,11 +371,15 @@ const FEW_LINKS = 4;
  * Render the topology, as the parts of an `<svg>` element: its opening tag, one string per top-level element,
  * `</svg>` (joined, the SVG; `morphParts` updates the page part by part).
  * @param {object} snapshot  the object returned by `Simulation.snapshot()`
- * @param {{width:number, height:number, selected?:number|null}} opts
+ * @param {{width:number, height:number, cols?:number, selected?:number|null, reserve?:{head?:Map, tail?:Map}}} opts
  * @returns {string[]}
  */
-export function renderTopologyParts(snapshot, { width, height, selected = null, leader = null }) {
-  const L = layout(snapshot, width, height);
+export function renderTopologyParts(snapshot, { width, height, cols = Infinity, selected = null, leader = null, reserve = {} }) {
+  // Room another layer draws into (cluster.js: a shard tag at the right of a host's title, a FAIL badge at the
+  // right of a card's last line), in px by host name and by process id: this drawing's text stays clear of it.
+  const headReserve = reserve.head || new Map();
+  const tailReserve = reserve.tail || new Map();
+  const L = layout(snapshot, width, height, cols);
   const byId = new Map(snapshot.processes.map((p) => [p.id, p]));
   const byAddress = new Map(snapshot.processes.filter((p) => p.kind === 'server' && p.address).map((p) => [p.address, p]));
   const byRunId = new Map(snapshot.processes.filter((p) => p.kind === 'sentinel' && p.runId).map((p) => [p.runId, p]));
@@ -387,20 +402,27 @@ export function renderTopologyParts(snapshot, { width, height, selected = null, 
     const on = hostPowered(snapshot, h.name);
     // A sentinel on this host is drawn in the band; the host's title says it runs there.
     const sents = h.processes.map((id) => byId.get(id)).filter((p) => p && p.kind === 'sentinel');
-    const sentNote = sents.length
-      ? `<text class="host-sentinel" x="${r.x + 14 + 8 * h.name.length}" y="${r.y + 18}">+ ${esc(sents.map((p) => p.name).join(', '))}</text>` : '';
     const onlySentinels = h.processes.length > 0 && sents.length === h.processes.length;
+    // The title strip: the name on the left; on the right POWER OFF, else the IP; the sentinel note after the
+    // name. Each only where it fits (the IP is on every card, the sentinel in the band, power off on the cards).
+    const right = r.x + r.w - 10 - (headReserve.get(h.name) || 0);
+    let room = right - (r.x + 10 + 8 * h.name.length) - 6;
+    let tail = '';
+    if (!on && room >= 72) {
+      tail = `<text class="host-off" x="${right}" y="${r.y + 18}" text-anchor="end">POWER OFF</text>`;
+      room -= 78;
+    }
+    const note = sents.length ? `+ ${sents.map((p) => p.name).join(', ')}` : '';
+    const noteSvg = note && room >= 6.4 * note.length
+      ? `<text class="host-sentinel" x="${r.x + 14 + 8 * h.name.length}" y="${r.y + 18}">${esc(note)}</text>` : '';
+    if (noteSvg) room -= 6.4 * note.length + 6;
+    if (on && h.ip && room >= 7.3 * h.ip.length) tail = `<text class="host-ip" x="${right}" y="${r.y + 18}" text-anchor="end">${esc(h.ip)}</text>`;
     out.push(`<g class="host${on ? '' : ' off'}" data-host="${esc(h.name)}" data-powered="${on}">` +
       `<title>${esc(on ? `host ${h.name}${sents.length ? ` (also runs ${sents.map((p) => p.name).join(', ')}, drawn in the Sentinels band)` : ''}` : `${h.name} has no power: its processes are gone and nobody hears from it`)}</title>` +
       `<rect class="host-box" x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" rx="10"/>` +
-      `<text class="host-name" x="${r.x + 10}" y="${r.y + 18}">${esc(h.name)}</text>${sentNote}` +
+      `<text class="host-name" x="${r.x + 10}" y="${r.y + 18}">${esc(h.name)}</text>${noteSvg}` +
       (onlySentinels ? `<text class="host-empty" x="${r.x + r.w / 2}" y="${r.y + HOST_HEAD + 30}" text-anchor="middle">only sentinels here →</text>` : '') +
-      // The IP only where the title leaves room for it (every card repeats it in its address).
-      (on
-        ? (r.w - 20 - 8 * h.name.length - (sents.length ? 7 * (2 + sents.map((p) => p.name).join(', ').length) : 0) >= 7 * (h.ip || '').length
-          ? `<text class="host-ip" x="${r.x + r.w - 10}" y="${r.y + 18}" text-anchor="end">${esc(h.ip || '')}</text>` : '')
-        : `<text class="host-off" x="${r.x + r.w - 10}" y="${r.y + 18}" text-anchor="end">POWER OFF</text>`) +
-      '</g>');
+      tail + '</g>');
   }
 
   // The Sentinels band: a box of its own, apart from the data nodes.
@@ -520,6 +542,9 @@ export function renderTopologyParts(snapshot, { width, height, selected = null, 
       ? `<line class="strike" x1="${r.x + 10}" y1="${r.y + 14}" x2="${r.x + 12 + nameW}" y2="${r.y + 14}"/>` : '';
     const badgeW = 10 + 7 * badge.length;
     const room = r.w - 20;
+    // The name stops short of the badge; the last line, of what cluster.js draws at its end.
+    const nameRoom = r.w - badgeW - 7 - 12 - 4;
+    const lastRoom = room - (tailReserve.get(p.id) || 0);
     const link = p.kind === 'server' && p.role === 'replica' ? linkStatus(p, byId) : null;
     const tip = [`${p.name} (${p.kind}) — ${off ? 'host powered off' : p.state}`];
     if (p.runId) tip.push(`run_id ${p.runId}`);
@@ -530,12 +555,12 @@ export function renderTopologyParts(snapshot, { width, height, selected = null, 
       `<title>${esc(tip.join('\n'))}</title>${focusRing(r)}` +
       `<rect class="card" x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" rx="8"/>` +
       `<rect class="stripe" x="${r.x}" y="${r.y}" width="6" height="${r.h}" rx="3"/>` +
-      `<text class="proc-name" x="${r.x + 12}" y="${r.y + 18}">${esc(p.name)}</text>${strike}` +
+      `<text class="proc-name" x="${r.x + 12}" y="${r.y + 18}"${fit(p.name, nameRoom, 'name')}>${esc(p.name)}</text>${strike}` +
       `<rect class="badge" x="${r.x + r.w - badgeW - 7}" y="${r.y + 6}" width="${badgeW}" height="17" rx="8.5"/>` +
       `<text class="badge-text" x="${r.x + r.w - badgeW / 2 - 7}" y="${r.y + 18.5}" text-anchor="middle">${esc(badge)}</text>` +
       `<text class="proc-sub" x="${r.x + 12}" y="${r.y + 34}"${fit(sub, room, 'mono')}>${esc(sub)}</text>` +
       `<text class="proc-third" x="${r.x + 12}" y="${r.y + 48.5}"${fit(third, room, off || p.state !== 'up' ? 'bold' : 'sans')}>${esc(third)}</text>` +
-      (fourth ? `<text class="proc-fourth ${fourthCls}" x="${r.x + 12}" y="${r.y + 62}"${fit(fourth, room, fourthCls === 'muted' ? 'sans' : 'bold')}>${esc(fourth)}</text>` : '') +
+      (fourth ? `<text class="proc-fourth ${fourthCls}" x="${r.x + 12}" y="${r.y + 62}"${fit(fourth, lastRoom, fourthCls === 'muted' ? 'sans' : 'bold')}>${esc(fourth)}</text>` : '') +
       '</g>');
   }
   out.push(`<g class="labels">${tagSvg.join('')}${labels.join('')}</g>`);
@@ -574,7 +599,7 @@ function sentinelCard(p, r, { byAddress, byRunId, leader, selected }) {
     `<title>${esc(tip.join('\n'))}</title>${focusRing(r)}` +
     `<rect class="card" x="${r.x}" y="${r.y}" width="${r.w}" height="${r.h}" rx="8"/>` +
     `<rect class="stripe" x="${r.x}" y="${r.y}" width="6" height="${r.h}" rx="3"/>` +
-    `<text class="proc-name" x="${r.x + 12}" y="${r.y + 16}">${esc(p.name)}</text>${strike}` +
+    `<text class="proc-name" x="${r.x + 12}" y="${r.y + 16}"${fit(p.name, r.w - badgeW - 7 - 16, 'name')}>${esc(p.name)}</text>${strike}` +
     `<rect class="badge view-badge" x="${r.x + r.w - badgeW - 7}" y="${r.y + 5}" width="${badgeW}" height="16" rx="8"/>` +
     `<text class="badge-text" x="${r.x + r.w - badgeW / 2 - 7}" y="${r.y + 16.5}" text-anchor="middle">${esc(badge)}</text>` +
     `<text class="proc-sub" x="${r.x + 12}" y="${r.y + 30}"${fit(sub, room, 'mono')}>${esc(sub)}</text>` +

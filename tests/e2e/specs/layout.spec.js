@@ -1,0 +1,143 @@
+// The page's layout at 1280x720, wider and in a 600 px embed: text readable and clear of other text in the
+// topology, legends whole, buttons unclipped, the Checks panel shown in cluster layouts.
+const { test, expect } = require('@playwright/test');
+const { trackErrors, open, topologyOverlaps } = require('./helpers');
+
+/** The topology's drawing scale (on screen / as drawn) and a card title's size on screen, in px. */
+async function topologyScale(page) {
+  return page.evaluate(() => {
+    const svg = document.querySelector('#topology svg');
+    const name = svg.querySelector('.proc-name');
+    return {
+      scale: svg.getBoundingClientRect().width / svg.viewBox.baseVal.width,
+      nameFont: name.getBoundingClientRect().height / name.getBBox().height * parseFloat(getComputedStyle(name).fontSize),
+      drawnH: svg.getBoundingClientRect().height,
+      viewH: document.querySelector('#topology').clientHeight,
+    };
+  });
+}
+
+test('compare-deployments: its topology is drawn readable at 1280x720, 1600x1000 and in a 600 px embed', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=compare-deployments&seed=1');
+  await page.evaluate(() => window.app.runUntil(13000));
+  let s = await topologyScale(page);
+  // Fifteen hosts and a Sentinels band: drawn at least 0.72 of their size (scrolling down if need be).
+  expect(s.scale).toBeGreaterThanOrEqual(0.72);
+  expect(s.nameFont).toBeGreaterThanOrEqual(10);
+  expect(await topologyOverlaps(page)).toEqual([]);
+  await page.screenshot({ path: 'results/layout-compare-1280.png' });
+
+  await page.setViewportSize({ width: 1600, height: 1000 });
+  await expect.poll(async () => (await topologyScale(page)).viewH).toBeGreaterThan(400);
+  await page.waitForTimeout(300);
+  s = await topologyScale(page);
+  expect(s.scale).toBeGreaterThanOrEqual(0.72);
+  // Rows of hosts, not one wide row over an empty panel: the drawing takes most of the panel's height.
+  expect(s.drawnH).toBeGreaterThan(0.75 * s.viewH);
+  expect(await topologyOverlaps(page)).toEqual([]);
+  await page.screenshot({ path: 'results/layout-compare-1600.png' });
+
+  await page.setViewportSize({ width: 600, height: 700 });
+  await open(page, '?embed=1&views=topology,timeline&scenario=compare-deployments&seed=1');
+  await page.evaluate(() => window.app.runUntil(13000));
+  s = await topologyScale(page);
+  expect(s.scale).toBeGreaterThanOrEqual(0.72);
+  expect(await topologyOverlaps(page)).toEqual([]);
+  await page.screenshot({ path: 'results/layout-compare-embed.png' });
+  expect(errors).toEqual([]);
+});
+
+test('cluster layouts show the Checks panel: lost writes per application in compare-deployments, and in an embed', async ({ page }) => {
+  await open(page, '?scenario=compare-deployments&seed=1');
+  await expect(page.locator('.checks-panel')).toBeVisible();
+  await page.evaluate(() => window.app.runUntil(35000));
+  await page.evaluate(() => window.app.refresh());
+  // The panel's figures are the core's: per application, the lost writes it acknowledged.
+  const expected = await page.evaluate(() => {
+    const { checks, snapshot } = window.app;
+    const name = (id) => snapshot.processes.find((p) => p.id === id).name;
+    return Object.fromEntries(checks.ackedByClient.map(([c]) => [name(c), checks.lostWrites.filter((w) => w.client === c).length]));
+  });
+  expect(Object.keys(expected).sort()).toEqual(['app-cluster', 'app-sentinel', 'app-shards']);
+  expect(expected['app-shards']).toBeGreaterThan(0); // sh-1 came back empty: nobody had its keys
+  for (const [app, n] of Object.entries(expected)) {
+    await expect(page.locator(`#checks [data-client-lost="${app}"] b`)).toHaveText(String(n));
+  }
+  // Judged by each key's own master, not "no master now".
+  await expect(page.locator('#checks [data-check="lost"] .check-note')).toContainText("each judged by its key's master in the cluster, or by its deployment's master now (");
+  await page.screenshot({ path: 'results/layout-compare-checks.png' });
+
+  await page.setViewportSize({ width: 600, height: 900 });
+  await open(page, '?embed=1&views=topology,timeline,checks,lesson&scenario=cluster-reshard&seed=1');
+  await page.evaluate(() => window.app.runUntil(11000));
+  await expect(page.locator('.checks-panel')).toBeVisible();
+  await expect(page.locator('#checks [data-check="lost"] b[data-count="acked"]')).not.toHaveText('0');
+  await page.screenshot({ path: 'results/layout-embed-checks.png' });
+});
+
+/** Legend items that are not wholly inside their legend's box (cut off), by text. */
+function cutLegendItems(page) {
+  return page.evaluate(() => [...document.querySelectorAll('.legend')].filter((ul) => ul.offsetParent).flatMap((ul) => {
+    const box = ul.getBoundingClientRect();
+    const panel = ul.closest('.panel').getBoundingClientRect();
+    return [...ul.children].filter((li) => !li.hidden).filter((li) => {
+      const r = li.getBoundingClientRect();
+      return r.right > Math.min(box.right, panel.right) + 0.5 || r.bottom > box.bottom + 0.5 || r.left < box.left - 0.5 || !r.width;
+    }).map((li) => li.textContent.trim());
+  }));
+}
+
+test('legends wrap rather than lose items at 1280 px; the Console Clear button is never clipped', async ({ page }) => {
+  await open(page, '?scenario=replication&seed=1');
+  expect(await cutLegendItems(page)).toEqual([]);
+  await expect(page.locator('.topo-legend li', { hasText: 'replicates to' })).toBeVisible();
+  await open(page, '?scenario=standalone-crash&seed=1');
+  await page.evaluate(() => window.app.runUntil(8000));
+  expect(await page.locator('#timeline .lost-mark').count()).toBeGreaterThan(0);
+  expect(await cutLegendItems(page)).toEqual([]);
+  await page.screenshot({ path: 'results/layout-legends.png' });
+
+  for (const scenario of ['persistence', 'aof-rewrite', 'persistence-compare', 'cluster']) {
+    await open(page, `?scenario=${scenario}&seed=1`);
+    const clear = page.locator('#console-clear');
+    await expect(clear).toBeVisible();
+    const { width, needed, right, headRight } = await clear.evaluate((b) => ({
+      width: b.getBoundingClientRect().width, needed: b.scrollWidth,
+      right: b.getBoundingClientRect().right, headRight: b.parentNode.getBoundingClientRect().right,
+    }));
+    expect(width, scenario).toBeGreaterThanOrEqual(needed);
+    expect(width, scenario).toBeGreaterThan(40);
+    expect(right, scenario).toBeLessThanOrEqual(headRight);
+  }
+});
+
+test('topology labels stand clear of other text, and the cluster inspector chip shows whole', async ({ page }) => {
+  const cases = [['split-brain', 13000], ['replication', 30000], ['persistence-compare', 5000], ['cluster', 13000], ['resync', 29000]];
+  for (const [scenario, t] of cases) {
+    await open(page, `?scenario=${scenario}&seed=1`);
+    await page.evaluate((t) => window.app.runUntil(t), t);
+    expect(await topologyOverlaps(page), `${scenario} at ${t} ms`).toEqual([]);
+  }
+  // A cluster node that crashed, in the inspector: its state chip reads "crashed", not cut.
+  await open(page, '?scenario=cluster&seed=1');
+  await page.evaluate(() => window.app.runUntil(13000));
+  await page.locator('#topology [data-proc-name="redis-1"]').click();
+  const chip = page.locator('#inspector .state-chip');
+  await expect(chip).toHaveText('crashed');
+  const clipped = await chip.evaluate((c) => {
+    const dd = c.closest('dd');
+    return c.getBoundingClientRect().right > dd.getBoundingClientRect().right + 0.5 || dd.scrollWidth > dd.clientWidth;
+  });
+  expect(clipped).toBe(false);
+  await page.screenshot({ path: 'results/layout-cluster-13s.png' });
+
+  // A host that runs a sentinel and lost its power: its title says POWER OFF, clear of the sentinel's name.
+  await open(page, '?scenario=sentinel&seed=1');
+  await page.evaluate(() => window.app.runUntil(3000));
+  await page.locator('#topology [data-proc-name="redis-3"]').click();
+  await page.locator('#power').click();
+  await expect(page.locator('#topology [data-host="db3"] .host-off')).toHaveText('POWER OFF');
+  expect(await topologyOverlaps(page)).toEqual([]);
+  await page.screenshot({ path: 'results/layout-sentinel-power.png' });
+});
