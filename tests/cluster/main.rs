@@ -917,3 +917,19 @@ fn no_replica_migrates_without_a_master_of_two_replicas_or_when_not_allowed() {
     // The control: seven nodes (redis-1 with two replicas) do migrate one.
     assert!(sim_of("", 7).is_some());
 }
+
+#[test]
+fn writes_to_a_dead_masters_slots_are_not_judged_lost_before_its_replica_takes_over() {
+    // The built-in: redis-1 (slots 0-5460) killed at 10 s, its replica elected about 3-4 s later.
+    let mut sim = Simulation::from_json(library::get("cluster").unwrap(), 1).unwrap();
+    sim.run_until(SimTime(11_000));
+    let during = check::checks(sim.world(), sim.trace());
+    sim.run_until(SimTime(18_000));
+    let after = check::checks(sim.world(), sim.trace());
+    assert!(first_log(&sim, "Failover election won").is_some());
+    // What is judged lost while nobody serves the slots must still be lost once somebody does: the replica
+    // had the writes, so nothing of them is.
+    let lost_after: std::collections::BTreeSet<_> = after.lost_writes.iter().map(|l| (l.client, l.id)).collect();
+    assert!(during.lost_writes.iter().all(|l| lost_after.contains(&(l.client, l.id))), "{:?}", during.lost_writes);
+    assert!(during.acked_writes > 20, "the application wrote to every slot range before the crash");
+}

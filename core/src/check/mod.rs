@@ -175,8 +175,10 @@ pub fn checks_cached(
     // cluster still holds it, as a client following ASK would find.
     let cluster_data = |key: &str| -> Option<Option<String>> {
         let slot = crate::cluster::slot::key_slot(key.as_bytes());
-        // A slot nobody up serves holds nothing the client could read: its writes are lost for now.
-        let Some(owner) = owner_of(slot).and_then(server) else { return Some(None) };
+        // A slot nobody up serves (its master died, no replica has taken over yet): nothing to judge its writes
+        // against yet, as in a deployment without a master. Counting them lost would count writes the replica
+        // about to be elected holds.
+        let owner = owner_of(slot).and_then(server)?;
         let value = owner.db.get(key.as_bytes(), unix).or_else(|| {
             let target = owner.cluster.as_ref()?.migrating.get(&slot)?;
             by_node_id(target)?.db.get(key.as_bytes(), unix)
