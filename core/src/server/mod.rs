@@ -277,6 +277,9 @@ impl Server {
     }
 }
 
+/// What the console prints for a command that blocks, until it returns.
+pub const BLOCKED_NOTE: &str = "(blocked: redis-cli waits for the reply, printed when the command returns)";
+
 /// `ERR unknown command 'FOO', with args beginning with: 'a' 'b' ` — the name as typed, at most 128
 /// bytes of each, and the trailing space Redis leaves.
 pub fn unknown_command_error(args: &[Vec<u8>]) -> String {
@@ -392,7 +395,8 @@ impl Process for Server {
 
     fn console(&mut self, ctx: &mut Ctx<'_>, args: Vec<Vec<u8>>) -> Reply {
         self.execute(ctx, None, &args).unwrap_or_else(|| {
-            Reply::Status("(blocked: the reply will appear in the timeline when the command returns)".into())
+            // redis-cli waits for the reply; the command's return is a console record of its own (WAIT, MIGRATE).
+            Reply::Status(BLOCKED_NOTE.into())
         })
     }
 }
