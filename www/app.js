@@ -196,6 +196,7 @@ function start(json, seed, source, prebuilt = null) {
     history.replaceState(null, '', url);
   }
   con.clear();
+  con.blocked = []; // the commands of the previous simulation are not waited for any more
   const target = snap.processes.find((p) => p.id === state.selected && p.kind === 'server') || servers[0];
   // Sentinels take commands too (SENTINEL masters, SENTINEL get-master-addr-by-name mymaster, ...).
   const sentinels = snap.processes.filter((p) => p.kind === 'sentinel');
@@ -570,6 +571,7 @@ function refresh() {
   }
   draw();
   announce();
+  con.follow(state.index, sim.now(), (t) => formatSeconds(t));
 }
 
 /**
@@ -1532,6 +1534,11 @@ const con = new Console($('console'), $('console-target'), {
   onSelect: (target) => {
     const p = state.snapshot && state.snapshot.processes.find((q) => q.name === target);
     if (p) select(p.id);
+  },
+  // The typed command is the last console record (run() has taken it into the index).
+  blocked: () => {
+    const c = state.index.consoles;
+    return c.length ? { at: c.length - 1, t: c[c.length - 1].t, proc: c[c.length - 1].proc } : null;
   },
 });
 

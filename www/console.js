@@ -6,20 +6,37 @@ const MAX_LINES = 500;   // older log lines are dropped so a long session stays 
 const MAX_HISTORY = 200;
 
 export function isErrorReply(text) {
-  return /^\(error\)/.test(text) || /^Could not connect to Redis/.test(text) || /^Invalid argument/.test(text);
+  return /^\(error\)/.test(text) || /^(Could not connect to Redis|Invalid argument|Error: )/.test(text);
+}
+
+/** The simulator's own notes where redis-cli would wait (a blocked command, a paused server): not replies. */
+export function isNote(text) {
+  return /^\((blocked|paused): /.test(text);
+}
+
+/** Whether the core's console record `line` is the return of the blocked command `typed`: "(WAIT 2 returned)"
+ * for "WAIT 2 1000" (its first words, as the server records them). */
+function returnOf(line, typed) {
+  const m = /^\((.+) returned\)$/.exec(line);
+  if (!m) return false;
+  const words = typed.trim().split(/\s+/);
+  return m[1].split(' ').every((w, i) => words[i] !== undefined && w.toLowerCase() === words[i].toLowerCase());
 }
 
 export class Console {
   /**
    * @param {HTMLElement} root      where the log and the input line go
    * @param {HTMLSelectElement} select  the server picker
-   * @param {{run:(target:string,line:string)=>string, prompt:(target:string)=>string, onSelect?:(target:string)=>void}} hooks
+   * @param {{run:(target:string,line:string)=>string, prompt:(target:string)=>string, onSelect?:(target:string)=>void,
+   *   blocked?:(target:string)=>({at:number,t:number,proc:number}|null)}} hooks  `blocked`: after a command blocked,
+   *   where its console record is (see follow())
    */
   constructor(root, select, hooks) {
     this.root = root;
     this.select = select;
     this.hooks = hooks;
     this.history = [];
+    this.blocked = [];     // commands waiting for their reply, as redis-cli would: see follow()
     this.historyPos = 0;   // == history.length when not browsing
     this.draft = '';
 
@@ -134,9 +151,57 @@ export class Console {
     } catch (e) {
       reply = `(error) ${e && e.message ? e.message : e}`;
     }
-    this.print(reply, isErrorReply(reply) ? 'reply error' : 'reply');
+    const entry = this.print(reply, isNote(reply) ? 'muted' : isErrorReply(reply) ? 'reply error' : 'reply');
+    if (/^\(blocked: /.test(reply)) {
+      const at = this.hooks.blocked?.(target);
+      if (at) this.blocked.push({ ...at, target, line: line.trim(), prompt, note: entry, undone: false });
+    }
     this.refreshPrompt();
     return reply;
+  }
+
+  /**
+   * Print the replies of blocked commands that returned, as redis-cli prints a reply when it comes. Called
+   * with the timeline's index (its `consoles` and `bands`) whenever the simulation moved, and the time now.
+   * Each waiting command is its console record `{t, proc}` at position `at` of `index.consoles`:
+   * - its return is a later console record of the same process, `(WAIT 2 returned)`, with the reply;
+   * - if the process dies first, redis-cli prints "Error: Server closed the connection";
+   * - a seek back before it was typed undoes it (until the run reaches it again: the recorded command is
+   *   typed again then, unless a new action rewrote what follows, and then it is forgotten).
+   */
+  follow(index, now, time = (t) => `${t} ms`) {
+    const consoles = index.consoles;
+    this.blocked = this.blocked.filter((b) => {
+      const c = consoles[b.at];
+      if (!c || c.t !== b.t || c.proc !== b.proc || c.line.trim() !== b.line) {
+        if (!b.undone) {
+          this.print(`# A seek back to ${time(now)} undid ${b.line} (typed at ${time(b.t)}): it is typed again if the run reaches that time before anything else is done.`, 'muted');
+          b.undone = true;
+        }
+        return now <= b.t; // past its time and not typed again: what follows was rewritten
+      }
+      b.undone = false;
+      for (let i = b.at + 1; i < consoles.length; i++) {
+        const r = consoles[i];
+        if (r.proc !== b.proc || !returnOf(r.line, b.line) || this.blocked.some((o) => o.taken === i)) continue;
+        b.taken = i;
+        this.#answer(b, r.reply, r.t, time);
+        return false;
+      }
+      const death = index.bands.find((d) => d.proc === b.proc && d.state === 'crashed' && d.t0 >= b.t);
+      if (death) {
+        this.#answer(b, 'Error: Server closed the connection', death.t0, time);
+        this.print(`# ${b.prompt.replace(/> $/, '')} went away at ${time(death.t0)} before ${b.line} returned.`, 'muted');
+        return false;
+      }
+      return true;
+    });
+  }
+
+  #answer(b, reply, t, time) {
+    // Right under its command, as in redis-cli; after other lines, say which command it answers.
+    if (this.log.lastElementChild !== b.note) this.print(`# ${b.prompt}${b.line} returned at ${time(t)}:`, 'muted');
+    this.print(reply, isErrorReply(reply) ? 'reply error' : 'reply');
   }
 
   #onKey(e) {

@@ -206,3 +206,38 @@ fn info_role_and_config() {
     assert_eq!(cli(&mut s, "CONFIG FOO"), "(error) ERR unknown subcommand 'FOO'. Try CONFIG HELP.");
     assert_eq!(cli(&mut s, "CONFIG"), "(error) ERR wrong number of arguments for 'config' command");
 }
+
+/// The tester's reproduction: a cluster node's INFO says it runs in cluster mode, and every section of
+/// Redis 7.0's default INFO is there, in Redis's order (Memory and CPU with only what the simulator knows).
+#[test]
+fn info_on_a_cluster_node_says_cluster_mode_and_has_every_default_section() {
+    let json = redis_ha_sim::library::get("cluster-crossslot").unwrap();
+    let mut s = redis_ha_sim::Simulation::from_json(json, 1).unwrap();
+    at(&mut s, 2400);
+    let info = s.command("redis-1", "INFO").unwrap();
+    assert!(info.contains("\nredis_mode:cluster\n"), "{info}");
+    let titles = |text: &str| text.lines().filter(|l| l.starts_with("# ")).map(String::from).collect::<Vec<_>>();
+    assert_eq!(
+        titles(&info),
+        [
+            "# Server",
+            "# Clients",
+            "# Memory",
+            "# Persistence",
+            "# Stats",
+            "# Replication",
+            "# CPU",
+            "# Modules",
+            "# Errorstats",
+            "# Cluster",
+            "# Keyspace"
+        ]
+    );
+    assert_eq!(s.command("redis-1", "INFO cluster").unwrap(), "# Cluster\ncluster_enabled:1");
+    assert_eq!(
+        s.command("redis-1", "INFO memory").unwrap(),
+        "# Memory\nmaxmemory:0\nmaxmemory_human:0B\nmaxmemory_policy:noeviction"
+    );
+    // Commandstats and Latencystats (time spent per command) are not modelled: `everything` is the default.
+    assert_eq!(titles(&s.command("redis-1", "INFO everything").unwrap()), titles(&info));
+}

@@ -3,6 +3,7 @@
 //! REDIS_HA_SIM_SKIP_REAL_REDIS=1 (the test then says it was skipped).
 
 mod sentinel;
+mod surface;
 
 use redis_ha_sim::cli::{format_console_reply, split_args};
 use redis_ha_sim::resp::{encode_command, Reply};
@@ -154,6 +155,16 @@ const SCRIPT: &[&str] = &[
     "REPLCONF a",
     "BGSAVE x",
     "BGREWRITEAOF x",
+    // parameters the simulator does not model: the defaults it behaves as, and Redis's own refusals
+    "CONFIG GET maxmemory",
+    "CONFIG GET maxmemory-policy",
+    "CONFIG GET timeout",
+    "CONFIG GET requirepass",
+    "CONFIG SET tcp-backlog 1",
+    "CONFIG SET dbfilename other.rdb",
+    // every error reply above, counted by its first word
+    "INFO errorstats",
+    "INFO cluster",
 ];
 
 struct RealRedis {

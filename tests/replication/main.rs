@@ -227,10 +227,7 @@ fn min_replicas_refuses_writes_without_a_good_replica_and_wait_counts_acks() {
     let mut sim = Simulation::from_json(&scenario("replication-min-replicas"), 1).unwrap();
     sim.run_until(SimTime(2_000));
     assert_eq!(sim.command("master", "SET a 1").unwrap(), "OK");
-    assert_eq!(
-        sim.command("master", "WAIT 1 1000").unwrap(),
-        "(blocked: the reply will appear in the timeline when the command returns)"
-    );
+    assert_eq!(sim.command("master", "WAIT 1 1000").unwrap(), redis_ha_sim::server::BLOCKED_NOTE);
     sim.run_until(SimTime(2_100));
     assert_eq!(console_replies(&sim, "(WAIT 1 returned)"), vec!["(integer) 1"]);
     assert_eq!(sim.command("master", "SET b 2").unwrap(), "OK");
@@ -257,6 +254,30 @@ fn min_replicas_refuses_writes_without_a_good_replica_and_wait_counts_acks() {
     sim.act(Action::Heal).unwrap();
     sim.run_until(SimTime(10_000));
     assert_eq!(sim.command("master", "SET d 4").unwrap(), "OK", "writes resume when the replica is back");
+}
+
+/// What the console is told of its own blocked WAIT when its master is demoted, of a paused process, and of
+/// SHUTDOWN: Redis's UNBLOCKED error, a note that redis-cli would hang, and nothing (the connection closes).
+#[test]
+fn the_console_learns_how_its_blocked_wait_ends_and_is_told_what_redis_cli_would_do() {
+    let mut sim = Simulation::from_json(&scenario("replication-min-replicas"), 1).unwrap();
+    sim.run_until(SimTime(2_000));
+    sim.act(Action::Partition { groups: vec![vec!["db1".into()], vec!["db2".into()]] }).unwrap();
+    assert_eq!(sim.command("master", "SET a 1").unwrap(), "OK");
+    assert_eq!(sim.command("master", "WAIT 1 0").unwrap(), redis_ha_sim::server::BLOCKED_NOTE);
+    sim.run_until(SimTime(2_100));
+    assert_eq!(sim.command("master", "REPLICAOF 10.0.0.2 6379").unwrap(), "OK");
+    assert_eq!(
+        console_replies(&sim, "(WAIT 1 returned)"),
+        vec!["(error) UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"]
+    );
+    sim.act(Action::Pause { process: "replica".into() }).unwrap();
+    assert_eq!(
+        sim.command("replica", "PING").unwrap(),
+        "(paused: 10.0.0.2:6379 is stopped by SIGSTOP; redis-cli would hang here until it resumes. The command was not sent.)"
+    );
+    sim.act(Action::Resume { process: "replica".into() }).unwrap();
+    assert_eq!(sim.command("replica", "SHUTDOWN NOSAVE").unwrap(), "");
 }
 
 fn console_replies(sim: &Simulation, line: &str) -> Vec<String> {

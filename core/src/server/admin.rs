@@ -1,6 +1,7 @@
 //! Server commands: PING, ECHO, INFO, ROLE, CONFIG, TIME.
 
 use super::config::{ServerConfig, OPTION_NAMES};
+use super::unmodelled::{config_set_refusal, AS_DEFAULT};
 use super::Server;
 use crate::glob::glob_match;
 use crate::process::Ctx;
@@ -40,18 +41,29 @@ impl InfoText {
 
 type SectionFn = fn(&Server, &Ctx<'_>, &mut InfoText);
 
-/// The sections INFO knows, in the order Redis prints them: name, title, fields.
+/// The sections INFO knows, in the order Redis prints them: name, title, fields. Redis's Commandstats and
+/// Latencystats (per-command calls and microseconds, latency percentiles) are left out, even from `INFO all`
+/// and `everything`: the simulator does not measure time spent. Memory and CPU keep their headers but state
+/// only what the simulator knows (see `info_memory`, `info_cpu`).
 const SECTIONS: &[(&str, &str, SectionFn)] = &[
     ("server", "Server", info_server),
     ("clients", "Clients", info_clients),
+    ("memory", "Memory", info_memory),
     ("persistence", "Persistence", |s, ctx, out| super::persistence::info_persistence(s, ctx.now, ctx.unix_ms(), out)),
     ("stats", "Stats", info_stats),
     ("replication", "Replication", |s, ctx, out| super::replication::info_replication(s, ctx.now, out)),
+    ("cpu", "CPU", info_cpu),
+    // No modules are loaded: the section is empty, as on a real server without them.
+    ("modules", "Modules", |_, _, _| {}),
+    ("errorstats", "Errorstats", info_errorstats),
+    ("cluster", "Cluster", |s, _, out| out.field("cluster_enabled", &u8::from(s.config.cluster_enabled))),
     ("keyspace", "Keyspace", info_keyspace),
 ];
 
 pub fn info(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
     let wanted: Vec<String> = args[1..].iter().map(|a| String::from_utf8_lossy(a).to_ascii_lowercase()).collect();
+    // `all` and `everything` add Commandstats, Latencystats and modules' sections to the default ones: none of
+    // them is modelled, so all three name the same sections here.
     let all = wanted.is_empty() || wanted.iter().any(|w| w == "all" || w == "default" || w == "everything");
     let mut out = InfoText(String::new());
     for (section, title, fields) in SECTIONS {
@@ -70,7 +82,7 @@ pub fn info(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
 fn info_server(server: &Server, ctx: &Ctx<'_>, out: &mut InfoText) {
     let uptime = ctx.now - server.started_at;
     out.field("redis_version", &REDIS_VERSION);
-    out.field("redis_mode", &"standalone");
+    out.field("redis_mode", &if server.config.cluster_enabled { "cluster" } else { "standalone" });
     out.field("os", &"redis-ha-sim (simulated)");
     out.field("arch_bits", &64);
     out.field("process_id", &server.pid);
@@ -87,7 +99,27 @@ fn info_clients(server: &Server, _ctx: &Ctx<'_>, out: &mut InfoText) {
     // The console's own connection counts, as redis-cli's does on a real server.
     out.field("connected_clients", &(server.connections.len() + 1));
     out.field("maxclients", &10000);
-    out.field("blocked_clients", &0);
+    // Clients blocked in WAIT (the only blocking command modelled for clients).
+    out.field("blocked_clients", &server.repl.blocked.len());
+}
+
+/// The simulator does not model memory allocation, so Redis's `used_memory*`, RSS and fragmentation fields
+/// are left out rather than made up. What it can state: there is no memory limit and so no eviction, which
+/// is how the simulated server behaves (Redis's defaults).
+fn info_memory(_server: &Server, _ctx: &Ctx<'_>, out: &mut InfoText) {
+    out.field("maxmemory", &0);
+    out.field("maxmemory_human", &"0B");
+    out.field("maxmemory_policy", &"noeviction");
+}
+
+/// CPU time is not simulated (commands take no virtual time), so `used_cpu_*` are left out: the header alone.
+fn info_cpu(_server: &Server, _ctx: &Ctx<'_>, _out: &mut InfoText) {}
+
+/// Error replies by their first word, in Redis's (sorted) order.
+fn info_errorstats(server: &Server, _ctx: &Ctx<'_>, out: &mut InfoText) {
+    for (code, count) in &server.stats.error_replies {
+        let _ = write!(out.0, "errorstat_{code}:count={count}\r\n");
+    }
 }
 
 fn info_stats(server: &Server, _ctx: &Ctx<'_>, out: &mut InfoText) {
@@ -100,6 +132,7 @@ fn info_stats(server: &Server, _ctx: &Ctx<'_>, out: &mut InfoText) {
     out.field("expired_keys", &s.expired_keys);
     out.field("keyspace_hits", &s.keyspace_hits);
     out.field("keyspace_misses", &s.keyspace_misses);
+    out.field("total_error_replies", &s.error_replies.values().sum::<u64>());
 }
 
 fn info_keyspace(server: &Server, ctx: &Ctx<'_>, out: &mut InfoText) {
@@ -126,10 +159,17 @@ pub fn config(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply
             }
             let mut out = Vec::new();
             let gettable = super::config::ALIASES.iter().map(|(alias, _)| *alias).filter(|a| ServerConfig::knows(a));
-            for name in OPTION_NAMES.iter().copied().chain(gettable) {
+            // Redis's `bind` as the exported redis.conf writes it: the host's address and loopback, where the
+            // simulated server takes its clients and its console.
+            let bind = format!("{} 127.0.0.1", server.ip);
+            let stated = AS_DEFAULT.iter().copied().chain([("bind", bind.as_str())]);
+            let modelled = OPTION_NAMES.iter().copied().chain(gettable).map(|n| (n, None));
+            for (name, value) in modelled.chain(stated.map(|(n, v)| (n, Some(v)))) {
                 if args[2..].iter().any(|p| glob_match(p, name.as_bytes(), true)) {
                     out.push(Reply::bulk(name));
-                    out.push(Reply::bulk(server.config.get(name).unwrap_or_default()));
+                    out.push(Reply::bulk(
+                        value.map_or_else(|| server.config.get(name).unwrap_or_default(), String::from),
+                    ));
                 }
             }
             Reply::Array(out)
@@ -171,16 +211,22 @@ fn config_set(server: &mut Server, pairs: &[Vec<u8>]) -> Reply {
     for pair in pairs.chunks(2) {
         let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         let value = String::from_utf8_lossy(&pair[1]).into_owned();
-        if !ServerConfig::knows(&name) {
-            return Reply::err(format!("ERR Unknown option or number of arguments for CONFIG SET - '{name}'"));
-        }
         let fail =
             |why: &str| Reply::err(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"));
+        if !ServerConfig::knows(&name) {
+            return match config_set_refusal(&name) {
+                Some(why) => fail(why),
+                None => Reply::err(format!("ERR Unknown option or number of arguments for CONFIG SET - '{name}'")),
+            };
+        }
         if seen.contains(&name) {
             return fail("duplicate parameter");
         }
         if !ServerConfig::is_mutable(&name) {
             return fail("can't set immutable config");
+        }
+        if ServerConfig::is_protected(&name) {
+            return fail("can't set protected config");
         }
         if let Err(why) = next.set(&name, &value) {
             return fail(&why);

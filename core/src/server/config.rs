@@ -221,6 +221,12 @@ impl ServerConfig {
         !matches!(canonical(name), "port" | "appendfilename" | "appenddirname" | "cluster-enabled")
     }
 
+    /// Whether Redis 7 refuses to change the option at run time because `enable-protected-configs` is off (its
+    /// default): a file name the server writes must not be changed by a client.
+    pub fn is_protected(name: &str) -> bool {
+        canonical(name) == "dbfilename"
+    }
+
     /// Parse and apply one option, as at startup from a config file. Each arm returns its parser's result
     /// directly: a `?` per arm costs more code than the parsing itself.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {

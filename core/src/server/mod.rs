@@ -14,6 +14,7 @@ mod repl_replica;
 pub mod replication;
 pub(crate) mod strings;
 mod table;
+mod unmodelled;
 
 use crate::process::{Ctx, Input, Message, ProcId, Process, Timer};
 use crate::resp::Reply;
@@ -38,6 +39,8 @@ pub struct Stats {
     pub sync_full: u64,
     pub sync_partial_ok: u64,
     pub sync_partial_err: u64,
+    /// Error replies by their first word (`ERR`, `MOVED`...), as INFO errorstats counts them.
+    pub error_replies: VecMap<String, u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -117,15 +120,26 @@ impl Server {
         }
     }
 
+    /// Execute one command from a client and count its reply if it is an error (INFO errorstats). A reply
+    /// that comes later (WAIT, MIGRATE) is not counted: a simplification.
+    pub fn execute(&mut self, ctx: &mut Ctx<'_>, caller: Option<(ProcId, u64)>, args: &[Vec<u8>]) -> Option<Reply> {
+        let reply = self.process_command(ctx, caller, args);
+        if let Some(Reply::Error(e)) = &reply {
+            let code = e.split(' ').next().unwrap_or_default();
+            *self.stats.error_replies.entry(code.to_string()).or_insert(0) += 1;
+        }
+        reply
+    }
+
     /// Execute one command as Redis's `processCommand` does: look it up, check its arity, refuse it when
     /// the server's state says so (NOREPLICAS, READONLY, MASTERDOWN, LOADING, in Redis's order), run it,
     /// and propagate it if it changed the dataset. `None`: the reply comes later (or never).
-    pub fn execute(&mut self, ctx: &mut Ctx<'_>, caller: Option<(ProcId, u64)>, args: &[Vec<u8>]) -> Option<Reply> {
+    fn process_command(&mut self, ctx: &mut Ctx<'_>, caller: Option<(ProcId, u64)>, args: &[Vec<u8>]) -> Option<Reply> {
         let Some(name) = args.first() else {
             return Some(Reply::err("ERR empty command"));
         };
         let Some(spec) = lookup(name) else {
-            return Some(Reply::err(unknown_command_error(args)));
+            return Some(Reply::err(unmodelled::command_error(name).unwrap_or_else(|| unknown_command_error(args))));
         };
         if !spec.arity_ok(args.len()) {
             return Some(Reply::err(format!("ERR wrong number of arguments for '{}' command", spec.name)));
@@ -263,6 +277,9 @@ impl Server {
     }
 }
 
+/// What the console prints for a command that blocks, until it returns.
+pub const BLOCKED_NOTE: &str = "(blocked: redis-cli waits for the reply, printed when the command returns)";
+
 /// `ERR unknown command 'FOO', with args beginning with: 'a' 'b' ` — the name as typed, at most 128
 /// bytes of each, and the trailing space Redis leaves.
 pub fn unknown_command_error(args: &[Vec<u8>]) -> String {
@@ -378,7 +395,8 @@ impl Process for Server {
 
     fn console(&mut self, ctx: &mut Ctx<'_>, args: Vec<Vec<u8>>) -> Reply {
         self.execute(ctx, None, &args).unwrap_or_else(|| {
-            Reply::Status("(blocked: the reply will appear in the timeline when the command returns)".into())
+            // redis-cli waits for the reply; the command's return is a console record of its own (WAIT, MIGRATE).
+            Reply::Status(BLOCKED_NOTE.into())
         })
     }
 }

@@ -296,7 +296,11 @@ impl Server {
     }
 
     fn answer_wait(&mut self, ctx: &mut Ctx<'_>, w: &BlockedWait, count: usize) {
-        let reply = Reply::Int(count as i64);
+        self.answer_wait_with(ctx, w, Reply::Int(count as i64));
+    }
+
+    /// A blocked WAIT's reply: to its client, or for the console a record the page prints it from.
+    fn answer_wait_with(&mut self, ctx: &mut Ctx<'_>, w: &BlockedWait, reply: Reply) {
         match w.client {
             Some(pid) => ctx.out.send(pid, Message::Response { id: w.id, reply }),
             None => ctx.out.note(TraceEvent::Console {
@@ -324,12 +328,10 @@ impl Server {
     /// A demoted master's blocked clients get an error, as Redis's disconnectAllBlockedClients does.
     pub(crate) fn fail_blocked_waits(&mut self, ctx: &mut Ctx<'_>) {
         for w in std::mem::take(&mut self.repl.blocked) {
-            if let Some(pid) = w.client {
-                let reply = Reply::err(
-                    "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
-                );
-                ctx.out.send(pid, Message::Response { id: w.id, reply });
-            }
+            let reply = Reply::err(
+                "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
+            );
+            self.answer_wait_with(ctx, &w, reply);
         }
     }
 

@@ -238,8 +238,10 @@ impl World {
         let reply_text = match slot.state {
             ProcState::Crashed if !powered => format!("Could not connect to Redis at {address}: No route to host"),
             ProcState::Crashed => format!("Could not connect to Redis at {address}: Connection refused"),
+            // A stopped process's kernel still takes the command; redis-cli would hang until SIGCONT. The page
+            // must not hang, so the simulator says so and sends nothing.
             ProcState::Paused => format!(
-                "Error: {address} is paused (SIGSTOP): redis-cli would wait for the reply until the process resumes"
+                "(paused: {address} is stopped by SIGSTOP; redis-cli would hang here until it resumes. The command was not sent.)"
             ),
             ProcState::Up => match split_args(line) {
                 Err(e) => e,
@@ -254,6 +256,10 @@ impl World {
                         for _ in 0..times {
                             let reply: Reply =
                                 self.with_ctx(pid, trace, |node, ctx| node.process().console(ctx, command.to_vec()));
+                            if self.procs[pid.index()].state != ProcState::Up {
+                                // SHUTDOWN: the server closed the connection, and redis-cli prints nothing.
+                                break;
+                            }
                             printed.push(format_console_reply(command, &reply));
                         }
                         printed.join("\n")

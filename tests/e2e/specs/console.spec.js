@@ -97,3 +97,58 @@ test('clicking a process in the topology selects it for Kill and the inspector',
   await expect(page.locator('#selected-name')).toHaveText('redis');
   await expect(page.locator('#topology [data-proc-name="redis"]')).toHaveClass(/selected/);
 });
+
+/** Type a line without waiting for a reply (a blocked command prints a note, its reply comes later). */
+async function typeLine(page, line) {
+  await page.locator('#console-input').fill(line);
+  await page.locator('#console-input').press('Enter');
+}
+
+test('a blocked WAIT prints its reply when it returns; a seek back undoes it, a crash ends it', async ({ page }) => {
+  const errors = trackErrors(page);
+  await open(page, '?scenario=replication&seed=1');
+  await page.evaluate(() => window.app.seek(3000));
+  await page.selectOption('#console-target', 'master');
+  await expect(await type(page, 'SET k v')).toHaveText('OK');
+  const entries = page.locator('.console-entry');
+  await typeLine(page, 'WAIT 2 1000');
+  // redis-cli would wait: the console says so, as a note, not as a reply.
+  await expect(entries.last()).toHaveText(/^\(blocked: redis-cli waits for the reply/);
+  await expect(entries.last()).toHaveClass(/muted/);
+  const replies = await page.locator('.console-entry.reply').count();
+
+  // Stepping on: both replicas acknowledge, and the reply appears right under the command, as in redis-cli.
+  await page.evaluate(() => window.app.stepUntil((r) => r.type === 'console' && r.line === '(WAIT 2 returned)'));
+  await expect(page.locator('.console-entry.reply')).toHaveCount(replies + 1);
+  await expect(entries.last()).toHaveText('(integer) 2');
+  await expect(entries.nth(-2)).toHaveText(/^\(blocked: /);
+  await page.screenshot({ path: 'results/console-wait-returned.png' });
+
+  // A WAIT no replica count can satisfy, with no timeout: a seek back before it was typed undoes it...
+  await typeLine(page, 'WAIT 5 0');
+  await expect(entries.last()).toHaveText(/^\(blocked: /);
+  await page.evaluate(() => window.app.seek(2500));
+  await expect(entries.last()).toHaveText(/^# A seek back to 2\.500 s undid WAIT 5 0 \(typed at 3\.\d{3} s\)/);
+  // ...and playing to it again types it again (the session recorded it): it blocks once more.
+  await page.evaluate(() => window.app.seek(3500));
+  await expect(page.locator('.console-entry.reply')).toHaveCount(replies + 1);
+
+  // The master crashes while it waits: redis-cli prints the connection's end, in red.
+  await page.getByRole('button', { name: 'Kill master (crash it)' }).click();
+  await expect(entries.nth(-2)).toHaveText('Error: Server closed the connection');
+  await expect(entries.nth(-2)).toHaveClass(/error/);
+  await expect(entries.last()).toHaveText(/^# 10\.0\.0\.1:6379 went away at 3\.500 s before WAIT 5 0 returned\.$/);
+  await expect(page.locator('.console-prompt')).toHaveText('not connected> ');
+  expect(errors).toEqual([]);
+});
+
+test('a paused server: the console says redis-cli would hang, as a note', async ({ page }) => {
+  await open(page, '?scenario=replication&seed=1');
+  await page.selectOption('#console-target', 'replica-1');
+  await page.getByRole('button', { name: 'Pause replica-1 (SIGSTOP)' }).click();
+  await typeLine(page, 'GET k');
+  const last = page.locator('.console-entry').last();
+  await expect(last).toHaveText(
+    '(paused: 10.0.0.2:6379 is stopped by SIGSTOP; redis-cli would hang here until it resumes. The command was not sent.)');
+  await expect(last).toHaveClass(/muted/);
+});
