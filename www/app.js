@@ -1162,6 +1162,7 @@ function frame(ts) {
     return;
   }
   if (question != null) {
+    lesson.stoppedAt(question);
     pause();
     $('step-status').textContent = 'The lesson asks a question: predict, then Reveal (or press Play to go on).';
     return;
@@ -1193,8 +1194,11 @@ function fitFrame(spentMs, reached) {
  */
 function drawPace(ts) {
   const el = $('pace');
+  // The pace takes the place of the clock's label (of about its width), so that the bar does not shift.
+  const label = el.parentNode.querySelector('.clock-label');
   if (ts == null) {
     el.hidden = true;
+    label.hidden = false;
     return;
   }
   const p = state.pace;
@@ -1203,7 +1207,10 @@ function drawPace(ts) {
   state.pace = { ts, virtual: state.sim.now() };
   const short = pace < 0.9 * state.speed;
   if (short) setText(el, `≈${pace >= 10 ? Math.round(pace) : pace.toFixed(1)}× reached`);
-  if (el.hidden === short) el.hidden = !short;
+  if (el.hidden === short) {
+    el.hidden = !short;
+    label.hidden = short;
+  }
 }
 
 function step() {

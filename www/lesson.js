@@ -9,6 +9,15 @@
 import { esc } from './topology.js';
 import { formatSeconds } from './timeline.js';
 
+/** Scroll `scroller` (if any) the least that shows `el` whole, or its top if it is taller. */
+function revealIn(scroller, el) {
+  if (!scroller) return;
+  const s = scroller.getBoundingClientRect();
+  const r = el.getBoundingClientRect();
+  if (r.top < s.top || r.height > s.height) scroller.scrollTop += r.top - s.top;
+  else if (r.bottom > s.bottom) scroller.scrollTop += r.bottom - s.bottom;
+}
+
 /** Index of the step shown as current at virtual time `now`: the last one whose `at_ms` has come, or -1. */
 export function currentStep(narration, now) {
   let cur = -1;
@@ -167,12 +176,17 @@ export class LessonPanel {
   questionBetween(from, to) {
     for (let i = 0; i < this.narration.length; i++) {
       const n = this.narration[i];
-      if (n.ask && n.at_ms > from && n.at_ms <= to && !this.pausedAt.has(i) && !this.revealed.has(i)) {
-        this.pausedAt.add(i);
-        return n.at_ms;
-      }
+      if (n.ask && n.at_ms > from && n.at_ms <= to && !this.pausedAt.has(i) && !this.revealed.has(i)) return n.at_ms;
     }
     return null;
+  }
+
+  /**
+   * Playback stopped at the question of time `t`: it will not stop there again. Only once it has: a frame
+   * whose simulation falls short of the question (playing fast) must still stop at it in a later frame.
+   */
+  stoppedAt(t) {
+    for (let i = 0; i < this.narration.length; i++) if (this.narration[i].ask && this.narration[i].at_ms === t) this.pausedAt.add(i);
   }
 
   /** Redraw for time `now`; `judge()` is called (once per distinct end state) when the run has ended. */
@@ -200,7 +214,8 @@ export class LessonPanel {
     this.drawn = key;
     const last = ended && this.verdicts ? this.el.querySelector('.lesson-verdicts') : this.el.querySelector('.lesson-step.current');
     // At the next frame, when the layout is fresh anyway: here it would force one in the middle of a redraw.
-    if (last) requestAnimationFrame(() => last.isConnected && last.scrollIntoView({ block: 'nearest' }));
+    // Only the lesson's own scroller moves: scrollIntoView would scroll every ancestor too (an embed's page).
+    if (last) requestAnimationFrame(() => last.isConnected && revealIn(last.closest('.lesson-body-wrap'), last));
     if (focused) this.refocus(focused);
   }
 

@@ -141,3 +141,21 @@ test('topology labels stand clear of other text, and the cluster inspector chip 
   expect(await topologyOverlaps(page)).toEqual([]);
   await page.screenshot({ path: 'results/layout-sentinel-power.png' });
 });
+
+test('an embed of four views in a short iframe gives each its share and scrolls, rather than squeezing some to nothing', async ({ page }) => {
+  const errors = trackErrors(page);
+  await page.setViewportSize({ width: 600, height: 450 });
+  for (const scenario of ['cluster', 'sentinel']) {
+    await open(page, `?embed=1&views=topology,timeline,checks,lesson&scenario=${scenario}&seed=1`);
+    for (const panel of ['.topology-panel', '.timeline-panel', '.checks-panel', '.lesson-panel']) {
+      const box = await page.locator(panel).boundingBox();
+      expect(box.height, `${scenario} ${panel}`).toBeGreaterThanOrEqual(100);
+    }
+    // The lesson's current step is scrolled into view inside the lesson, not by scrolling the embed.
+    await page.evaluate(() => window.app.runUntil(12000));
+    await page.waitForTimeout(100);
+    expect(await page.evaluate(() => document.querySelector('.workspace').scrollTop)).toBe(0);
+    await page.screenshot({ path: `results/layout-embed-four-views-${scenario}.png` });
+  }
+  expect(errors).toEqual([]);
+});

@@ -138,3 +138,20 @@ test('verdicts say how often and when an event was seen, in seconds, not as a li
   await page.locator('#lesson-panel').screenshot({ path: 'results/lesson-verdicts-human.png' });
   expect(errors).toEqual([]);
 });
+
+test('playing fast, playback still stops at each question, even when a frame falls short of it', async ({ page }) => {
+  const errors = trackErrors(page);
+  // Fifteen hosts and three applications: at 1000× a frame's simulation falls well short of its target.
+  await open(page, '?scenario=compare-deployments&seed=1');
+  await expect(page.locator('#lesson-stop')).toBeChecked();
+  const questions = await page.evaluate(() => window.app.sim.narration().filter((n) => n.ask).map((n) => n.at_ms));
+  expect(questions.length).toBeGreaterThanOrEqual(2);
+  await page.locator('#speed').selectOption('1000');
+  for (const at of questions) {
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeVisible({ timeout: 30000 });
+    expect(await page.evaluate(() => window.app.sim.now())).toBe(at);
+    await expect(page.locator('#step-status')).toContainText('The lesson asks a question');
+  }
+  expect(errors).toEqual([]);
+});

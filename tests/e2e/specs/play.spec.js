@@ -170,8 +170,13 @@ test('beside the clock, the speed of virtual time reached when it is short of th
   // than real time, so the page plays slower and says how fast.
   await page.evaluate((json) => window.app.loadJson(json, 1, 'thirty.json'), thirtyProcesses(3600 * 1000));
   await page.locator('#speed').selectOption('1000');
+  const bar = async () => page.locator('.progress').boundingBox();
+  const before = await bar();
   await page.getByRole('button', { name: 'Play', exact: true }).click();
   await expect(page.locator('#pace')).toBeVisible({ timeout: 5000 });
+  // It takes the clock label's place: the bar beside the clock does not move.
+  await expect(page.locator('.clock-label')).toBeHidden();
+  expect(await bar()).toEqual(before);
   // What it says is what virtual time did: each figure shown, against the virtual time the test saw pass in the
   // second before it was shown (sampled every frame, beside the page's own loop). Paused and played again, the
   // figure is hidden, then shown anew a second later: at least one figure to check, however steady the pace.
@@ -208,5 +213,6 @@ test('beside the clock, the speed of virtual time reached when it is short of th
   await page.locator('.transport').screenshot({ path: 'results/pace.png' });
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   await expect(page.locator('#pace')).toBeHidden();
+  await expect(page.locator('.clock-label')).toBeVisible();
   expect(errors).toEqual([]);
 });
