@@ -331,9 +331,10 @@ function overlap(a, b) {
 
 /**
  * Where the label of the arrow a -> b goes: near its middle, or beside it, wherever it covers the least of
- * the cards, host titles and other labels, and never the arrowhead (the direction is the point).
+ * the cards, host titles and other labels, never the arrowhead (the direction is the point), and inside
+ * `bounds` (the drawing) if given.
  */
-function placePill(a, b, { w, h }, obstacles, placed) {
+function placePill(a, b, { w, h }, obstacles, placed, bounds) {
   const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
   const n = { x: -(b.y - a.y) / len, y: (b.x - a.x) / len };
   const side = Math.abs(n.x) * w / 2 + Math.abs(n.y) * h / 2 + 5;
@@ -355,6 +356,8 @@ function placePill(a, b, { w, h }, obstacles, placed) {
       for (const ob of obstacles) score += ob.weight * overlap(rect, ob);
       for (const p of placed) score += 4 * overlap(rect, p);
       score += 5000 * overlap(rect, head);
+      // Outside the drawing it would be cut off.
+      if (bounds) score += 5000 * (w * h - overlap(rect, bounds));
       if (!best || score < best.score) best = { score, x, y, rect };
     }
   }
@@ -489,7 +492,7 @@ export function renderTopologyParts(snapshot, { width, height, cols = Infinity, 
         (link.ackOffset != null ? `\n${rp.name} acknowledged offset ${link.ackOffset} (REPLCONF ACK, once a second); ` +
           `${m.name} has sent ${link.lagBytes} bytes more since` : ''))}</title>` +
       `<line x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" marker-end="url(#topo-arrow-repl-${link.cls})"/></g>`);
-    const spot = placePill(a, b, pillSize(link.label), obstacles, pills);
+    const spot = placePill(a, b, pillSize(link.label), obstacles, pills, { x: 1, y: 1, w: L.width - 2, h: L.height - 2 });
     if (many && spot.clash) continue; // its figures stay in the arrow's tooltip and the inspector
     pills.push(spot.rect);
     labels.push(`<g class="repl-label" data-repl-label="${link.from}-${link.to}">${pill(spot.x, spot.y, link.label, `repl-${link.cls}`)}</g>`);

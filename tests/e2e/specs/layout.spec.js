@@ -159,3 +159,19 @@ test('an embed of four views in a short iframe gives each its share and scrolls,
   }
   expect(errors).toEqual([]);
 });
+
+test("a replication link's label stays inside the topology's drawing", async ({ page }) => {
+  const errors = trackErrors(page);
+  // During the partition, the cut link's "✂ partitioned" pill was placed above the drawing's top edge.
+  for (const [scenario, t] of [['jepsen-sentinel', 18000], ['jepsen-sentinel-async', 18000], ['split-brain', 13000]]) {
+    await open(page, `?scenario=${scenario}&seed=1`);
+    await page.evaluate((ms) => window.app.runUntil(ms), t);
+    const outside = await page.evaluate(() => {
+      const svg = document.querySelector('#topology svg').getBoundingClientRect();
+      return [...document.querySelectorAll('#topology .repl-label rect')].map((r) => r.getBoundingClientRect())
+        .filter((b) => b.top < svg.top || b.bottom > svg.bottom || b.left < svg.left || b.right > svg.right).length;
+    });
+    expect(outside, `${scenario} at ${t} ms`).toBe(0);
+  }
+  expect(errors).toEqual([]);
+});
