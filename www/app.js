@@ -1205,6 +1205,7 @@ function drawPace(ts) {
   if (!p || ts - p.ts < PACE_EVERY_MS) return;
   const pace = (state.sim.now() - p.virtual) / (ts - p.ts);
   state.pace = { ts, virtual: state.sim.now() };
+  state.paceMeasured = { from: p, to: state.pace, pace };
   const short = pace < 0.9 * state.speed;
   if (short) setText(el, `≈${pace >= 10 ? Math.round(pace) : pace.toFixed(1)}× reached`);
   if (el.hidden === short) {
@@ -1952,6 +1953,8 @@ const app = {
   get timelinePainter() { return timelinePainter; },
   /** The lanes and view the timeline was last drawn with (`{lanes, ...view}`, as renderTimeline takes them). */
   get timelineView() { return state.tlView; },
+  /** The last measure of the pace reached: `{from, to, pace}`, each end `{ts, virtual}` (ts: the frame's). */
+  get paceMeasured() { return state.paceMeasured; },
   console: con,
   load: loadBuiltin,
   loadJson,
