@@ -685,14 +685,17 @@ fn failover_view(nodes: &str, info: &str, ids: &[String]) -> String {
     view.join("\n")
 }
 
-/// Only the states that lasted at least 100 ms (and the last one), equal neighbours merged. Shorter ones are
+/// Only the states that lasted at least 100 ms (the last one: until `end`, the watch's end), equal
+/// neighbours merged. Shorter ones are
 /// sampling artefacts of a real cluster under load: a bus link to a dead node shows `connected` again while a
 /// reconnection attempt is pending; CLUSTER NODES and CLUSTER INFO, read one after the other, straddle the
 /// moment a FAIL arrives. The simulator's states go through the same filter.
-fn lasting(states: Vec<(u64, String)>) -> Vec<(u64, String)> {
+fn lasting(states: Vec<(u64, String)>, end: u64) -> Vec<(u64, String)> {
     let mut out: Vec<(u64, String)> = Vec::new();
     for (i, (t, s)) in states.iter().enumerate() {
-        let brief = states.get(i + 1).is_some_and(|(next_t, _)| next_t - t < 100);
+        // One first seen in the watch's last 100 ms cannot be told from a flicker.
+        let next_t = states.get(i + 1).map_or(end, |(next_t, _)| *next_t);
+        let brief = next_t - t < 100;
         if !brief && out.last().is_none_or(|(_, last)| last != s) {
             out.push((*t, s.clone()));
         }
@@ -740,7 +743,7 @@ fn kill_node1_and_watch_node2(config: &[(&str, &str)], for_ms: u64) -> KilledMas
             sim_states.push((sim.now().ms() - crashed, state));
         }
     }
-    let (real_states, sim_states) = (lasting(real_states), lasting(sim_states));
+    let (real_states, sim_states) = (lasting(real_states, for_ms), lasting(sim_states, for_ms));
     KilledMaster { real, sim, sim_ids, real_states, sim_states }
 }
 
