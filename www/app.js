@@ -76,7 +76,8 @@ const state = {
   chunkMs: 20,           // virtual ms the frame loop runs in one go (adapted to fit the frame's budget)
   simBudgetMs: SIM_BUDGET_MS, // the simulation's share of a frame (adapted so that the frame fits FRAME_SCRIPT_MS)
   frameMs: 0,            // a frame's script while playing, smoothed
-  pace: null,            // {ts, virtual}: where the last measure of the pace started
+  pace: null,            // {ts, virtual}: where the current measure of the pace started (see drawPace)
+  paceMeasured: null,    // the last measure: {from, to, pace}
   panMid: null,          // the middle of the timeline's window when the learner zoomed or panned it away from now
   tlView: null,          // the arguments the timeline was last drawn with, for hovering
   pointer: null,         // where the pointer is over the timeline: {x, y} in the SVG, clientX/Y, panel rect
@@ -1100,7 +1101,7 @@ function play() {
   state.lastTs = performance.now();
   state.simBudgetMs = SIM_BUDGET_MS;
   state.frameMs = 0;
-  state.pace = { ts: state.lastTs, virtual: sim.now() };
+  restartPace();
   drawPlayButton();
   requestAnimationFrame(frame);
 }
@@ -1192,6 +1193,10 @@ function fitFrame(spentMs, reached) {
  * Beside the clock while playing: the speed of virtual time actually reached, when it is short of the speed
  * chosen (a large deployment at 1000× asks more of the simulation than a frame has). Hidden otherwise.
  */
+function restartPace() {
+  state.pace = { ts: performance.now(), virtual: state.sim.now() };
+}
+
 function drawPace(ts) {
   const el = $('pace');
   // The pace takes the place of the clock's label (of about its width), so that the bar does not shift.
@@ -1734,8 +1739,7 @@ function wireControls() {
   $('step').addEventListener('click', step);
   $('speed').addEventListener('change', (e) => {
     state.speed = Number(e.target.value);
-    // The pace reached is measured afresh at the new speed.
-    if (state.playing) state.pace = { ts: performance.now(), virtual: state.sim.now() };
+    if (state.playing) restartPace(); // measured afresh at the new speed
   });
   $('window').addEventListener('change', (e) => {
     setWindow(Number(e.target.value));
