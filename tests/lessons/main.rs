@@ -1,6 +1,8 @@
 //! Every built-in scenario is a lesson whose expectations must hold for any seed: these tests run each one
 //! as the page and `redis-ha-sim check` would, and show that a wrong expectation is caught.
 
+mod steps;
+
 use redis_ha_sim::lesson::{judge, Expectation, Verdict};
 use redis_ha_sim::{library, Scenario, SimTime, Simulation};
 
