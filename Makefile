@@ -75,7 +75,7 @@ define apt_install
 endef
 
 apt-test:
-	$(call apt_install,chromium:chromium chromedriver:chromium-driver redis-server:redis-server)
+	$(call apt_install,chromium:chromium chromedriver:chromium-driver redis-server:redis-server redis-sentinel:redis-sentinel redis-cli:redis-tools)
 
 rust-tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
