@@ -51,7 +51,7 @@ const SECTIONS: &[(&str, &str, SectionFn)] = &[
     ("memory", "Memory", info_memory),
     ("persistence", "Persistence", |s, ctx, out| super::persistence::info_persistence(s, ctx.now, ctx.unix_ms(), out)),
     ("stats", "Stats", info_stats),
-    ("replication", "Replication", |s, ctx, out| super::replication::info_replication(s, ctx.now, out)),
+    ("replication", "Replication", |s, ctx, out| super::replication::info_replication(s, ctx, out)),
     ("cpu", "CPU", info_cpu),
     // No modules are loaded: the section is empty, as on a real server without them.
     ("modules", "Modules", |_, _, _| {}),
