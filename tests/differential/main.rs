@@ -492,6 +492,8 @@ fn replication_replies_match_a_real_master_and_replica() {
         ("replica", "SET x 1"),
         ("replica", "WAIT 1 0"),
         ("replica", "REPLICAOF {master}"),
+        ("replica", "CONFIG GET replicaof"),
+        ("master", "CONFIG GET slaveof"),
         ("replica", "REPLICAOF no one x"),
         ("replica", "REPLICAOF no two"),
         // A master that is not there: the link is down since the old one was dropped, not "never" (-1).

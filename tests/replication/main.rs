@@ -536,3 +536,23 @@ fn lag_counts_whole_seconds_of_the_clock() {
     assert_eq!(lag(&mut sim), "2");
     assert_eq!(sim.command("master", "SET k v").unwrap(), "(error) NOREPLICAS Not enough good replicas to write.");
 }
+
+/// CONFIG REWRITE writes replicaof as it is now, as Redis does (and Sentinel relies on: it sends CONFIG REWRITE
+/// after each REPLICAOF): a replica promoted with REPLICAOF NO ONE restarts as a master, a master turned replica
+/// restarts as one.
+#[test]
+fn config_rewrite_keeps_the_role_given_by_replicaof() {
+    let mut sim = master_and_replica("");
+    sim.run_until(SimTime(2_000));
+    assert_eq!(sim.command("replica", "REPLICAOF NO ONE").unwrap(), "OK");
+    assert_eq!(sim.command("replica", "CONFIG REWRITE").unwrap(), "OK");
+    sim.act(Action::Restart { process: "replica".into() }).unwrap();
+    sim.run_until(SimTime(3_000));
+    assert_eq!(info_field(&mut sim, "replica", "replication", "role"), "master");
+    assert_eq!(sim.command("master", "REPLICAOF 10.0.0.2 6379").unwrap(), "OK");
+    assert_eq!(sim.command("master", "CONFIG REWRITE").unwrap(), "OK");
+    sim.act(Action::Restart { process: "master".into() }).unwrap();
+    sim.run_until(SimTime(4_000));
+    assert_eq!(info_field(&mut sim, "master", "replication", "master_host"), "10.0.0.2");
+    assert_eq!(info_field(&mut sim, "master", "replication", "master_link_status"), "up");
+}
