@@ -309,6 +309,13 @@ impl Ctx<'_> {
         self.epoch_unix_ms + self.now.ms()
     }
 
+    /// Whole seconds of the Unix clock since `then`, as Redis counts them (`server.unixtime - then`, both in
+    /// seconds): 1 from the first second boundary on, however little time passed.
+    pub fn unix_secs_since(&self, then: SimTime) -> u64 {
+        let now = self.unix_ms();
+        now / 1000 - now.saturating_sub(self.now.saturating_sub(then)) / 1000
+    }
+
     pub fn resolve(&self, ip: &str, port: u16) -> Option<ProcId> {
         self.addresses.get(&(ip.to_string(), port)).copied()
     }

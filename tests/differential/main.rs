@@ -2,6 +2,7 @@
 //! replies (formatted as redis-cli does). `make test` installs redis-server; to run without it, set
 //! REDIS_HA_SIM_SKIP_REAL_REDIS=1 (the test then says it was skipped).
 
+mod restarts;
 mod sentinel;
 mod surface;
 
@@ -173,6 +174,9 @@ struct RealRedis {
     conn: BufReader<TcpStream>,
     /// A directory of its own (dump.rdb, appendonlydir), removed with it.
     own_dir: Option<std::path::PathBuf>,
+    /// Where it writes and the options it was started with, to start it again (`restart`).
+    dir: std::path::PathBuf,
+    extra: Vec<String>,
 }
 
 impl Drop for RealRedis {
@@ -203,7 +207,12 @@ impl RealRedis {
 
     /// A redis-server with no save points and no AOF, writing into `dir`, with `extra` options on top.
     fn start_with(dir: &std::path::Path, extra: &[&str]) -> Option<RealRedis> {
-        let port = free_port();
+        let extra: Vec<String> = extra.iter().map(|e| e.to_string()).collect();
+        let (child, conn) = RealRedis::spawn(free_port(), dir, &extra)?;
+        Some(RealRedis { child, port: conn.1, conn: conn.0, own_dir: None, dir: dir.to_path_buf(), extra })
+    }
+
+    fn spawn(port: u16, dir: &std::path::Path, extra: &[String]) -> Option<(Child, (BufReader<TcpStream>, u16))> {
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .arg("--dir")
@@ -217,11 +226,24 @@ impl RealRedis {
         loop {
             if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
                 s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-                return Some(RealRedis { child, port, conn: BufReader::new(s), own_dir: None });
+                return Some((child, (BufReader::new(s), port)));
             }
             assert!(Instant::now() < deadline, "redis-server did not start listening on port {port}");
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Kill it (SIGKILL, as the simulator's crash).
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Start it again on the same port, directory and options (after `kill`).
+    fn start_again(&mut self) {
+        let (child, (conn, _)) = RealRedis::spawn(self.port, &self.dir, &self.extra).expect("redis-server restarts");
+        self.child = child;
+        self.conn = conn;
     }
 
     fn command(&mut self, args: &[Vec<u8>]) -> Reply {
@@ -470,6 +492,8 @@ fn replication_replies_match_a_real_master_and_replica() {
         ("replica", "SET x 1"),
         ("replica", "WAIT 1 0"),
         ("replica", "REPLICAOF {master}"),
+        ("replica", "CONFIG GET replicaof"),
+        ("master", "CONFIG GET slaveof"),
         ("replica", "REPLICAOF no one x"),
         ("replica", "REPLICAOF no two"),
         // A master that is not there: the link is down since the old one was dropped, not "never" (-1).

@@ -475,3 +475,84 @@ fn a_dead_replica_is_shown_as_the_replica_it_was_and_a_dead_master_as_the_master
     sim.run_until(SimTime(6_000));
     assert_eq!(role(&sim, "replica-1"), ("up", Some("replica")));
 }
+
+/// Two servers on one network: `master` and `replica`, which replicates it (diskless by default).
+fn master_and_replica(extra: &str) -> Simulation {
+    let config = format!(r#""save":"","repl-ping-replica-period":60,"repl-diskless-sync-delay":0{extra}"#);
+    Simulation::from_json(
+        &format!(
+            r#"{{"version":1,"hosts":[
+            {{"name":"db1","ip":"10.0.0.1","processes":[{{"kind":"server","name":"master","config":{{{config}}}}}]}},
+            {{"name":"db2","ip":"10.0.0.2","processes":[{{"kind":"server","name":"replica","config":{{{config},"replicaof":"10.0.0.1 6379"}}}}]}}]}}"#
+        ),
+        1,
+    )
+    .unwrap()
+}
+
+/// While a diskless full sync streams the snapshot, Redis 7.0 still calls the replica `wait_bgsave` (its
+/// SLAVE_STATE_WAIT_BGSAVE_END) until the child exits; only a disk-based sync shows `send_bulk`.
+#[test]
+fn a_diskless_transfer_is_wait_bgsave_in_info_a_disk_based_one_send_bulk() {
+    for (extra, during) in [("", "wait_bgsave"), (r#","repl-diskless-sync":"no""#, "send_bulk")] {
+        let mut sim = master_and_replica(extra);
+        let mut seen = Vec::new();
+        for _ in 0..200 {
+            sim.run_for(1);
+            let info = sim.command("master", "INFO replication").unwrap();
+            if let Some(state) = info.split("state=").nth(1).and_then(|s| s.split(',').next()) {
+                if seen.last().map(String::as_str) != Some(state) {
+                    seen.push(state.to_string());
+                }
+            }
+        }
+        assert_eq!(seen, ["wait_bgsave", during, "online"][usize::from(during == "wait_bgsave")..], "{extra}");
+    }
+}
+
+/// Redis counts lag in whole seconds of the wall clock (`server.unixtime`): an ACK from just before a second
+/// boundary is 1 second old just after it; min-replicas-max-lag judges the same count.
+#[test]
+fn lag_counts_whole_seconds_of_the_clock() {
+    let mut sim = master_and_replica("");
+    let lag = |sim: &mut Simulation| {
+        info_field(sim, "master", "replication", "slave0").rsplit("lag=").next().unwrap().to_string()
+    };
+    // The replica ACKs once a second, at its replicationCron (1000 ms after its start, then each second), and the
+    // ACK arrives a millisecond later: at 3000 ms the last one is 999 ms old, but from the previous second.
+    sim.run_until(SimTime(2_500));
+    assert_eq!(lag(&mut sim), "0");
+    sim.run_until(SimTime(3_000));
+    assert_eq!(lag(&mut sim), "1");
+    // Stopped after its ACK of 3001 ms, the replica is 2 seconds behind at 5000 ms though only 1999 ms passed:
+    // with min-replicas-max-lag 1 the master refuses writes from then on.
+    sim.command("master", "CONFIG SET min-replicas-to-write 1").unwrap();
+    sim.command("master", "CONFIG SET min-replicas-max-lag 1").unwrap();
+    sim.run_until(SimTime(3_500));
+    sim.act(Action::Pause { process: "replica".into() }).unwrap();
+    sim.run_until(SimTime(4_900));
+    assert_eq!(sim.command("master", "SET k v").unwrap(), "OK");
+    sim.run_until(SimTime(5_001));
+    assert_eq!(lag(&mut sim), "2");
+    assert_eq!(sim.command("master", "SET k v").unwrap(), "(error) NOREPLICAS Not enough good replicas to write.");
+}
+
+/// CONFIG REWRITE writes replicaof as it is now, as Redis does (and Sentinel relies on: it sends CONFIG REWRITE
+/// after each REPLICAOF): a replica promoted with REPLICAOF NO ONE restarts as a master, a master turned replica
+/// restarts as one.
+#[test]
+fn config_rewrite_keeps_the_role_given_by_replicaof() {
+    let mut sim = master_and_replica("");
+    sim.run_until(SimTime(2_000));
+    assert_eq!(sim.command("replica", "REPLICAOF NO ONE").unwrap(), "OK");
+    assert_eq!(sim.command("replica", "CONFIG REWRITE").unwrap(), "OK");
+    sim.act(Action::Restart { process: "replica".into() }).unwrap();
+    sim.run_until(SimTime(3_000));
+    assert_eq!(info_field(&mut sim, "replica", "replication", "role"), "master");
+    assert_eq!(sim.command("master", "REPLICAOF 10.0.0.2 6379").unwrap(), "OK");
+    assert_eq!(sim.command("master", "CONFIG REWRITE").unwrap(), "OK");
+    sim.act(Action::Restart { process: "master".into() }).unwrap();
+    sim.run_until(SimTime(4_000));
+    assert_eq!(info_field(&mut sim, "master", "replication", "master_host"), "10.0.0.2");
+    assert_eq!(info_field(&mut sim, "master", "replication", "master_link_status"), "up");
+}

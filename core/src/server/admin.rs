@@ -51,7 +51,7 @@ const SECTIONS: &[(&str, &str, SectionFn)] = &[
     ("memory", "Memory", info_memory),
     ("persistence", "Persistence", |s, ctx, out| super::persistence::info_persistence(s, ctx.now, ctx.unix_ms(), out)),
     ("stats", "Stats", info_stats),
-    ("replication", "Replication", |s, ctx, out| super::replication::info_replication(s, ctx.now, out)),
+    ("replication", "Replication", |s, ctx, out| super::replication::info_replication(s, ctx, out)),
     ("cpu", "CPU", info_cpu),
     // No modules are loaded: the section is empty, as on a real server without them.
     ("modules", "Modules", |_, _, _| {}),
@@ -162,7 +162,10 @@ pub fn config(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply
             // Redis's `bind` as the exported redis.conf writes it: the host's address and loopback, where the
             // simulated server takes its clients and its console.
             let bind = format!("{} 127.0.0.1", server.ip);
-            let stated = AS_DEFAULT.iter().copied().chain([("bind", bind.as_str())]);
+            // replicaof is the master this server replicates now ("" for a master), whatever the file said.
+            let master = server.repl.master.as_ref().map(|m| format!("{} {}", m.host, m.port)).unwrap_or_default();
+            let now = [("bind", bind.as_str()), ("replicaof", master.as_str()), ("slaveof", master.as_str())];
+            let stated = AS_DEFAULT.iter().copied().chain(now);
             let modelled = OPTION_NAMES.iter().copied().chain(gettable).map(|n| (n, None));
             for (name, value) in modelled.chain(stated.map(|(n, v)| (n, Some(v)))) {
                 if args[2..].iter().any(|p| glob_match(p, name.as_bytes(), true)) {
@@ -189,8 +192,15 @@ pub fn config(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply
             if args.len() != 2 {
                 return wrong_args();
             }
-            // The simulator's configuration file is the process's blueprint: a restart reads it.
-            ctx.out.rewrite_config(server.config.clone());
+            // The simulator's configuration file is the process's blueprint: a restart reads it. Like the other
+            // options, replicaof is written as it is now (rewriteConfigReplicaOfOption): the master replicated
+            // since REPLICAOF, none after REPLICAOF NO ONE, none in cluster mode.
+            let mut config = server.config.clone();
+            config.replicaof = match &server.repl.master {
+                Some(m) if !config.cluster_enabled => Some((m.host.clone(), m.port)),
+                _ => None,
+            };
+            ctx.out.rewrite_config(config);
             Reply::ok()
         }
         "resetstat" => {

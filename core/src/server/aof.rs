@@ -296,6 +296,7 @@ impl Server {
                     self.log(ctx, "Reading RDB base file on AOF loading...");
                     self.db = image.data.clone();
                     self.persist.last_load_keys = self.db.len() as u64;
+                    self.persist.last_load_expired = 0;
                     bytes += image.size();
                 }
                 Some(Content::Aof(log)) => {
@@ -335,6 +336,7 @@ impl Server {
         if name == b"select" {
             return;
         }
+        let dirty_before = self.dirty;
         if let Some(spec) = super::lookup(&name) {
             if spec.arity_ok(command.len()) {
                 self.replaying = true;
@@ -343,6 +345,9 @@ impl Server {
             }
         }
         self.propagate_as = None;
+        // Replayed writes count as changes, as in Redis: rdb_changes_since_last_save after a restart from the
+        // AOF is the number of writes read from its command files, and the save points run from there.
+        self.persist.changes += self.dirty - dirty_before;
     }
 
     /// CONFIG SET appendonly yes|no on a running server (startAppendOnly / stopAppendOnly).

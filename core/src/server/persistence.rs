@@ -41,8 +41,10 @@ pub struct Persistence {
     pub rdb_saves: u64,
     /// BGSAVE SCHEDULE while an AOF rewrite ran: serverCron starts it once no child is left.
     pub bgsave_scheduled: bool,
-    /// Keys read by the last RDB load (startup, AOF base or a replica's full sync).
+    /// Keys read by the last RDB load (startup, AOF base or a replica's full sync), and those a master
+    /// skipped at startup because they had expired.
     pub last_load_keys: u64,
+    pub last_load_expired: u64,
     /// The load in progress: when it began and how many bytes it reads (INFO's loading_* fields).
     pub load_started: SimTime,
     pub load_total_bytes: u64,
@@ -62,6 +64,7 @@ impl Persistence {
             rdb_saves: 0,
             bgsave_scheduled: false,
             last_load_keys: 0,
+            last_load_expired: 0,
             load_started: SimTime::ZERO,
             load_total_bytes: 0,
             aof: super::aof::AofState { last_rewrite_ok: true, ..Default::default() },
@@ -192,8 +195,9 @@ impl Server {
                 self.db.remove(key);
             }
             self.persist.last_load_keys = self.db.len() as u64;
-            let (loaded, expired) = (self.db.len(), expired.len());
-            self.log(ctx, format!("Done loading RDB, keys loaded: {loaded}, keys expired: {expired}."));
+            self.persist.last_load_expired = expired.len() as u64;
+            let (loaded, skipped) = (self.db.len(), expired.len());
+            self.log(ctx, format!("Done loading RDB, keys loaded: {loaded}, keys expired: {skipped}."));
             match image.repl.clone() {
                 Some((replid, offset)) if replica => {
                     // A replica restores its replication id and offset, so it can ask to continue (PSYNC).
@@ -208,6 +212,12 @@ impl Server {
                     self.repl.second_replid_offset = offset as i64 + 1;
                     self.repl.offset = offset;
                     self.repl.backlog = Some(Backlog::new(self.config.repl_backlog_size, offset));
+                    // The keys that expired while it was down go into the backlog as DELs (rdbLoad's
+                    // RDBFLAGS_FEED_REPL), so that a replica continuing from the saved offset drops them too.
+                    if !expired.is_empty() {
+                        let dels = expired.iter().map(|k| vec![b"DEL".to_vec(), k.clone()]).collect();
+                        self.propagate(ctx, dels);
+                    }
                 }
                 None => {}
             }
@@ -219,7 +229,8 @@ impl Server {
         } else {
             0
         };
-        if bytes > 0 {
+        // A load shorter than a millisecond is over before anyone could be told LOADING.
+        if bytes / LOAD_BYTES_PER_MS > 0 {
             self.start_loading(ctx, bytes);
             ctx.out.set_timer(bytes / LOAD_BYTES_PER_MS, Timer::DatasetLoaded);
         }
@@ -246,17 +257,17 @@ impl Server {
     fn log_replicas_at_shutdown(&mut self, ctx: &mut Ctx<'_>) {
         let offset = self.repl.offset;
         let mut lagging = 0;
-        for r in self.repl.replicas.values() {
+        for r in self.repl.replicas_in_order() {
             if r.ack_offset != offset {
                 lagging += 1;
                 let online = r.state == super::replication::ReplicaState::Online;
-                let lag = if online { ctx.now.saturating_sub(r.last_ack) / 1000 } else { 0 };
+                let lag = if online { ctx.unix_secs_since(r.last_ack) } else { 0 };
                 let line = format!(
                     "Lagging replica {}:{} reported offset {} behind master, lag={lag}, state={}.",
                     r.ip,
                     r.port,
                     offset as i64 - r.ack_offset as i64,
-                    r.state.as_str()
+                    r.state.redis_name(self.config.repl_diskless_sync)
                 );
                 ctx.out.note(TraceEvent::Log { proc: ctx.me, text: line });
             }
@@ -423,7 +434,7 @@ pub fn info_persistence(server: &Server, now: SimTime, unix_ms: u64, out: &mut I
     out.field("rdb_current_bgsave_time_sec", &secs(p.bgsave.as_ref().map(|j| now - j.started)));
     out.field("rdb_saves", &p.rdb_saves);
     out.field("rdb_last_cow_size", &0);
-    out.field("rdb_last_load_keys_expired", &0);
+    out.field("rdb_last_load_keys_expired", &p.last_load_expired);
     out.field("rdb_last_load_keys_loaded", &p.last_load_keys);
     out.field("aof_enabled", &u8::from(server.config.appendonly));
     out.field("aof_rewrite_in_progress", &u8::from(a.rewrite.is_some()));

@@ -77,15 +77,18 @@ pub fn psync(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Option
         let tail = r.backlog.as_ref().map(|b| b.tail_from(from)).unwrap_or_default();
         let bytes: u64 = tail.iter().map(|c| c.bytes).sum();
         let replid = r.replid.clone();
+        let attached = server.repl.next_attach();
         server.repl.replicas.insert(
             caller,
             ReplicaLink {
                 ip: ip.clone(),
                 port,
                 state: ReplicaState::Online,
-                ack_offset: from - 1,
+                // Nothing acknowledged yet: INFO and ROLE say offset=0 until the replica's first ACK.
+                ack_offset: 0,
                 last_ack: ctx.now,
                 psync_request: None,
+                attached,
             },
         );
         ctx.out.send(caller, Message::Response { id: request, reply: Reply::Status(format!("CONTINUE {replid}")) });
@@ -139,6 +142,7 @@ pub fn psync(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Option
             ),
         );
     }
+    let attached = server.repl.next_attach();
     server.repl.replicas.insert(
         caller,
         ReplicaLink {
@@ -148,6 +152,7 @@ pub fn psync(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Option
             ack_offset: 0,
             last_ack: ctx.now,
             psync_request: Some(request),
+            attached,
         },
     );
     if server.socket_transfer_running() {
@@ -243,7 +248,7 @@ impl Server {
 
     pub(crate) fn replica_ack(&mut self, ctx: &mut Ctx<'_>, pid: ProcId, offset: u64) {
         let Some(r) = self.repl.replicas.get_mut(&pid) else { return };
-        r.ack_offset = offset;
+        r.ack_offset = r.ack_offset.max(offset);
         r.last_ack = ctx.now;
         if r.state == ReplicaState::SendBulk {
             r.state = ReplicaState::Online;
@@ -343,7 +348,7 @@ impl Server {
             .repl
             .replicas
             .values()
-            .filter(|r| r.state == ReplicaState::Online && ctx.now.saturating_sub(r.last_ack) / 1000 <= max_lag)
+            .filter(|r| r.state == ReplicaState::Online && ctx.unix_secs_since(r.last_ack) <= max_lag)
             .count() as u64;
     }
 

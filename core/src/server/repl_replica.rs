@@ -4,8 +4,10 @@
 use super::backlog::{Backlog, Chunk};
 use super::replication::{LinkState, Step};
 use super::Server;
+use crate::disk::{Content, RdbImage};
 use crate::process::{Ctx, Message, ProcId, ReplPayload, Timer};
 use crate::resp::Reply;
+use std::rc::Rc;
 
 /// How fast a replica loads a received RDB into memory, in bytes per ms of virtual time (~200 MB/s).
 pub const RDB_LOAD_BYTES_PER_MS: u64 = 200_000;
@@ -183,23 +185,26 @@ impl Server {
                     self.repl.backlog = Some(Backlog::new(self.config.repl_backlog_size, self.repl.offset));
                 }
                 self.log(ctx, "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
-                self.link_connected(ctx);
+                // No ACK before the next replicationCron: until then the master shows this replica at offset 0.
+                self.link_connected(ctx, false);
             }
             _ => self.drop_master_link(ctx, &format!("Unexpected reply to PSYNC from master: {text}"), true),
         }
     }
 
-    fn link_connected(&mut self, ctx: &mut Ctx<'_>) {
+    fn link_connected(&mut self, ctx: &mut Ctx<'_>, ack: bool) {
         if let Some(m) = self.repl.master.as_mut() {
             m.state = LinkState::Connected;
             m.last_io = ctx.now;
         }
-        self.send_ack(ctx);
+        if ack {
+            self.send_ack(ctx, self.repl.offset);
+        }
     }
 
-    pub(crate) fn send_ack(&mut self, ctx: &mut Ctx<'_>) {
+    pub(crate) fn send_ack(&mut self, ctx: &mut Ctx<'_>, offset: u64) {
         let Some(peer) = self.repl.master.as_ref().and_then(|m| m.peer) else { return };
-        let offset = self.repl.offset.to_string();
+        let offset = offset.to_string();
         self.repl.next_request += 1;
         ctx.out.send(peer, Message::Request { id: self.repl.next_request, args: args(&["REPLCONF", "ACK", &offset]) });
     }
@@ -229,6 +234,11 @@ impl Server {
                     // The history we hoped to continue is gone: replicationDiscardCachedMaster.
                     self.log(ctx, "Discarding previously cached master state.");
                 }
+                // repl-diskless-load disabled (the default): the RDB received goes to disk, fsynced and renamed
+                // over dbfilename, and is loaded from there. It stays, with the master's replication id and
+                // offset: a replica restarted later loads it and asks to continue from that offset.
+                let image = RdbImage { data: (*data).clone(), repl: Some((replid.clone(), offset)) };
+                ctx.disk.write_synced(&self.config.dbfilename.clone(), Content::Rdb(Rc::new(image)));
                 self.log(ctx, "MASTER <-> REPLICA sync: Flushing old data");
                 self.log(ctx, "MASTER <-> REPLICA sync: Loading DB in memory");
                 self.log(ctx, format!("Loading RDB produced by version {}", super::admin::REDIS_VERSION));
@@ -265,9 +275,12 @@ impl Server {
             return;
         }
         self.persist.last_load_keys = self.db.len() as u64;
+        self.persist.last_load_expired = 0;
         self.log(ctx, format!("Done loading RDB, keys loaded: {}, keys expired: 0.", self.db.len()));
         self.log(ctx, "MASTER <-> REPLICA sync: Finished with success");
-        self.link_connected(ctx);
+        // The ACK that tells the master the snapshot is in (Redis sends it after a diskless load; after a
+        // disk-based one the master learns it when its send ends, which this ACK stands for).
+        self.link_connected(ctx, true);
         for chunk in std::mem::take(&mut self.stream_held) {
             self.apply_chunk(ctx, chunk);
         }
@@ -282,19 +295,24 @@ impl Server {
             );
             return self.drop_master_link(ctx, &why, true);
         }
-        let mut getack = false;
+        // REPLCONF GETACK is answered while it runs, before the master's offset counts it (Redis advances
+        // the offset after each command): the ACK names the offset just before the GETACK.
+        let mut getack = None;
+        let mut at = chunk.from_offset;
         for cmd in chunk.commands.iter() {
             let name = cmd.first().map(|n| n.to_ascii_lowercase()).unwrap_or_default();
             match name.as_slice() {
                 b"ping" | b"select" => {}
-                b"replconf" => getack |= cmd.get(1).is_some_and(|a| a.eq_ignore_ascii_case(b"getack")),
+                b"replconf" if cmd.get(1).is_some_and(|a| a.eq_ignore_ascii_case(b"getack")) => getack = Some(at),
+                b"replconf" => {}
                 _ => self.execute_from_master(ctx, cmd),
             }
+            at += crate::resp::command_len(cmd);
         }
         self.repl.offset += chunk.bytes;
         self.send_chunk(ctx, chunk);
-        if getack {
-            self.send_ack(ctx);
+        if let Some(offset) = getack {
+            self.send_ack(ctx, offset);
         }
     }
 
@@ -311,7 +329,7 @@ impl Server {
             LinkState::Connected if silent => {
                 self.drop_master_link(ctx, "MASTER timeout: no data nor PING received...", true)
             }
-            LinkState::Connected => self.send_ack(ctx),
+            LinkState::Connected => self.send_ack(ctx, self.repl.offset),
             _ => {}
         }
     }

@@ -34,6 +34,17 @@ impl ReplicaState {
             ReplicaState::Online => "online",
         }
     }
+
+    /// The state as INFO and Redis's log name it: a diskless transfer is still `wait_bgsave` (Redis's
+    /// SLAVE_STATE_WAIT_BGSAVE_END until the child streaming it exits); only a disk-based one sends a bulk.
+    pub fn redis_name(self, diskless: bool) -> &'static str {
+        match self {
+            ReplicaState::SendBulk if diskless => "wait_bgsave",
+            ReplicaState::WaitBgsave => "wait_bgsave",
+            ReplicaState::SendBulk => "send_bulk",
+            ReplicaState::Online => "online",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -46,6 +57,8 @@ pub struct ReplicaLink {
     pub last_ack: SimTime,
     /// The PSYNC request still to be answered with `+FULLRESYNC` when the fork happens.
     pub psync_request: Option<u64>,
+    /// When it was added to the replica list: INFO and ROLE list replicas in that order, as Redis does.
+    pub attached: u64,
 }
 
 /// The replica side's link state, as ROLE names it.
@@ -131,6 +144,8 @@ pub struct Replication {
     pub woff: VecMap<Option<ProcId>, u64>,
     pub blocked: Vec<BlockedWait>,
     pub next_request: u64,
+    /// Counts replicas added to the list (`ReplicaLink::attached`).
+    pub attach_seq: u64,
     pub cron_loops: u64,
 }
 
@@ -152,12 +167,25 @@ impl Replication {
             woff: VecMap::new(),
             blocked: Vec::new(),
             next_request: 0,
+            attach_seq: 0,
             cron_loops: 0,
         }
     }
 
     pub fn is_replica(&self) -> bool {
         self.master.is_some()
+    }
+
+    pub(crate) fn next_attach(&mut self) -> u64 {
+        self.attach_seq += 1;
+        self.attach_seq
+    }
+
+    /// The replicas in Redis's list order: the order they asked for a sync (PSYNC) last.
+    pub fn replicas_in_order(&self) -> Vec<&ReplicaLink> {
+        let mut list: Vec<&ReplicaLink> = self.replicas.values().collect();
+        crate::sort::sort_by_key(&mut list, |l| l.attached);
+        list
     }
 
     /// `shiftReplicationId`: keep the current history as replid2 (valid up to the next byte), start a new one.
@@ -386,8 +414,8 @@ pub fn role(server: &mut Server, _ctx: &mut Ctx<'_>, _args: &[Vec<u8>]) -> Optio
             Reply::bulk("master"),
             Reply::Int(r.offset as i64),
             Reply::Array(
-                r.replicas
-                    .values()
+                r.replicas_in_order()
+                    .into_iter()
                     .filter(|l| l.state == ReplicaState::Online)
                     .map(|l| {
                         Reply::Array(vec![
@@ -410,7 +438,7 @@ pub fn role(server: &mut Server, _ctx: &mut Ctx<'_>, _args: &[Vec<u8>]) -> Optio
 }
 
 /// The `# Replication` section of INFO, field for field as Redis 7.0 prints it.
-pub fn info_replication(server: &Server, now: SimTime, out: &mut InfoText) {
+pub fn info_replication(server: &Server, ctx: &Ctx<'_>, out: &mut InfoText) {
     let r = &server.repl;
     let c = &server.config;
     let flag = |b: bool| u8::from(b);
@@ -420,12 +448,12 @@ pub fn info_replication(server: &Server, now: SimTime, out: &mut InfoText) {
         out.field("master_port", &m.port);
         let up = m.state == LinkState::Connected;
         out.field("master_link_status", &if up { "up" } else { "down" });
-        out.field("master_last_io_seconds_ago", &if up { (now.saturating_sub(m.last_io) / 1000) as i64 } else { -1 });
+        out.field("master_last_io_seconds_ago", &if up { ctx.unix_secs_since(m.last_io) as i64 } else { -1 });
         out.field("master_sync_in_progress", &flag(m.state == LinkState::Sync));
         out.field("slave_read_repl_offset", &r.offset);
         out.field("slave_repl_offset", &r.offset);
         if !up {
-            let since = m.down_since.map_or(-1, |t| (now.saturating_sub(t) / 1000) as i64);
+            let since = m.down_since.map_or(-1, |t| ctx.unix_secs_since(t) as i64);
             out.field("master_link_down_since_seconds", &since);
         }
         out.field("slave_priority", &c.replica_priority);
@@ -436,9 +464,9 @@ pub fn info_replication(server: &Server, now: SimTime, out: &mut InfoText) {
     if c.min_replicas_to_write > 0 && c.min_replicas_max_lag_secs > 0 {
         out.field("min_slaves_good_slaves", &r.good_replicas);
     }
-    for (i, l) in r.replicas.values().enumerate() {
-        let lag = now.saturating_sub(l.last_ack) / 1000;
-        let (ip, port, state, offset) = (&l.ip, l.port, l.state.as_str(), l.ack_offset);
+    for (i, l) in r.replicas_in_order().into_iter().enumerate() {
+        let lag = ctx.unix_secs_since(l.last_ack);
+        let (ip, port, state, offset) = (&l.ip, l.port, l.state.redis_name(c.repl_diskless_sync), l.ack_offset);
         out.field(&format!("slave{i}"), &format_args!("ip={ip},port={port},state={state},offset={offset},lag={lag}"));
     }
     out.field("master_failover_state", &"no-failover");
