@@ -175,3 +175,84 @@ test("a replication link's label stays inside the topology's drawing", async ({ 
   }
   expect(errors).toEqual([]);
 });
+
+/**
+ * Arrows in the topology that pass behind a card other than their own two, or through a host box other than
+ * theirs (where they would seem to link other processes): "arrow × card" descriptions, in the drawing's units.
+ */
+function arrowsBehindCards(page) {
+  return page.evaluate(() => {
+    const svg = document.querySelector('#topology svg');
+    const cards = new Map([...svg.querySelectorAll('.proc')].map((g) => {
+      const r = g.querySelector('.card');
+      return [g.dataset.procId, { name: g.dataset.procName, x: +r.getAttribute('x'), y: +r.getAttribute('y'), w: +r.getAttribute('width'), h: +r.getAttribute('height') }];
+    }));
+    const hostOf = new Map();
+    const hosts = [...svg.querySelectorAll('.host')].map((g) => {
+      const r = g.querySelector('.host-box');
+      const box = { name: g.dataset.host, x: +r.getAttribute('x'), y: +r.getAttribute('y'), w: +r.getAttribute('width'), h: +r.getAttribute('height') };
+      for (const c of cards.values()) if (c.x >= box.x && c.x + c.w <= box.x + box.w && c.y >= box.y && c.y + c.h <= box.y + box.h) hostOf.set(c, box);
+      return box;
+    });
+    // Whether the segment p-q passes through the rectangle r shrunk by m (Liang-Barsky).
+    const crosses = (p, q, r, m) => {
+      let t0 = 0;
+      let t1 = 1;
+      const dx = q.x - p.x;
+      const dy = q.y - p.y;
+      for (const [a, b] of [[-dx, p.x - (r.x + m)], [dx, r.x + r.w - m - p.x], [-dy, p.y - (r.y + m)], [dy, r.y + r.h - m - p.y]]) {
+        if (a === 0) { if (b < 0) return false; continue; }
+        const t = b / a;
+        if (a < 0) t0 = Math.max(t0, t); else t1 = Math.min(t1, t);
+        if (t0 >= t1) return false;
+      }
+      return true;
+    };
+    const out = [];
+    for (const el of svg.querySelectorAll('.repl line, .repl polyline, line.link, polyline.link')) {
+      const [from, to] = (el.closest('[data-repl]')?.dataset.repl || el.dataset.link).split('-');
+      const pts = el.tagName === 'line'
+        ? [{ x: +el.getAttribute('x1'), y: +el.getAttribute('y1') }, { x: +el.getAttribute('x2'), y: +el.getAttribute('y2') }]
+        : el.getAttribute('points').trim().split(/\s+/).map((s) => { const [x, y] = s.split(',').map(Number); return { x, y }; });
+      const mine = [cards.get(from), cards.get(to)];
+      const what = `${mine[0].name} → ${mine[1].name}`;
+      for (let i = 1; i < pts.length; i++) {
+        for (const c of cards.values()) if (!mine.includes(c) && crosses(pts[i - 1], pts[i], c, -1)) out.push(`${what} × card of ${c.name}`);
+        for (const h of hosts) if (!mine.some((c) => hostOf.get(c) === h) && crosses(pts[i - 1], pts[i], h, 2)) out.push(`${what} × host ${h.name}`);
+      }
+    }
+    return [...new Set(out)];
+  });
+}
+
+/** Every card's and host box's place, to check that nothing moves when roles change. */
+function cardPlaces(page) {
+  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#topology .proc, #topology .host')].map((g) => {
+    const r = g.querySelector('.card, .host-box');
+    return [g.dataset.procName || g.dataset.host, ['x', 'y', 'width', 'height'].map((k) => r.getAttribute(k)).join(' ')];
+  })));
+}
+
+test('every arrow in the topology runs from its own card to its own card, never behind another; cards stay put', async ({ page }) => {
+  const errors = trackErrors(page);
+  // A client two rows below its server, a replica under another's card, applications of three deployments.
+  const cases = [['cluster-replica-migration', [1000, 14400, 20000, 32000]], ['cluster', [1000, 13500, 30000]],
+    ['compare-deployments', [1000, 15750, 35000]], ['jepsen-sentinel', [2500, 18000]], ['sentinel', [1000, 30000]], ['resync', [9500]]];
+  for (const [vp, query] of [[{ width: 1280, height: 720 }, ''], [{ width: 600, height: 700 }, 'embed=1&views=topology,timeline&']]) {
+    await page.setViewportSize(vp);
+    for (const [scenario, times] of cases) {
+      await open(page, `?${query}scenario=${scenario}&seed=1`);
+      let places = null;
+      for (const t of times) {
+        await page.evaluate((ms) => window.app.seek(ms), t);
+        expect(await page.locator('#topology .repl, #topology .link').count()).toBeGreaterThan(0);
+        expect(await arrowsBehindCards(page), `${scenario} at ${t} ms, ${vp.width} px`).toEqual([]);
+        const now = await cardPlaces(page);
+        if (places) expect(now, `${scenario} at ${t} ms`).toEqual(places);
+        places = now;
+      }
+      if (scenario === 'cluster-replica-migration') await page.screenshot({ path: `results/layout-arrows-${scenario}-${vp.width}.png` });
+    }
+  }
+  expect(errors).toEqual([]);
+});
