@@ -113,7 +113,12 @@ test('legends wrap rather than lose items at 1280 px; the Console Clear button i
 });
 
 test('topology labels stand clear of other text, and the cluster inspector chip shows whole', async ({ page }) => {
-  const cases = [['split-brain', 13000], ['replication', 30000], ['persistence-compare', 5000], ['cluster', 13000], ['resync', 29000]];
+  const cases = [['split-brain', 13000], ['replication', 30000], ['persistence-compare', 5000], ['cluster', 13000], ['resync', 29000],
+    // The read/write split's words beside their arrows, not on the application's card; a "connecting" pill not on
+    // the client's arrowhead nor on its neighbour; the end of a failover, a pill not on the old master's link line.
+    ['replication-master-dies', 18500], ['replication-master-dies', 30000], ['resync', 1000], ['resync', 8000], ['resync', 28000],
+    ['resync', 9500], ['sentinel', 29500], ['sentinel', 30000], ['split-brain', 10000], ['split-brain', 36000],
+    ['cluster-replica-migration', 1000], ['cluster-replica-migration', 4500]];
   for (const [scenario, t] of cases) {
     await open(page, `?scenario=${scenario}&seed=1`);
     await page.evaluate((t) => window.app.runUntil(t), t);
@@ -254,5 +259,49 @@ test('every arrow in the topology runs from its own card to its own card, never 
       if (scenario === 'cluster-replica-migration') await page.screenshot({ path: `results/layout-arrows-${scenario}-${vp.width}.png` });
     }
   }
+  expect(errors).toEqual([]);
+});
+
+test('a topology taller than its view says what is below and steps through it row by row (compare-deployments at 1280x720)', async ({ page }) => {
+  const errors = trackErrors(page);
+  const visible = (name) => page.evaluate((name) => {
+    const v = document.querySelector('#topology').getBoundingClientRect();
+    const r = document.querySelector(`#topology [data-host="${name}"] .host-box`).getBoundingClientRect();
+    return r.top >= v.top - 0.5 && r.bottom <= v.bottom + 0.5;
+  }, name);
+  for (const [vp, query] of [[{ width: 1280, height: 720 }, ''], [{ width: 600, height: 700 }, 'embed=1&views=topology,timeline&']]) {
+    await page.setViewportSize(vp);
+    await open(page, `?${query}scenario=compare-deployments&seed=1`);
+    await page.evaluate(() => window.app.runUntil(15750));
+    const cue = page.locator('#topo-more');
+    // The applications' row is out of sight at first: the cue names hosts below the fold, and only those.
+    expect(await visible('web-sentinel')).toBe(false);
+    await expect(cue).toBeVisible();
+    await expect(cue).toContainText(/↓ \d+ more hosts below: /);
+    const named = (await cue.getAttribute('title')).replace(/^[^:]*: /, '').split(', ');
+    expect(named).toContain('web-sentinel');
+    for (const h of named) expect(await visible(h), h).toBe(false);
+    if (vp.width === 1280) await page.screenshot({ path: 'results/layout-compare-more-below.png' });
+    // Each press brings the first row cut off to the top, whole; a few presses reach the applications.
+    let presses = 0;
+    while (!(await visible('web-sentinel')) && presses < 6) {
+      const first = named[0];
+      await cue.click();
+      presses++;
+      await expect.poll(() => visible(first)).toBe(true);
+      const title = await cue.getAttribute('title');
+      named.splice(0, named.length, ...title.replace(/^[^:]*: /, '').split(', '));
+    }
+    expect(presses).toBeLessThanOrEqual(4);
+    expect(await visible('web-sentinel')).toBe(true);
+    // At the bottom it offers the way back up.
+    await expect(cue).toContainText(/↑ \d+ hosts? above: /);
+    await cue.click();
+    await expect.poll(() => page.evaluate(() => document.querySelector('#topology').scrollTop)).toBe(0);
+  }
+  // A topology that fits shows no cue.
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await open(page, '?scenario=sentinel&seed=1');
+  await expect(page.locator('#topo-more')).toBeHidden();
   expect(errors).toEqual([]);
 });
