@@ -1068,7 +1068,8 @@ function drawInspector(snap) {
     if (p.runId) rows.push(['run_id', `<span title="${esc(p.runId)}">${esc(p.runId)}</span>`, 'wide']);
     if (p.kind === 'client') {
       const split = p.readTarget != null && p.readTarget !== p.target;
-      rows.push([split ? 'writes to' : 'sends to', nameOf(p.target)]);
+      if (p.routeBy) rows.push([p.routeBy === 'slot' ? 'sends by slot to' : 'shards over', (p.routes || []).map(nameOf).join(', ') || '—', 'wide']);
+      else rows.push([split ? 'writes to' : 'sends to', nameOf(p.target)]);
       if (split) rows.push(['reads from', nameOf(p.readTarget)]);
       rows.push(['in flight', String(p.inFlight ?? 0)]);
       const t = state.clients.find((c) => c.client === p.id);

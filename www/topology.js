@@ -245,6 +245,11 @@ function procLines(p, byId, extra = {}) {
     const name = (id) => (id != null && byId.get(id) ? byId.get(id).name : '—');
     const split = p.readTarget != null && p.readTarget !== p.target;
     const state = off ? 'POWER OFF' : p.state === 'crashed' ? 'CRASHED' : p.state === 'paused' ? 'PAUSED' : `${p.inFlight ?? 0} in flight`;
+    // A cluster client or a sharding one sends each key to its own server: an arrow to each, not to its seed.
+    if (p.routeBy) {
+      const n = (p.routes || []).length;
+      return { badge: 'CLIENT', sub: p.routeBy === 'slot' ? `by slot → ${plural(n, 'master')}` : `by key → ${plural(n, 'shard')}`, third: state, fourth: '', fourthCls: 'muted' };
+    }
     return split
       ? { badge: 'CLIENT', sub: `writes → ${name(p.target)}`, third: `reads → ${name(p.readTarget)}`, fourth: state, fourthCls: 'muted' }
       : { badge: 'CLIENT', sub: `sends to ${name(p.target)}`, third: state, fourth: '', fourthCls: 'muted' };
@@ -272,6 +277,9 @@ export function cardLabel(p, byId) {
     facts.push(running ? plural(p.dbsize ?? 0, 'key') : 'memory lost');
     const link = running && p.role === 'replica' ? linkStatus(p, byId) : null;
     if (link) facts.push(`replicates from ${name(p.replication.master)}, ${link.text.replace(' ⚠', '')}${link.note ? ` (${link.note})` : ''}`);
+  } else if (p.kind === 'client' && p.routeBy) {
+    const to = (p.routes || []).map(name).join(', ') || 'nothing yet';
+    facts.push(p.routeBy === 'slot' ? `sends each key to its slot's master: ${to}` : `shards keys over ${to}`);
   } else if (p.kind === 'client') {
     const split = p.readTarget != null && p.readTarget !== p.target;
     facts.push(split ? `writes to ${name(p.target)}, reads from ${name(p.readTarget)}` : `sends to ${name(p.target)}`);
@@ -637,7 +645,8 @@ export function renderTopologyParts(snapshot, { width, height, cols = Infinity, 
   for (const p of snapshot.processes) {
     if (p.kind !== 'client' || p.target == null) continue;
     const split = p.readTarget != null && p.readTarget !== p.target;
-    for (const [targetId, read] of split ? [[p.target, false], [p.readTarget, true]] : [[p.target, false]]) {
+    const to = p.routeBy ? (p.routes || []).map((r) => [r, false]) : split ? [[p.target, false], [p.readTarget, true]] : [[p.target, false]];
+    for (const [targetId, read] of to) {
       if (L.procs.has(p.id) && L.procs.has(targetId) && byId.has(targetId)) clientLinks.push({ from: p.id, to: targetId, read, split, p, share: read ? 'reads' : 'sends' });
     }
   }

@@ -275,9 +275,9 @@ test('a topology taller than its view says what is below and steps through it ro
     await page.evaluate(() => window.app.runUntil(15750));
     const cue = page.locator('#topo-more');
     // The applications' row is out of sight at first: the cue names hosts below the fold, and only those.
-    expect(await visible('web-sentinel')).toBe(false);
     await expect(cue).toBeVisible();
     await expect(cue).toContainText(/↓ \d+ more hosts below: /);
+    await expect.poll(() => visible('web-sentinel')).toBe(false);
     const named = (await cue.getAttribute('title')).replace(/^[^:]*: /, '').split(', ');
     expect(named).toContain('web-sentinel');
     for (const h of named) expect(await visible(h), h).toBe(false);
