@@ -1,7 +1,9 @@
 // The topology view: a pure function from a `snapshot()` object to an SVG string. Hosts are boxes holding
 // their processes; each client has an arrow to the server it writes to (and a dashed one to the server it
-// reads from, when it splits reads); each replication link is an arrow from a master to its replica,
-// labelled with what the master knows of it (acknowledged offset, lag); cut links are drawn between hosts.
+// reads from, when it splits reads; one to each master or shard when it routes by key); each replication link
+// is an arrow from a master to its replica, labelled with what the master knows of it (acknowledged offset,
+// lag). An arrow runs straight between its two cards when nothing is in its way, else along the gaps between
+// hosts (routeArrows), so that it never passes behind a card it does not link.
 // The layout depends only on the order of hosts and processes in the snapshot and on the size of the view,
 // never on state, so nothing jumps when a process crashes, a host loses power or a role changes. Colours
 // live in style.css (classes `kind-*`, `role-*`, `state-*`, `repl-*`), so this file decides shapes and words.
@@ -433,7 +435,7 @@ function crosses(a, b, r) {
 const grow = (r, m) => ({ x: r.x - m, y: r.y - m, w: r.w + 2 * m, h: r.h + 2 * m });
 // Arrows side by side in one gap, px from its middle; arrows meeting one side of a card, px from its middle.
 const LANES = [0, 5, -5, 10, -10, 15, -15];
-const PORTS = [0, -14, 14, -26, 26];
+const PORTS = [0, -18, 18, -30, 30];
 
 /**
  * The way of each arrow `{from, to}` (process ids) between cards, as points: straight from card to card when
@@ -488,7 +490,7 @@ export function routeArrows(L, arrows, hostOf) {
   const port = (k, r) => {
     const used = ports.get(k) || [];
     const mid = r.y + r.h / 2;
-    const y = PORTS.map((o) => mid + o).find((v) => used.every((u) => Math.abs(u - v) >= 10)) ?? mid;
+    const y = PORTS.map((o) => mid + o).find((v) => used.every((u) => Math.abs(u - v) >= 16)) ?? mid;
     use(k, y);
     return y;
   };
