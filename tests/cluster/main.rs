@@ -936,3 +936,38 @@ fn writes_to_a_dead_masters_slots_are_not_judged_lost_before_its_replica_takes_o
     assert!(during.lost_writes.iter().all(|l| lost_after.contains(&(l.client, l.id))), "{:?}", during.lost_writes);
     assert!(during.acked_writes > 20, "the application wrote to every slot range before the crash");
 }
+
+/// Fail `differences` (from `differences_with_twin`) if there are any.
+fn assert_no_differences(differences: Vec<String>) {
+    assert!(differences.is_empty(), "{} commands differ:\n{}", differences.len(), differences.join("\n"));
+}
+
+/// A master paused (SIGSTOP) past the failure detection, its replica not allowed to take over, then resumed: it
+/// hears the others' FAIL about itself, which Redis ignores — it goes on serving its slots, its cluster ok — and
+/// the others clear its FAIL once it answers their PINGs, 2 × node timeout after they marked it. The simulator
+/// had marked itself FAIL, and refused every command with CLUSTERDOWN for good.
+#[test]
+fn a_paused_master_that_resumes_ignores_the_fail_about_itself_as_a_real_one_does() {
+    use real::Step::*;
+    if !real::real_redis_wanted() {
+        return;
+    }
+    let state = &["cluster_state", "cluster_slots_ok", "cluster_slots_pfail", "cluster_slots_fail"];
+    let mut real = real::RealCluster::start_with(&[("cluster-replica-no-failover", "yes")]);
+    assert_no_differences(real.differences_with_twin(&[
+        Cmd(1, "SET bar 1"),
+        Stop(1),
+        Wait(5_000),
+        Info(2, state),
+        Cont(1),
+        Wait(300),
+        Cmd(1, "CLUSTER NODES"),
+        Info(1, state),
+        Cmd(1, "GET bar"),
+        Cmd(1, "SET bar 2"),
+        Wait(4_500),
+        Info(1, state),
+        Info(2, state),
+        Cmd(2, "CLUSTER NODES"),
+    ]));
+}

@@ -355,15 +355,17 @@ impl Server {
         }
         match &msg.kind {
             BusKind::Fail { node } => {
-                if let Some(n) = self.cluster.as_mut().and_then(|c| c.nodes.get_mut(node)) {
-                    if !n.flags.fail && *node != msg.sender {
-                        n.flags.fail = true;
-                        n.flags.pfail = false;
-                        n.fail_time = Some(now);
-                    }
-                }
-                if let Some(c) = self.cluster.as_mut() {
+                // Never about ourselves: a node that was paused past the node timeout hears the others'
+                // FAIL about it when it resumes, and Redis ignores it (it would otherwise count its own slots
+                // as failed, for good).
+                let Some(c) = self.cluster.as_mut() else { return };
+                let myself = c.myself.clone();
+                if let Some(n) = c.nodes.get_mut(node).filter(|n| !n.flags.fail && n.id != myself) {
+                    n.flags.fail = true;
+                    n.flags.pfail = false;
+                    n.fail_time = Some(now);
                     c.flags_gen += 1;
+                    self.log(ctx, format!("FAIL message received from {} about {node}", msg.sender));
                 }
             }
             BusKind::Update { node, config_epoch, slots } => {
