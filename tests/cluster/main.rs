@@ -971,3 +971,23 @@ fn a_paused_master_that_resumes_ignores_the_fail_about_itself_as_a_real_one_does
         Cmd(2, "CLUSTER NODES"),
     ]));
 }
+
+/// After CLUSTER FAILOVER TAKEOVER, the old master learns it is now a replica of the node that took over, its bus
+/// link with it `connected` all along: only the replication connection between them was closed. The simulator,
+/// which keeps one connection per pair of processes, had shown it `disconnected` until that node's next PING.
+#[test]
+fn after_a_takeover_the_old_master_sees_the_new_one_connected_as_in_a_real_cluster() {
+    use real::Step::*;
+    if !real::real_redis_wanted() {
+        return;
+    }
+    let mut real = real::RealCluster::start();
+    assert_no_differences(real.differences_with_twin(&[
+        Cmd(1, "SET bar 1"),
+        Cmd(4, "CLUSTER FAILOVER TAKEOVER"),
+        Wait(20),
+        Cmd(1, "CLUSTER NODES"),
+        Wait(200),
+        Cmd(1, "CLUSTER NODES"),
+    ]));
+}
