@@ -112,6 +112,14 @@ impl RealNode {
         let status = Command::new("kill").args([signal, &pid]).status().expect("kill(1)");
         assert!(status.success(), "kill {signal} {pid}");
     }
+
+    /// Start again (after `kill`) in the same directory: it rejoins with its nodes.conf.
+    pub fn restart(&mut self, config: &[(&str, &str)]) {
+        self.kill();
+        let dir = std::mem::take(&mut self.server.dir);
+        let fresh = RealNode::spawn(self.port, config, dir);
+        *self = fresh;
+    }
 }
 
 pub struct RealCluster {
@@ -297,13 +305,14 @@ pub fn printed(args: &[Vec<u8>], reply: &Reply) -> String {
 
 /// What a test does to a real cluster and to its simulated twin alike: a command typed into node N (1-based,
 /// `$idN` for node N's id), only the named fields of its CLUSTER INFO, a wait (real time and virtual time),
-/// and SIGSTOP / SIGCONT (pause / resume).
+/// SIGSTOP / SIGCONT (pause / resume), and a restart (SIGKILL, then started again with its nodes.conf).
 pub enum Step {
     Cmd(usize, &'static str),
     Info(usize, &'static [&'static str]),
     Wait(u64),
     Stop(usize),
     Cont(usize),
+    Restart(usize),
 }
 
 impl RealCluster {
@@ -334,16 +343,22 @@ impl RealCluster {
                     sim.run_for(*ms);
                     continue;
                 }
-                Step::Stop(n) | Step::Cont(n) => {
+                Step::Stop(n) | Step::Cont(n) | Step::Restart(n) => {
                     let process = ports[n - 1].to_string();
                     let action = match step {
                         Step::Stop(_) => {
                             self.nodes[n - 1].signal("-STOP");
                             redis_ha_sim::Action::Pause { process }
                         }
-                        _ => {
+                        Step::Cont(_) => {
                             self.nodes[n - 1].signal("-CONT");
                             redis_ha_sim::Action::Resume { process }
+                        }
+                        _ => {
+                            let config: Vec<(&str, &str)> =
+                                self.config.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+                            self.nodes[n - 1].restart(&config);
+                            redis_ha_sim::Action::Restart { process }
                         }
                     };
                     sim.act(action).expect("a valid action");
