@@ -283,7 +283,7 @@ impl Process for Sentinel {
                 }
             }
             Input::Message { .. } => {}
-            Input::Refused { to, .. } | Input::Closed { peer: to } => self.connection_lost(ctx, to),
+            Input::Refused { to, .. } | Input::Closed { peer: to, .. } => self.connection_lost(ctx, to),
         }
     }
 
