@@ -693,6 +693,7 @@ impl Sentinel {
                 return simulated_crash(ctx);
             }
             self.set_state(ctx, name, FailoverState::ReconfSlaves, "+failover-state-reconf-slaves", master_detail);
+            self.force_hello_update(name);
             return;
         }
         self.reconfigure_if_misplaced(ctx, name, addr);
@@ -720,6 +721,19 @@ impl Sentinel {
                 for e in events {
                     self.event(ctx, e, detail.clone());
                 }
+            }
+        }
+    }
+
+    /// `sentinelForceHelloUpdateForMaster`: make every link of this master due for a hello at the next timer
+    /// tick, so that the other sentinels learn of the promotion at once rather than within the 2 s period.
+    fn force_hello_update(&mut self, name: &str) {
+        let Some(m) = self.masters.get_mut(name) else { return };
+        let peers = m.sentinels.values_mut().map(|p| &mut p.inst);
+        for inst in std::iter::once(&mut m.inst).chain(m.replicas.values_mut()).chain(peers) {
+            let t = &mut inst.link.last_hello_sent;
+            if t.ms() > HELLO_PERIOD_MS {
+                *t = SimTime(t.ms() - (HELLO_PERIOD_MS + 1));
             }
         }
     }

@@ -206,26 +206,25 @@ impl Sentinel {
         self.handle_reply(ctx, p, reply);
     }
 
+    /// A connection refused or closed by `peer`: every link to that address is down at once, whether or not a
+    /// command was waiting on it (Redis's disconnect callback), so the next timer tick reconnects with a PING
+    /// whose wait SDOWN is counted from — not the next periodic PING, up to a second later.
     fn connection_lost(&mut self, ctx: &mut Ctx<'_>, peer: ProcId) {
-        let lost: Vec<(String, Target)> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| p.to == peer)
-            .map(|(_, p)| (p.master.clone(), p.target.clone()))
-            .collect();
         self.pending.retain(|_, p| p.to != peer);
-        for (master, target) in lost {
-            if let Some(inst) = self.instance_mut(&master, &target) {
-                inst.link.disconnected = true;
-                inst.link.subscribed = false;
-                inst.link.info_pending = false;
+        for m in self.masters.values_mut() {
+            let peers = m.sentinels.values_mut().map(|p| &mut p.inst);
+            for inst in std::iter::once(&mut m.inst).chain(m.replicas.values_mut()).chain(peers) {
+                if ctx.resolve(&inst.ip, inst.port) == Some(peer) {
+                    inst.link.disconnected = true;
+                    inst.link.subscribed = false;
+                    inst.link.info_pending = false;
+                }
             }
         }
         for subs in self.subscribers.values_mut() {
             subs.remove(&peer);
         }
         self.clients.remove(&peer);
-        let _ = ctx;
     }
 
     pub(crate) fn instance_mut(&mut self, master: &str, target: &Target) -> Option<&mut Instance> {
