@@ -100,4 +100,4 @@ fn a_sentinel_failover_is_deterministic_natively_and_in_wasm() {
     );
 }
 
-const EXPECTED_SENTINEL_HASH: u64 = 0x31f8e417ab33cfc0;
+const EXPECTED_SENTINEL_HASH: u64 = 0x3aef79b42c40777a;
