@@ -811,19 +811,7 @@ impl Sentinel {
         if !m.sentinels.contains_key(run_id) {
             // A sentinel restarted with a new run id at the same address replaces its old entry.
             m.sentinels.retain(|_, p| !(p.inst.ip == ip && p.inst.port == port));
-            m.sentinels.insert(
-                run_id.to_string(),
-                Peer {
-                    inst: Instance { run_id: Some(run_id.to_string()), ..Instance::new(ip.to_string(), port, now) },
-                    run_id: run_id.to_string(),
-                    last_hello: now,
-                    master_down: false,
-                    last_down_reply: SimTime::ZERO,
-                    last_asked: SimTime::ZERO,
-                    leader: None,
-                    leader_epoch: 0,
-                },
-            );
+            m.sentinels.insert(run_id.to_string(), Peer::new(run_id.to_string(), ip.to_string(), port, now));
             let detail = m.describe_peer(run_id, ip, port);
             self.event(ctx, "+sentinel", detail);
         } else if let Some(p) = m.sentinels.get_mut(run_id) {

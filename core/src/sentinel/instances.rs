@@ -130,6 +130,21 @@ pub struct Peer {
     pub leader_epoch: u64,
 }
 
+impl Peer {
+    pub fn new(run_id: String, ip: String, port: u16, now: SimTime) -> Peer {
+        Peer {
+            inst: Instance { run_id: Some(run_id.clone()), ..Instance::new(ip, port, now) },
+            run_id,
+            last_hello: now,
+            master_down: false,
+            last_down_reply: SimTime::ZERO,
+            last_asked: SimTime::ZERO,
+            leader: None,
+            leader_epoch: 0,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FailoverState {
     None,
@@ -232,8 +247,17 @@ impl MasterState {
         self.promoted = None;
     }
 
+    /// At startup, every instance read from the configuration is new: its links and clocks start now.
     pub fn reset_clock(&mut self, now: SimTime) {
-        self.inst.link = Link::new(now);
+        let peers = self.sentinels.values_mut().map(|p| {
+            p.last_hello = now;
+            &mut p.inst
+        });
+        for inst in std::iter::once(&mut self.inst).chain(self.replicas.values_mut()).chain(peers) {
+            inst.link = Link::new(now);
+            inst.role_since = now;
+            inst.master_since = now;
+        }
     }
 
     /// `master mymaster 10.0.0.1 6379`

@@ -183,6 +183,43 @@ impl Sentinel {
         }
     }
 
+    /// What sentinel.conf holds, which Redis rewrites and fsyncs at every change of this state
+    /// (`sentinelFlushConfig`), and so what a restart reads: `sentinel myid`, `current-epoch`, the global
+    /// settings, and per master its current address (the promoted replica's once promoted), settings,
+    /// `config-epoch`, `leader-epoch`, `known-replica`s (the old master in the promoted one's place) and
+    /// `known-sentinel`s. Nothing else survives: no link, SDOWN, vote or failover in progress.
+    pub fn persisted(&self) -> Sentinel {
+        let mut s = Sentinel::new(self.ip.clone(), self.port, &[]);
+        s.run_id = self.run_id.clone();
+        s.current_epoch = self.current_epoch;
+        s.globals = self.globals.clone();
+        for m in self.masters.values() {
+            let (host, port) = m.current_address();
+            let spec = MonitorSpec {
+                name: m.name.clone(),
+                host,
+                port,
+                quorum: m.quorum,
+                down_after_ms: m.down_after_ms,
+                failover_timeout_ms: m.failover_timeout_ms,
+                parallel_syncs: m.parallel_syncs,
+            };
+            let mut n = MasterState::new(&spec, SimTime::ZERO);
+            n.config_epoch = m.config_epoch;
+            n.leader_epoch = m.leader_epoch;
+            for a in m.replicas.keys() {
+                let a = if *a == n.inst.addr() { m.inst.addr() } else { a.clone() };
+                n.replicas.insert(a.clone(), Instance::reporting(a.0, a.1, SimTime::ZERO, "slave"));
+            }
+            for p in m.sentinels.values() {
+                let peer = Peer::new(p.run_id.clone(), p.inst.ip.clone(), p.inst.port, SimTime::ZERO);
+                n.sentinels.insert(p.run_id.clone(), peer);
+            }
+            s.masters.insert(m.name.clone(), n);
+        }
+        s
+    }
+
     pub(crate) fn send(&mut self, ctx: &mut Ctx<'_>, master: &str, target: Target, ask: Ask, words: &[&str]) -> bool {
         let addr = match (&target, self.masters.get(master)) {
             (_, None) => return false,
@@ -241,7 +278,10 @@ impl Process for Sentinel {
     fn on_input(&mut self, ctx: &mut Ctx<'_>, input: Input) {
         match input {
             Input::Start => {
-                self.run_id = ctx.rng.hex_id(40);
+                // A restarted sentinel keeps the id its configuration file holds (`sentinel myid`).
+                if self.run_id.is_empty() {
+                    self.run_id = ctx.rng.hex_id(40);
+                }
                 self.started_at = ctx.now;
                 let now = ctx.now;
                 for m in self.masters.values_mut() {

@@ -632,6 +632,11 @@ impl World {
             Node::Server(s) => Some(s.role()),
             _ => None,
         };
+        // A sentinel's configuration file is rewritten (and fsynced) at every change of its state, so what it
+        // knew when it died is what it starts from.
+        if let Node::Sentinel(s) = &slot.node {
+            slot.blueprint = Node::Sentinel(Box::new(s.persisted()));
+        }
         // Memory is gone the moment the process dies; what survives lives on the host's disk.
         slot.node = slot.blueprint.clone();
         slot.incarnation += 1;
