@@ -4,6 +4,7 @@
 
 mod restarts;
 mod sentinel;
+mod sentinel_failover;
 mod surface;
 
 use redis_ha_sim::cli::{format_console_reply, split_args};
