@@ -92,7 +92,10 @@ fn field(pairs: &[(String, String)], name: &str) -> String {
 }
 
 /// The properties both runs must show; each failure is a line saying what differs.
-fn judge(who: &str, s: &Story, sdown_slack_ms: u64) -> Vec<String> {
+/// `sdown_slack_ms` and `switch_slack_ms`: how late past the rule +sdown and the others' +switch-master may come
+/// (a real sentinel's timer and pub/sub delivery run late on a loaded machine: a full workspace run saw a real
+/// sentinel switch 1032 ms after the promotion; the simulator is held to the rule's own bounds).
+fn judge(who: &str, s: &Story, sdown_slack_ms: u64, switch_slack_ms: u64) -> Vec<String> {
     let mut bad = Vec::new();
     let [kill1, kill2] = [s.kills[0], s.kills[1]];
     let after = |t: u64, event: &str, i: usize| {
@@ -183,9 +186,9 @@ fn judge(who: &str, s: &Story, sdown_slack_ms: u64) -> Vec<String> {
     // not at the next 2 s hello period.
     for i in (0..SENTINELS).filter(|i| *i != leader) {
         match after(kill1, "+switch-master", i) {
-            Some((t, ..)) if t <= promoted_at + 500 => {}
+            Some((t, ..)) if t <= promoted_at + switch_slack_ms => {}
             other => bad.push(format!(
-                "{who}: sentinel {i} switched {:?} ms after the leader's +promoted-slave, expected within 500 ms",
+                "{who}: sentinel {i} switched {:?} ms after the leader's +promoted-slave, expected within {switch_slack_ms} ms",
                 other.map(|e| e.0 as i64 - promoted_at as i64)
             )),
         }
@@ -513,9 +516,9 @@ fn a_failover_story_matches_real_sentinels() {
     let ports = [free_port(), free_port(), free_port(), free_port(), free_port(), free_port()];
     let mut bad = Vec::new();
     for seed in 1..=5 {
-        bad.extend(judge(&format!("simulator (seed {seed})"), &simulated(&ports, seed), 200));
+        bad.extend(judge(&format!("simulator (seed {seed})"), &simulated(&ports, seed), 200, 500));
     }
     // Real Redis is given 300 ms more for SDOWN: a loaded machine may run its timer late.
-    bad.extend(judge("real redis-sentinel", &real(&ports), 500));
+    bad.extend(judge("real redis-sentinel", &real(&ports), 500, 1500));
     assert!(bad.is_empty(), "{} differences:\n{}", bad.len(), bad.join("\n"));
 }
