@@ -50,7 +50,9 @@ export function earlierLine(n) {
 }
 
 /**
- * Who voted for whom in the latest epoch, from the sentinels' views, and who was elected (from the trace).
+ * Who voted for whom in the latest epoch, from the trace's +vote-for-leader events (a sentinel forgets its vote
+ * when it switches to the promoted master, as Redis's reset of the master does, so its view no longer says), and
+ * who was elected (from the trace).
  * @returns {string} HTML
  */
 export function renderVotes(snapshot, index, nameOf) {
@@ -62,14 +64,20 @@ export function renderVotes(snapshot, index, nameOf) {
   const known = Math.max(...views.map((v) => v.m.otherSentinels + 1), sents.length);
   const majority = Math.floor(known / 2) + 1;
   const need = Math.max(majority, quorum);
-  const epoch = Math.max(0, ...views.map((v) => (v.m.votedFor ? v.m.votedEpoch : 0)));
+  // "+vote-for-leader <run id> <epoch>", one per vote a sentinel gives (its own included).
+  const votes = index.sentinel.filter((e) => e.event === '+vote-for-leader').map((e) => {
+    const [run, epoch] = e.detail.split(' ');
+    return { voter: e.proc, run, epoch: Number(epoch) || 0 };
+  });
+  const epoch = Math.max(0, ...votes.map((v) => v.epoch));
   const rule = `<span class="muted">a leader needs ${need} vote${need === 1 ? '' : 's'}: max(majority of ${known} = ${majority}, quorum ${quorum})</span>`;
   if (!epoch) return `<div class="votes" data-votes="none"><b>No election yet.</b> ${rule}</div>`;
+  const ballot = new Map(); // voter → the run id it voted for in this epoch (one vote per epoch)
+  for (const v of votes) if (v.epoch === epoch) ballot.set(v.voter, v.run);
   const tally = new Map();
-  for (const { p, m } of views) {
-    if (!m.votedFor || m.votedEpoch !== epoch) continue;
-    if (!tally.has(m.votedFor)) tally.set(m.votedFor, []);
-    tally.get(m.votedFor).push(p.name);
+  for (const [voter, run] of ballot) {
+    if (!tally.has(run)) tally.set(run, []);
+    tally.get(run).push(nameOf(voter));
   }
   const leader = latestLeader(index);
   const parts = [...tally.entries()].sort((a, b) => b[1].length - a[1].length).map(([run, voters]) => {

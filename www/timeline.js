@@ -1377,9 +1377,11 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     if (l.rank > 2 || Math.abs((said.get(l.text) ?? -Infinity) - l.x) < 150) continue;
     const html = (lx, ly) => `<text class="cluster-label ${l.cls}" x="${lx}" y="${ly}">${esc(l.text)}</text>`;
     if (l.rank === 0) {
-      // FAIL and the election won always get their label, above the mark or, if that is taken, below it.
-      const up = isFree(boxOf(l.x + 6, l.y - 5, l.text, 6.2));
-      mark(html, l.x + 6, up ? l.y - 5 : l.y + 14, l.text, 6.2);
+      // FAIL and the election won always get their label: above the mark or below it, else a row further
+      // out (a FAIL and the election a second later on a neighbouring lane), else above it regardless.
+      const rows = [l.y - 5, l.y + 14, l.y - 19, l.y + 28];
+      const y = rows.find((ry) => isFree(boxOf(l.x + 6, ry, l.text, 6.6))) ?? rows[0];
+      mark(html, l.x + 6, y, l.text, 6.6);
       said.set(l.text, l.x);
     } else if (maybe(html, l.x + 6, l.y - 5, l.text, 6.2)) said.set(l.text, l.x);
   }
