@@ -541,7 +541,10 @@ fn steps(id: &str) -> Vec<(u64, Vec<Claim>)> {
         "replication-stale-read" => vec![
             (0, vec![]),
             (1000, vec![by(8000, stale(Some(2), Some(25)))]),
-            (4000, vec![stale(Some(1), None), says("master", "INFO replication", "slave0:ip=10.0.0.2")]),
+            (
+                4000,
+                vec![stale(Some(1), None), says("master", "INFO replication", "ip=10.0.0.2,port=6379,state=online")],
+            ),
             (8000, vec![by(15000, no_stale_read_sent_after(8100))]),
         ],
         "replication-master-dies" => vec![
