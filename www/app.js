@@ -643,6 +643,30 @@ function sizeOf(el) {
   return size;
 }
 
+/**
+ * A topology taller than its view (a big cluster, kept at a readable size) scrolls: a cue at the view's
+ * bottom names the hosts below the fold and, pressed, brings the first row cut off to the top. Read on a paused
+ * redraw, a scroll and a resize only (it reads the layout).
+ */
+function moreBelow() {
+  const view = $('topology');
+  const cue = $('topo-more');
+  const box = view.getBoundingClientRect();
+  const all = [...view.querySelectorAll('svg .host')].map((g) => ({ name: g.dataset.host, r: g.getBoundingClientRect() }));
+  const below = all.filter((h) => h.r.bottom > box.bottom + 1);
+  // At the bottom: the cue goes back to the top.
+  const above = below.length ? [] : all.filter((h) => h.r.top < box.top - 1);
+  const shown = below.length ? below : above;
+  setFlag(cue, 'hidden', !shown.length);
+  if (!shown.length) return;
+  const names = shown.map((h) => h.name);
+  const list = `${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}`;
+  const hosts1 = `host${names.length === 1 ? '' : 's'}`;
+  setText(cue, below.length ? `↓ ${names.length} more ${hosts1} below: ${list}` : `↑ ${names.length} ${hosts1} above: ${list}`);
+  setAttr(cue, 'title', `${below.length ? 'Scroll the topology down' : 'Back to the top'}: ${names.join(', ')}`);
+  cue.onclick = () => (below.length ? view.scrollBy({ top: Math.min(...below.map((h) => h.r.top)) - box.top - 6 }) : view.scrollTo({ top: 0 }));
+}
+
 function draw() {
   const snap = state.snapshot;
   const sim = state.sim;
@@ -683,6 +707,7 @@ function draw() {
       else state.topologyBehind = !morphParts(topoEl, parts, all ? Infinity : TOPOLOGY_PARTS_PER_FRAME);
       state.drawn.topo = state.topologyBehind ? null : topo;
     }
+    if (all) moreBelow();
   }
 
   const { t0, t1 } = timeWindow(now);
@@ -1043,7 +1068,8 @@ function drawInspector(snap) {
     if (p.runId) rows.push(['run_id', `<span title="${esc(p.runId)}">${esc(p.runId)}</span>`, 'wide']);
     if (p.kind === 'client') {
       const split = p.readTarget != null && p.readTarget !== p.target;
-      rows.push([split ? 'writes to' : 'sends to', nameOf(p.target)]);
+      if (p.routeBy) rows.push([p.routeBy === 'slot' ? 'sends by slot to' : 'shards over', (p.routes || []).map(nameOf).join(', ') || '—', 'wide']);
+      else rows.push([split ? 'writes to' : 'sends to', nameOf(p.target)]);
       if (split) rows.push(['reads from', nameOf(p.readTarget)]);
       rows.push(['in flight', String(p.inFlight ?? 0)]);
       const t = state.clients.find((c) => c.client === p.id);
@@ -1883,6 +1909,8 @@ function wireControls() {
   });
 
   const topo = $('topology');
+  topo.addEventListener('scroll', moreBelow, { passive: true });
+  new ResizeObserver(moreBelow).observe(topo);
   const pick = (e) => {
     const g = e.target.closest && e.target.closest('[data-proc-id]');
     if (g) return select(Number(g.dataset.procId));

@@ -5,7 +5,8 @@
 import { esc, layout, widthFor } from './topology.js';
 
 export const SLOTS = 16384;
-const SHARD_COLOURS = ['#2f6fde', '#1a9e63', '#d9822b', '#8e44ad', '#c0392b', '#16a2b8', '#7f8c2d', '#b5478c'];
+// Dark enough for the white text of the host tags (4.5:1).
+const SHARD_COLOURS = ['#2563eb', '#15803d', '#c2410c', '#8e44ad', '#be123c', '#0e7490', '#4d7c0f', '#a21caf'];
 
 /** Parse redis-cli's quoted CLUSTER NODES reply into node records. */
 export function parseClusterNodes(reply) {
@@ -66,11 +67,11 @@ export function clusterView(replies, snapshot) {
   const first = (n) => (n.ranges.length ? Math.min(...n.ranges.map((r) => r[0])) : SLOTS + nodes.indexOf(n));
   masters.sort((a, b) => first(a) - first(b));
   // A master that owns no slot (a node that just joined, a failed master whose replica took over) is grey.
-  masters.forEach((m, i) => { m.colour = m.ranges.length ? SHARD_COLOURS[i % SHARD_COLOURS.length] : '#9ca3af'; m.shard = i; });
+  masters.forEach((m, i) => { m.colour = m.ranges.length ? SHARD_COLOURS[i % SHARD_COLOURS.length] : '#6b7280'; m.shard = i; });
   for (const n of nodes) {
     if (n.role === 'replica') {
       const m = byId.get(n.master);
-      n.colour = m ? m.colour : '#888';
+      n.colour = m ? m.colour : '#6b7280';
       n.shard = m ? m.shard : 99;
     }
     n.slotCount = n.ranges.reduce((s, [a, b]) => s + b - a + 1, 0);

@@ -1175,9 +1175,10 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
     out.push(`<g class="${f.cls}" data-flag="${esc(f.text)}" data-tip="${esc(`${f.tip} at ${formatSeconds(f.t)}`)}">` +
       `<line x1="${x}" y1="${y - geo.laneH / 2 + 3}" x2="${x}" y2="${y + geo.laneH / 2 - 3}"/></g>`);
     // Above the lane, unless a band or restart label of the same instant is there already.
-    const up = isFree(boxOf(x + 5, y - 5, f.text, 6.8));
+    // (Bold capitals: 7.9 px a character, measured; "★ now MASTER" had run into the label after it.)
+    const up = isFree(boxOf(x + 5, y - 5, f.text, 7.9));
     const fy = up ? y - 5 : y + 15;
-    mark((lx, ly) => `<text class="flag-label ${f.cls}" x="${lx}" y="${ly}">${esc(f.text)}</text>`, x + 5, fy, f.text);
+    mark((lx, ly) => `<text class="flag-label ${f.cls}" x="${lx}" y="${ly}">${esc(f.text)}</text>`, x + 5, fy, f.text, 7.9);
   }
 
   // Under the time axis, in the first free row: two partitions close together, or a crash on the first lane,
@@ -1250,15 +1251,32 @@ export function renderTimeline(index, lanes, { t0, t1, now, width, height, heart
   }
 
   // Acknowledged writes that the serving master does not have (from the checks): a red ring where the
-  // client saw the acknowledgement.
-  for (const w of (checks && checks.lostWrites) || []) {
+  // client saw the acknowledgement. A run of them closer than a label's width is labelled once, by its first
+  // key and how many more ("lost key:1415 +12"), not by labels written over one another.
+  const lostRuns = new Map(); // client -> the run being labelled: {x, y, key, more, end}
+  const lostLabel = (run) => {
+    const text = `lost ${clip(run.key, 14)}${run.more ? ` +${run.more}` : ''}`;
+    // Above its lane, or below it when the lane above has a label there; else the rings say it alone (and
+    // their tooltips, and the Checks panel).
+    const html = (lx, ly) => `<text class="lost-label" x="${lx}" y="${ly}">${esc(text)}</text>`;
+    if (!maybe(html, run.x + 9, run.y - 8, text, 6.8)) maybe(html, run.x + 9, run.y + 17, text, 6.8);
+  };
+  const lost = ((checks && checks.lostWrites) || []).filter((w) => w.ackedAt >= t0 && w.ackedAt <= t1 && laneY.has(w.client));
+  for (const w of lost.sort((a, b) => a.ackedAt - b.ackedAt)) {
     const y = laneY.get(w.client);
-    if (y == null || w.ackedAt < t0 || w.ackedAt > t1) continue;
     const x = X(w.ackedAt);
     out.push(`<g class="lost-mark" data-lost="${esc(w.key)}" data-tip="${esc(`acknowledged write lost: SET ${w.key} ${w.value} (acknowledged at ${formatSeconds(w.ackedAt)}); the master now has ${w.found == null ? 'nothing' : w.found}`)}">` +
       `<circle cx="${x}" cy="${y}" r="7"/></g>`);
-    mark((lx, ly) => `<text class="lost-label" x="${lx}" y="${ly}">lost ${esc(clip(w.key, 14))}</text>`, x + 9, y - 8, `lost ${clip(w.key, 14)}`);
+    const run = lostRuns.get(w.client);
+    if (run && x + 9 < run.end) {
+      run.more++;
+      continue;
+    }
+    if (run) lostLabel(run);
+    // Room for the count it may get (" +999").
+    lostRuns.set(w.client, { x, y, key: w.key, more: 0, end: x + 9 + (`lost ${clip(w.key, 14)}`.length + 5) * 6.8 + 4 });
   }
+  for (const run of lostRuns.values()) lostLabel(run);
 
   // Commands typed in a console, on the lane of the process they went to. Their labels stack upwards
   // above the lane when several are typed at nearly the same time (e.g. while paused).

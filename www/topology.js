@@ -1,7 +1,9 @@
 // The topology view: a pure function from a `snapshot()` object to an SVG string. Hosts are boxes holding
 // their processes; each client has an arrow to the server it writes to (and a dashed one to the server it
-// reads from, when it splits reads); each replication link is an arrow from a master to its replica,
-// labelled with what the master knows of it (acknowledged offset, lag); cut links are drawn between hosts.
+// reads from, when it splits reads; one to each master or shard when it routes by key); each replication link
+// is an arrow from a master to its replica, labelled with what the master knows of it (acknowledged offset,
+// lag). An arrow runs straight between its two cards when nothing is in its way, else along the gaps between
+// hosts (routeArrows), so that it never passes behind a card it does not link.
 // The layout depends only on the order of hosts and processes in the snapshot and on the size of the view,
 // never on state, so nothing jumps when a process crashes, a host loses power or a role changes. Colours
 // live in style.css (classes `kind-*`, `role-*`, `state-*`, `repl-*`), so this file decides shapes and words.
@@ -84,13 +86,21 @@ export function layout(snapshot, width, height, maxCols = Infinity) {
       procRects.set(p.id, { x: bandRect.x + 8, y: bandRect.y + HOST_HEAD + j * (SENT_H + PROC_GAP), w: SENT_W - 16, h: SENT_H });
     });
   }
-  return {
-    hosts: hostRects,
-    procs: procRects,
-    band: bandRect,
-    width: Math.max(width, contentW + 2 * PAD),
-    height: Math.max(height, contentH + 2 * PAD),
-  };
+  const W = Math.max(width, contentW + 2 * PAD);
+  const H = Math.max(height, contentH + 2 * PAD);
+  // The gaps between columns and rows of hosts (and the margins around them), which arrows are routed along
+  // when a straight one would pass behind another card: boundary k of `cols + 1` is left of column k.
+  const margin = (m) => Math.min(m, 24) / 2;
+  const right = x0 + hostsW;
+  const bottom = y0 + hostsH;
+  const colGap = (k) => (k === 0 ? { at: x0 - margin(x0), half: margin(x0) }
+    : k < cols ? { at: x0 + k * (hostW + gap) - gap / 2, half: gap / 2 }
+      : band ? { at: right + SENT_GAP / 2, half: SENT_GAP / 2 } : { at: right + margin(W - right), half: margin(W - right) });
+  const rowGap = (k) => (k === 0 ? { at: y0 - margin(y0), half: margin(y0) }
+    : k < rows ? { at: y0 + k * (hostH + ROW_GAP) - ROW_GAP / 2, half: ROW_GAP / 2 }
+      : { at: bottom + margin(H - bottom), half: margin(H - bottom) });
+  const cell = new Map(hosts.map((h, i) => [h.name, { c: i % cols, r: Math.floor(i / cols) }]));
+  return { hosts: hostRects, procs: procRects, band: bandRect, width: W, height: H, grid: { cols, rows, cell, colGap, rowGap } };
 }
 
 function center(r) {
@@ -237,6 +247,11 @@ function procLines(p, byId, extra = {}) {
     const name = (id) => (id != null && byId.get(id) ? byId.get(id).name : '—');
     const split = p.readTarget != null && p.readTarget !== p.target;
     const state = off ? 'POWER OFF' : p.state === 'crashed' ? 'CRASHED' : p.state === 'paused' ? 'PAUSED' : `${p.inFlight ?? 0} in flight`;
+    // A cluster client or a sharding one sends each key to its own server: an arrow to each, not to its seed.
+    if (p.routeBy) {
+      const n = (p.routes || []).length;
+      return { badge: 'CLIENT', sub: p.routeBy === 'slot' ? `by slot → ${plural(n, 'master')}` : `by key → ${plural(n, 'shard')}`, third: state, fourth: '', fourthCls: 'muted' };
+    }
     return split
       ? { badge: 'CLIENT', sub: `writes → ${name(p.target)}`, third: `reads → ${name(p.readTarget)}`, fourth: state, fourthCls: 'muted' }
       : { badge: 'CLIENT', sub: `sends to ${name(p.target)}`, third: state, fourth: '', fourthCls: 'muted' };
@@ -264,6 +279,9 @@ export function cardLabel(p, byId) {
     facts.push(running ? plural(p.dbsize ?? 0, 'key') : 'memory lost');
     const link = running && p.role === 'replica' ? linkStatus(p, byId) : null;
     if (link) facts.push(`replicates from ${name(p.replication.master)}, ${link.text.replace(' ⚠', '')}${link.note ? ` (${link.note})` : ''}`);
+  } else if (p.kind === 'client' && p.routeBy) {
+    const to = (p.routes || []).map(name).join(', ') || 'nothing yet';
+    facts.push(p.routeBy === 'slot' ? `sends each key to its slot's master: ${to}` : `shards keys over ${to}`);
   } else if (p.kind === 'client') {
     const split = p.readTarget != null && p.readTarget !== p.target;
     facts.push(split ? `writes to ${name(p.target)}, reads from ${name(p.readTarget)}` : `sends to ${name(p.target)}`);
@@ -330,27 +348,41 @@ function overlap(a, b) {
 }
 
 /**
- * Where the label of the arrow a -> b goes: near its middle, or beside it, wherever it covers the least of
- * the cards, host titles and other labels, never the arrowhead (the direction is the point), and inside
- * `bounds` (the drawing) if given.
+ * Where the label of an arrow (its points) goes: near its middle, or beside it, wherever it covers the least of
+ * the cards, host titles, arrowheads and other labels, never its own arrowhead (the direction is the point),
+ * and inside `bounds` (the drawing) if given.
  */
-function placePill(a, b, { w, h }, obstacles, placed, bounds) {
-  const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
-  const n = { x: -(b.y - a.y) / len, y: (b.x - a.x) / len };
-  const side = Math.abs(n.x) * w / 2 + Math.abs(n.y) * h / 2 + 5;
-  // The arrowhead: the last few pixels before b.
-  const hx = b.x - ((b.x - a.x) / len) * 5;
-  const hy = b.y - ((b.y - a.y) / len) * 5;
-  const head = { x: hx - 5, y: hy - 5, w: 10, h: 10 };
+function placePill(way, { w, h }, obstacles, placed, bounds) {
+  const segs = [];
+  let total = 0;
+  for (let i = 1; i < way.length; i++) {
+    const len = Math.hypot(way[i].x - way[i - 1].x, way[i].y - way[i - 1].y);
+    segs.push({ a: way[i - 1], b: way[i], from: total, len });
+    total += len;
+  }
+  const head = headBox(way);
   let best = null;
-  // Beside the arrow, up to a card and a half away: between two cards side by side the gap is seldom wide
-  // enough for a label, the space above or below them is.
-  const offsets = [0];
-  for (let k = 1; k * side <= 80; k++) offsets.push(k * side, -k * side);
-  for (const t of [0.5, 0.42, 0.58, 0.35, 0.3]) {
+  // Along a straight arrow, a few places around its middle; along a routed one (which bends around cards),
+  // anywhere but its ends, where it runs in the gaps between hosts.
+  const along = way.length === 2 ? [0.5, 0.42, 0.58, 0.35, 0.3] : [0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8];
+  for (const t of along) {
+    const d = t * total;
+    const seg = segs.find((q) => d <= q.from + q.len + 1e-9) || segs[segs.length - 1];
+    const len = seg.len || 1;
+    const u = { x: (seg.b.x - seg.a.x) / len, y: (seg.b.y - seg.a.y) / len };
+    const n = { x: -u.y, y: u.x };
+    const side = Math.abs(n.x) * w / 2 + Math.abs(n.y) * h / 2 + 5;
+    const px = seg.a.x + u.x * (d - seg.from);
+    const py = seg.a.y + u.y * (d - seg.from);
+    // Beside the arrow, up to a card and a half away: between two cards side by side the gap is seldom wide
+    // enough for a label, the space above or below them is.
+    // Along a routed arrow, which runs in a gap between hosts, out to 100 px: the room beside another label.
+    const offsets = [0];
+    for (let k = 1; k * side <= 80; k++) offsets.push(k * side, -k * side);
+    for (let o = 8; o <= (way.length > 2 ? 100 : 80); o += 8) offsets.push(o, -o);
     for (const o of offsets) {
-      const x = a.x + (b.x - a.x) * t + n.x * o;
-      const y = a.y + (b.y - a.y) * t + n.y * o;
+      const x = px + n.x * o;
+      const y = py + n.y * o;
       const rect = { x: x - w / 2, y: y - h / 2, w, h };
       let score = Math.abs(t - 0.5) * 40 + Math.abs(o / side) * 15;
       for (const ob of obstacles) score += ob.weight * overlap(rect, ob);
@@ -364,6 +396,148 @@ function placePill(a, b, { w, h }, obstacles, placed, bounds) {
   // Whether it had to cover another label or a card to go there.
   best.clash = placed.some((p) => overlap(best.rect, p) > 0) || obstacles.some((o) => o.weight >= 2 && overlap(best.rect, o) > 0);
   return best;
+}
+
+/** The box of an arrow's head: the last few pixels of its way. */
+function headBox(way) {
+  const b = way[way.length - 1];
+  const a = way[way.length - 2];
+  const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+  return { x: b.x - ((b.x - a.x) / len) * 5 - 5, y: b.y - ((b.y - a.y) / len) * 5 - 5, w: 10, h: 10 };
+}
+
+/** An arrow along its way: a line when straight, else a polyline; `attrs` its class and data attributes. */
+function arrowShape(way, attrs, marker) {
+  const end = `marker-end="url(#${marker})"/>`;
+  if (way.length === 2) return `<line ${attrs}x1="${way[0].x}" y1="${way[0].y}" x2="${way[1].x}" y2="${way[1].y}" ${end}`;
+  return `<polyline ${attrs}fill="none" points="${way.map((q) => `${q.x},${q.y}`).join(' ')}" ${end}`;
+}
+
+/** Whether the segment a-b passes through the rectangle r (Liang-Barsky clipping). */
+function crosses(a, b, r) {
+  let t0 = 0;
+  let t1 = 1;
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  for (const [p, q] of [[-dx, a.x - r.x], [dx, r.x + r.w - a.x], [-dy, a.y - r.y], [dy, r.y + r.h - a.y]]) {
+    if (p === 0) {
+      if (q < 0) return false;
+      continue;
+    }
+    const t = q / p;
+    if (p < 0) t0 = Math.max(t0, t);
+    else t1 = Math.min(t1, t);
+    if (t0 >= t1) return false;
+  }
+  return true;
+}
+
+const grow = (r, m) => ({ x: r.x - m, y: r.y - m, w: r.w + 2 * m, h: r.h + 2 * m });
+// Arrows side by side in one gap, px from its middle; arrows meeting one side of a card, px from its middle.
+const LANES = [0, 5, -5, 10, -10, 15, -15];
+const PORTS = [0, -18, 18, -30, 30];
+
+/**
+ * The way of each arrow `{from, to}` (process ids) between cards, as points: straight from card to card when
+ * their hosts are in one row or one column and nothing else is in its way, else routed along the gaps between hosts so that it never passes behind another
+ * card (where it would seem to link other processes): out of its card's side into the gap beside its host,
+ * along that gap (and, to reach another column, along the gap between two rows and the gap beside the other
+ * host), into the other card's side. Arrows that share a gap run in lanes a few px apart and meet a card's side
+ * at ports apart, but for arrows of one `share` key into one card (several clients of one server): they join
+ * in one lane and one head, as a bus. Depends only on the layout and on which processes are linked, never on
+ * labels or selection.
+ */
+export function routeArrows(L, arrows, hostOf) {
+  // The ys where arrows leave or meet a card's side, by the gap between columns that side faces: two arrows
+  // at one y from both sides of a gap would read as one.
+  const ports = new Map();
+  const use = (k, y) => {
+    if (!ports.has(k)) ports.set(k, []);
+    ports.get(k).push(y);
+  };
+  const blocked = (a, b, from, to) => {
+    if (Math.hypot(b.x - a.x, b.y - a.y) < 14) return true; // too short to show its head: it goes around
+    for (const [id, r] of L.procs) if (id !== from && id !== to && crosses(a, b, grow(r, 2))) return true;
+    for (const [name, r] of L.hosts) {
+      if (!name.startsWith('__gap') && name !== hostOf.get(from) && name !== hostOf.get(to) && crosses(a, b, grow(r, -3))) return true;
+    }
+    return !!L.band && crosses(a, b, L.band);
+  };
+  const ways = arrows.map(({ from, to }) => {
+    const A = L.procs.get(from);
+    const B = L.procs.get(to);
+    const a = exitPoint(A, center(B), 3);
+    const b = exitPoint(B, center(A), 5);
+    // Hosts in one row or one column: straight, if nothing is in the way. Diagonal: routed, as a diagonal
+    // crosses the corner between four hosts, where the labels of the others go.
+    const ca = L.grid && L.grid.cell.get(hostOf.get(from));
+    const cb = L.grid && L.grid.cell.get(hostOf.get(to));
+    if (ca && cb && ((ca.c !== cb.c && ca.r !== cb.r) || blocked(a, b, from, to))) return null;
+    for (const [r, q, m, c] of [[A, a, 3, ca], [B, b, 5, cb]]) {
+      if (!c) continue;
+      if (Math.abs(q.x - (r.x - m)) < 0.5) use(c.c, q.y);
+      else if (Math.abs(q.x - (r.x + r.w + m)) < 0.5) use(c.c + 1, q.y);
+    }
+    return [a, b];
+  });
+  const { cols, rows, cell, colGap, rowGap } = L.grid || {};
+  const lanes = new Map();
+  const lane = (key, g) => {
+    const n = lanes.get(key) || 0;
+    lanes.set(key, n + 1);
+    return g.at + Math.max(2 - g.half, Math.min(g.half - 2, LANES[n % LANES.length]));
+  };
+  const port = (k, r) => {
+    const used = ports.get(k) || [];
+    const mid = r.y + r.h / 2;
+    const y = PORTS.map((o) => mid + o).find((v) => used.every((u) => Math.abs(u - v) >= 16)) ?? mid;
+    use(k, y);
+    return y;
+  };
+  const joined = new Map(); // "share:to:side" -> {x, y}: where a bus meets its card
+  arrows.forEach(({ from, to, share }, i) => {
+    if (ways[i]) return;
+    const A = L.procs.get(from);
+    const B = L.procs.get(to);
+    const ca = cell.get(hostOf.get(from));
+    const cb = cell.get(hostOf.get(to));
+    if (!ca || !cb) {
+      ways[i] = [exitPoint(A, center(B), 3), exitPoint(B, center(A), 5)];
+      return;
+    }
+    // The gap beside each host, on the other's side (in one column: the same gap, right of it but for the
+    // last of several columns). Gap k is left of column k.
+    let kA;
+    let kB;
+    if (ca.c !== cb.c) [kA, kB] = ca.c < cb.c ? [ca.c + 1, cb.c] : [ca.c, cb.c + 1];
+    else kA = kB = ca.c + 1 < cols || cols === 1 ? ca.c + 1 : ca.c;
+    const sideA = kA > ca.c ? 'r' : 'l';
+    const sideB = kB > cb.c ? 'r' : 'l';
+    const bus = share != null ? `${share}:${to}:${sideB}` : null;
+    if (bus && !joined.has(bus)) joined.set(bus, { y: port(kB, B), x: lane(`c${kB}`, colGap(kB)) });
+    const yA = port(kA, A);
+    const yB = bus ? joined.get(bus).y : port(kB, B);
+    const start = { x: sideA === 'r' ? A.x + A.w + 3 : A.x - 3, y: yA };
+    const end = { x: sideB === 'r' ? B.x + B.w + 5 : B.x - 5, y: yB };
+    const xB = bus ? joined.get(bus).x : kA === kB ? null : lane(`c${kB}`, colGap(kB));
+    const xA = kA === kB && bus ? xB : lane(`c${kA}`, colGap(kA));
+    if (kA === kB) {
+      ways[i] = [start, { x: xA, y: yA }, { x: xA, y: yB }, end];
+      return;
+    }
+    // Across the columns between: along the gap between rows that makes the shortest way (not a margin when
+    // an inner gap is as short).
+    let best = 0;
+    let cost = Infinity;
+    for (let k = 0; k <= rows; k++) {
+      const y = rowGap(k).at;
+      const c = Math.abs(yA - y) + Math.abs(y - yB) + (k === 0 || k === rows ? 1 : 0);
+      if (c < cost - 1e-6) [best, cost] = [k, c];
+    }
+    const y = lane(`r${best}`, rowGap(best));
+    ways[i] = [start, { x: xA, y: yA }, { x: xA, y }, { x: xB, y }, { x: xB, y: yB }, end];
+  });
+  return ways;
 }
 
 // Up to this many replication links, each keeps its label wherever it goes; past it (a master and many
@@ -466,66 +640,68 @@ export function renderTopologyParts(snapshot, { width, height, cols = Infinity, 
     });
   }
 
+  // Every arrow's way, routed first in one order (replication links, then clients), so that selecting a card
+  // or a label's place never moves an arrow.
+  const links = replicationLinks(snapshot).filter((l) => L.procs.has(l.from) && L.procs.has(l.to));
+  const clientLinks = [];
+  for (const p of snapshot.processes) {
+    if (p.kind !== 'client' || p.target == null) continue;
+    const split = p.readTarget != null && p.readTarget !== p.target;
+    const to = p.routeBy ? (p.routes || []).map((r) => [r, false]) : split ? [[p.target, false], [p.readTarget, true]] : [[p.target, false]];
+    for (const [targetId, read] of to) {
+      if (L.procs.has(p.id) && L.procs.has(targetId) && byId.has(targetId)) clientLinks.push({ from: p.id, to: targetId, read, split, p, share: read ? 'reads' : 'sends' });
+    }
+  }
+  const ways = routeArrows(L, [...links, ...clientLinks], hostOf);
+  links.forEach((l, i) => { l.way = ways[i]; });
+  clientLinks.forEach((l, i) => { l.way = ways[links.length + i]; });
+
   const labels = []; // pills and arrow words, drawn over every arrow
-  // What a replication label should not cover: the cards, the host title strips, the other labels.
+  // What a label should not cover: the cards, the host title strips, the arrowheads, the other labels.
   const obstacles = [];
   for (const r of L.procs.values()) obstacles.push({ ...r, weight: 3 });
   for (const r of L.hosts.values()) obstacles.push({ x: r.x, y: r.y, w: r.w, h: HOST_HEAD, weight: 2 });
   for (const t of cutTags) obstacles.push({ ...t, weight: 3 });
+  for (const w of ways) obstacles.push({ ...headBox(w), weight: 3 });
   const pills = [];
+  const bounds = { x: 1, y: 1, w: L.width - 2, h: L.height - 2 };
 
   // Replication links: master -> replica, the direction the data flows.
-  const links = replicationLinks(snapshot);
   const mine = (l) => (l.from === selected || l.to === selected ? 0 : 1);
   const many = links.length > FEW_LINKS;
-  if (many) links.sort((x, y) => mine(x) - mine(y));
+  const labelled = many ? [...links].sort((x, y) => mine(x) - mine(y)) : links;
   for (const link of links) {
-    const from = L.procs.get(link.from);
-    const to = L.procs.get(link.to);
-    if (!from || !to) continue;
-    const a = exitPoint(from, center(to), 3);
-    const b = exitPoint(to, center(from), 5);
     const m = byId.get(link.from);
     const rp = byId.get(link.to);
     out.push(`<g class="repl repl-${link.cls}" data-repl="${link.from}-${link.to}" data-link-state="${esc(link.link || '')}">` +
       `<title>${esc(`${m.name} → ${rp.name}: replication stream (${rp.name}'s link: ${link.link})` +
         (link.ackOffset != null ? `\n${rp.name} acknowledged offset ${link.ackOffset} (REPLCONF ACK, once a second); ` +
           `${m.name} has sent ${link.lagBytes} bytes more since` : ''))}</title>` +
-      `<line x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" marker-end="url(#topo-arrow-repl-${link.cls})"/></g>`);
-    const spot = placePill(a, b, pillSize(link.label), obstacles, pills, { x: 1, y: 1, w: L.width - 2, h: L.height - 2 });
+      `${arrowShape(link.way, '', `topo-arrow-repl-${link.cls}`)}</g>`);
+  }
+  for (const link of labelled) {
+    const spot = placePill(link.way, pillSize(link.label), obstacles, pills, bounds);
     if (many && spot.clash) continue; // its figures stay in the arrow's tooltip and the inspector
     pills.push(spot.rect);
     labels.push(`<g class="repl-label" data-repl-label="${link.from}-${link.to}">${pill(spot.x, spot.y, link.label, `repl-${link.cls}`)}</g>`);
   }
 
   // Client -> target arrows (writes, or everything), and a dashed one to where reads go when they split.
-  const clientArrow = (p, targetId, read) => {
-    const from = L.procs.get(p.id);
-    const to = L.procs.get(targetId);
-    const target = byId.get(targetId);
-    if (!from || !to || !target) return;
-    const a = exitPoint(from, center(to), 3);
-    const b = exitPoint(to, center(from), 5);
-    const isCut = cut.has(`${hostOf.get(p.id)}\u0000${target.host}`) || cut.has(`${target.host}\u0000${hostOf.get(p.id)}`);
+  for (const { from, to, read, split, p, way } of clientLinks) {
+    const target = byId.get(to);
+    const isCut = cut.has(`${hostOf.get(from)}\u0000${target.host}`) || cut.has(`${target.host}\u0000${hostOf.get(from)}`);
     const bad = isCut || target.state !== 'up';
-    out.push(`<line class="link${read ? ' read' : ''}${bad ? ' bad' : ''}" data-link="${p.id}-${targetId}${read ? '-read' : ''}" ` +
-      `x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" marker-end="url(#${bad ? 'topo-arrow-bad' : 'topo-arrow'})"/>`);
-    if (p.readTarget != null && p.readTarget !== p.target) {
-      const f = 0.5;
-      const x = a.x + (b.x - a.x) * f + 6;
-      const y = a.y + (b.y - a.y) * f - 4;
+    out.push(arrowShape(way, `class="link${read ? ' read' : ''}${bad ? ' bad' : ''}" data-link="${p.id}-${to}${read ? '-read' : ''}" `,
+      bad ? 'topo-arrow-bad' : 'topo-arrow'));
+    if (split) {
       const word = read ? 'reads' : 'writes';
-      // Many applications: a word only where it covers no other label.
-      const box = { x: x - 2, y: y - 11, w: word.length * 6.6 + 4, h: 14 };
-      if (pills.some((q) => overlap(box, q) > 0)) return;
-      pills.push(box);
-      labels.push(`<text class="link-word${read ? ' read' : ''}" x="${x}" y="${y}">${word}</text>`);
+      // Beside its own arrow, clear of the cards and of the other labels; many applications: only where it
+      // covers no other label.
+      const spot = placePill(way, { w: word.length * 6.6 + 6, h: 15 }, obstacles, pills, bounds);
+      if (pills.some((q) => overlap(spot.rect, q) > 0)) continue;
+      pills.push(spot.rect);
+      labels.push(`<text class="link-word${read ? ' read' : ''}" x="${spot.x}" y="${spot.y + 4}" text-anchor="middle">${word}</text>`);
     }
-  };
-  for (const p of snapshot.processes) {
-    if (p.kind !== 'client' || p.target == null) continue;
-    clientArrow(p, p.target, false);
-    if (p.readTarget != null && p.readTarget !== p.target) clientArrow(p, p.readTarget, true);
   }
 
   // Process cards.

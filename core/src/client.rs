@@ -287,6 +287,22 @@ impl Client {
         self.pending.len()
     }
 
+    /// How a client that routes by key spreads its commands, for the page: `("slot", the masters of its slot
+    /// map in slot order)` in a cluster, `("shard", its shards)` with client-side sharding; `None` when every
+    /// command goes to `target` (or, read-only ones, to `read_target`).
+    pub fn routes(&self) -> Option<(&'static str, Vec<ProcId>)> {
+        if let Some(map) = &self.cluster {
+            let mut masters: Vec<ProcId> = Vec::new();
+            for &owner in map.owners.iter().flatten() {
+                if masters.last() != Some(&owner) && !masters.contains(&owner) {
+                    masters.push(owner);
+                }
+            }
+            return Some(("slot", masters));
+        }
+        (!self.shards.is_empty()).then(|| ("shard", self.shards.clone()))
+    }
+
     fn pick(&self, ctx: &mut Ctx<'_>) -> Option<&Template> {
         if self.total_weight == 0 {
             return None;

@@ -237,8 +237,10 @@ pub enum Input {
     /// A message this process sent could not be delivered because nothing listens at the destination
     /// (the process is down): the connection was refused or reset.
     Refused { to: ProcId, msg: Message },
-    /// The connection with `peer` was closed by the other side (its process exited or closed it).
-    Closed { peer: ProcId },
+    /// The connection with `peer` was closed by the other side: its process exited (`exited`), or it closed this
+    /// one connection. The simulator keeps one connection per pair of processes, so a process that closes one
+    /// (a replica leaving its master) has not closed the others Redis would keep (the cluster bus).
+    Closed { peer: ProcId, exited: bool },
 }
 
 /// Where a process writes its intentions; the world drains it after every handler call.

@@ -82,6 +82,10 @@ pub struct ProcessView {
     pub run_id: Option<String>,
     /// For clients with a read/write split: where reads go.
     pub read_target: Option<ProcId>,
+    /// For clients that route by key: "slot" (a cluster) or "shard" (client-side sharding), and the servers
+    /// they send to: the masters of their slot map, or their shards.
+    pub route_by: Option<&'static str>,
+    pub routes: Vec<ProcId>,
     /// For servers: replication ids, offsets and links.
     pub replication: Option<ReplicationView>,
     /// Whether the process's host has power.
@@ -191,7 +195,8 @@ impl ToJson for ProcessView {
         o.field("address", &self.address).field("state", &self.state).field("role", &self.role);
         o.field("target", &self.target).field("dbsize", &self.dbsize).field("keys", &self.keys);
         o.field("inFlight", &self.in_flight).field("capacity", &self.capacity).field("runId", &self.run_id);
-        o.field("readTarget", &self.read_target).field("replication", &self.replication);
+        o.field("readTarget", &self.read_target).field("routeBy", &self.route_by).field("routes", &self.routes);
+        o.field("replication", &self.replication);
         o.field("hostPowered", &self.host_powered).field("sentinel", &self.sentinel);
     }
 }
@@ -287,6 +292,8 @@ pub fn world_view(world: &World) -> WorldView {
                 capacity: None,
                 run_id: None,
                 read_target: None,
+                route_by: None,
+                routes: Vec::new(),
                 replication: None,
                 host_powered: host.powered,
                 sentinel: None,
@@ -372,6 +379,10 @@ pub fn world_view(world: &World) -> WorldView {
                     v.target = Some(c.target);
                     v.read_target = c.read_target;
                     v.in_flight = Some(c.in_flight());
+                    if let Some((by, routes)) = c.routes() {
+                        v.route_by = Some(by);
+                        v.routes = routes;
+                    }
                 }
                 Node::Database(d) => {
                     v.in_flight = Some(d.in_flight());

@@ -100,4 +100,4 @@ fn a_sentinel_failover_is_deterministic_natively_and_in_wasm() {
     );
 }
 
-const EXPECTED_SENTINEL_HASH: u64 = 0x91cd1555cef3104d;
+const EXPECTED_SENTINEL_HASH: u64 = 0x9c436bc282f78b65;

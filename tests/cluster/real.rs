@@ -72,6 +72,10 @@ impl RealNode {
         let dir = std::env::temp_dir().join(format!("redis-ha-sim-cluster-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a temp dir");
+        RealNode::spawn(port, config, dir)
+    }
+
+    fn spawn(port: u16, config: &[(&str, &str)], dir: PathBuf) -> RealNode {
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--cluster-enabled", "yes"])
             .args(["--cluster-node-timeout", "2000", "--save", "", "--appendonly", "no"])
@@ -100,6 +104,21 @@ impl RealNode {
     pub fn kill(&mut self) {
         let _ = self.server.child.kill();
         let _ = self.server.child.wait();
+    }
+
+    /// SIGSTOP or SIGCONT, as the simulator's pause and resume.
+    pub fn signal(&mut self, signal: &str) {
+        let pid = self.server.child.id().to_string();
+        let status = Command::new("kill").args([signal, &pid]).status().expect("kill(1)");
+        assert!(status.success(), "kill {signal} {pid}");
+    }
+
+    /// Start again (after `kill`) in the same directory: it rejoins with its nodes.conf.
+    pub fn restart(&mut self, config: &[(&str, &str)]) {
+        self.kill();
+        let dir = std::mem::take(&mut self.server.dir);
+        let fresh = RealNode::spawn(self.port, config, dir);
+        *self = fresh;
     }
 }
 
@@ -282,4 +301,85 @@ pub fn shards_by_first_slot(reply: Reply) -> Reply {
 /// The line as redis-cli on a terminal prints the real reply.
 pub fn printed(args: &[Vec<u8>], reply: &Reply) -> String {
     format_console_reply(args, reply)
+}
+
+/// What a test does to a real cluster and to its simulated twin alike: a command typed into node N (1-based,
+/// `$idN` for node N's id), only the named fields of its CLUSTER INFO, a wait (real time and virtual time),
+/// SIGSTOP / SIGCONT (pause / resume), and a restart (SIGKILL, then started again with its nodes.conf).
+pub enum Step {
+    Cmd(usize, &'static str),
+    Info(usize, &'static [&'static str]),
+    Wait(u64),
+    Stop(usize),
+    Cont(usize),
+    Restart(usize),
+}
+
+impl RealCluster {
+    /// Run `steps` on this cluster and on its simulated twin (seed 1), the commands of both printed as redis-cli
+    /// prints them, node ids, ports and timings masked (an id neither cluster started with, such as a hard-reset
+    /// node's, as `<new id>`); the commands whose texts differ, with both texts.
+    pub fn differences_with_twin(&mut self, steps: &[Step]) -> Vec<String> {
+        let mut sim = self.simulated(1);
+        let ports = self.ports();
+        let sim_ids = self.simulated_ids(&mut sim);
+        let mask = |text: &str, ids: &[String]| {
+            let text = name_ids(text, ids);
+            let new_ids = text.split(|c: char| !c.is_ascii_hexdigit()).filter(|w| w.len() == 40).collect::<Vec<_>>();
+            let text = new_ids.iter().fold(text.clone(), |t, id| t.replace(id, "<new id>"));
+            let ports = ports.iter().enumerate();
+            mask_timing(&ports.fold(text, |t, (i, p)| t.replace(&p.to_string(), &format!("<port{}>", i + 1))))
+        };
+        let with_ids = |line: &str, ids: &[String]| {
+            (1..=NODES).rev().fold(line.to_string(), |l, n| l.replace(&format!("$id{n}"), &ids[n - 1]))
+        };
+        let mut differences = Vec::new();
+        for step in steps {
+            let (node, line, fields) = match step {
+                Step::Cmd(node, line) => (*node, *line, None),
+                Step::Info(node, fields) => (*node, "CLUSTER INFO", Some(*fields)),
+                Step::Wait(ms) => {
+                    std::thread::sleep(Duration::from_millis(*ms));
+                    sim.run_for(*ms);
+                    continue;
+                }
+                Step::Stop(n) | Step::Cont(n) | Step::Restart(n) => {
+                    let process = ports[n - 1].to_string();
+                    let action = match step {
+                        Step::Stop(_) => {
+                            self.nodes[n - 1].signal("-STOP");
+                            redis_ha_sim::Action::Pause { process }
+                        }
+                        Step::Cont(_) => {
+                            self.nodes[n - 1].signal("-CONT");
+                            redis_ha_sim::Action::Resume { process }
+                        }
+                        _ => {
+                            let config: Vec<(&str, &str)> =
+                                self.config.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+                            self.nodes[n - 1].restart(&config);
+                            redis_ha_sim::Action::Restart { process }
+                        }
+                    };
+                    sim.act(action).expect("a valid action");
+                    continue;
+                }
+            };
+            let args = split_args(&with_ids(line, &self.ids)).expect("a command line");
+            let reply = self.nodes[node - 1].conn.command(&args);
+            let mut real = mask(&printed(&args, &reply), &self.ids);
+            let mut simulated =
+                mask(&sim.command(&ports[node - 1].to_string(), &with_ids(line, &sim_ids)).unwrap(), &sim_ids);
+            if let Some(fields) = fields {
+                let pick = |text: &str| fields.iter().map(|f| format!("{f}:{}\n", info_field(text, f))).collect();
+                (real, simulated) = (pick(&real), pick(&simulated));
+            }
+            // Let replication and the bus move on, as they do between two commands typed into the real cluster.
+            sim.run_for(5);
+            if real != simulated {
+                differences.push(format!("node {node}: {line}\n    real redis:\n{real}\n    simulator:\n{simulated}"));
+            }
+        }
+        differences
+    }
 }

@@ -5,6 +5,7 @@
 mod restarts;
 mod seconds;
 mod sentinel;
+mod sentinel_failover;
 mod surface;
 
 use redis_ha_sim::cli::{format_console_reply, split_args};

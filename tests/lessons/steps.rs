@@ -541,10 +541,7 @@ fn steps(id: &str) -> Vec<(u64, Vec<Claim>)> {
         "replication-stale-read" => vec![
             (0, vec![]),
             (1000, vec![by(8000, stale(Some(2), Some(25)))]),
-            (
-                4000,
-                vec![stale(Some(1), None), says("master", "INFO replication", "ip=10.0.0.2,port=6379,state=online")],
-            ),
+            (4000, vec![stale(Some(1), None), says("master", "INFO replication", "connected_slaves:2")]),
             (8000, vec![by(15000, no_stale_read_sent_after(8100))]),
         ],
         "replication-master-dies" => vec![
@@ -807,7 +804,7 @@ fn steps(id: &str) -> Vec<(u64, Vec<Claim>)> {
                     seen("heal"),
                     by(27000, seen_since("+config-update-from", "sentinel-1", 25000)),
                     by(27000, seen_since("+switch-master", "sentinel-1", 25000)),
-                    by(27100, writes_ok_not_to("app", "redis-1", 26800, 27000)),
+                    by(27100, writes_ok_not_to("app", "redis-1", 26500, 27000)),
                 ],
             ),
             (
@@ -1084,11 +1081,11 @@ fn every_narration_step_is_true_at_its_time_for_twenty_seeds() {
 
 #[test]
 fn a_step_read_before_what_it_tells_is_caught() {
-    // jepsen-sentinel's step on sentinel-1's +switch-master after the heal sat at 36.6 s; seed 7 has it at
-    // 36.8 s. At 36.6 s the claim fails; at the step's time now, 37 s, it holds.
+    // jepsen-sentinel's step on sentinel-1's +switch-master after the heal at 35 s is told at 37 s; seed 14
+    // has it at 35.74 s. At 35.7 s the claim fails; at the step's time, 37 s, it holds.
     let told = || seen_since("+switch-master", "sentinel-1", 35000);
-    let mut sim = Simulation::from_json(library::get("jepsen-sentinel").unwrap(), 7).unwrap();
-    sim.run_until(SimTime(36600));
+    let mut sim = Simulation::from_json(library::get("jepsen-sentinel").unwrap(), 14).unwrap();
+    sim.run_until(SimTime(35700));
     assert!((told().check)(&sim).is_err());
     sim.run_until(SimTime(37000));
     assert_eq!((told().check)(&sim), Ok(()));

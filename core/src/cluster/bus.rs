@@ -132,20 +132,24 @@ impl Server {
 
     /// Send a bus message to node `to` (by id); false if it cannot be reached by address.
     pub(crate) fn bus_send(&mut self, ctx: &mut Ctx<'_>, to: &str, kind: BusKind) -> bool {
-        let Some(mut c) = self.cluster.take() else { return false };
-        let Some(pid) = c.nodes.get(to).and_then(|node| ctx.resolve(&node.ip, node.port)) else {
-            self.cluster = Some(c);
-            return false;
-        };
+        let pid = self.cluster.as_ref().and_then(|c| c.nodes.get(to)).and_then(|n| ctx.resolve(&n.ip, n.port));
+        let Some(pid) = pid else { return false };
+        self.bus_send_to(ctx, pid, to, kind);
+        true
+    }
+
+    /// Send a bus message to process `pid`, node `to` (its id, or whatever it claims to be if we do not know it).
+    fn bus_send_to(&mut self, ctx: &mut Ctx<'_>, pid: ProcId, to: &str, kind: BusKind) {
+        let Some(mut c) = self.cluster.take() else { return };
         let mut msg = self.header(kind, &mut c);
         self.cluster = Some(c);
         if matches!(msg.kind, BusKind::Ping | BusKind::Pong | BusKind::Meet) {
             msg.gossip = self.gossip_for(ctx, to);
         }
-        let c = self.cluster.as_mut().unwrap_or_else(|| unreachable!());
-        c.stats_sent[msg.kind.stats_index()] += 1;
+        if let Some(c) = self.cluster.as_mut() {
+            c.stats_sent[msg.kind.stats_index()] += 1;
+        }
         ctx.out.send(pid, Message::Bus(Rc::new(msg)));
-        true
     }
 
     pub(crate) fn bus_broadcast(&mut self, ctx: &mut Ctx<'_>, kind: BusKind) {
@@ -183,7 +187,7 @@ impl Server {
                 continue;
             }
             if let Some(n) = c.nodes.get(id) {
-                if !n.flags.pfail && picked.insert(id.as_str()) {
+                if !n.flags.pfail && !n.flags.noaddr && picked.insert(id.as_str()) {
                     out.push(entry(n));
                 }
             }
@@ -212,7 +216,7 @@ impl Server {
         if c.cron_loops % 10 == 0 {
             // Once a second: of 5 random nodes, ping the one whose PONG is oldest.
             let candidates: Vec<&ClusterNode> =
-                c.nodes.values().filter(|n| n.id != c.myself && n.ping_sent.is_none()).collect();
+                c.nodes.values().filter(|n| n.id != c.myself && n.ping_sent.is_none() && !n.flags.noaddr).collect();
             if !candidates.is_empty() {
                 let mut best: Option<&ClusterNode> = None;
                 for _ in 0..5 {
@@ -228,7 +232,8 @@ impl Server {
         }
         let random_pick = to_ping.first().cloned();
         let mut possibly_failing = Vec::new();
-        for n in c.nodes.values_mut().filter(|n| n.id != c.myself) {
+        // A node without an address is neither pinged nor suspected.
+        for n in c.nodes.values_mut().filter(|n| n.id != c.myself && !n.flags.noaddr) {
             // Anyone not heard from for half the node timeout is pinged now.
             if n.ping_sent.is_none()
                 && now - n.pong_received > timeout / 2
@@ -279,21 +284,42 @@ impl Server {
             // Forgotten with CLUSTER FORGET: it may not come back for a minute.
             return;
         }
+        let mut handshake = false;
+        if msg.kind == BusKind::Pong {
+            let at = |ip: &str, port: u16| ip == msg.ip && port == msg.port;
+            handshake = c.handshakes.iter().any(|(ip, port)| at(ip, *port));
+            c.handshakes.retain(|(ip, port)| !at(ip, *port));
+            // A PONG from the address of a node we know by another id: someone else answers there now (the node
+            // was reset, or restarted without its nodes.conf). Redis forgets that node's address (`noaddr`).
+            let myself = c.myself.clone();
+            let stale = c.nodes.values_mut().find(|n| n.id != msg.sender && n.id != myself && at(&n.ip, n.port));
+            if let Some(n) = stale {
+                n.flags.noaddr = true;
+                n.ip.clear();
+                n.port = 0;
+                n.link_down = true;
+                c.flags_gen += 1;
+                self.save_cluster_config(ctx);
+                return;
+            }
+        }
+        if !known {
+            match msg.kind {
+                BusKind::Meet => {}
+                BusKind::Pong if handshake => {}
+                // Redis answers anyone's PING, but learns of a node only from a MEET, the PONG that ends its own
+                // handshake (after CLUSTER MEET), or the gossip of the nodes it knows.
+                BusKind::Ping => return self.bus_send_to(ctx, from, &msg.sender, BusKind::Pong),
+                _ => return,
+            }
+            c.insert_node(ClusterNode::new(msg.sender.clone(), msg.ip.clone(), msg.port, msg.is_master, now));
+        }
         if msg.current_epoch > c.current_epoch {
             c.current_epoch = msg.current_epoch;
         }
         if matches!(msg.kind, BusKind::Ping | BusKind::Pong) {
             // What the sender's gossip says of us: we answered it lately.
             c.me_mut().pong_received = now;
-        }
-        if !known {
-            if !matches!(msg.kind, BusKind::Meet | BusKind::Ping | BusKind::Pong) {
-                return;
-            }
-            c.nodes.insert(
-                msg.sender.clone(),
-                ClusterNode::new(msg.sender.clone(), msg.ip.clone(), msg.port, msg.is_master, now),
-            );
         }
         // What the header says about the sender: alive, its role, its epoch.
         let mut cleared = None;
@@ -303,7 +329,6 @@ impl Server {
             n.link_down = false;
             if matches!(msg.kind, BusKind::Pong | BusKind::Ping | BusKind::Meet) {
                 n.pong_received = now;
-                n.fail_reports.clear();
             }
             // Only a PONG answers our PING: a node that can send to us but not hear us stays PFAIL.
             if msg.kind == BusKind::Pong {
@@ -322,17 +347,24 @@ impl Server {
             flags_changed |= n.flags.master != msg.is_master;
             n.flags.master = msg.is_master;
             n.master = if msg.is_master { None } else { msg.master.clone() };
-            if msg.is_master {
-                n.config_epoch = n.config_epoch.max(msg.config_epoch);
-            }
-            // A failed node that answers again: replicas and slot-less masters at once, masters with slots
-            // after twice the node timeout (their replicas may have taken over).
-            if n.flags.fail && matches!(msg.kind, BusKind::Pong | BusKind::Ping) {
-                let slotless = !msg.is_master || msg.slots.is_empty();
-                if slotless || n.fail_time.is_some_and(|t| now - t > 2 * timeout) {
+            // Any sender's, a replica's too (its header carries its master's): Redis keeps the largest seen.
+            n.config_epoch = n.config_epoch.max(msg.config_epoch);
+            // A failed node that answers our PING again (`clearNodeFailureIfNeeded`): replicas and slot-less
+            // masters at once, masters with slots after twice the node timeout (their replicas may have taken
+            // over).
+            if n.flags.fail && msg.kind == BusKind::Pong {
+                let why = match () {
+                    _ if !msg.is_master => Some("replica is reachable again."),
+                    _ if msg.slots.is_empty() => Some("master without slots is reachable again."),
+                    _ if n.fail_time.is_some_and(|t| now - t > 2 * timeout) => {
+                        Some("is reachable again and nobody is serving its slots after some time.")
+                    }
+                    _ => None,
+                };
+                if let Some(why) = why {
                     n.flags.fail = false;
                     n.fail_time = None;
-                    cleared = Some(n.id.clone());
+                    cleared = Some(format!("Clear FAIL state for node {}: {why}", n.id));
                     flags_changed = true;
                 }
             }
@@ -340,8 +372,8 @@ impl Server {
         if flags_changed || !known {
             c.flags_gen += 1;
         }
-        if let Some(id) = cleared {
-            self.log(ctx, format!("Clear FAIL state for node {id}: is reachable again."));
+        if let Some(line) = cleared {
+            self.log(ctx, line);
         }
         if matches!(msg.kind, BusKind::Ping | BusKind::Meet) {
             self.bus_send(ctx, &msg.sender.clone(), BusKind::Pong);
@@ -355,15 +387,17 @@ impl Server {
         }
         match &msg.kind {
             BusKind::Fail { node } => {
-                if let Some(n) = self.cluster.as_mut().and_then(|c| c.nodes.get_mut(node)) {
-                    if !n.flags.fail && *node != msg.sender {
-                        n.flags.fail = true;
-                        n.flags.pfail = false;
-                        n.fail_time = Some(now);
-                    }
-                }
-                if let Some(c) = self.cluster.as_mut() {
+                // Never about ourselves: a node that was paused past the node timeout hears the others'
+                // FAIL about it when it resumes, and Redis ignores it (it would otherwise count its own slots
+                // as failed, for good).
+                let Some(c) = self.cluster.as_mut() else { return };
+                let myself = c.myself.clone();
+                if let Some(n) = c.nodes.get_mut(node).filter(|n| !n.flags.fail && n.id != myself) {
+                    n.flags.fail = true;
+                    n.flags.pfail = false;
+                    n.fail_time = Some(now);
                     c.flags_gen += 1;
+                    self.log(ctx, format!("FAIL message received from {} about {node}", msg.sender));
                 }
             }
             BusKind::Update { node, config_epoch, slots } => {
@@ -415,8 +449,8 @@ impl Server {
                 }
                 Some(_) => {}
                 None if !g.pfail && !g.fail && !forgotten.contains(&g.id) => {
-                    // A node we did not know: gossip introduces it (Redis would start a handshake).
-                    c.nodes.insert(g.id.clone(), ClusterNode::new(g.id.clone(), g.ip.clone(), g.port, g.master, now));
+                    // A node we did not know: gossip introduces it, with its id (Redis 7.0 trusts a known sender).
+                    c.insert_node(ClusterNode::new(g.id.clone(), g.ip.clone(), g.port, g.master, now));
                 }
                 None => {}
             }

@@ -109,6 +109,8 @@ impl Server {
                 c.stats_sent = Default::default();
                 c.stats_received = Default::default();
                 c.blacklist = Default::default();
+                c.handshakes.clear();
+                c.size_cache = 1;
                 c.failover = super::failover::Election::default();
                 c.ok = false;
                 c.evaluated_at = None;
@@ -141,10 +143,10 @@ impl Server {
         let Some(c) = self.cluster.as_mut() else { return };
         let now = ctx.now;
         for t in table {
-            let n = c
-                .nodes
-                .entry(t.id.clone())
-                .or_insert_with(|| ClusterNode::new(t.id.clone(), t.ip.clone(), t.port, t.master.is_none(), now));
+            if !c.nodes.contains_key(&t.id) {
+                c.insert_node(ClusterNode::new(t.id.clone(), t.ip.clone(), t.port, t.master.is_none(), now));
+            }
+            let Some(n) = c.nodes.get_mut(&t.id) else { continue };
             n.flags.master = t.master.is_none();
             n.master = t.master.clone();
             n.config_epoch = t.config_epoch;
@@ -631,6 +633,11 @@ fn meet(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Result<Repl
         }
     };
     ctx.out.send(pid, crate::process::Message::Bus(std::rc::Rc::new(msg)));
+    let c = cluster_state_mut(server);
+    let port = port as u16;
+    if !c.handshakes.iter().any(|(i, p)| *i == ip && *p == port) {
+        c.handshakes.push((ip, port));
+    }
     Ok(Reply::ok())
 }
 
@@ -824,12 +831,22 @@ fn reset(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Result<Rep
     fresh.current_epoch = current_epoch;
     fresh.last_vote_epoch = last_vote_epoch;
     fresh.me_mut().config_epoch = config_epoch;
+    // What clusterReset leaves as it was: the message counters, the FORGET blacklist, the state until it is
+    // evaluated again (at once: the 2 s a master waits after starting are long gone).
+    fresh.stats_sent = c.stats_sent;
+    fresh.stats_received = c.stats_received;
+    fresh.blacklist = c.blacklist.clone();
+    fresh.ok = c.ok;
+    fresh.size_cache = c.size_cache;
+    fresh.first_evaluation_ms = c.first_evaluation_ms;
+    fresh.among_minority_ms = c.among_minority_ms;
     server.cluster = Some(Box::new(fresh));
     if !was_master {
         server.unset_master(ctx);
         server.db.clear();
     }
     if hard {
+        server.log(ctx, "configEpoch set to 0 via CLUSTER RESET HARD");
         server.log(ctx, format!("Node hard reset, now I'm {id}"));
     }
     server.update_cluster_state(ctx);

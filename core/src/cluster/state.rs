@@ -14,6 +14,8 @@ pub struct NodeFlags {
     pub master: bool,
     pub pfail: bool,
     pub fail: bool,
+    /// Its address is forgotten: another node answered there (`:0@0`, never pinged).
+    pub noaddr: bool,
     pub nofailover: bool,
 }
 
@@ -84,7 +86,7 @@ pub struct ClusterState {
     pub last_vote_epoch: u64,
     /// By node id, ordered: every iteration is deterministic.
     pub nodes: BTreeMap<String, ClusterNode>,
-    /// Node ids by index, for the slot table.
+    /// Node ids by index, for the slot table: every node ever known (gossip picks from them at random).
     pub ids: Vec<String>,
     /// Indexes into `ids` with their ids' first 8 bytes, ordered by (those bytes, id): `index` finds a node's by
     /// binary search, its probes reading this Vec alone until two ids share a prefix. A sorted Vec rather
@@ -123,6 +125,9 @@ pub struct ClusterState {
     pub stats_received: [u64; STATS_TYPES],
     /// Nodes removed with CLUSTER FORGET, until when gossip may not bring them back (60 s).
     pub blacklist: VecMap<String, SimTime>,
+    /// Addresses sent a CLUSTER MEET whose PONG has not come yet: the one unknown sender whose PONG makes it
+    /// known (Redis's handshake nodes).
+    pub handshakes: Vec<(String, u16)>,
 }
 
 /// Redis's bus message types, in its numbering, as CLUSTER INFO names them.
@@ -159,7 +164,8 @@ impl ClusterState {
             evaluated_at: None,
             first_evaluation_ms: None,
             among_minority_ms: None,
-            size_cache: 0,
+            // Redis's clusterInit: one until the state is first evaluated (a master waits 2 s for that).
+            size_cache: 1,
             migrating: VecMap::new(),
             importing: VecMap::new(),
             ok: false,
@@ -168,6 +174,7 @@ impl ClusterState {
             stats_sent: [0; STATS_TYPES],
             stats_received: [0; STATS_TYPES],
             blacklist: VecMap::new(),
+            handshakes: Vec::new(),
         }
     }
 
@@ -184,6 +191,12 @@ impl ClusterState {
     fn search(&self, id: &str) -> Result<usize, usize> {
         let prefix = id_prefix(id);
         self.by_id.binary_search_by(|&(p, i)| p.cmp(&prefix).then_with(|| self.ids[usize::from(i)].as_str().cmp(id)))
+    }
+
+    /// Learn of a node: it gets an index in `ids` too, where gossip picks the nodes it tells about.
+    pub fn insert_node(&mut self, n: ClusterNode) {
+        self.index_of(&n.id);
+        self.nodes.insert(n.id.clone(), n);
     }
 
     /// A node's index in `ids` (the slot table's value for the slots it owns).
@@ -365,6 +378,9 @@ impl ClusterState {
         if n.flags.fail {
             flags.push("fail");
         }
+        if n.flags.noaddr {
+            flags.push("noaddr");
+        }
         if n.flags.nofailover {
             flags.push("nofailover");
         }
@@ -383,7 +399,7 @@ impl ClusterState {
             n.id,
             n.ip,
             n.port,
-            u32::from(n.port) + 10000,
+            if n.port == 0 { 0 } else { u32::from(n.port) + 10000 },
             flags.join(","),
             master,
             ping,

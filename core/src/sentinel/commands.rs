@@ -536,7 +536,7 @@ impl Sentinel {
                     .collect();
                 for n in &names {
                     if let Some(m) = self.masters.get_mut(n) {
-                        m.reset(ctx.now);
+                        m.reset(ctx.now, false);
                         let detail = m.describe();
                         self.event(ctx, "+reset-master", detail);
                     }

@@ -188,19 +188,21 @@ impl Sentinel {
     /// with its own run id, which is also a request for its vote.
     fn ask_other_sentinels(&mut self, ctx: &mut Ctx<'_>, name: &str, forced: bool) {
         let Some(m) = self.masters.get_mut(name) else { return };
+        let now = ctx.now;
+        for p in m.sentinels.values_mut() {
+            if now - p.last_down_reply > 5 * ASK_PERIOD_MS {
+                // No fresh answer for a while: its old opinion no longer counts (whether or not we still ask).
+                p.master_down = false;
+                p.leader = None;
+            }
+        }
         if m.inst.sdown_since.is_none() {
             return;
         }
-        let now = ctx.now;
         let runid = if m.failover_state > FailoverState::None { self.run_id.clone() } else { "*".into() };
         let (ip, port) = (m.inst.ip.clone(), m.inst.port);
         let mut ask = Vec::new();
         for (id, p) in m.sentinels.iter_mut() {
-            if now - p.last_down_reply > 5 * ASK_PERIOD_MS {
-                // No fresh answer for a while: its old opinion no longer counts.
-                p.master_down = false;
-                p.leader = None;
-            }
             // Ask at most once per ASK_PERIOD, and not while a question is outstanding.
             let pending =
                 self.pending.values().any(|x| x.ask == Ask::IsMasterDown && x.target == Target::Peer(id.clone()));
@@ -396,7 +398,7 @@ impl Sentinel {
     pub(crate) fn select_replica(&self, ctx: &Ctx<'_>, name: &str) -> Option<(String, u16)> {
         let m = &self.masters[name];
         let sdown_for = m.inst.sdown_since.map_or(0, |t| ctx.now - t);
-        let max_link_down = sdown_for + m.down_after_ms * 10;
+        let max_link_down = (sdown_for + m.down_after_ms * 10) as i64;
         let info_validity = if m.inst.sdown_since.is_some() { 5 * PING_PERIOD_MS } else { 3 * INFO_PERIOD_MS };
         m.replicas
             .values()
@@ -529,18 +531,14 @@ impl Sentinel {
         if old != new {
             replicas.push(old);
         }
-        m.inst = Instance::new(new.0.clone(), new.1, ctx.now);
-        m.replicas = replicas.iter().map(|a| (a.clone(), Instance::new(a.0.clone(), a.1, ctx.now))).collect();
+        // `sentinelResetMasterAndChangeAddress`: the master is reset at its new address with the other
+        // sentinels kept (their last answers too: they age out after 5 s as usual).
+        m.inst.ip = new.0.clone();
+        m.inst.port = new.1;
+        m.reset(ctx.now, true);
+        m.replicas =
+            replicas.iter().map(|a| (a.clone(), Instance::reporting(a.0.clone(), a.1, ctx.now, "slave"))).collect();
         m.config_epoch = config_epoch;
-        m.failover_state = FailoverState::None;
-        m.failover_state_change_time = ctx.now;
-        m.odown_since = None;
-        m.promoted = None;
-        m.forced = false;
-        for p in m.sentinels.values_mut() {
-            p.master_down = false;
-            p.leader = None;
-        }
         self.event(ctx, "+switch-master", detail);
         let m = &self.masters[name];
         let added: Vec<String> = replicas.iter().map(|a| m.describe_replica(a)).collect();
@@ -620,18 +618,22 @@ impl Sentinel {
         let link_up = field("master_link_status").as_deref() == Some("up");
         let link_down_ms = field("master_link_down_since_seconds")
             .and_then(|s| s.parse::<i64>().ok())
-            .map_or(0, |s| s.max(0) as u64 * 1000);
+            .map_or(0, |s| s.saturating_mul(1000));
         let priority = field("slave_priority").and_then(|s| s.parse().ok()).unwrap_or(100);
         let offset = field("slave_repl_offset").and_then(|s| s.parse().ok()).unwrap_or(0);
         let now = ctx.now;
         let mut rebooted = false;
+        let mut role_changed = false;
         if let Some(inst) = self.instance_mut(name, target) {
             inst.link.last_info = Some(now);
             inst.info = Some(info.to_string());
-            if inst.role != role {
+            if inst.role != role && matches!(role.as_deref(), Some("master" | "slave")) {
                 inst.role = role.clone();
                 inst.role_since = now;
-                inst.master_since = now;
+                if role.as_deref() == Some("slave") {
+                    inst.master_since = now;
+                }
+                role_changed = true;
             }
             rebooted = run_id.is_some() && inst.run_id.is_some() && inst.run_id != run_id;
             inst.run_id = run_id;
@@ -640,7 +642,7 @@ impl Sentinel {
                 inst.master_since = now;
             }
             inst.master_link_up = link_up;
-            inst.master_link_down_ms = if link_up { 0 } else { link_down_ms };
+            inst.master_link_down_ms = link_down_ms;
             inst.priority = priority;
             inst.repl_offset = offset;
         }
@@ -670,11 +672,21 @@ impl Sentinel {
             for a in found {
                 let m = self.masters.get_mut(name).unwrap_or_else(|| unreachable!());
                 if !m.replicas.contains_key(&a) && a != m.inst.addr() {
-                    m.replicas.insert(a.clone(), Instance::new(a.0.clone(), a.1, now));
+                    m.replicas.insert(a.clone(), Instance::reporting(a.0.clone(), a.1, now, "slave"));
                     let detail = m.describe_replica(&a);
                     self.event(ctx, "+slave", detail);
                 }
             }
+        }
+        // Published at Redis's verbose level: not in its default log, but on pub/sub for every subscriber.
+        if let (true, Some(role)) = (role_changed, role.as_deref()) {
+            let m = &self.masters[name];
+            let (described, kind) = match target {
+                Target::Replica(a) => (m.describe_replica(a), "slave"),
+                _ => (m.describe(), "master"),
+            };
+            let event = if role == kind { "+role-change" } else { "-role-change" };
+            self.event(ctx, event, format!("{described} new reported role is {role}"));
         }
         let Target::Replica(addr) = target else { return };
         let m = &self.masters[name];
@@ -693,6 +705,7 @@ impl Sentinel {
                 return simulated_crash(ctx);
             }
             self.set_state(ctx, name, FailoverState::ReconfSlaves, "+failover-state-reconf-slaves", master_detail);
+            self.force_hello_update(name);
             return;
         }
         self.reconfigure_if_misplaced(ctx, name, addr);
@@ -720,6 +733,19 @@ impl Sentinel {
                 for e in events {
                     self.event(ctx, e, detail.clone());
                 }
+            }
+        }
+    }
+
+    /// `sentinelForceHelloUpdateForMaster`: make every link of this master due for a hello at the next timer
+    /// tick, so that the other sentinels learn of the promotion at once rather than within the 2 s period.
+    fn force_hello_update(&mut self, name: &str) {
+        let Some(m) = self.masters.get_mut(name) else { return };
+        let peers = m.sentinels.values_mut().map(|p| &mut p.inst);
+        for inst in std::iter::once(&mut m.inst).chain(m.replicas.values_mut()).chain(peers) {
+            let t = &mut inst.link.last_hello_sent;
+            if t.ms() > HELLO_PERIOD_MS {
+                *t = SimTime(t.ms() - (HELLO_PERIOD_MS + 1));
             }
         }
     }
@@ -785,19 +811,7 @@ impl Sentinel {
         if !m.sentinels.contains_key(run_id) {
             // A sentinel restarted with a new run id at the same address replaces its old entry.
             m.sentinels.retain(|_, p| !(p.inst.ip == ip && p.inst.port == port));
-            m.sentinels.insert(
-                run_id.to_string(),
-                Peer {
-                    inst: Instance { run_id: Some(run_id.to_string()), ..Instance::new(ip.to_string(), port, now) },
-                    run_id: run_id.to_string(),
-                    last_hello: now,
-                    master_down: false,
-                    last_down_reply: SimTime::ZERO,
-                    last_asked: SimTime::ZERO,
-                    leader: None,
-                    leader_epoch: 0,
-                },
-            );
+            m.sentinels.insert(run_id.to_string(), Peer::new(run_id.to_string(), ip.to_string(), port, now));
             let detail = m.describe_peer(run_id, ip, port);
             self.event(ctx, "+sentinel", detail);
         } else if let Some(p) = m.sentinels.get_mut(run_id) {

@@ -70,7 +70,9 @@ pub struct Instance {
     pub master_host: Option<(String, u16)>,
     pub master_since: SimTime,
     pub master_link_up: bool,
-    pub master_link_down_ms: u64,
+    /// `master_link_down_since_seconds` × 1000, 0 when INFO has no such line: -1000 for a replica that has
+    /// never been linked to its master (Redis prints -1 then, and Sentinel multiplies it as it reads it).
+    pub master_link_down_ms: i64,
     pub priority: u64,
     pub repl_offset: u64,
     pub reconf: Reconf,
@@ -98,6 +100,12 @@ impl Instance {
         }
     }
 
+    /// A master or a replica as Sentinel creates one: reporting the role it is known by until an INFO says
+    /// otherwise, so that role-reported-time counts from its creation, as Redis's `role_reported_time` does.
+    pub fn reporting(ip: String, port: u16, now: SimTime, role: &str) -> Instance {
+        Instance { role: Some(role.to_string()), ..Instance::new(ip, port, now) }
+    }
+
     pub fn addr(&self) -> (String, u16) {
         (self.ip.clone(), self.port)
     }
@@ -120,6 +128,21 @@ pub struct Peer {
     pub last_asked: SimTime,
     pub leader: Option<String>,
     pub leader_epoch: u64,
+}
+
+impl Peer {
+    pub fn new(run_id: String, ip: String, port: u16, now: SimTime) -> Peer {
+        Peer {
+            inst: Instance { run_id: Some(run_id.clone()), ..Instance::new(ip, port, now) },
+            run_id,
+            last_hello: now,
+            master_down: false,
+            last_down_reply: SimTime::ZERO,
+            last_asked: SimTime::ZERO,
+            leader: None,
+            leader_epoch: 0,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -178,7 +201,7 @@ impl MasterState {
     pub fn new(spec: &MonitorSpec, now: SimTime) -> MasterState {
         MasterState {
             name: spec.name.clone(),
-            inst: Instance::new(spec.host.clone(), spec.port, now),
+            inst: Instance::reporting(spec.host.clone(), spec.port, now, "master"),
             quorum: spec.quorum,
             down_after_ms: spec.down_after_ms,
             failover_timeout_ms: spec.failover_timeout_ms,
@@ -199,15 +222,21 @@ impl MasterState {
         }
     }
 
-    /// `sentinelResetMaster` (SENTINEL RESET): forget the replicas, the other sentinels, the votes and any
-    /// failover in progress (silently: no `-sdown`, `-odown` or abort event); the master's down clock starts
-    /// again now, and a new failover may start at once (no wait of twice failover-timeout).
-    pub fn reset(&mut self, now: SimTime) {
+    /// `sentinelResetMaster` (SENTINEL RESET, and a switch to a new address): forget the replicas, the other
+    /// sentinels unless `keep_sentinels`, our vote and any failover in progress (silently: no `-sdown`,
+    /// `-odown` or abort event); the links are closed and reconnected at the next tick (`disconnected` till
+    /// then), the master's down clock starts again now, and a new failover may start at once (no wait of twice
+    /// failover-timeout). The time of the last INFO is kept, as Redis keeps `info_refresh`: the next INFO, and
+    /// with it the rediscovery of the replicas, comes when the 10 s period since the last one has passed.
+    pub fn reset(&mut self, now: SimTime, keep_sentinels: bool) {
         self.replicas.clear();
-        self.sentinels.clear();
-        let mut inst = Instance::new(self.inst.ip.clone(), self.inst.port, now);
+        if !keep_sentinels {
+            self.sentinels.clear();
+        }
+        let mut inst = Instance::reporting(self.inst.ip.clone(), self.inst.port, now, "master");
         inst.link.act_ping = Some(now);
-        inst.role = Some("master".into());
+        inst.link.disconnected = true;
+        inst.link.last_info = self.inst.link.last_info;
         self.inst = inst;
         self.odown_since = None;
         self.leader = None;
@@ -218,8 +247,17 @@ impl MasterState {
         self.promoted = None;
     }
 
+    /// At startup, every instance read from the configuration is new: its links and clocks start now.
     pub fn reset_clock(&mut self, now: SimTime) {
-        self.inst.link = Link::new(now);
+        let peers = self.sentinels.values_mut().map(|p| {
+            p.last_hello = now;
+            &mut p.inst
+        });
+        for inst in std::iter::once(&mut self.inst).chain(self.replicas.values_mut()).chain(peers) {
+            inst.link = Link::new(now);
+            inst.role_since = now;
+            inst.master_since = now;
+        }
     }
 
     /// `master mymaster 10.0.0.1 6379`

@@ -183,6 +183,43 @@ impl Sentinel {
         }
     }
 
+    /// What sentinel.conf holds, which Redis rewrites and fsyncs at every change of this state
+    /// (`sentinelFlushConfig`), and so what a restart reads: `sentinel myid`, `current-epoch`, the global
+    /// settings, and per master its current address (the promoted replica's once promoted), settings,
+    /// `config-epoch`, `leader-epoch`, `known-replica`s (the old master in the promoted one's place) and
+    /// `known-sentinel`s. Nothing else survives: no link, SDOWN, vote or failover in progress.
+    pub fn persisted(&self) -> Sentinel {
+        let mut s = Sentinel::new(self.ip.clone(), self.port, &[]);
+        s.run_id = self.run_id.clone();
+        s.current_epoch = self.current_epoch;
+        s.globals = self.globals.clone();
+        for m in self.masters.values() {
+            let (host, port) = m.current_address();
+            let spec = MonitorSpec {
+                name: m.name.clone(),
+                host,
+                port,
+                quorum: m.quorum,
+                down_after_ms: m.down_after_ms,
+                failover_timeout_ms: m.failover_timeout_ms,
+                parallel_syncs: m.parallel_syncs,
+            };
+            let mut n = MasterState::new(&spec, SimTime::ZERO);
+            n.config_epoch = m.config_epoch;
+            n.leader_epoch = m.leader_epoch;
+            for a in m.replicas.keys() {
+                let a = if *a == n.inst.addr() { m.inst.addr() } else { a.clone() };
+                n.replicas.insert(a.clone(), Instance::reporting(a.0, a.1, SimTime::ZERO, "slave"));
+            }
+            for p in m.sentinels.values() {
+                let peer = Peer::new(p.run_id.clone(), p.inst.ip.clone(), p.inst.port, SimTime::ZERO);
+                n.sentinels.insert(p.run_id.clone(), peer);
+            }
+            s.masters.insert(m.name.clone(), n);
+        }
+        s
+    }
+
     pub(crate) fn send(&mut self, ctx: &mut Ctx<'_>, master: &str, target: Target, ask: Ask, words: &[&str]) -> bool {
         let addr = match (&target, self.masters.get(master)) {
             (_, None) => return false,
@@ -206,26 +243,25 @@ impl Sentinel {
         self.handle_reply(ctx, p, reply);
     }
 
+    /// A connection refused or closed by `peer`: every link to that address is down at once, whether or not a
+    /// command was waiting on it (Redis's disconnect callback), so the next timer tick reconnects with a PING
+    /// whose wait SDOWN is counted from — not the next periodic PING, up to a second later.
     fn connection_lost(&mut self, ctx: &mut Ctx<'_>, peer: ProcId) {
-        let lost: Vec<(String, Target)> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| p.to == peer)
-            .map(|(_, p)| (p.master.clone(), p.target.clone()))
-            .collect();
         self.pending.retain(|_, p| p.to != peer);
-        for (master, target) in lost {
-            if let Some(inst) = self.instance_mut(&master, &target) {
-                inst.link.disconnected = true;
-                inst.link.subscribed = false;
-                inst.link.info_pending = false;
+        for m in self.masters.values_mut() {
+            let peers = m.sentinels.values_mut().map(|p| &mut p.inst);
+            for inst in std::iter::once(&mut m.inst).chain(m.replicas.values_mut()).chain(peers) {
+                if ctx.resolve(&inst.ip, inst.port) == Some(peer) {
+                    inst.link.disconnected = true;
+                    inst.link.subscribed = false;
+                    inst.link.info_pending = false;
+                }
             }
         }
         for subs in self.subscribers.values_mut() {
             subs.remove(&peer);
         }
         self.clients.remove(&peer);
-        let _ = ctx;
     }
 
     pub(crate) fn instance_mut(&mut self, master: &str, target: &Target) -> Option<&mut Instance> {
@@ -242,7 +278,10 @@ impl Process for Sentinel {
     fn on_input(&mut self, ctx: &mut Ctx<'_>, input: Input) {
         match input {
             Input::Start => {
-                self.run_id = ctx.rng.hex_id(40);
+                // A restarted sentinel keeps the id its configuration file holds (`sentinel myid`).
+                if self.run_id.is_empty() {
+                    self.run_id = ctx.rng.hex_id(40);
+                }
                 self.started_at = ctx.now;
                 let now = ctx.now;
                 for m in self.masters.values_mut() {
@@ -283,7 +322,7 @@ impl Process for Sentinel {
                 }
             }
             Input::Message { .. } => {}
-            Input::Refused { to, .. } | Input::Closed { peer: to } => self.connection_lost(ctx, to),
+            Input::Refused { to, .. } | Input::Closed { peer: to, .. } => self.connection_lost(ctx, to),
         }
     }
 

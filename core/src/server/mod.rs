@@ -385,13 +385,15 @@ impl Process for Server {
                 self.connection_lost(ctx, to, true)
             }
             Input::Message { msg: Message::Push { .. }, .. } => {}
-            Input::Closed { peer } => {
+            Input::Closed { peer, exited } => {
                 self.connections.remove(&peer);
                 for subs in self.subscribers.values_mut() {
                     subs.remove(&peer);
                 }
                 self.readonly_clients.remove(&Some(peer));
-                self.cluster_link_lost(peer);
+                if exited {
+                    self.cluster_link_lost(peer);
+                }
                 self.connection_lost(ctx, peer, false);
             }
         }

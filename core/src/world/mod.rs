@@ -111,6 +111,7 @@ enum Event {
         to: ProcId,
         incarnation: u32,
         peer: ProcId,
+        exited: bool,
     },
     /// The destination was down: the sender learns its connection was refused.
     Bounce {
@@ -431,10 +432,10 @@ impl World {
                     self.input(to, Input::Refused { to: from, msg }, None, trace);
                 }
             }
-            Event::Closed { to, incarnation, peer } => {
+            Event::Closed { to, incarnation, peer, exited } => {
                 let (ph, th) = (self.procs[peer.index()].host, self.procs[to.index()].host);
                 if self.procs[to.index()].incarnation == incarnation && !self.net.is_cut(ph, th) {
-                    self.input(to, Input::Closed { peer }, None, trace);
+                    self.input(to, Input::Closed { peer, exited }, None, trace);
                 }
             }
             Event::Timer { proc, incarnation, timer } => {
@@ -500,15 +501,16 @@ impl World {
         }
     }
 
-    /// Tell the other end of `pid`'s connection with `peer` that it is closed, one latency from now.
-    fn notify_closed(&mut self, pid: ProcId, peer: ProcId) {
+    /// Tell the other end of `pid`'s connection with `peer` that it is closed, one latency from now; `exited`:
+    /// because `pid` died (every socket it had is closed), not because it closed that one connection.
+    fn notify_closed(&mut self, pid: ProcId, peer: ProcId, exited: bool) {
         if !self.disconnect(pid, peer) || self.procs[peer.index()].state == ProcState::Crashed {
             return;
         }
         let (a, b) = (self.procs[pid.index()].host, self.procs[peer.index()].host);
         let at = self.net.fifo_time((pid, a), (peer, b), self.now);
         let incarnation = self.procs[peer.index()].incarnation;
-        self.queue.push(at, Event::Closed { to: peer, incarnation, peer: pid });
+        self.queue.push(at, Event::Closed { to: peer, incarnation, peer: pid, exited });
     }
 
     /// Forget the connection between `a` and `b`; false if there was none.
@@ -556,7 +558,7 @@ impl World {
             self.send(pid, to, msg, trace);
         }
         for peer in out.closes {
-            self.notify_closed(pid, peer);
+            self.notify_closed(pid, peer, false);
         }
         if let Some(config) = out.config_file {
             if let Node::Server(s) = &mut self.procs[pid.index()].blueprint {
@@ -620,7 +622,7 @@ impl World {
         let peers = self.procs[pid.index()].peers.clone();
         for &peer in &peers {
             if fin {
-                self.notify_closed(pid, peer);
+                self.notify_closed(pid, peer, true);
             } else {
                 self.disconnect(pid, peer);
             }
@@ -630,6 +632,11 @@ impl World {
             Node::Server(s) => Some(s.role()),
             _ => None,
         };
+        // A sentinel's configuration file is rewritten (and fsynced) at every change of its state, so what it
+        // knew when it died is what it starts from.
+        if let Node::Sentinel(s) = &slot.node {
+            slot.blueprint = Node::Sentinel(Box::new(s.persisted()));
+        }
         // Memory is gone the moment the process dies; what survives lives on the host's disk.
         slot.node = slot.blueprint.clone();
         slot.incarnation += 1;

@@ -168,3 +168,30 @@ test('cluster-reshard: slot 15891 migrating with ASK, then owned by redis-7', as
   await page.screenshot({ path: 'results/cluster-5-resharded.png' });
   expect(errors).toEqual([]);
 });
+
+test("a cluster client's arrows go to the masters serving its slots, not to its seed; a sharding client's to each shard", async ({ page }) => {
+  const errors = trackErrors(page);
+  /** The servers the application's arrows point at, by name, and whether each is drawn failing. */
+  const arrows = (app) => page.evaluate((app) => {
+    const names = new Map([...document.querySelectorAll('#topology .proc')].map((g) => [g.dataset.procId, g.dataset.procName]));
+    const id = [...names].find(([, n]) => n === app)[0];
+    return Object.fromEntries([...document.querySelectorAll(`#topology .link[data-link^="${id}-"]`)]
+      .map((l) => [names.get(l.dataset.link.split('-')[1]), l.classList.contains('bad') ? 'bad' : 'ok']));
+  }, app);
+  // redis-2 (the client's seed) is killed at 10 s, its replica redis-5 takes its slots, and is killed in turn;
+  // redis-7 migrated to redis-5 and took over. At 32 s the application is served by redis-1, redis-3 and redis-7.
+  await open(page, `?scenario=cluster-replica-migration&seed=${SEED}`);
+  await page.evaluate(() => window.app.runUntil(32000));
+  const owners = Object.keys(ownersOf(await clusterNodes(page, 'redis-1'))).sort();
+  expect(owners).toEqual(['redis-1', 'redis-3', 'redis-7']);
+  expect(await arrows('app')).toEqual(Object.fromEntries(owners.map((n) => [n, 'ok'])));
+  await expect(page.locator('#topology [data-proc-name="app"] .proc-sub')).toHaveText('by slot → 3 masters');
+  await expect(page.locator('#topology [data-proc-name="app"]')).toHaveAttribute('aria-label', /sends each key to its slot's master: redis-1, redis-7, redis-3$/);
+
+  // Client-side sharding: sh-1's host is powered off at 10 s; the application still sends a third of its keys there.
+  await open(page, `?scenario=compare-deployments&seed=${SEED}`);
+  await page.evaluate(() => window.app.runUntil(15000));
+  expect(await arrows('app-shards')).toEqual({ 'sh-1': 'bad', 'sh-2': 'ok', 'sh-3': 'ok' });
+  await expect(page.locator('#topology [data-proc-name="app-shards"] .proc-sub')).toHaveText('by key → 3 shards');
+  expect(errors).toEqual([]);
+});

@@ -57,10 +57,18 @@ async function topologyOverlaps(page, { margin = 1 } = {}) {
       }
       boxes.push({ ...box, what: `${t.getAttribute('class') || 'text'} "${t.textContent.trim().slice(0, 24)}"`, label: !!t.closest('.labels') });
     }
-    // The labels over the arrows (replication pills, partition tags, arrow words) must not cover a card either.
+    // The labels over the arrows (replication pills, partition tags, arrow words) must not cover a card either...
     for (const c of svg.querySelectorAll('.proc .card')) {
       const r = c.getBoundingClientRect();
       boxes.push({ l: r.left, t: r.top, r: r.right, b: r.bottom, card: true, what: `card of ${c.parentNode.dataset.procName}` });
+    }
+    // ...nor an arrow's head, which says where the arrow goes.
+    const ctm = svg.getScreenCTM();
+    for (const a of svg.querySelectorAll('.repl line, .repl polyline, line.link, polyline.link')) {
+      const end = a.tagName === 'line' ? [a.getAttribute('x2'), a.getAttribute('y2')] : a.getAttribute('points').trim().split(/\s+/).pop().split(',');
+      const p = new DOMPoint(+end[0], +end[1]).matrixTransform(ctm);
+      const what = `head of ${a.closest('[data-repl]')?.dataset.repl || a.dataset.link}`;
+      boxes.push({ l: p.x - 4, t: p.y - 4, r: p.x + 4, b: p.y + 4, card: true, what });
     }
     const out = [];
     for (let i = 0; i < boxes.length; i++) {

@@ -113,7 +113,12 @@ test('legends wrap rather than lose items at 1280 px; the Console Clear button i
 });
 
 test('topology labels stand clear of other text, and the cluster inspector chip shows whole', async ({ page }) => {
-  const cases = [['split-brain', 13000], ['replication', 30000], ['persistence-compare', 5000], ['cluster', 13000], ['resync', 29000]];
+  const cases = [['split-brain', 13000], ['replication', 30000], ['persistence-compare', 5000], ['cluster', 13000], ['resync', 29000],
+    // The read/write split's words beside their arrows, not on the application's card; a "connecting" pill not on
+    // the client's arrowhead nor on its neighbour; the end of a failover, a pill not on the old master's link line.
+    ['replication-master-dies', 18500], ['replication-master-dies', 30000], ['resync', 1000], ['resync', 8000], ['resync', 28000],
+    ['resync', 9500], ['sentinel', 29500], ['sentinel', 30000], ['split-brain', 10000], ['split-brain', 36000],
+    ['cluster-replica-migration', 1000], ['cluster-replica-migration', 4500]];
   for (const [scenario, t] of cases) {
     await open(page, `?scenario=${scenario}&seed=1`);
     await page.evaluate((t) => window.app.runUntil(t), t);
@@ -173,5 +178,130 @@ test("a replication link's label stays inside the topology's drawing", async ({ 
     });
     expect(outside, `${scenario} at ${t} ms`).toBe(0);
   }
+  expect(errors).toEqual([]);
+});
+
+/**
+ * Arrows in the topology that pass behind a card other than their own two, or through a host box other than
+ * theirs (where they would seem to link other processes): "arrow × card" descriptions, in the drawing's units.
+ */
+function arrowsBehindCards(page) {
+  return page.evaluate(() => {
+    const svg = document.querySelector('#topology svg');
+    const cards = new Map([...svg.querySelectorAll('.proc')].map((g) => {
+      const r = g.querySelector('.card');
+      return [g.dataset.procId, { name: g.dataset.procName, x: +r.getAttribute('x'), y: +r.getAttribute('y'), w: +r.getAttribute('width'), h: +r.getAttribute('height') }];
+    }));
+    const hostOf = new Map();
+    const hosts = [...svg.querySelectorAll('.host')].map((g) => {
+      const r = g.querySelector('.host-box');
+      const box = { name: g.dataset.host, x: +r.getAttribute('x'), y: +r.getAttribute('y'), w: +r.getAttribute('width'), h: +r.getAttribute('height') };
+      for (const c of cards.values()) if (c.x >= box.x && c.x + c.w <= box.x + box.w && c.y >= box.y && c.y + c.h <= box.y + box.h) hostOf.set(c, box);
+      return box;
+    });
+    // Whether the segment p-q passes through the rectangle r shrunk by m (Liang-Barsky).
+    const crosses = (p, q, r, m) => {
+      let t0 = 0;
+      let t1 = 1;
+      const dx = q.x - p.x;
+      const dy = q.y - p.y;
+      for (const [a, b] of [[-dx, p.x - (r.x + m)], [dx, r.x + r.w - m - p.x], [-dy, p.y - (r.y + m)], [dy, r.y + r.h - m - p.y]]) {
+        if (a === 0) { if (b < 0) return false; continue; }
+        const t = b / a;
+        if (a < 0) t0 = Math.max(t0, t); else t1 = Math.min(t1, t);
+        if (t0 >= t1) return false;
+      }
+      return true;
+    };
+    const out = [];
+    for (const el of svg.querySelectorAll('.repl line, .repl polyline, line.link, polyline.link')) {
+      const [from, to] = (el.closest('[data-repl]')?.dataset.repl || el.dataset.link).split('-');
+      const pts = el.tagName === 'line'
+        ? [{ x: +el.getAttribute('x1'), y: +el.getAttribute('y1') }, { x: +el.getAttribute('x2'), y: +el.getAttribute('y2') }]
+        : el.getAttribute('points').trim().split(/\s+/).map((s) => { const [x, y] = s.split(',').map(Number); return { x, y }; });
+      const mine = [cards.get(from), cards.get(to)];
+      const what = `${mine[0].name} → ${mine[1].name}`;
+      for (let i = 1; i < pts.length; i++) {
+        for (const c of cards.values()) if (!mine.includes(c) && crosses(pts[i - 1], pts[i], c, -1)) out.push(`${what} × card of ${c.name}`);
+        for (const h of hosts) if (!mine.some((c) => hostOf.get(c) === h) && crosses(pts[i - 1], pts[i], h, 2)) out.push(`${what} × host ${h.name}`);
+      }
+    }
+    return [...new Set(out)];
+  });
+}
+
+/** Every card's and host box's place, to check that nothing moves when roles change. */
+function cardPlaces(page) {
+  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#topology .proc, #topology .host')].map((g) => {
+    const r = g.querySelector('.card, .host-box');
+    return [g.dataset.procName || g.dataset.host, ['x', 'y', 'width', 'height'].map((k) => r.getAttribute(k)).join(' ')];
+  })));
+}
+
+test('every arrow in the topology runs from its own card to its own card, never behind another; cards stay put', async ({ page }) => {
+  const errors = trackErrors(page);
+  // A client two rows below its server, a replica under another's card, applications of three deployments.
+  const cases = [['cluster-replica-migration', [1000, 14400, 20000, 32000]], ['cluster', [1000, 13500, 30000]],
+    ['compare-deployments', [1000, 15750, 35000]], ['jepsen-sentinel', [2500, 18000]], ['sentinel', [1000, 30000]], ['resync', [9500]]];
+  for (const [vp, query] of [[{ width: 1280, height: 720 }, ''], [{ width: 600, height: 700 }, 'embed=1&views=topology,timeline&']]) {
+    await page.setViewportSize(vp);
+    for (const [scenario, times] of cases) {
+      await open(page, `?${query}scenario=${scenario}&seed=1`);
+      let places = null;
+      for (const t of times) {
+        await page.evaluate((ms) => window.app.seek(ms), t);
+        expect(await page.locator('#topology .repl, #topology .link').count()).toBeGreaterThan(0);
+        expect(await arrowsBehindCards(page), `${scenario} at ${t} ms, ${vp.width} px`).toEqual([]);
+        const now = await cardPlaces(page);
+        if (places) expect(now, `${scenario} at ${t} ms`).toEqual(places);
+        places = now;
+      }
+      if (scenario === 'cluster-replica-migration') await page.screenshot({ path: `results/layout-arrows-${scenario}-${vp.width}.png` });
+    }
+  }
+  expect(errors).toEqual([]);
+});
+
+test('a topology taller than its view says what is below and steps through it row by row (compare-deployments at 1280x720)', async ({ page }) => {
+  const errors = trackErrors(page);
+  const visible = (name) => page.evaluate((name) => {
+    const v = document.querySelector('#topology').getBoundingClientRect();
+    const r = document.querySelector(`#topology [data-host="${name}"] .host-box`).getBoundingClientRect();
+    return r.top >= v.top - 0.5 && r.bottom <= v.bottom + 0.5;
+  }, name);
+  for (const [vp, query] of [[{ width: 1280, height: 720 }, ''], [{ width: 600, height: 700 }, 'embed=1&views=topology,timeline&']]) {
+    await page.setViewportSize(vp);
+    await open(page, `?${query}scenario=compare-deployments&seed=1`);
+    await page.evaluate(() => window.app.runUntil(15750));
+    const cue = page.locator('#topo-more');
+    // The applications' row is out of sight at first: the cue names hosts below the fold, and only those.
+    await expect(cue).toBeVisible();
+    await expect(cue).toContainText(/↓ \d+ more hosts below: /);
+    await expect.poll(() => visible('web-sentinel')).toBe(false);
+    const named = (await cue.getAttribute('title')).replace(/^[^:]*: /, '').split(', ');
+    expect(named).toContain('web-sentinel');
+    for (const h of named) expect(await visible(h), h).toBe(false);
+    if (vp.width === 1280) await page.screenshot({ path: 'results/layout-compare-more-below.png' });
+    // Each press brings the first row cut off to the top, whole; a few presses reach the applications.
+    let presses = 0;
+    while (!(await visible('web-sentinel')) && presses < 6) {
+      const first = named[0];
+      await cue.click();
+      presses++;
+      await expect.poll(() => visible(first)).toBe(true);
+      const title = await cue.getAttribute('title');
+      named.splice(0, named.length, ...title.replace(/^[^:]*: /, '').split(', '));
+    }
+    expect(presses).toBeLessThanOrEqual(4);
+    expect(await visible('web-sentinel')).toBe(true);
+    // At the bottom it offers the way back up.
+    await expect(cue).toContainText(/↑ \d+ hosts? above: /);
+    await cue.click();
+    await expect.poll(() => page.evaluate(() => document.querySelector('#topology').scrollTop)).toBe(0);
+  }
+  // A topology that fits shows no cue.
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await open(page, '?scenario=sentinel&seed=1');
+  await expect(page.locator('#topo-more')).toBeHidden();
   expect(errors).toEqual([]);
 });

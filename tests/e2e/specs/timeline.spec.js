@@ -365,3 +365,36 @@ test('fault labels close together stack instead of writing over one another', as
   await page.locator('.timeline-panel').screenshot({ path: 'results/timeline-faults-stacked.png' });
   expect(errors).toEqual([]);
 });
+
+test('a run of lost writes is labelled once with a count, not by labels written over one another; flags keep clear', async ({ page }) => {
+  const errors = trackErrors(page);
+  // split-brain at 16 s: the isolated old master acknowledged dozens of writes in a few seconds, all lost.
+  await open(page, '?scenario=split-brain&seed=1');
+  await page.evaluate(() => { document.getElementById('lesson-stop').checked = false; });
+  await page.evaluate(() => window.app.seek(16000));
+  await expect(page.locator('#time')).toHaveText('16.000 s');
+  const { rings, inWindow } = await page.evaluate(() => {
+    const { t0, t1 } = window.app.timelineView;
+    return {
+      rings: document.querySelectorAll('#timeline .lost-mark').length,
+      inWindow: window.app.checks.lostWrites.filter((w) => w.ackedAt >= t0 && w.ackedAt <= t1).length,
+    };
+  });
+  expect(inWindow).toBeGreaterThan(5);
+  expect(rings).toBe(inWindow); // every lost write keeps its ring
+  const labels = await page.locator('#timeline .lost-label').allTextContents();
+  expect(labels.length).toBeGreaterThan(0);
+  expect(labels.length).toBeLessThan(inWindow);
+  // The counts add up: each label names one write and how many more follow it.
+  expect(labels.reduce((n, t) => n + 1 + Number((/ \+(\d+)$/.exec(t) || [0, 0])[1]), 0)).toBeLessThanOrEqual(inWindow);
+  expect(labels.some((t) => / \+\d+$/.test(t))).toBe(true);
+  expect(await page.evaluate(crowdedLabels, '.labels text:not(.msg-label)')).toEqual([]);
+  await page.locator('.timeline-panel').screenshot({ path: 'results/timeline-lost-run.png' });
+
+  // A role flag's bold capitals are wider than other labels: "★ now MASTER" ran into "cluster ok" after it.
+  await open(page, '?scenario=cluster&seed=1');
+  await page.evaluate(() => window.app.seek(14000));
+  await expect(page.locator('#timeline .flag-label', { hasText: 'now MASTER' })).toHaveCount(1);
+  expect(await page.evaluate(crowdedLabels, '.labels text:not(.msg-label)')).toEqual([]);
+  expect(errors).toEqual([]);
+});
