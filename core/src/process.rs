@@ -182,8 +182,6 @@ pub enum Timer {
     RequestTimeout { id: u64 },
     /// `replicationCron`: once a second, replication's chores (ACKs, pings, timeouts, reconnects).
     ReplicationCron,
-    /// The diskless-sync delay is over: fork and send the snapshot to the replicas waiting for it.
-    FullSyncStart,
     /// A replica finished loading the RDB it received.
     RdbLoaded,
     /// A blocked WAIT reaches its timeout.
@@ -213,7 +211,6 @@ impl Timer {
             Timer::ClientTick => "client-tick",
             Timer::RequestTimeout { .. } => "request-timeout",
             Timer::ReplicationCron => "replicationCron",
-            Timer::FullSyncStart => "full-sync-start",
             Timer::RdbLoaded => "rdb-loaded",
             Timer::WaitTimeout { .. } => "wait-timeout",
             Timer::BgsaveDone => "bgsave-done",

@@ -3,6 +3,7 @@
 //! REDIS_HA_SIM_SKIP_REAL_REDIS=1 (the test then says it was skipped).
 
 mod restarts;
+mod seconds;
 mod sentinel;
 mod sentinel_failover;
 mod surface;

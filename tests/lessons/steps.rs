@@ -447,7 +447,7 @@ fn steps(id: &str) -> Vec<(u64, Vec<Claim>)> {
         ],
         "persistence" => vec![
             (0, vec![]),
-            (10000, vec![seen_on("Background saving started", "redis")]),
+            (11000, vec![seen_since("Background saving started", "redis", 11000)]),
             (15000, vec![seen("power off")]),
             (
                 16000,
@@ -461,9 +461,9 @@ fn steps(id: &str) -> Vec<(u64, Vec<Claim>)> {
         "persistence-compare" => vec![
             (0, vec![]),
             (
-                10000,
+                11000,
                 vec![
-                    seen_on("Background saving started", "redis-rdb"),
+                    seen_since("Background saving started", "redis-rdb", 11000),
                     // redis-always's replies come 2 ms (the disk's fsync) after the others'.
                     latency_at_most("app-always", 0, 9999, 4),
                     latency_at_least("app-always", 0, 9999, 4),
@@ -471,7 +471,7 @@ fn steps(id: &str) -> Vec<(u64, Vec<Claim>)> {
                 ],
             ),
             (20000, vec![]),
-            (30000, vec![by(30200, seen_since("Background saving started", "redis-rdb", 30200))]),
+            (30000, vec![by(33100, seen_since("Background saving started", "redis-rdb", 33000))]),
             (
                 38000,
                 vec![
@@ -487,7 +487,7 @@ fn steps(id: &str) -> Vec<(u64, Vec<Claim>)> {
                 vec![
                     seen_since("DB loaded from disk", "redis-rdb", 39000),
                     seen_since("DB loaded from append only file", "redis-no", 39000),
-                    says("redis-rdb", "DBSIZE", "(integer) 302"),
+                    says("redis-rdb", "DBSIZE", "(integer) 330"),
                     says("redis-always", "DBSIZE", "(integer) 380"),
                     says("redis-no", "EXISTS w:300", "(integer) 1"),
                     lost(Some("app-always"), None, Some(0)),
@@ -498,7 +498,7 @@ fn steps(id: &str) -> Vec<(u64, Vec<Claim>)> {
         "aof-rewrite" => vec![
             (0, vec![]),
             (4000, vec![seen_on("Background append only file rewriting started", "redis")]),
-            (10000, vec![seen_since("Background saving started", "redis", 10000)]),
+            (11000, vec![seen_since("Background saving started", "redis", 11000)]),
             (15500, vec![seen_on("Starting automatic rewriting of AOF", "redis")]),
             (17000, vec![seen_on("crashed", "redis")]),
             (

@@ -556,3 +556,90 @@ fn config_rewrite_keeps_the_role_given_by_replicaof() {
     assert_eq!(info_field(&mut sim, "master", "replication", "master_host"), "10.0.0.2");
     assert_eq!(info_field(&mut sim, "master", "replication", "master_link_status"), "up");
 }
+
+/// 2024-01-01T00:00:00.500Z: virtual time 0 half a second into a Unix second, so that crons started at 0 tick
+/// half-way through each second of the clock.
+const HALF_PAST: u64 = 1_704_067_200_500;
+
+/// When (virtual ms) `process` logged a line starting with `text`.
+fn logged_at(sim: &Simulation, process: &str, text: &str) -> Vec<u64> {
+    let id = sim.world().proc_id(process).unwrap();
+    sim.trace()
+        .iter()
+        .filter(|r| matches!(&r.event, TraceEvent::Log { proc, text: t } if *proc == id && t.starts_with(text)))
+        .map(|r| r.t.ms())
+        .collect()
+}
+
+/// A master and a replica whose crons tick half a second apart: the master's at x.5 s of the clock, the
+/// replica's (restarted at 500 ms) on the seconds.
+fn master_and_late_replica(extra: &str) -> Simulation {
+    let config = format!(r#""save":"","repl-ping-replica-period":60,"repl-diskless-sync-delay":0{extra}"#);
+    let mut sim = Simulation::from_json(
+        &format!(
+            r#"{{"version":1,"start_unix_ms":{HALF_PAST},"network":{{"latency_ms":1}},"hosts":[
+            {{"name":"db1","ip":"10.0.0.1","processes":[{{"kind":"server","name":"master","config":{{{config}}}}}]}},
+            {{"name":"db2","ip":"10.0.0.2","processes":[{{"kind":"server","name":"replica","config":{{{config},"replicaof":"10.0.0.1 6379"}}}}]}}]}}"#
+        ),
+        1,
+    )
+    .unwrap();
+    sim.run_until(SimTime(500));
+    sim.act(Action::Crash { process: "replica".into() }).unwrap();
+    sim.act(Action::Restart { process: "replica".into() }).unwrap();
+    sim
+}
+
+/// The master's side of repl-timeout and repl-backlog-ttl count whole seconds of the clock with `>`, as
+/// replicationCron does (`server.unixtime - repl_ack_time > repl-timeout`, `server.unixtime -
+/// repl_no_slaves_since > repl-backlog-ttl`): a replica last heard at 5.001 s of the clock is dropped at 8.5 s
+/// (more than 2 seconds: 3), not at 7.5 s though 2.5 s had passed then; the backlog of a master left without
+/// replicas at 8.5 s is freed at 10.5 s with a ttl of 1 (more than 1 second: 2), not at 9.5 s.
+#[test]
+fn the_master_counts_repl_timeout_and_the_backlog_ttl_in_whole_seconds() {
+    let mut sim = master_and_late_replica(r#","repl-timeout":2,"repl-backlog-ttl":1"#);
+    // The replica ACKs at its crons (4500 ms virtual, 5.0 s of the clock), the master gets it 1 ms later.
+    sim.run_until(SimTime(4_700));
+    assert!(info_field(&mut sim, "replica", "replication", "master_link_status").starts_with("up"));
+    sim.act(Action::Pause { process: "replica".into() }).unwrap();
+    sim.run_until(SimTime(12_000));
+    assert_eq!(logged_at(&sim, "master", "Disconnecting timedout replica (streaming sync)"), [8_000]);
+    assert_eq!(
+        logged_at(&sim, "master", "Replication backlog freed after 1 seconds without connected replicas"),
+        [10_000]
+    );
+}
+
+/// repl-diskless-sync-delay counts whole seconds of the clock at replicationCron (`server.unixtime -
+/// lastinteraction >= delay`, the replica's PSYNC being the last it sent): a PSYNC at 0.9 s of the clock with
+/// a delay of 2 forks at the master's first cron of the second second, 2.5 s — 1.6 s after the PSYNC.
+#[test]
+fn the_diskless_sync_delay_counts_whole_seconds_at_the_replication_cron() {
+    let config = r#""save":"","repl-ping-replica-period":60,"repl-diskless-sync-delay":2"#;
+    let mut sim = Simulation::from_json(
+        &format!(
+            r#"{{"version":1,"start_unix_ms":{HALF_PAST},"network":{{"latency_ms":1}},"hosts":[
+            {{"name":"db1","ip":"10.0.0.1","processes":[{{"kind":"server","name":"master","config":{{{config}}}}}]}},
+            {{"name":"db2","ip":"10.0.0.2","processes":[{{"kind":"server","name":"replica","config":{{{config}}}}}]}}]}}"#
+        ),
+        1,
+    )
+    .unwrap();
+    sim.run_until(SimTime(400));
+    sim.command("replica", "REPLICAOF 10.0.0.1 6379").unwrap();
+    sim.run_until(SimTime(5_000));
+    let asked = logged_at(&sim, "master", "Replica 10.0.0.2:6379 asks for synchronization");
+    assert!(asked.len() == 1 && asked[0] < 500, "{asked:?}");
+    assert_eq!(logged_at(&sim, "master", "Delay next BGSAVE for diskless SYNC"), asked);
+    assert_eq!(logged_at(&sim, "master", "Starting BGSAVE for SYNC with target: replicas sockets"), [2_000]);
+    assert!(info_field(&mut sim, "replica", "replication", "master_link_status").starts_with("up"));
+}
+
+/// INFO's uptime_in_seconds is `server.unixtime - stat_starttime`: at 1999 ms after a start at 0.5 s of the
+/// clock it is 2.
+#[test]
+fn uptime_counts_whole_seconds_of_the_clock() {
+    let mut sim = master_and_late_replica("");
+    sim.run_until(SimTime(1_999));
+    assert_eq!(info_field(&mut sim, "master", "server", "uptime_in_seconds"), "2");
+}

@@ -404,7 +404,7 @@ impl Sentinel {
                 let _ = write!(s, "{name}:{value}\r\n");
             }
         };
-        let uptime = ctx.now - self.started_at;
+        let uptime = ctx.unix_secs_since(self.started_at);
         if show("server") {
             section(
                 "Server",
@@ -416,8 +416,8 @@ impl Sentinel {
                     ("run_id", &self.run_id),
                     ("tcp_port", &self.port),
                     ("server_time_usec", &(ctx.unix_ms() * 1000)),
-                    ("uptime_in_seconds", &(uptime / 1000)),
-                    ("uptime_in_days", &(uptime / 86_400_000)),
+                    ("uptime_in_seconds", &uptime),
+                    ("uptime_in_days", &(uptime / 86_400)),
                     ("hz", &self.hz),
                     ("configured_hz", &10),
                 ],

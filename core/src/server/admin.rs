@@ -49,7 +49,7 @@ const SECTIONS: &[(&str, &str, SectionFn)] = &[
     ("server", "Server", info_server),
     ("clients", "Clients", info_clients),
     ("memory", "Memory", info_memory),
-    ("persistence", "Persistence", |s, ctx, out| super::persistence::info_persistence(s, ctx.now, ctx.unix_ms(), out)),
+    ("persistence", "Persistence", super::persistence::info_persistence),
     ("stats", "Stats", info_stats),
     ("replication", "Replication", |s, ctx, out| super::replication::info_replication(s, ctx, out)),
     ("cpu", "CPU", info_cpu),
@@ -80,7 +80,8 @@ pub fn info(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply {
 }
 
 fn info_server(server: &Server, ctx: &Ctx<'_>, out: &mut InfoText) {
-    let uptime = ctx.now - server.started_at;
+    // `server.unixtime - server.stat_starttime`: whole seconds of the clock.
+    let uptime = ctx.unix_secs_since(server.started_at);
     out.field("redis_version", &REDIS_VERSION);
     out.field("redis_mode", &if server.config.cluster_enabled { "cluster" } else { "standalone" });
     out.field("os", &"redis-ha-sim (simulated)");
@@ -89,8 +90,8 @@ fn info_server(server: &Server, ctx: &Ctx<'_>, out: &mut InfoText) {
     out.field("run_id", &server.run_id);
     out.field("tcp_port", &server.config.port);
     out.field("server_time_usec", &(ctx.unix_ms() * 1000));
-    out.field("uptime_in_seconds", &(uptime / 1000));
-    out.field("uptime_in_days", &(uptime / 86_400_000));
+    out.field("uptime_in_seconds", &uptime);
+    out.field("uptime_in_days", &(uptime / 86_400));
     out.field("hz", &server.config.hz);
     out.field("configured_hz", &server.config.hz);
 }

@@ -20,6 +20,8 @@ pub struct Rewrite {
     /// The first rewrite after `appendonly yes` (Redis's AOF_WAIT_REWRITE): the writes meanwhile go to
     /// `temp-<appendfilename>.incr`, which becomes this incremental file (name, seq) when the base is done.
     pub first_incr: Option<(String, u32)>,
+    /// The child has written the new base and exited; the parent reaps it at its next serverCron.
+    pub exited: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -33,15 +35,19 @@ pub struct AofState {
     /// is appended until that rewrite starts, and SHUTDOWN refuses to lose it.
     pub waiting_first_rewrite: bool,
     pub last_rewrite_ok: bool,
-    pub last_rewrite_ms: Option<u64>,
+    /// aof_last_rewrite_time_sec: whole seconds of the clock between the fork and the reaping.
+    pub last_rewrite_secs: Option<u64>,
     pub rewrites: u64,
     /// `aof_current_size` (base and incremental files) and `aof_base_size`.
     pub current_size: u64,
     pub base_size: u64,
     /// The size after the last rewrite (or at startup): auto-aof-rewrite-percentage grows from it.
     pub rewrite_base_size: u64,
-    pub fsync_in_progress: bool,
-    pub last_fsync: SimTime,
+    /// The incremental file a background fsync is at work on (aof_pending_bio_fsync while there is one).
+    pub fsync_in_progress: Option<String>,
+    /// `server.aof_last_fsync`: the Unix second of the last everysec fsync (or of the server's start, of
+    /// `appendonly yes`, of a new incremental file); the next may start only in a later second.
+    pub last_fsync: u64,
     /// Replies to writes waiting for the fsync of appendfsync always.
     pub held_replies: Vec<(ProcId, u64, Reply)>,
 }
@@ -99,6 +105,30 @@ impl Server {
             ctx.disk.fsync(&path);
         }
         self.refresh_aof_sizes(ctx);
+        self.everysec_fsync(ctx);
+    }
+
+    /// appendfsync everysec, as flushAppendOnlyFile runs it before the event loop sleeps (after each batch
+    /// of writes and each serverCron): a background fsync of what was written starts when none is at work
+    /// and the Unix second is later than the last one's (`server.unixtime > server.aof_last_fsync`). So the
+    /// first write of a new second is fsynced at once, and a write later in that second waits for the first
+    /// write or cron of the next second.
+    pub(crate) fn everysec_fsync(&mut self, ctx: &mut Ctx<'_>) {
+        let a = &self.persist.aof;
+        let now = ctx.unix_ms() / 1000;
+        if !self.config.appendonly
+            || self.config.appendfsync != Fsync::Everysec
+            || a.manifest.is_none()
+            || a.fsync_in_progress.is_some()
+            || now <= a.last_fsync
+        {
+            return;
+        }
+        let path = self.aof_incr_path();
+        let Some(upto) = ctx.disk.get(&path).filter(|f| f.synced < f.size()).map(|f| f.size()) else { return };
+        self.persist.aof.fsync_in_progress = Some(path);
+        self.persist.aof.last_fsync = now;
+        ctx.out.set_timer(ctx.disk.params.fsync_ms, Timer::AofFsyncDone { upto });
     }
 
     /// appendfsync always: the reply leaves only after the fsync, which takes the disk's fsync time.
@@ -115,22 +145,11 @@ impl Server {
         }
     }
 
-    /// serverCron's AOF chores: the once-a-second background fsync, and automatic rewrites.
-    pub(crate) fn aof_cron(&mut self, ctx: &mut Ctx<'_>) {
+    /// serverCron's automatic rewrite (checked only in a cron with no child at work): the AOF passed
+    /// auto-aof-rewrite-min-size and grew by auto-aof-rewrite-percentage since the last rewrite.
+    pub(crate) fn auto_aof_rewrite(&mut self, ctx: &mut Ctx<'_>) {
         if !self.config.appendonly || self.persist.aof.manifest.is_none() {
             return;
-        }
-        let path = self.aof_incr_path();
-        let unsynced = ctx.disk.get(&path).is_some_and(|f| f.synced < f.size());
-        if self.config.appendfsync == Fsync::Everysec
-            && unsynced
-            && !self.persist.aof.fsync_in_progress
-            && ctx.now - self.persist.aof.last_fsync >= 1000
-        {
-            let upto = ctx.disk.get(&path).map_or(0, |f| f.size());
-            self.persist.aof.fsync_in_progress = true;
-            self.persist.aof.last_fsync = ctx.now;
-            ctx.out.set_timer(ctx.disk.params.fsync_ms, Timer::AofFsyncDone { upto });
         }
         let a = &self.persist.aof;
         let pct = self.config.auto_aof_rewrite_percentage;
@@ -149,9 +168,9 @@ impl Server {
     }
 
     pub(crate) fn aof_fsync_done(&mut self, ctx: &mut Ctx<'_>, upto: u64) {
-        self.persist.aof.fsync_in_progress = false;
-        let path = self.aof_incr_path();
-        ctx.disk.synced_upto(&path, upto);
+        if let Some(path) = self.persist.aof.fsync_in_progress.take() {
+            ctx.disk.synced_upto(&path, upto);
+        }
     }
 
     /// BGREWRITEAOF: open a new incremental file for the writes to come (none while appendonly is off), and
@@ -170,6 +189,9 @@ impl Server {
             self.persist.aof.manifest = Some(Manifest { base, incrs });
             first_incr = Some((incr, seq));
         } else if self.config.appendonly {
+            // openNewIncrAofForAppend: the old incremental file is fsynced (in the background) and closed.
+            ctx.disk.fsync(&self.aof_incr_path());
+            self.persist.aof.last_fsync = ctx.unix_ms() / 1000;
             incrs.push((incr.clone(), seq));
             ctx.disk.write(&self.aof_path(&incr), Content::Aof(AofLog::default()));
             self.write_manifest(ctx, Manifest { base, incrs });
@@ -181,12 +203,19 @@ impl Server {
         let image = Rc::new(RdbImage { data: self.db.clone(), repl: None });
         let pid = self.child_pid();
         let ms = (image.size() / ctx.disk.params.write_bytes_per_ms).max(1);
-        self.persist.aof.rewrite = Some(Rewrite { started: ctx.now, pid, image, first_incr });
+        self.persist.aof.rewrite = Some(Rewrite { started: ctx.now, pid, image, first_incr, exited: false });
         // Redis counts a rewrite when the child forks.
         self.persist.aof.rewrites += 1;
         self.log(ctx, format!("Background append only file rewriting started by pid {pid}"));
         ctx.out.note(TraceEvent::Child { proc: ctx.me, job: "aof-rewrite".into(), done: false, ok: true });
         ctx.out.set_timer(ms, Timer::AofRewriteDone);
+    }
+
+    /// The rewrite child has written the new base and exited: the parent reaps it at its next serverCron.
+    pub(crate) fn aof_rewrite_child_exited(&mut self) {
+        if let Some(job) = self.persist.aof.rewrite.as_mut() {
+            job.exited = true;
+        }
     }
 
     /// `temp-appendonly.aof.incr`: the incremental file of the first rewrite after `appendonly yes`.
@@ -258,7 +287,7 @@ impl Server {
         let a = &mut self.persist.aof;
         a.rewrite_base_size = a.current_size;
         a.last_rewrite_ok = true;
-        a.last_rewrite_ms = Some(ctx.now - job.started);
+        a.last_rewrite_secs = Some(ctx.unix_secs_since(job.started));
         a.waiting_first_rewrite = false;
         self.log(ctx, "Background AOF rewrite finished successfully");
         ctx.out.note(TraceEvent::Child { proc: ctx.me, job: "aof-rewrite".into(), done: true, ok: true });
@@ -355,6 +384,7 @@ impl Server {
         match (was, self.config.appendonly) {
             (false, true) => {
                 self.persist.aof.waiting_first_rewrite = true;
+                self.persist.aof.last_fsync = ctx.unix_ms() / 1000;
                 if self.persist.bgsave.is_some() {
                     self.persist.aof.rewrite_scheduled = true;
                     self.log(ctx, "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");

@@ -220,8 +220,12 @@ impl Server {
                 self.delete_expired(ctx, &key);
             }
         }
-        self.check_save_points(ctx);
-        self.aof_cron(ctx);
+        // checkChildrenDone, or else (no child at work) the save points and the AOF's growth.
+        if !self.reap_children(ctx) {
+            self.check_save_points(ctx);
+            self.auto_aof_rewrite(ctx);
+        }
+        self.everysec_fsync(ctx);
         self.release_paused_writes(ctx);
         ctx.out.set_timer(1000 / u64::from(self.config.hz.max(1)), Timer::ServerCron);
     }
@@ -300,8 +304,9 @@ impl Process for Server {
                 self.pid = 1000 + ctx.rng.below(60000) as u32;
                 self.started_at = ctx.now;
                 self.repl.no_replicas_since = ctx.now;
-                self.persist.lastsave_unix_ms = ctx.unix_ms();
-                self.persist.last_save_at = ctx.now;
+                // initServer: "At startup we consider the DB saved", and the AOF fsynced.
+                self.persist.lastsave = ctx.unix_ms() / 1000;
+                self.persist.aof.last_fsync = ctx.unix_ms() / 1000;
                 self.log(ctx, "Server initialized");
                 if !self.load_from_disk(ctx) {
                     ctx.out.exit("Exiting: the dataset on disk could not be loaded");
@@ -325,11 +330,10 @@ impl Process for Server {
             }
             Input::Timer(Timer::ServerCron) => self.cron(ctx),
             Input::Timer(Timer::ReplicationCron) => self.replication_cron(ctx),
-            Input::Timer(Timer::FullSyncStart) => self.start_full_sync(ctx),
             Input::Timer(Timer::RdbLoaded) => self.rdb_loaded(ctx),
             Input::Timer(Timer::WaitTimeout { client, id }) => self.wait_timeout(ctx, client, id),
-            Input::Timer(Timer::BgsaveDone) => self.bgsave_done(ctx),
-            Input::Timer(Timer::AofRewriteDone) => self.aof_rewrite_done(ctx),
+            Input::Timer(Timer::BgsaveDone) => self.bgsave_child_exited(ctx),
+            Input::Timer(Timer::AofRewriteDone) => self.aof_rewrite_child_exited(),
             Input::Timer(Timer::AofFsyncDone { upto }) => self.aof_fsync_done(ctx, upto),
             Input::Timer(Timer::ReleaseReplies) => self.release_replies(ctx),
             Input::Timer(Timer::DatasetLoaded) => self.dataset_loaded(ctx),

@@ -26,18 +26,21 @@ pub struct ChildJob {
     pub image: Rc<RdbImage>,
     /// The replication offset at the fork (what `+FULLRESYNC` names when this RDB feeds replicas).
     pub repl_offset: u64,
+    /// The child has exited; the parent reaps it at its next serverCron (checkChildrenDone).
+    pub exited: bool,
 }
 
 #[derive(Clone, Debug)]
 pub struct Persistence {
     /// `rdb_changes_since_last_save`.
     pub changes: u64,
-    /// Unix ms of the last successful save (LASTSAVE); the server's start time before any.
-    pub lastsave_unix_ms: u64,
-    pub last_save_at: SimTime,
+    /// Unix time in whole seconds of the last successful save (LASTSAVE, `server.lastsave`): when SAVE ended
+    /// or the parent reaped its BGSAVE child; the server's start before any. The save points count from it.
+    pub lastsave: u64,
     pub bgsave: Option<ChildJob>,
     pub last_bgsave_ok: bool,
-    pub last_bgsave_ms: Option<u64>,
+    /// rdb_last_bgsave_time_sec: whole seconds of the clock between the fork and the reaping.
+    pub last_bgsave_secs: Option<u64>,
     pub rdb_saves: u64,
     /// BGSAVE SCHEDULE while an AOF rewrite ran: serverCron starts it once no child is left.
     pub bgsave_scheduled: bool,
@@ -56,11 +59,10 @@ impl Persistence {
     pub fn new() -> Persistence {
         Persistence {
             changes: 0,
-            lastsave_unix_ms: 0,
-            last_save_at: SimTime::ZERO,
+            lastsave: 0,
             bgsave: None,
             last_bgsave_ok: true,
-            last_bgsave_ms: None,
+            last_bgsave_secs: None,
             rdb_saves: 0,
             bgsave_scheduled: false,
             last_load_keys: 0,
@@ -104,6 +106,7 @@ impl Server {
             changes_at_fork: self.persist.changes,
             image,
             repl_offset: self.repl.offset,
+            exited: false,
         });
         // Redis counts a save when the child forks (rdbSaveBackground), not when it ends.
         self.persist.rdb_saves += 1;
@@ -112,18 +115,39 @@ impl Server {
         ctx.out.set_timer(ms, Timer::BgsaveDone);
     }
 
-    /// The child is done: fsync and rename its temp file over dump.rdb, then feed replicas waiting for it.
-    pub(crate) fn bgsave_done(&mut self, ctx: &mut Ctx<'_>) {
-        let Some(job) = self.persist.bgsave.take() else { return };
+    /// The child has written its snapshot: it fsyncs its temp file, renames it over dump.rdb and exits
+    /// (rdbSave runs in the child). The parent learns of it at its next serverCron.
+    pub(crate) fn bgsave_child_exited(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(job) = self.persist.bgsave.as_mut() else { return };
+        job.exited = true;
         let temp = format!("temp-{}.rdb", job.pid);
         ctx.disk.fsync(&temp);
         ctx.disk.rename(&temp, &self.config.dbfilename.clone());
-        self.persist.changes = self.persist.changes.saturating_sub(job.changes_at_fork);
-        self.persist.lastsave_unix_ms = ctx.unix_ms();
-        self.persist.last_save_at = ctx.now;
-        self.persist.last_bgsave_ok = true;
-        self.persist.last_bgsave_ms = Some(ctx.now - job.started);
         self.log(ctx, "DB saved on disk");
+    }
+
+    /// serverCron's checkChildrenDone: reap a child that has exited (backgroundSaveDoneHandler,
+    /// backgroundRewriteDoneHandler). Returns whether one was running, as Redis checks the save points and
+    /// the AOF's growth only in a cron with no child.
+    pub(crate) fn reap_children(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        if self.persist.bgsave.as_ref().is_some_and(|j| j.exited) {
+            self.bgsave_done(ctx);
+        } else if self.persist.aof.rewrite.as_ref().is_some_and(|r| r.exited) {
+            self.aof_rewrite_done(ctx);
+        } else {
+            return self.persist.bgsave.is_some() || self.persist.aof.rewrite.is_some();
+        }
+        true
+    }
+
+    /// The parent reaps its BGSAVE child: the changes since the fork remain, LASTSAVE is now, and replicas
+    /// waiting for a disk-based full sync get the file.
+    fn bgsave_done(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(job) = self.persist.bgsave.take() else { return };
+        self.persist.changes = self.persist.changes.saturating_sub(job.changes_at_fork);
+        self.persist.lastsave = ctx.unix_ms() / 1000;
+        self.persist.last_bgsave_ok = true;
+        self.persist.last_bgsave_secs = Some(ctx.unix_secs_since(job.started));
         self.log(ctx, "Background saving terminated with success");
         ctx.out.note(TraceEvent::Child { proc: ctx.me, job: "bgsave".into(), done: true, ok: true });
         self.send_disk_rdb_to_replicas(ctx, &job);
@@ -145,18 +169,17 @@ impl Server {
         }
     }
 
-    /// serverCron's save points: BGSAVE when `changes` writes happened over the last `seconds`.
+    /// serverCron's save points: BGSAVE once `changes` writes were made and more than `seconds` whole seconds
+    /// of the clock passed since the last save (`server.unixtime - server.lastsave > seconds`): `save 10 1`
+    /// saves 11 s after the last save, at the first cron of that second. (A failed BGSAVE's retry delay is not
+    /// needed: the simulated BGSAVE never fails.)
     pub(crate) fn check_save_points(&mut self, ctx: &mut Ctx<'_>) {
         if self.persist.bgsave.is_some() || self.persist.aof.rewrite.is_some() {
             return;
         }
-        let since_ms = ctx.now - self.persist.last_save_at;
-        let due = self
-            .config
-            .save
-            .iter()
-            .find(|(secs, changes)| self.persist.changes >= *changes && since_ms >= secs * 1000)
-            .copied();
+        let since = (ctx.unix_ms() / 1000).saturating_sub(self.persist.lastsave);
+        let due =
+            self.config.save.iter().find(|(secs, changes)| self.persist.changes >= *changes && since > *secs).copied();
         if let Some((secs, changes)) = due {
             self.log(ctx, format!("{changes} changes in {secs} seconds. Saving..."));
             self.start_bgsave(ctx);
@@ -168,8 +191,7 @@ impl Server {
         let image = Rc::new(self.snapshot());
         ctx.disk.write_synced(&self.config.dbfilename.clone(), Content::Rdb(image));
         self.persist.changes = 0;
-        self.persist.lastsave_unix_ms = ctx.unix_ms();
-        self.persist.last_save_at = ctx.now;
+        self.persist.lastsave = ctx.unix_ms() / 1000;
         self.persist.rdb_saves += 1;
         self.log(ctx, "DB saved on disk");
     }
@@ -350,7 +372,7 @@ pub fn bgsave(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Reply
 }
 
 pub fn lastsave(server: &mut Server, _ctx: &mut Ctx<'_>, _args: &[Vec<u8>]) -> Reply {
-    Reply::Int((server.persist.lastsave_unix_ms / 1000) as i64)
+    Reply::Int(server.persist.lastsave as i64)
 }
 
 /// SHUTDOWN [NOSAVE | SAVE]: save if asked (or if save points are configured), fsync the AOF, exit.
@@ -410,11 +432,12 @@ pub fn shutdown(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Opt
 
 /// The `# Persistence` section of INFO, field for field as Redis 7.0 prints it. Copy-on-write and module
 /// forks are not modelled: their fields are 0.
-pub fn info_persistence(server: &Server, now: SimTime, unix_ms: u64, out: &mut InfoText) {
+pub fn info_persistence(server: &Server, ctx: &Ctx<'_>, out: &mut InfoText) {
     let p = &server.persist;
     let a = &p.aof;
-    // Durations in seconds, -1 when there is none.
-    let secs = |ms: Option<u64>| ms.map_or(-1, |ms| (ms / 1000) as i64);
+    // Durations in whole seconds of the clock (`time(NULL) - start`), -1 when there is none.
+    let secs = |s: Option<u64>| s.map_or(-1, |s| s as i64);
+    let since = |t: Option<SimTime>| secs(t.map(|t| ctx.unix_secs_since(t)));
     let status = |ok: bool| if ok { "ok" } else { "err" };
     // The keys a running child is writing (rdbSaveRio's progress is not modelled: none processed yet).
     let child_image = p.bgsave.as_ref().map(|j| &j.image).or(a.rewrite.as_ref().map(|r| &r.image));
@@ -428,10 +451,10 @@ pub fn info_persistence(server: &Server, now: SimTime, unix_ms: u64, out: &mut I
     out.field("current_save_keys_total", &child_image.map_or(0, |i| i.data.len()));
     out.field("rdb_changes_since_last_save", &p.changes);
     out.field("rdb_bgsave_in_progress", &u8::from(p.bgsave.is_some()));
-    out.field("rdb_last_save_time", &(p.lastsave_unix_ms / 1000));
+    out.field("rdb_last_save_time", &p.lastsave);
     out.field("rdb_last_bgsave_status", &status(p.last_bgsave_ok));
-    out.field("rdb_last_bgsave_time_sec", &secs(p.last_bgsave_ms));
-    out.field("rdb_current_bgsave_time_sec", &secs(p.bgsave.as_ref().map(|j| now - j.started)));
+    out.field("rdb_last_bgsave_time_sec", &secs(p.last_bgsave_secs));
+    out.field("rdb_current_bgsave_time_sec", &since(p.bgsave.as_ref().map(|j| j.started)));
     out.field("rdb_saves", &p.rdb_saves);
     out.field("rdb_last_cow_size", &0);
     out.field("rdb_last_load_keys_expired", &p.last_load_expired);
@@ -439,8 +462,8 @@ pub fn info_persistence(server: &Server, now: SimTime, unix_ms: u64, out: &mut I
     out.field("aof_enabled", &u8::from(server.config.appendonly));
     out.field("aof_rewrite_in_progress", &u8::from(a.rewrite.is_some()));
     out.field("aof_rewrite_scheduled", &u8::from(a.rewrite_scheduled));
-    out.field("aof_last_rewrite_time_sec", &secs(a.last_rewrite_ms));
-    out.field("aof_current_rewrite_time_sec", &secs(a.rewrite.as_ref().map(|r| now - r.started)));
+    out.field("aof_last_rewrite_time_sec", &secs(a.last_rewrite_secs));
+    out.field("aof_current_rewrite_time_sec", &since(a.rewrite.as_ref().map(|r| r.started)));
     out.field("aof_last_bgrewrite_status", &status(a.last_rewrite_ok));
     out.field("aof_rewrites", &a.rewrites);
     out.field("aof_rewrites_consecutive_failures", &0);
@@ -453,18 +476,19 @@ pub fn info_persistence(server: &Server, now: SimTime, unix_ms: u64, out: &mut I
         out.field("aof_base_size", &a.base_size);
         out.field("aof_pending_rewrite", &u8::from(a.rewrite_scheduled));
         out.field("aof_buffer_length", &0);
-        out.field("aof_pending_bio_fsync", &u8::from(a.fsync_in_progress));
+        out.field("aof_pending_bio_fsync", &u8::from(a.fsync_in_progress.is_some()));
         out.field("aof_delayed_fsync", &0);
     }
     if server.loading {
         // The load reads at LOAD_BYTES_PER_MS: how far it is, and Redis's estimate of the rest.
-        let elapsed_ms = now.saturating_sub(p.load_started);
+        let elapsed_ms = ctx.now.saturating_sub(p.load_started);
         let total = p.load_total_bytes;
         let loaded = (elapsed_ms * LOAD_BYTES_PER_MS).min(total);
         let perc = (loaded * 10_000).checked_div(total).unwrap_or(0);
-        let elapsed = elapsed_ms / 1000;
+        // `time(NULL) - loading_start_time`, both whole seconds.
+        let elapsed = ctx.unix_secs_since(p.load_started);
         let eta = if elapsed == 0 { 1 } else { elapsed * (total - loaded).max(1) / (loaded + 1) };
-        out.field("loading_start_time", &((unix_ms - elapsed_ms) / 1000));
+        out.field("loading_start_time", &((ctx.unix_ms() - elapsed_ms) / 1000));
         out.field("loading_total_bytes", &total);
         out.field("loading_rdb_used_mem", &0);
         out.field("loading_loaded_bytes", &loaded);

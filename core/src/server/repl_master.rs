@@ -160,13 +160,11 @@ pub fn psync(server: &mut Server, ctx: &mut Ctx<'_>, args: &[Vec<u8>]) -> Option
         server.log(ctx, "Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
         return None;
     }
-    let delay_ms =
-        if server.config.repl_diskless_sync { server.config.repl_diskless_sync_delay_secs * 1000 } else { 0 };
-    if delay_ms == 0 {
+    if server.config.repl_diskless_sync && server.config.repl_diskless_sync_delay_secs > 0 {
+        // The fork comes from replicationCron, once the oldest waiting replica has waited the delay.
+        server.log(ctx, "Delay next BGSAVE for diskless SYNC");
+    } else {
         server.start_full_sync(ctx);
-    } else if !server.repl.full_sync_scheduled {
-        server.repl.full_sync_scheduled = true;
-        ctx.out.set_timer(delay_ms, Timer::FullSyncStart);
     }
     None
 }
@@ -180,7 +178,6 @@ impl Server {
     /// The fork: snapshot the dataset at the current offset and send it to every replica waiting for it;
     /// the stream that follows goes out behind it on the same connection.
     pub(crate) fn start_full_sync(&mut self, ctx: &mut Ctx<'_>) {
-        self.repl.full_sync_scheduled = false;
         if !self.config.repl_diskless_sync {
             // Disk-based sync: the replicas get the RDB the next BGSAVE writes (see `bgsave_done`).
             if self.persist.bgsave.is_none() {
@@ -225,10 +222,13 @@ impl Server {
         self.config.repl_diskless_sync && self.repl.replicas.values().any(|r| r.state == ReplicaState::SendBulk)
     }
 
-    /// After a socket transfer ends: replicas that waited for the next BGSAVE get one, once the oldest has
-    /// waited `repl-diskless-sync-delay` (replicationStartPendingFork).
+    /// replicationStartPendingFork, each replicationCron and when a socket transfer ends: fork for the
+    /// replicas waiting for a full sync once the one that has waited longest has been idle
+    /// `repl-diskless-sync-delay` whole seconds of the clock (`server.unixtime - lastinteraction >= delay`,
+    /// its PSYNC being the last it sent): with the default 5, the first cron from the fifth second boundary
+    /// after the PSYNC on, between 4 and 6 s after it.
     fn start_pending_full_sync(&mut self, ctx: &mut Ctx<'_>) {
-        if self.socket_transfer_running() || self.repl.full_sync_scheduled {
+        if self.socket_transfer_running() {
             return;
         }
         let Some(since) =
@@ -236,13 +236,9 @@ impl Server {
         else {
             return;
         };
-        let delay_ms = self.config.repl_diskless_sync_delay_secs * 1000;
-        let left = delay_ms.saturating_sub(ctx.now.saturating_sub(since));
-        if left == 0 {
+        let delay = if self.config.repl_diskless_sync { self.config.repl_diskless_sync_delay_secs } else { 0 };
+        if ctx.unix_secs_since(since) >= delay {
             self.start_full_sync(ctx);
-        } else {
-            self.repl.full_sync_scheduled = true;
-            ctx.out.set_timer(left, Timer::FullSyncStart);
         }
     }
 
@@ -369,12 +365,14 @@ impl Server {
             // (replicationFeedSlaves returns at once when masterhost is set).
             self.feed_stream(ctx, vec![vec![b"PING".to_vec()]]);
         }
-        let timeout_ms = self.config.repl_timeout_secs * 1000;
+        // `server.unixtime - repl_ack_time > repl-timeout`: more than repl-timeout whole seconds of the clock
+        // since the replica's last ACK.
+        let timeout = self.config.repl_timeout_secs;
         let timed_out: Vec<ProcId> = self
             .repl
             .replicas
             .iter()
-            .filter(|(_, r)| r.state != ReplicaState::WaitBgsave && ctx.now.saturating_sub(r.last_ack) > timeout_ms)
+            .filter(|(_, r)| r.state != ReplicaState::WaitBgsave && ctx.unix_secs_since(r.last_ack) > timeout)
             .map(|(p, _)| *p)
             .collect();
         for pid in timed_out {
@@ -385,12 +383,12 @@ impl Server {
             ctx.out.close(pid);
             self.replica_lost(ctx, pid);
         }
-        let ttl_ms = self.config.repl_backlog_ttl_secs * 1000;
+        let ttl = self.config.repl_backlog_ttl_secs;
         if !self.is_replica()
             && self.repl.replicas.is_empty()
-            && ttl_ms > 0
+            && ttl > 0
             && self.repl.backlog.is_some()
-            && ctx.now.saturating_sub(self.repl.no_replicas_since) >= ttl_ms
+            && ctx.unix_secs_since(self.repl.no_replicas_since) > ttl
         {
             // Without replicas for repl-backlog-ttl: free the backlog and start a new history, so that no
             // replica can later continue from a history this master no longer holds.
@@ -405,6 +403,7 @@ impl Server {
                 ),
             );
         }
+        self.start_pending_full_sync(ctx);
         self.refresh_good_replicas(ctx);
     }
 }

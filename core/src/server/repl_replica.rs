@@ -319,13 +319,15 @@ impl Server {
     /// The replica's part of replicationCron: connect, notice timeouts, ACK once a second.
     pub(crate) fn replica_cron(&mut self, ctx: &mut Ctx<'_>) {
         let Some(m) = self.repl.master.as_ref() else { return };
-        let timeout_ms = self.config.repl_timeout_secs * 1000;
-        let silent = ctx.now.saturating_sub(m.last_io) > timeout_ms;
+        // `time(NULL) - lastio > repl-timeout`: more than repl-timeout whole seconds of the clock since the
+        // last byte from the master (or since the attempt began).
+        let silent = ctx.unix_secs_since(m.last_io) > self.config.repl_timeout_secs;
         match m.state {
             LinkState::Connect => self.connect_to_master(ctx),
-            LinkState::Connecting | LinkState::Handshake | LinkState::Sync if silent => {
+            LinkState::Connecting | LinkState::Handshake if silent => {
                 self.drop_master_link(ctx, "Timeout connecting to the MASTER...", true)
             }
+            LinkState::Sync if silent => self.drop_master_link(ctx, "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.", true),
             LinkState::Connected if silent => {
                 self.drop_master_link(ctx, "MASTER timeout: no data nor PING received...", true)
             }

@@ -137,7 +137,6 @@ pub struct Replication {
     /// Whether the stream has selected db 0 since the last full sync (Redis's `slaveseldb`).
     pub selected_db: bool,
     pub no_replicas_since: SimTime,
-    pub full_sync_scheduled: bool,
     /// Replicas whose last ACK is recent enough (`repl_good_slaves_count`), refreshed each second.
     pub good_replicas: u64,
     /// Each client's offset after its last write (`c->woff`), for WAIT.
@@ -162,7 +161,6 @@ impl Replication {
             has_cached_master: false,
             selected_db: false,
             no_replicas_since: SimTime::ZERO,
-            full_sync_scheduled: false,
             good_replicas: 0,
             woff: VecMap::new(),
             blocked: Vec::new(),
