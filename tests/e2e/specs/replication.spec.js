@@ -10,7 +10,7 @@ const SEED = 1;
 
 // The story's moves after the power cut, as the buttons below make them (and as the scratch run replays them).
 const PROMOTE_AT = 7000;
-const RESYNC_AT = 12000; // replica-2 is still waiting for its full resync (see below)
+const RESYNC_AT = 10000; // replica-2 is still waiting for its full resync (see below): the fork comes 4-6 s after its PSYNC
 const END = 13000;
 
 /**
@@ -171,7 +171,8 @@ test('master crash: writes fail, a replica is promoted by hand, and the lost wri
 
   // replica-2 got the write that replica-1 never did, so its history is ahead of what replica-1 inherited
   // (second_repl_offset): no partial resync, a full one, which replica-1 starts only after its
-  // repl-diskless-sync-delay (5 s by default). Meanwhile the link is drawn as syncing.
+  // repl-diskless-sync-delay (5 s by default: at the once-a-second replication cron that finds the replica
+  // waiting 5 whole seconds of the clock, 4-6 s after its PSYNC). Meanwhile the link is drawn as syncing.
   await page.evaluate((t) => window.app.runUntil(t), RESYNC_AT);
   await expect(card(page, 'replica-1').locator('.badge-text')).toHaveText('MASTER');
   await expect(card(page, 'replica-1')).toContainText('1 replica, 1 syncing');
