@@ -5,10 +5,10 @@
 use redis_ha_sim::cli::{format_console_reply, split_args};
 use redis_ha_sim::resp::{encode_command, Reply};
 use redis_ha_sim::{SimTime, Simulation};
-use redis_ha_sim_tests::real::{free_port, read_reply, real_redis_wanted};
+use redis_ha_sim_tests::real::{connect, free_port, read_reply, real_redis_wanted, Killed, TempDir};
 use std::io::{BufReader, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// `{ip}` and `{port}` stand for the monitored master's address (127.0.0.1 and a free port for the real one,
@@ -111,36 +111,6 @@ const STABLE_FIELDS: &[&str] = &[
     "failover-timeout",
     "parallel-syncs",
 ];
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A directory removed on drop (after the processes using it, which are dropped first).
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn connect(port: u16) -> BufReader<TcpStream> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
-            s.set_read_timeout(Some(Duration::from_secs(5))).expect("a read timeout");
-            return BufReader::new(s);
-        }
-        assert!(Instant::now() < deadline, "nothing listens on port {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn command(conn: &mut BufReader<TcpStream>, args: &[Vec<u8>]) -> Reply {
     conn.get_mut().write_all(&encode_command(args)).expect("write to redis-sentinel");

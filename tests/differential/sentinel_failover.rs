@@ -10,11 +10,11 @@ use redis_ha_sim::cli::split_args;
 use redis_ha_sim::resp::{encode_command, Reply};
 use redis_ha_sim::trace::TraceEvent;
 use redis_ha_sim::{Action, Simulation};
-use redis_ha_sim_tests::real::{free_port, read_reply, real_redis_wanted};
+use redis_ha_sim_tests::real::{connect, free_port, read_reply, real_redis_wanted, Killed, TempDir};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::time::{Duration, Instant};
 
@@ -328,26 +328,7 @@ fn simulated(ports: &[u16; 6], seed: u64) -> Story {
     story
 }
 
-/// A real process, killed on drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A directory removed on drop (declared before the processes, so dropped after them).
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn spawn(args: &[&str], dir: &Path) -> Proc {
+fn spawn(args: &[&str], dir: &Path) -> Killed {
     let child = Command::new("redis-server")
         .args(args)
         .current_dir(dir)
@@ -355,19 +336,7 @@ fn spawn(args: &[&str], dir: &Path) -> Proc {
         .stderr(Stdio::null())
         .spawn()
         .expect("redis-server must be installed");
-    Proc(child)
-}
-
-fn connect(port: u16) -> BufReader<TcpStream> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
-            s.set_read_timeout(Some(Duration::from_secs(5))).expect("a read timeout");
-            return BufReader::new(s);
-        }
-        assert!(Instant::now() < deadline, "nothing listens on port {port}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    Killed(child)
 }
 
 fn ask(conn: &mut BufReader<TcpStream>, line: &str) -> Reply {
@@ -426,7 +395,7 @@ fn real(ports: &[u16; 6]) -> Story {
         })
         .collect();
     let start_sentinel = |i: usize| spawn(&[confs[i].to_str().unwrap(), "--sentinel"], &dir.0);
-    let mut sentinels: Vec<Proc> = (0..SENTINELS).map(start_sentinel).collect();
+    let mut sentinels: Vec<Killed> = (0..SENTINELS).map(start_sentinel).collect();
     let mut conns: Vec<_> = ports[3..].iter().map(|p| connect(*p)).collect();
     let (tx, rx): (Sender<Event>, Receiver<Event>) = channel();
     for (i, port) in ports[3..].iter().enumerate() {

@@ -1,10 +1,13 @@
-//! What the tests against real Redis share: whether to run them, a port for a real server, and reading its
-//! replies off the socket.
+//! What the tests against real Redis share: whether to run them, a port for a real server, connecting to it
+//! and reading its replies off the socket, and the processes and directories they clean up after.
 
 use redis_ha_sim::resp::Reply;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::Child;
 use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::{Duration, Instant};
 
 /// Whether to run against real Redis: not with REDIS_HA_SIM_SKIP_REAL_REDIS set (it says so).
 pub fn real_redis_wanted() -> bool {
@@ -27,6 +30,38 @@ pub fn free_port() -> u16 {
         if TcpListener::bind(("127.0.0.1", port)).is_ok() && TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
             return port;
         }
+    }
+}
+
+/// A real process, killed on drop.
+pub struct Killed(pub Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A directory removed on drop (declare it before the processes using it, so that it is dropped after them).
+pub struct TempDir(pub PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A connection to a real server on loopback, once it listens (within 10 s); replies within 5 s.
+pub fn connect(port: u16) -> BufReader<TcpStream> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
+            s.set_read_timeout(Some(Duration::from_secs(5))).expect("a read timeout");
+            return BufReader::new(s);
+        }
+        assert!(Instant::now() < deadline, "nothing listens on port {port}");
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
