@@ -4,6 +4,7 @@
 //! timing rules are those of Redis 7's sentinel.c.
 
 mod commands;
+mod discovery;
 mod failover;
 mod instances;
 
